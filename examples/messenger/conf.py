@@ -1,0 +1,32 @@
+"""Sphinx configuration for the messenger example threat model."""
+
+project = "Messenger threat model"
+author = "Messenger security team"
+copyright = "2026, Messenger security team"
+
+extensions = ["myst_parser", "sphinx_threats"]
+
+# The README describes the example; it is not a page of the site.
+exclude_patterns = ["_build", "README.md"]
+
+html_theme = "alabaster"
+
+# Every date check (overdue mitigations, expired and expiring acceptances) uses
+# this date instead of the day of the build, so the example always shows the
+# same gaps.
+threats_today = "2026-11-28"
+
+# This example contains deliberate gaps (see README.md) so that its reports
+# show every status. An empty list lets it build (exit status 0) while the gaps
+# still appear as warnings and on the reports page.
+#
+# A real project keeps the default, or lists the kinds it wants to fail on,
+# so that CI fails when a gap appears:
+#
+#     threats_fail_on = ["unmitigated", "service-gap", "overdue-mitigation"]
+#
+# The setting can also be overridden per build on the command line:
+#
+#     sphinx-build -b dummy -D threats_fail_on=unmitigated,service-gap . _build/check
+#     sphinx-build -b html -D threats_fail_on= . _build/html    # fail on nothing
+threats_fail_on = []
