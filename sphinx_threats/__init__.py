@@ -1,0 +1,80 @@
+"""sphinx-threats: write your threat model inside your Sphinx docs.
+
+``setup()`` only registers things; see ``events`` for the build pipeline.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from docutils.parsers.rst import directives as rst_directives
+from docutils.parsers.rst import roles as rst_roles
+from sphinx.util import logging
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+
+logger = logging.getLogger(__name__)
+
+#: Bump when the pickled domain data changes shape.
+ENV_VERSION = 1
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the domain, directives, roles, config values and event handlers."""
+    from . import config, events
+    from .directives import ITEM_DIRECTIVES, REPORT_DIRECTIVES
+    from .domain import ROLE_KINDS, ThreatsDomain
+    from .nodes import PLACEHOLDERS, skip_placeholder
+    from .roles import ItemRole
+
+    for spec in config.CONFIG_VALUES:
+        app.add_config_value(spec.name, spec.default, spec.rebuild, description=spec.help)
+
+    roles = {kind.value: ItemRole(kind) for kind in ROLE_KINDS}
+    ThreatsDomain.directives = dict(ITEM_DIRECTIVES)
+    ThreatsDomain.roles = dict(roles)
+    app.add_domain(ThreatsDomain)
+
+    # Short names too, unless another extension already took the name.
+    for name, directive in {**ITEM_DIRECTIVES, **REPORT_DIRECTIVES}.items():
+        if name in rst_directives._directives and name not in REPORT_DIRECTIVES:
+            logger.warning(
+                "sphinx-threats: the directive name %r is taken by another extension; "
+                "use the 'threats:%s' form",
+                name, name, type="threats", subtype="invalid",
+            )
+            continue
+        app.add_directive(name, directive, override=name in REPORT_DIRECTIVES)
+    for name, role in roles.items():
+        if name in rst_roles._roles:
+            logger.warning(
+                "sphinx-threats: the role name %r is taken by another extension; "
+                "use the 'threats:%s' form",
+                name, name, type="threats", subtype="invalid",
+            )
+            continue
+        app.add_role(name, role)
+
+    for node in PLACEHOLDERS:
+        visit = (skip_placeholder, None)
+        app.add_node(
+            node, html=visit, latex=visit, text=visit, man=visit, texinfo=visit
+        )
+    app.add_post_transform(events.FillPlaceholders)
+    app.add_post_transform(events.LatexItemTargets)
+
+    app.connect("config-inited", events.check_config)
+    app.connect("builder-inited", events.add_css)
+    app.connect("env-get-updated", events.analyse_build)
+    app.connect("warn-missing-reference", events.silence_missing_reference)
+    app.connect("build-finished", events.finish_build)
+
+    return {
+        "version": __version__,
+        "env_version": ENV_VERSION,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }

@@ -1,0 +1,270 @@
+"""Every ``conf.py`` value, declared once: name, default, rebuild kind, help, check.
+
+The reference documentation is generated from :data:`CONFIG_VALUES`; a value
+of the wrong type or shape is reported (``threats.invalid`` at ``conf.py``)
+and replaced by its default, so a typo in ``conf.py`` never stops a build.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+
+from .model import GapKind
+
+STRIDE = [
+    "spoofing",
+    "tampering",
+    "repudiation",
+    "information-disclosure",
+    "denial-of-service",
+    "elevation-of-privilege",
+]
+
+DEFAULT_FAIL_ON = [
+    "unmitigated",
+    "service-gap",
+    "overdue-mitigation",
+    "expired-acceptance",
+    "unknown-ref",
+    "duplicate-id",
+    "invalid",
+]
+
+
+class Invalid(ValueError):
+    """A configuration value is of the wrong type or shape."""
+
+
+Check = Callable[[Any, Mapping[str, Any]], Any]
+
+
+class ConfigValue(NamedTuple):
+    """One ``conf.py`` value of the extension."""
+
+    #: The name in ``conf.py``.
+    name: str
+    #: The default (plain data: it pickles).
+    default: Any
+    #: Sphinx rebuild kind: ``"env"`` re-reads every document (the value
+    #: changes how items are read); ``""`` re-reads nothing, because the
+    #: analysis runs on every build and rewrites the pages whose shown
+    #: content changed.
+    rebuild: str
+    #: Human description of the accepted type, for the reference.
+    type_help: str
+    #: What the value does.
+    help: str
+    #: Normalises a value or raises :class:`Invalid`; it sees the other
+    #: values already checked (declaration order).
+    check: Check
+
+
+def _str_list(value: Any, name: str) -> list[str]:
+    if isinstance(value, str):
+        # ``-D name=a,b`` arrives as a string (Sphinx splits only known lists)
+        value = value.split(",")
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise Invalid(f"{name} must be a list of strings, not {value!r}")
+    return [v.strip() for v in value if v.strip()]
+
+
+def _non_empty_list(name: str) -> Check:
+    def check(value: Any, seen: Mapping[str, Any]) -> list[str]:
+        items = _str_list(value, name)
+        if not items:
+            raise Invalid(f"{name} must not be empty")
+        if len(set(items)) != len(items):
+            raise Invalid(f"{name} lists a value twice: {items!r}")
+        return items
+
+    return check
+
+
+def _check_categories(value: Any, seen: Mapping[str, Any]) -> list[str] | dict[str, str]:
+    if isinstance(value, dict):
+        if not value or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+            raise Invalid(
+                "threats_categories must be a non-empty list of strings or a dict "
+                f"of id -> label strings, not {value!r}"
+            )
+        return dict(value)
+    return _non_empty_list("threats_categories")(value, seen)
+
+
+def _check_fail_on(value: Any, seen: Mapping[str, Any]) -> list[str]:
+    kinds = _str_list(value, "threats_fail_on")
+    unknown = [k for k in kinds if k not in GapKind._value2member_map_]
+    if unknown:
+        raise Invalid(
+            f"threats_fail_on names unknown gap kinds {unknown!r}; known kinds: "
+            + ", ".join(k.value for k in GapKind)
+        )
+    return sorted(set(kinds), key=kinds.index)
+
+
+def _check_min_severity(value: Any, seen: Mapping[str, Any]) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or value not in seen["threats_severities"]:
+        raise Invalid(
+            f"threats_fail_min_severity must be one of threats_severities "
+            f"{seen['threats_severities']!r} or None, not {value!r}"
+        )
+    return value
+
+
+def _check_risk_matrix(value: Any, seen: Mapping[str, Any]) -> dict[str, dict[str, str]] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise Invalid(f"threats_risk_matrix must be a dict {{likelihood: {{impact: severity}}}}, "
+                      f"not {value!r}")
+    out: dict[str, dict[str, str]] = {}
+    for likelihood, row in value.items():
+        if likelihood not in seen["threats_likelihoods"]:
+            raise Invalid(
+                f"threats_risk_matrix names unknown likelihood {likelihood!r} "
+                f"(threats_likelihoods: {seen['threats_likelihoods']!r})"
+            )
+        if not isinstance(row, dict):
+            raise Invalid(f"threats_risk_matrix[{likelihood!r}] must be a dict, not {row!r}")
+        for impact, severity in row.items():
+            if impact not in seen["threats_impacts"]:
+                raise Invalid(
+                    f"threats_risk_matrix[{likelihood!r}] names unknown impact {impact!r} "
+                    f"(threats_impacts: {seen['threats_impacts']!r})"
+                )
+            if severity not in seen["threats_severities"]:
+                raise Invalid(
+                    f"threats_risk_matrix[{likelihood!r}][{impact!r}] names unknown "
+                    f"severity {severity!r} (threats_severities: {seen['threats_severities']!r})"
+                )
+        out[likelihood] = dict(row)
+    return out
+
+
+def _check_bool(name: str) -> Check:
+    def check(value: Any, seen: Mapping[str, Any]) -> bool:
+        if isinstance(value, bool):
+            return value
+        if value in (0, 1, "0", "1", "true", "false", "True", "False", ""):
+            return str(value).lower() in ("1", "true")
+        raise Invalid(f"{name} must be True or False, not {value!r}")
+
+    return check
+
+
+def _check_days(value: Any, seen: Mapping[str, Any]) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise Invalid(f"threats_expiry_notice_days must be a whole number >= 0, not {value!r}")
+    return value
+
+
+def _check_today(value: Any, seen: Mapping[str, Any]) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip()).isoformat()
+        except ValueError:
+            pass
+    raise Invalid(f"threats_today must be an ISO date 'YYYY-MM-DD' or None, not {value!r}")
+
+
+def _check_export(value: Any, seen: Mapping[str, Any]) -> bool | str:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip():
+        if value.strip().lower() in ("0", "false", "no", "off"):
+            return False
+        if value.strip().lower() in ("1", "true", "yes", "on"):
+            return True
+        return value.strip()
+    raise Invalid(f"threats_export must be True, False or a path string, not {value!r}")
+
+
+#: The extension's configuration, in checking order (later checks may use
+#: earlier values: severities before the risk matrix).
+CONFIG_VALUES: tuple[ConfigValue, ...] = (
+    ConfigValue(
+        "threats_fail_on", DEFAULT_FAIL_ON, "", "list of gap kinds",
+        "Gap kinds that fail the build (exit status 1). ``-D threats_fail_on=`` "
+        "(empty) means none.", _check_fail_on,
+    ),
+    ConfigValue(
+        "threats_categories", STRIDE, "env", "list of str, or dict id -> label",
+        "Allowed ``:category:`` values (STRIDE by default; LINDDUN is a documented "
+        "alternative).", _check_categories,
+    ),
+    ConfigValue(
+        "threats_severities", ["critical", "high", "medium", "low", "info"], "env",
+        "list of str", "Allowed ``:severity:`` values, most severe first.",
+        _non_empty_list("threats_severities"),
+    ),
+    ConfigValue(
+        "threats_fail_min_severity", None, "", "str or None",
+        "When set (e.g. ``\"high\"``), gaps on threats less severe than this warn but do not "
+        "fail the build.", _check_min_severity,
+    ),
+    ConfigValue(
+        "threats_likelihoods", ["high", "medium", "low"], "env", "list of str",
+        "Allowed ``:likelihood:`` values, most likely first.",
+        _non_empty_list("threats_likelihoods"),
+    ),
+    ConfigValue(
+        "threats_impacts", ["high", "medium", "low"], "env", "list of str",
+        "Allowed ``:impact:`` values, worst first.", _non_empty_list("threats_impacts"),
+    ),
+    ConfigValue(
+        "threats_risk_matrix", None, "env", "dict or None",
+        "Nested dict ``{likelihood: {impact: severity}}``; a threat with both and no "
+        "``:severity:`` gets its severity from here.", _check_risk_matrix,
+    ),
+    ConfigValue(
+        "threats_acceptance_requires_approval", False, "", "bool",
+        "Risk acceptances must name ``:approved-by:``; one without accepts nothing.",
+        _check_bool("threats_acceptance_requires_approval"),
+    ),
+    ConfigValue(
+        "threats_expiry_notice_days", 30, "", "int",
+        "Report ``expiring-acceptance`` this many days ahead.", _check_days,
+    ),
+    ConfigValue(
+        "threats_today", None, "", "ISO date str or None",
+        "The date used for every date check (for reproducible builds); default: the "
+        "build date.", _check_today,
+    ),
+    ConfigValue(
+        "threats_export", True, "", "bool or str",
+        "Write ``threats.json`` into the output directory (``True``), not at all "
+        "(``False``), or to this path (relative to the output directory, or absolute), "
+        "to keep it out of a published tree.", _check_export,
+    ),
+)
+
+
+def validate(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Check every value; return the values to use and a message per bad one."""
+    checked: dict[str, Any] = {}
+    problems: list[str] = []
+    for spec in CONFIG_VALUES:
+        value = values.get(spec.name, spec.default)
+        try:
+            checked[spec.name] = spec.check(value, checked)
+        except Invalid as err:
+            problems.append(f"{err}; using the default {spec.default!r}")
+            checked[spec.name] = spec.check(spec.default, checked)
+    return checked, problems
+
+
+def category_labels(categories: list[str] | dict[str, str]) -> dict[str, str]:
+    """Category id -> label (a list's entries label themselves)."""
+    if isinstance(categories, dict):
+        return dict(categories)
+    return {c: c for c in categories}

@@ -1,0 +1,209 @@
+"""One directive class per item kind and per report; option parsing only.
+
+docutils drops a whole directive on an unknown option or a missing argument;
+these directives accept every option and argument and let
+:func:`~.schema.parse_item` report what is wrong, so a typo costs a warning,
+never an item.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import PurePath
+from typing import Any, ClassVar
+
+from docutils import nodes
+from sphinx.util.docutils import SphinxDirective
+
+from .config import category_labels
+from .model import GapKind, Kind, Location, Problem
+from .nodes import threats_item_status, threats_report
+from .render import FILTERS, GROUP_BY
+from .schema import OPTIONS, Vocabulary, parse_item, split_list
+
+
+def _raw(value: str | None) -> str:
+    return value or ""
+
+
+class AnyOption(dict[str, Callable[[str | None], str]]):
+    """An ``option_spec`` that accepts every option as a raw string.
+
+    It lists the known options (MyST only looks for options when the spec is
+    non-empty) and answers any other name too, so that unknown options reach
+    the directive and are reported as ``threats.invalid`` instead of making
+    docutils drop the directive.
+    """
+
+    def __missing__(self, key: str) -> Callable[[str | None], str]:
+        return _raw
+
+
+def source_location(directive: SphinxDirective, lineno: int | None = None) -> Location:
+    """Where a directive is, as the model records it."""
+    env = directive.env
+    docname = env.docname
+    path = env.doc2path(docname, base=False)
+    return Location(PurePath(path).as_posix(), lineno or directive.lineno, docname)
+
+
+def vocabulary(config: Any) -> Vocabulary:
+    """The allowed option values, from the configuration."""
+    return Vocabulary(
+        categories=tuple(category_labels(config.threats_categories)),
+        severities=tuple(config.threats_severities),
+        likelihoods=tuple(config.threats_likelihoods),
+        impacts=tuple(config.threats_impacts),
+        risk_matrix=config.threats_risk_matrix,
+    )
+
+
+def _option_lines(directive: SphinxDirective, names: list[str]) -> dict[str, int]:
+    """Line of each option, found in the directive's source text.
+
+    Both ``:name: value`` (rST, MyST) and ``name: value`` (MyST YAML block)
+    are recognised; an option not found keeps the directive's line.
+    """
+    lines: dict[str, int] = {}
+    text_lines = directive.block_text.splitlines()
+    first = directive.lineno
+    for name in names:
+        pattern = re.compile(rf"^\s*:?{re.escape(name)}:")
+        for offset, line in enumerate(text_lines):
+            if offset and pattern.match(line):
+                lines[name] = first + offset
+                break
+    return lines
+
+
+class ItemDirective(SphinxDirective):
+    """Declares one item of :attr:`kind`."""
+
+    kind: ClassVar[Kind]
+    has_content = True
+    required_arguments = 0
+    optional_arguments = 1
+    final_argument_whitespace = True
+    option_spec: ClassVar[AnyOption]  # type: ignore[misc]
+
+    def run(self) -> list[nodes.Node]:
+        """Record the item and leave its block with placeholders for computed parts."""
+        location = source_location(self)
+        title = self.arguments[0] if self.arguments else ""
+        options = {name: _raw(value) for name, value in self.options.items()}
+        default_service = None
+        if self.kind in (Kind.THREAT, Kind.MITIGATION):
+            default_service = self.env.temp_data.get("threats:service")
+        item, problems = parse_item(
+            self.kind,
+            title,
+            options,
+            location,
+            vocabulary(self.config),
+            option_lines=_option_lines(self, list(options)),
+            has_body=any(line.strip() for line in self.content),
+            default_service=default_service,
+        )
+        if self.kind is Kind.SERVICE:
+            # threats and mitigations later on this page belong to this service
+            self.env.temp_data["threats:service"] = item.id
+        domain = self.env.domains["threats"]
+        domain.note_item(self.env.docname, item, problems)  # type: ignore[attr-defined]
+
+        block = nodes.admonition(
+            classes=["threats-item", f"threats-{self.kind.value}"], ids=[item.id]
+        )
+        self.set_source_info(block)
+        heading = nodes.title()
+        heading += nodes.inline(self.kind.label, self.kind.label, classes=["threats-kind"])
+        heading += nodes.Text(" ")
+        heading += nodes.Text(item.title)
+        block += heading
+        placeholder = {
+            "kind": self.kind.value,
+            "item_id": item.id,
+            "lineno": self.lineno,
+            "docname": self.env.docname,
+        }
+        block += threats_item_status(part="fields", **placeholder)
+        if self.content:
+            body = nodes.container(classes=["threats-body"])
+            self.state.nested_parse(self.content, self.content_offset, body)
+            block += body
+        block += threats_item_status(part="links", **placeholder)
+        return [block]
+
+
+def _item_directive(kind: Kind) -> type[ItemDirective]:
+    name = "".join(part.capitalize() for part in kind.value.split("-")) + "Directive"
+    return type(name, (ItemDirective,), {
+        "kind": kind,
+        "option_spec": AnyOption({o.name: _raw for o in OPTIONS[kind]}),
+        "__doc__": f"The ``{kind.value}`` directive.",
+    })
+
+
+#: Item directives by name.
+ITEM_DIRECTIVES: dict[str, type[ItemDirective]] = {
+    kind.value: _item_directive(kind) for kind in Kind
+}
+
+
+class ReportDirective(SphinxDirective):
+    """A report filled once the whole model is known."""
+
+    report: ClassVar[str]
+    has_content = False
+    required_arguments = 0
+    optional_arguments = 0
+    option_spec: ClassVar[AnyOption]  # type: ignore[misc]
+
+    def run(self) -> list[nodes.Node]:
+        """Record the report and return its placeholder."""
+        location = source_location(self)
+        domain = self.env.domains["threats"]
+        lines = _option_lines(self, list(self.options))
+        filters: dict[str, list[str]] = {}
+        group_by = None
+        for name, value in self.options.items():
+            where = Location(location.file, lines.get(name, location.lineno), location.docname)
+            if name in FILTERS:
+                filters[name] = split_list(_raw(value))
+            elif name == "group-by" and self.report == "threat-matrix":
+                group_by = _raw(value).strip()
+                if group_by not in GROUP_BY:
+                    domain.note_problem(self.env.docname, Problem(  # type: ignore[attr-defined]
+                        GapKind.INVALID,
+                        f"{self.report}: {group_by!r} is not an allowed :group-by: "
+                        f"(allowed: {', '.join(GROUP_BY)})", where))
+                    group_by = None
+            else:
+                allowed = [*FILTERS, *(["group-by"] if self.report == "threat-matrix" else [])]
+                domain.note_problem(self.env.docname, Problem(  # type: ignore[attr-defined]
+                    GapKind.INVALID,
+                    f"{self.report}: unknown option :{name}: (allowed: {', '.join(allowed)})",
+                    where))
+        frozen = tuple(sorted((k, tuple(v)) for k, v in filters.items()))
+        domain.note_report(  # type: ignore[attr-defined]
+            self.env.docname, (self.report, frozen, group_by))
+        node = threats_report(report=self.report, filters=dict(frozen), group_by=group_by)
+        self.set_source_info(node)
+        return [node]
+
+
+def _report_directive(report: str) -> type[ReportDirective]:
+    name = "".join(part.capitalize() for part in report.split("-")) + "Directive"
+    options = [*FILTERS, *(["group-by"] if report == "threat-matrix" else [])]
+    return type(name, (ReportDirective,), {
+        "report": report,
+        "option_spec": AnyOption({o: _raw for o in options}),
+        "__doc__": f"The ``{report}`` directive.",
+    })
+
+
+#: Report directives by name.
+REPORT_DIRECTIVES: dict[str, type[ReportDirective]] = {
+    name: _report_directive(name)
+    for name in ("threat-matrix", "threat-coverage", "threat-gaps", "threat-summary")
+}

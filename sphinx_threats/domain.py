@@ -1,0 +1,206 @@
+"""The ``threats`` domain: per-document records, merging, objects and links.
+
+All state read from documents is kept per document (like ``sphinx.ext.todo``),
+so forgetting a document is a ``pop`` and merging parallel reads is a copy.
+The model and its analysis are derived data: built from these records once
+per build, never pickled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from docutils import nodes
+from sphinx.domains import Domain, ObjType
+from sphinx.util.nodes import make_refnode
+
+from .analysis import Report, Settings, analyse
+from .model import Item, Kind, Problem, Reference, ThreatModel
+
+if TYPE_CHECKING:
+    from sphinx.addnodes import pending_xref
+    from sphinx.builders import Builder
+    from sphinx.environment import BuildEnvironment
+
+#: Kinds that have a role (``not-applicable`` items are linked, not cited).
+ROLE_KINDS = (
+    Kind.THREAT,
+    Kind.MITIGATION,
+    Kind.SERVICE,
+    Kind.THREAT_ACTOR,
+    Kind.RISK_ACCEPTANCE,
+)
+
+#: Domain data keys holding per-document lists.
+PER_DOC = ("items", "problems", "references", "reports")
+
+
+class ThreatsDomain(Domain):
+    """Threat-model items (``threats:threat``...) and their cross-references."""
+
+    name = "threats"
+    label = "Threat model"
+    object_types = {
+        kind.value: ObjType(kind.label.lower(), *([kind.value] if kind in ROLE_KINDS else []))
+        for kind in Kind
+    }
+    # directives and roles are filled in by setup() (see __init__.py)
+    initial_data: dict[str, Any] = {
+        "items": {},  # docname -> list[Item]
+        "problems": {},  # docname -> list[Problem]
+        "references": {},  # docname -> list[Reference] (roles)
+        "reports": {},  # docname -> list[tuple] (report directives on the page)
+        "digests": {},  # docname -> digest of the computed content it shows
+    }
+    data_version = 1
+
+    _model: ThreatModel | None = None
+    _report: Report | None = None
+    _index: dict[str, Item] | None = None
+
+    # -- per-document records -------------------------------------------------
+
+    def _changed(self) -> None:
+        self._model = None
+        self._report = None
+        self._index = None
+
+    def _doc_list(self, key: str, docname: str) -> list[Any]:
+        lists: dict[str, list[Any]] = self.data[key]
+        return lists.setdefault(docname, [])
+
+    def note_item(self, docname: str, item: Item, problems: Iterable[Problem]) -> None:
+        """Record an item declared in ``docname`` and the problems found in it."""
+        self._doc_list("items", docname).append(item)
+        self._doc_list("problems", docname).extend(problems)
+        self._changed()
+
+    def note_problem(self, docname: str, problem: Problem) -> None:
+        """Record a problem found in ``docname`` outside an item."""
+        self._doc_list("problems", docname).append(problem)
+        self._changed()
+
+    def note_reference(self, docname: str, reference: Reference) -> None:
+        """Record a role reference, checked by the analysis on every build."""
+        self._doc_list("references", docname).append(reference)
+        self._changed()
+
+    def note_report(self, docname: str, report: tuple[Any, ...]) -> None:
+        """Record a report directive placed in ``docname``."""
+        self._doc_list("reports", docname).append(report)
+        self._changed()
+
+    def clear_doc(self, docname: str) -> None:
+        """Forget everything ``docname`` declared."""
+        for key in PER_DOC:
+            self.data[key].pop(docname, None)
+        self._changed()
+
+    def merge_domaindata(self, docnames: Iterable[str], otherdata: dict[str, Any]) -> None:
+        """Take over the records of documents read by a parallel worker."""
+        for docname in docnames:
+            for key in PER_DOC:
+                if docname in otherdata[key]:
+                    self.data[key][docname] = otherdata[key][docname]
+        self._changed()
+
+    def items_of(self, docname: str) -> list[Item]:
+        """Items declared in ``docname``, in source order."""
+        items: list[Item] = self.data["items"].get(docname, [])
+        return items
+
+    # -- derived data ---------------------------------------------------------
+
+    def model(self) -> ThreatModel:
+        """The model of the whole project (built once per change)."""
+        if self._model is None:
+            data = self.data
+            self._model = ThreatModel.build(
+                (item for items in data["items"].values() for item in items),
+                (p for problems in data["problems"].values() for p in problems),
+                (r for refs in data["references"].values() for r in refs),
+            )
+        return self._model
+
+    def analyse(self, settings: Settings) -> Report:
+        """Analyse the model now (once per build) and keep the report."""
+        self._report = analyse(self.model(), settings)
+        self._index = self._report.index
+        return self._report
+
+    def report(self, settings: Settings) -> Report:
+        """The report of this build, analysing first if nothing did yet."""
+        if self._report is None:
+            return self.analyse(settings)
+        return self._report
+
+    def index(self) -> dict[str, Item]:
+        """The first declaration of every ID."""
+        if self._index is None:
+            index: dict[str, Item] = {}
+            for item in self.model().items:
+                index.setdefault(item.id, item)
+            self._index = index
+        return self._index
+
+    # -- objects and cross-references ----------------------------------------
+
+    def get_objects(self) -> Iterator[tuple[str, str, str, str, str, int]]:
+        """Every item (first declaration of each ID), for ``objects.inv`` and search."""
+        for ident, item in self.index().items():
+            if ident.startswith("@"):
+                continue
+            yield ident, item.title, item.kind.value, item.location.docname, ident, 1
+
+    def resolve_xref(
+        self,
+        env: BuildEnvironment,
+        fromdocname: str,
+        builder: Builder,
+        typ: str,
+        target: str,
+        node: pending_xref,
+        contnode: nodes.Element,
+    ) -> nodes.reference | None:
+        """Link to the item ``target`` if it is of kind ``typ``."""
+        item = self.index().get(target)
+        if item is None or item.kind.value != typ:
+            return None
+        return self._refnode(builder, fromdocname, item, node, contnode)
+
+    def resolve_any_xref(
+        self,
+        env: BuildEnvironment,
+        fromdocname: str,
+        builder: Builder,
+        target: str,
+        node: pending_xref,
+        contnode: nodes.Element,
+    ) -> list[tuple[str, nodes.reference]]:
+        """The ``any`` role: an item with this ID, whatever its kind."""
+        item = self.index().get(target)
+        if item is None:
+            return []
+        return [
+            (f"threats:{item.kind.value}",
+             self._refnode(builder, fromdocname, item, node, contnode))
+        ]
+
+    def _refnode(
+        self,
+        builder: Builder,
+        fromdocname: str,
+        item: Item,
+        node: pending_xref,
+        contnode: nodes.Element,
+    ) -> nodes.reference:
+        if not node.get("refexplicit"):
+            # a role without explicit text shows the item's title
+            contnode = contnode.deepcopy()
+            del contnode[:]
+            contnode += nodes.Text(item.title)
+        return make_refnode(
+            builder, fromdocname, item.location.docname, item.id, contnode,
+            f"{item.kind.label} {item.id}",
+        )

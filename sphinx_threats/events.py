@@ -1,0 +1,309 @@
+"""The build pipeline: analyse once per build, warn, fill placeholders, export, fail.
+
+Sphinx emits ``env-get-updated`` on every build, after all documents are read
+and merged and before anything is written, even when no document changed.
+That is where the analysis runs: its warnings therefore come on every build,
+in one sorted order whatever ``-j`` was, and it can ask Sphinx to rewrite the
+pages whose computed content changed without re-reading them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import weakref
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from docutils import nodes
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
+from sphinx.util.fileutil import copy_asset_file
+from sphinx.util.logging import is_suppressed_warning
+
+from . import config as config_module
+from . import render
+from .analysis import Gap, Report, Settings, fails
+from .config import category_labels
+from .domain import ThreatsDomain
+from .export import to_data, to_json
+from .model import GapKind, Kind
+from .nodes import threats_item_status, threats_report
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.config import Config
+    from sphinx.environment import BuildEnvironment
+
+logger = logging.getLogger(__name__)
+
+#: Builders that do not need the analysis (they neither show nor check it).
+SKIP_BUILDERS = ("linkcheck", "gettext")
+
+STATIC = Path(__file__).parent / "static"
+CSS_FILE = "sphinx-threats.css"
+
+# Per application: conf.py problems found at config-inited, reported with the
+# other problems; and the gaps that fail this build.
+_config_problems: weakref.WeakKeyDictionary[Sphinx, list[str]] = weakref.WeakKeyDictionary()
+_failing: weakref.WeakKeyDictionary[Sphinx, list[Gap]] = weakref.WeakKeyDictionary()
+
+
+def domain_of(env: BuildEnvironment) -> ThreatsDomain:
+    """The ``threats`` domain of ``env``."""
+    return cast("ThreatsDomain", env.domains["threats"])
+
+
+def settings_of(config: Config, env: BuildEnvironment | None = None) -> Settings:
+    """Analysis settings from the (validated) configuration."""
+    today = config.threats_today
+    return Settings(
+        today=dt.date.fromisoformat(today) if today else dt.date.today(),
+        expiry_notice_days=config.threats_expiry_notice_days,
+        acceptance_requires_approval=config.threats_acceptance_requires_approval,
+        severities=tuple(config.threats_severities),
+        is_external=_intersphinx_lookup(env) if env is not None else Settings.is_external,
+    )
+
+
+def _intersphinx_lookup(env: BuildEnvironment) -> Any:
+    """Whether an ID is in a project loaded through intersphinx."""
+    inventory: dict[str, dict[str, Any]] = getattr(env, "intersphinx_inventory", None) or {}
+
+    def known(kind: Kind, ident: str) -> bool:
+        return ident in inventory.get(f"threats:{kind.value}", {})
+
+    return known
+
+
+# -- configuration -----------------------------------------------------------
+
+
+def check_config(app: Sphinx, config: Config) -> None:
+    """Replace bad values by their defaults before Sphinx checks types."""
+    values = {spec.name: config[spec.name] for spec in config_module.CONFIG_VALUES}
+    checked, problems = config_module.validate(values)
+    for name, value in checked.items():
+        config[name] = value
+    _config_problems[app] = problems
+
+
+# -- analysis ------------------------------------------------------------------
+
+
+def analyse_build(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """Analyse, warn, and return the pages whose computed content changed."""
+    if app.builder.name in SKIP_BUILDERS:
+        return []
+    domain = domain_of(env)
+    report = domain.analyse(settings_of(app.config, env))
+    suppress = app.config.suppress_warnings
+    failing: list[Gap] = []
+    conf_py = str(Path(app.confdir, "conf.py"))
+    for message in _config_problems.get(app, []):
+        logger.warning(message, type="threats", subtype=GapKind.INVALID.value, location=conf_py)
+        if not is_suppressed_warning("threats", "invalid", suppress) and "invalid" in (
+            app.config.threats_fail_on
+        ):
+            failing.append(Gap(GapKind.INVALID, message, (), _conf_location(conf_py)))
+    for gap in report.gaps:
+        loc = gap.location
+        location: Any = (loc.docname, loc.lineno) if loc.docname else f"{loc.file}:{loc.lineno}"
+        logger.warning(gap.message, type="threats", subtype=gap.kind.value, location=location)
+        if not is_suppressed_warning("threats", gap.kind.value, suppress) and fails(
+            gap, app.config.threats_fail_on, app.config.threats_fail_min_severity,
+            report.settings.severities,
+        ):
+            failing.append(gap)
+    _failing[app] = failing
+    return pages_to_rewrite(env, domain, report)
+
+
+def _conf_location(path: str) -> Any:
+    from .model import Location
+
+    return Location(path, 0)
+
+
+def page_digests(domain: ThreatsDomain, report: Report, labels: dict[str, str]) -> dict[str, str]:
+    """Per page, a digest of everything it shows that comes from other pages."""
+    digests: dict[str, str] = {}
+    data = domain.data
+    docnames = set(data["items"]) | set(data["references"]) | set(data["reports"])
+    for docname in sorted(docnames):
+        parts: list[Any] = [render.item_view(report, item) for item in domain.items_of(docname)]
+        for ref in data["references"].get(docname, ()):
+            parts.append(render.link_of(report, ref.kind, ref.target))
+        for name, filters, group_by in data["reports"].get(docname, ()):
+            parts.append(report_view(report, name, dict(filters), group_by))
+        digests[docname] = hashlib.sha256(repr(parts).encode()).hexdigest()
+    return digests
+
+
+def pages_to_rewrite(env: BuildEnvironment, domain: ThreatsDomain, report: Report) -> list[str]:
+    """Pages whose computed content changed since the last build."""
+    labels = category_labels(env.config.threats_categories)
+    new = page_digests(domain, report, labels)
+    old: dict[str, str] = domain.data["digests"]
+    changed = [d for d, digest in new.items() if old.get(d) != digest and d in env.all_docs]
+    domain.data["digests"] = new
+    return changed
+
+
+def report_view(report: Report, name: str, filters: dict[str, Any], group_by: str | None) -> Any:
+    """The view of one report directive."""
+    if name == "threat-matrix":
+        return render.matrix_view(report, filters, group_by)
+    if name == "threat-coverage":
+        return render.coverage_view(report, filters)
+    if name == "threat-gaps":
+        return render.gaps_view(report, filters)
+    return render.summary_view(report, filters)
+
+
+# -- writing -------------------------------------------------------------------
+
+
+class FillPlaceholders(SphinxPostTransform):
+    """Replace item and report placeholders with their computed content."""
+
+    # Before ReferencesResolver (10): the links this adds are pending_xref
+    # nodes that it must still resolve, with each builder's own URIs.
+    default_priority = 5
+
+    def run(self, **kwargs: Any) -> None:
+        """Fill every placeholder of the document."""
+        found = list(self.document.findall(threats_item_status)) + list(
+            self.document.findall(threats_report)
+        )
+        if not found:
+            return
+        domain = domain_of(self.env)
+        report = domain.report(settings_of(self.config, self.env))
+        labels = category_labels(self.config.threats_categories)
+        views: dict[tuple[str, str, int], Any] = {}
+        for node in found:
+            if isinstance(node, threats_item_status):
+                key = (node["kind"], node["item_id"], node["lineno"])
+                if key not in views:
+                    views[key] = self._item_view(domain, report, node)
+                view = views[key]
+                if view is None:
+                    node.replace_self([])
+                elif node["part"] == "fields":
+                    node.replace_self(render.render_item_fields(view, labels))
+                else:
+                    node.replace_self(render.render_item_links(view))
+            else:
+                view = report_view(report, node["report"], node["filters"], node["group_by"])
+                node.replace_self(_render_report(node["report"], view, labels))
+
+    def _item_view(self, domain: ThreatsDomain, report: Report, node: nodes.Element) -> Any:
+        docname = node.get("docname") or self.env.current_document.docname
+        for item in domain.items_of(docname):
+            if (
+                item.id == node["item_id"]
+                and item.location.lineno == node["lineno"]
+                and item.kind.value == node["kind"]
+            ):
+                return render.item_view(report, item)
+        # singlehtml: the node came from another document
+        for items in domain.data["items"].values():
+            for item in items:
+                if item.id == node["item_id"] and item.location.lineno == node["lineno"]:
+                    return render.item_view(report, item)
+        return None
+
+
+def _render_report(name: str, view: Any, labels: dict[str, str]) -> list[nodes.Node]:
+    container = nodes.container(classes=["threats-report", name])
+    if name == "threat-matrix":
+        container.extend(render.render_matrix(view, labels))
+    elif name == "threat-coverage":
+        container.extend(render.render_coverage(view))
+    elif name == "threat-gaps":
+        container.extend(render.render_gaps(view))
+    else:
+        container.extend(render.render_summary(view))
+    return [container]
+
+
+class LatexItemTargets(SphinxPostTransform):
+    """Give every item block a LaTeX label (LaTeX ignores an admonition's ids)."""
+
+    default_priority = 5
+    formats = ("latex",)
+
+    def run(self, **kwargs: Any) -> None:
+        """Insert a target carrying the item's ID before its block."""
+        for block in list(self.document.findall(nodes.admonition)):
+            if "threats-item" in block["classes"] and block["ids"]:
+                target = nodes.target("", "", ids=list(block["ids"]))
+                block["ids"] = []
+                block.parent.insert(block.parent.index(block), target)
+
+
+def silence_missing_reference(app: Sphinx, domain: Any, node: nodes.Element) -> bool | None:
+    """Unknown IDs are reported once, as ``threats.unknown-ref``, by the analysis."""
+    if domain is not None and domain.name == "threats":
+        return True
+    return None
+
+
+# -- after writing -----------------------------------------------------------------
+
+
+def add_css(app: Sphinx) -> None:
+    """Link the stylesheet in HTML builds."""
+    if app.builder.format == "html":
+        app.add_css_file(CSS_FILE)
+
+
+def finish_build(app: Sphinx, exception: BaseException | None) -> None:
+    """Copy the CSS, write ``threats.json``, and fail the build on gaps."""
+    if exception is not None or app.builder.name in SKIP_BUILDERS:
+        return
+    if app.builder.format == "html":
+        copy_asset_file(STATIC / CSS_FILE, Path(app.outdir, "_static"))
+    env = app.env
+    domain = domain_of(env)
+    report = domain.report(settings_of(app.config, env))
+    _export(app, report)
+    failing = _failing.pop(app, [])
+    if failing:
+        counts = Counter(g.kind.value for g in failing)
+        first = ", ".join(f"{g.location.file}:{g.location.lineno}" for g in failing[:3])
+        logger.info(
+            "threat model: %d gap(s) fail the build (%s); first at %s",
+            len(failing),
+            ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())),
+            first,
+        )
+        app.statuscode = 1
+
+
+def _export(app: Sphinx, report: Report) -> None:
+    target = app.config.threats_export
+    if target is False:
+        return
+    path = Path(app.outdir, "threats.json" if target is True else target)
+    builder = app.builder
+    suppress = app.config.suppress_warnings
+
+    def uri(item: Any) -> str:
+        try:
+            return f"{builder.get_target_uri(item.location.docname)}#{item.id}"
+        except Exception:  # an item outside any document (catalogues, later)
+            return ""
+
+    data = to_data(
+        report,
+        app.config.project,
+        uri,
+        lambda gap: is_suppressed_warning("threats", gap.kind.value, suppress),
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = to_json(data)
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")

@@ -1,0 +1,114 @@
+"""``threats.json``: the model, its coverage and its gaps as stable JSON.
+
+Keys and lists are sorted, so two builds of the same sources diff cleanly and
+serial and parallel builds write identical bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from .analysis import Gap, Report
+from .model import Item, Kind, RiskAcceptance, Service, Status, Threat
+from .render import coverage_percentages
+
+SCHEMA_VERSION = 1
+
+
+def item_status(report: Report, item: Item) -> str | None:
+    """The computed status shown for an item in ``threats.json``."""
+    if isinstance(item, Threat):
+        status = report.threat_status.get(item.id)
+        return None if status is None else status.value
+    if isinstance(item, RiskAcceptance):
+        if item.expires is not None and item.expires < report.settings.today:
+            return "expired"
+        return "valid" if report.acceptance_valid.get(item.id) else "invalid"
+    if isinstance(item, Service):
+        pairs = report.service_coverage(item.id)
+        order = [Status.UNMITIGATED, Status.PLANNED, Status.PARTIAL, Status.ACCEPTED,
+                 Status.MITIGATED, Status.NOT_APPLICABLE]
+        worst = min((p.status for p in pairs), key=order.index, default=None)
+        return None if worst is None else worst.value
+    if item.kind is Kind.NOT_APPLICABLE:
+        return Status.NOT_APPLICABLE.value
+    return None
+
+
+def to_data(
+    report: Report,
+    project: str,
+    uri: Callable[[Item], str],
+    suppressed: Callable[[Gap], bool],
+) -> dict[str, Any]:
+    """The content of ``threats.json``."""
+    items: dict[str, list[dict[str, Any]]] = {kind.plural: [] for kind in Kind}
+    for item in report.model.items:
+        entry: dict[str, Any] = {
+            "id": item.id,
+            "title": item.title,
+            **item.options(),
+            "docname": item.location.docname,
+            "file": item.location.file,
+            "lineno": item.location.lineno,
+            "uri": uri(item),
+        }
+        if item.kind is Kind.MITIGATION:
+            # the declared :status: stays; the computed part is what it achieves
+            entry["in-effect"] = item.in_effect  # type: ignore[attr-defined]
+        else:
+            entry["status"] = item_status(report, item)
+        items[item.kind.plural].append(entry)
+    for entries in items.values():
+        entries.sort(key=lambda e: (e["id"], e["file"], e["lineno"]))
+
+    coverage = [
+        {"threat": c.threat, "service": c.service, "status": c.status.value, "by": list(c.by)}
+        for c in sorted(report.coverage.values(), key=lambda c: (c.threat, c.service))
+    ]
+    gaps = [
+        {
+            "kind": g.kind.value,
+            "message": g.message,
+            "ids": list(g.ids),
+            "docname": g.location.docname,
+            "file": g.location.file,
+            "lineno": g.location.lineno,
+            "suppressed": suppressed(g),
+        }
+        for g in report.gaps
+    ]
+    return {
+        "schema": SCHEMA_VERSION,
+        "project": project,
+        "items": items,
+        "coverage": coverage,
+        "gaps": gaps,
+        "summary": summary(report),
+    }
+
+
+def summary(report: Report) -> dict[str, Any]:
+    """Counts by status and severity, gaps by kind, coverage per service."""
+    threats = [i for i in report.index.values() if isinstance(i, Threat)]
+    services = {}
+    for s in report.services:
+        pairs = [c for c in report.service_coverage(s) if c.status is not Status.NOT_APPLICABLE]
+        covered, total, pct, weighted = coverage_percentages(report, pairs)
+        services[s] = {"covered": covered, "in-scope": total, "percent": pct,
+                       "weighted-percent": weighted}
+    return {
+        "threats": len(threats),
+        "by-status": dict(Counter(report.threat_status[t.id].value for t in threats)),
+        "by-severity": dict(Counter(t.severity or "unknown" for t in threats)),
+        "gaps": dict(Counter(g.kind.value for g in report.gaps)),
+        "services": services,
+    }
+
+
+def to_json(data: dict[str, Any]) -> str:
+    """Serialise deterministically."""
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -1,0 +1,393 @@
+"""The threat model as plain, frozen data.
+
+Nothing here imports Sphinx: the directives turn what they read into these
+records, and the analysis, the export and the command-line tool work on them
+alone.  Every record knows where it was declared (:class:`Location`) so that a
+gap can always point at the line to fix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, fields
+
+
+class Kind(enum.StrEnum):
+    """The kinds of item, named as their directives are."""
+
+    THREAT_ACTOR = "threat-actor"
+    SERVICE = "service"
+    THREAT = "threat"
+    MITIGATION = "mitigation"
+    RISK_ACCEPTANCE = "risk-acceptance"
+    NOT_APPLICABLE = "not-applicable"
+
+    @property
+    def plural(self) -> str:
+        """The key under which items of this kind are listed (JSON, catalogues)."""
+        return "not-applicable" if self is Kind.NOT_APPLICABLE else f"{self.value}s"
+
+    @property
+    def label(self) -> str:
+        """A human label, e.g. ``Risk acceptance``."""
+        return {
+            Kind.THREAT_ACTOR: "Threat actor",
+            Kind.SERVICE: "Service",
+            Kind.THREAT: "Threat",
+            Kind.MITIGATION: "Mitigation",
+            Kind.RISK_ACCEPTANCE: "Risk acceptance",
+            Kind.NOT_APPLICABLE: "Not applicable",
+        }[self]
+
+
+class Status(enum.StrEnum):
+    """Computed status of a threat overall, or of a (threat, service) pair."""
+
+    NOT_APPLICABLE = "not-applicable"
+    ACCEPTED = "accepted"
+    MITIGATED = "mitigated"
+    PARTIAL = "partial"
+    PLANNED = "planned"
+    UNMITIGATED = "unmitigated"
+
+    @property
+    def covered(self) -> bool:
+        """Whether the status counts as covered in coverage percentages."""
+        return self in (Status.MITIGATED, Status.ACCEPTED)
+
+
+class GapKind(enum.StrEnum):
+    """Warning subtypes (logged as ``threats.<value>``); the doc is the 'when'."""
+
+    UNMITIGATED = "unmitigated"
+    SERVICE_GAP = "service-gap"
+    PLANNED_ONLY = "planned-only"
+    PARTIAL_ONLY = "partial-only"
+    OVERDUE_MITIGATION = "overdue-mitigation"
+    EXPIRED_ACCEPTANCE = "expired-acceptance"
+    EXPIRING_ACCEPTANCE = "expiring-acceptance"
+    UNKNOWN_REF = "unknown-ref"
+    DUPLICATE_ID = "duplicate-id"
+    INVALID = "invalid"
+    ORPHAN_MITIGATION = "orphan-mitigation"
+
+    @property
+    def description(self) -> str:
+        """When this kind is reported, for the reference documentation."""
+        return _GAP_DESCRIPTIONS[self]
+
+    @property
+    def located_at(self) -> str:
+        """Where this kind is reported."""
+        return _GAP_LOCATIONS[self]
+
+
+_GAP_DESCRIPTIONS = {
+    GapKind.UNMITIGATED: "a threat's overall status is ``unmitigated``",
+    GapKind.SERVICE_GAP: "a (threat, service) pair in scope is ``unmitigated``",
+    GapKind.PLANNED_ONLY: "a threat's overall status, or a (threat, service) status, is "
+    "``planned``",
+    GapKind.PARTIAL_ONLY: "a threat's overall status, or a (threat, service) status, is "
+    "``partial``",
+    GapKind.OVERDUE_MITIGATION: "a ``planned``/``in-progress`` mitigation's ``:due:`` date "
+    "has passed",
+    GapKind.EXPIRED_ACCEPTANCE: "a risk acceptance's ``:expires:`` date has passed",
+    GapKind.EXPIRING_ACCEPTANCE: "a risk acceptance will expire within "
+    "``threats_expiry_notice_days``",
+    GapKind.UNKNOWN_REF: "an ID reference (option or role) names no item of the right kind",
+    GapKind.DUPLICATE_ID: "two items share an ID (both locations are in the message)",
+    GapKind.INVALID: "a missing required option, a value outside the allowed set, a "
+    "malformed date or ID, an unknown option, a bad config value",
+    GapKind.ORPHAN_MITIGATION: "a mitigation none of whose threats exists",
+}
+
+_GAP_LOCATIONS = {
+    GapKind.UNMITIGATED: "the threat",
+    GapKind.SERVICE_GAP: "the service's declaration",
+    GapKind.PLANNED_ONLY: "the threat / the service",
+    GapKind.PARTIAL_ONLY: "the threat / the service",
+    GapKind.OVERDUE_MITIGATION: "the mitigation",
+    GapKind.EXPIRED_ACCEPTANCE: "the acceptance",
+    GapKind.EXPIRING_ACCEPTANCE: "the acceptance",
+    GapKind.UNKNOWN_REF: "the reference",
+    GapKind.DUPLICATE_ID: "the later one (by file, then line)",
+    GapKind.INVALID: "the option (or conf.py)",
+    GapKind.ORPHAN_MITIGATION: "the mitigation",
+}
+
+#: Values of a mitigation's ``:status:``.
+MITIGATION_STATUSES = ("planned", "in-progress", "implemented", "verified")
+#: Values of a mitigation's ``:effect:``.
+MITIGATION_EFFECTS = ("full", "partial")
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """Where something was declared."""
+
+    #: Source path relative to the source directory, with its suffix
+    #: (``services/relay.md``), or a catalogue's path.
+    file: str
+    #: 1-based line number (0 when unknown).
+    lineno: int
+    #: Sphinx document name (``services/relay``); empty for non-documents.
+    docname: str = ""
+
+
+@dataclass(frozen=True)
+class Item:
+    """Fields shared by every item."""
+
+    #: The item ID (``@file:line`` when the source gave none).
+    id: str
+    #: The title (the ID when the source gave none).
+    title: str
+    #: Where the directive (or catalogue entry) starts.
+    location: Location
+    #: Free-form tags.
+    tags: tuple[str, ...] = ()
+    #: Line of each option given, to locate problems with it.
+    option_lines: tuple[tuple[str, int], ...] = ()
+
+    kind: Kind = field(default=Kind.THREAT, init=False, repr=False, compare=False)
+
+    def line_of(self, option: str) -> int:
+        """The line of ``option``, or of the item when it has no own line."""
+        for name, line in self.option_lines:
+            if name == option:
+                return line
+        return self.location.lineno
+
+    def references(self) -> Iterator[tuple[str, Kind, str]]:
+        """Yield ``(option, kind, id)`` for every ID this item names."""
+        return iter(())
+
+    def options(self) -> dict[str, object]:
+        """The item's options as plain data, named as the directive's options."""
+        skip = {"id", "title", "location", "option_lines", "kind"}
+        out: dict[str, object] = {}
+        for f in fields(self):
+            if f.name in skip:
+                continue
+            value = getattr(self, f.name)
+            if isinstance(value, dt.date):
+                value = value.isoformat()
+            elif isinstance(value, tuple):
+                value = list(value)
+            out[f.name.replace("_", "-")] = value
+        return out
+
+
+@dataclass(frozen=True)
+class ThreatActor(Item):
+    """Someone who would carry out threats."""
+
+    #: Optional one-line description.
+    description: str = ""
+
+    kind: Kind = field(default=Kind.THREAT_ACTOR, init=False, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Service(Item):
+    """A service (component) of the product."""
+
+    owner: str = ""
+    #: Product threats this service declares itself in scope for.
+    exposed_to: tuple[str, ...] = ()
+    #: Platform mitigations this service uses.
+    relies_on: tuple[str, ...] = ()
+    #: Services this one depends on (shown, not analysed).
+    depends_on: tuple[str, ...] = ()
+
+    kind: Kind = field(default=Kind.SERVICE, init=False, repr=False, compare=False)
+
+    def references(self) -> Iterator[tuple[str, Kind, str]]:
+        """IDs named by ``:exposed-to:``, ``:relies-on:`` and ``:depends-on:``."""
+        for ref in self.exposed_to:
+            yield "exposed-to", Kind.THREAT, ref
+        for ref in self.relies_on:
+            yield "relies-on", Kind.MITIGATION, ref
+        for ref in self.depends_on:
+            yield "depends-on", Kind.SERVICE, ref
+
+
+@dataclass(frozen=True)
+class Threat(Item):
+    """Something that could go wrong."""
+
+    category: tuple[str, ...] = ()
+    #: Declared or derived severity; ``None`` when unusable.
+    severity: str | None = None
+    likelihood: str | None = None
+    impact: str | None = None
+    actors: tuple[str, ...] = ()
+    #: Owning service, or ``None`` for a product-level threat.
+    service: str | None = None
+    #: Raw scope terms: service IDs, ``*`` and ``!ID``.
+    applies_to: tuple[str, ...] = ()
+    cwe: tuple[str, ...] = ()
+    capec: tuple[str, ...] = ()
+
+    kind: Kind = field(default=Kind.THREAT, init=False, repr=False, compare=False)
+
+    def references(self) -> Iterator[tuple[str, Kind, str]]:
+        """IDs named by ``:actors:``, ``:service:`` and ``:applies-to:``."""
+        for ref in self.actors:
+            yield "actors", Kind.THREAT_ACTOR, ref
+        if self.service:
+            yield "service", Kind.SERVICE, self.service
+        for ref in scope_terms(self.applies_to):
+            yield "applies-to", Kind.SERVICE, ref
+
+
+@dataclass(frozen=True)
+class Mitigation(Item):
+    """A control that reduces a threat."""
+
+    mitigates: tuple[str, ...] = ()
+    #: One of :data:`MITIGATION_STATUSES`, or ``None`` when missing/unknown.
+    status: str | None = None
+    due: dt.date | None = None
+    #: ``full`` or ``partial``; anything else counts as partial.
+    effect: str = "full"
+    service: str | None = None
+    applies_to: tuple[str, ...] = ()
+    owner: str = ""
+    verified_by: str = ""
+
+    kind: Kind = field(default=Kind.MITIGATION, init=False, repr=False, compare=False)
+
+    def references(self) -> Iterator[tuple[str, Kind, str]]:
+        """IDs named by ``:mitigates:``, ``:service:`` and ``:applies-to:``."""
+        for ref in self.mitigates:
+            yield "mitigates", Kind.THREAT, ref
+        if self.service:
+            yield "service", Kind.SERVICE, self.service
+        for ref in scope_terms(self.applies_to):
+            yield "applies-to", Kind.SERVICE, ref
+
+    @property
+    def in_effect(self) -> bool:
+        """Whether the control is in place (implemented or verified)."""
+        return self.status in ("implemented", "verified")
+
+    @property
+    def is_full(self) -> bool:
+        """Whether the control fully mitigates (an unknown effect is partial)."""
+        return self.effect == "full"
+
+
+@dataclass(frozen=True)
+class RiskAcceptance(Item):
+    """A decision to live with a threat until a date."""
+
+    threats: tuple[str, ...] = ()
+    service: str | None = None
+    owner: str = ""
+    expires: dt.date | None = None
+    approved_by: str = ""
+    residual_severity: str | None = None
+
+    kind: Kind = field(default=Kind.RISK_ACCEPTANCE, init=False, repr=False, compare=False)
+
+    def references(self) -> Iterator[tuple[str, Kind, str]]:
+        """IDs named by ``:threats:`` and ``:service:``."""
+        for ref in self.threats:
+            yield "threats", Kind.THREAT, ref
+        if self.service:
+            yield "service", Kind.SERVICE, self.service
+
+
+@dataclass(frozen=True)
+class NotApplicable(Item):
+    """A justified exclusion of threats, product-wide or for one service."""
+
+    threats: tuple[str, ...] = ()
+    service: str | None = None
+    owner: str = ""
+
+    kind: Kind = field(default=Kind.NOT_APPLICABLE, init=False, repr=False, compare=False)
+
+    def references(self) -> Iterator[tuple[str, Kind, str]]:
+        """IDs named by ``:threats:`` and ``:service:``."""
+        for ref in self.threats:
+            yield "threats", Kind.THREAT, ref
+        if self.service:
+            yield "service", Kind.SERVICE, self.service
+
+
+#: The record class of each kind.
+ITEM_CLASSES: dict[Kind, type[Item]] = {
+    Kind.THREAT_ACTOR: ThreatActor,
+    Kind.SERVICE: Service,
+    Kind.THREAT: Threat,
+    Kind.MITIGATION: Mitigation,
+    Kind.RISK_ACCEPTANCE: RiskAcceptance,
+    Kind.NOT_APPLICABLE: NotApplicable,
+}
+
+
+def scope_terms(applies_to: Iterable[str]) -> Iterator[str]:
+    """The service IDs named in an ``:applies-to:`` list (without ``*``/``!``)."""
+    for term in applies_to:
+        if term == "*":
+            continue
+        yield term[1:] if term.startswith("!") else term
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong found while reading (bad option, bad role, ...)."""
+
+    kind: GapKind
+    message: str
+    location: Location
+    #: IDs the problem concerns.
+    ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A role (``:threat:`ID```) naming an item, checked by the analysis."""
+
+    kind: Kind
+    target: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class ThreatModel:
+    """Everything declared in a project, in a stable order.
+
+    Items with the same ID all stay here (the analysis reports the duplicates);
+    nothing is dropped.
+    """
+
+    items: tuple[Item, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    references: tuple[Reference, ...] = ()
+
+    def of_kind(self, kind: Kind) -> list[Item]:
+        """All items of ``kind``, in model order."""
+        return [item for item in self.items if item.kind is kind]
+
+    @classmethod
+    def build(
+        cls,
+        items: Iterable[Item],
+        problems: Iterable[Problem] = (),
+        references: Iterable[Reference] = (),
+    ) -> ThreatModel:
+        """A model with its contents in canonical order (file, line, ID)."""
+        return cls(
+            items=tuple(sorted(items, key=_item_order)),
+            problems=tuple(sorted(problems, key=lambda p: (p.location, p.kind, p.message))),
+            references=tuple(sorted(references, key=lambda r: (r.location, r.kind, r.target))),
+        )
+
+
+def _item_order(item: Item) -> tuple[str, int, str, str]:
+    return (item.location.file, item.location.lineno, item.kind.value, item.id)

@@ -1,0 +1,36 @@
+"""Placeholder nodes: inserted while reading, replaced once the model is known.
+
+Like ``todolist`` in ``sphinx.ext.todo``: a directive cannot know what other
+pages declare, so it leaves one of these behind and a post-transform fills it
+from the analysis of the whole project.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from docutils import nodes
+
+
+class threats_item_status(nodes.General, nodes.Element):  # noqa: N801 (docutils naming)
+    """Computed part of an item block: status and back-links.
+
+    Attributes: ``kind`` (item kind), ``item_id``.
+    """
+
+
+class threats_report(nodes.General, nodes.Element):  # noqa: N801
+    """A report directive's output.
+
+    Attributes: ``report`` (``threat-matrix``...), ``filters`` (dict of option
+    name -> list of values), ``group_by``.
+    """
+
+
+PLACEHOLDERS = (threats_item_status, threats_report)
+
+
+def skip_placeholder(translator: Any, node: nodes.Element) -> None:
+    """Writers never see a placeholder (they are replaced before writing); if
+    one is left, say nothing rather than fail."""
+    raise nodes.SkipNode

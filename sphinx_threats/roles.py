@@ -1,0 +1,52 @@
+"""Roles linking to items: ``:threat:`ID```, ``:threat:`text <ID>```..."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from docutils import nodes
+from sphinx.environment import BuildEnvironment
+from sphinx.roles import XRefRole
+
+from .model import GapKind, Kind, Location, Problem, Reference
+
+
+class ItemRole(XRefRole):
+    """A cross-reference to an item of one kind.
+
+    The reference is also recorded, so the analysis reports an unknown target
+    (``threats.unknown-ref``) on every build, not only when the page is
+    written; Sphinx's own ``ref.*`` warning is silenced (see ``events``).
+    """
+
+    def __init__(self, kind: Kind) -> None:
+        super().__init__(innernodeclass=nodes.inline, warn_dangling=False)
+        self.kind = kind
+
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        """Always a ``threats`` reference, whether called by its short or full name."""
+        self.refdomain, self.reftype = "threats", self.kind.value
+        self.classes = ["xref", "threats", f"threats-{self.kind.value}"]
+        return self.create_xref_node()
+
+    def result_nodes(
+        self,
+        document: nodes.document,
+        env: BuildEnvironment,
+        node: nodes.Element,
+        is_ref: bool,
+    ) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        """Record the reference for the analysis."""
+        target = node["reftarget"].strip()
+        docname = env.docname
+        location = Location(
+            PurePath(env.doc2path(docname, base=False)).as_posix(), self.lineno, docname
+        )
+        domain = env.domains["threats"]
+        if not target:
+            domain.note_problem(docname, Problem(  # type: ignore[attr-defined]
+                GapKind.INVALID, f"the :{self.kind.value}: role names no ID", location))
+        else:
+            domain.note_reference(  # type: ignore[attr-defined]
+                docname, Reference(self.kind, target, location))
+        return [node], []
