@@ -442,6 +442,19 @@ def _manifest(model: Model, flavour: str, services: int, threats: int, seed: int
     edit_mid = next(
         m for m in model.mitigations if m.service == edit_svc.id and m.body
     )
+    # a mitigation whose change of :effect: to partial changes its threat's
+    # status (the threats flavour's incremental correctness check)
+    effect_mid = next(
+        (
+            m
+            for m in model.mitigations
+            if m.docname == edit_svc.docname
+            and m.status in ("implemented", "verified")
+            and m.effect == "full"
+            and m.id.split("-")[-1].isdigit()
+        ),
+        None,
+    )
     kinds = {
         "threat": len(model.threats),
         "mitigation": len(model.mitigations),
@@ -462,6 +475,12 @@ def _manifest(model: Model, flavour: str, services: int, threats: int, seed: int
             "docname": edit_svc.docname,
             "mitigation": edit_mid.id,
             "line": edit_mid.body,
+        },
+        "effect_edit": effect_mid
+        and {
+            "file": edit_svc.docname + ".rst",
+            "docname": edit_svc.docname,
+            "mitigation": effect_mid.id,
         },
         "expected_items": kinds,
         "pairs": len(analyse(model).pairs),
@@ -551,6 +570,13 @@ def _ref(iid: str, text: str | None = None) -> str:
     return f":ref:`{text or iid} <{iid.lower()}>`"
 
 
+def _pair(pair: Pair) -> str:
+    """A pair's status and what decides it, as the extension shows it."""
+    if not pair.by:
+        return pair.status
+    return f"{pair.status} by {', '.join(_ref(i) for i in pair.by)}"
+
+
 def _index(model: Model) -> dict[str, Service | Threat | Mitigation | Acceptance]:
     by_id: dict[str, Service | Threat | Mitigation | Acceptance] = {}
     for coll in (model.services, model.threats, model.mitigations, model.acceptances):
@@ -606,7 +632,7 @@ def write_plain(model: Model, root: Path) -> None:
                 fields.append(
                     (
                         "Product threats in scope",
-                        ", ".join(f"{_ref(p.threat)} ({p.status})" for p in scope) or "none",
+                        ", ".join(f"{_ref(p.threat)} ({_pair(p)})" for p in scope) or "none",
                     )
                 )
                 out += _admonition(
@@ -631,7 +657,7 @@ def write_plain(model: Model, root: Path) -> None:
                         (
                             "Services in scope",
                             ", ".join(
-                                f"{_ref(p.service)} ({p.status})"
+                                f"{_ref(p.service)} ({_pair(p)})"
                                 for p in an.pairs_of_threat[item.id]
                             ),
                         )
@@ -726,9 +752,13 @@ def _plain_reports(model: Model, an: Analysis) -> str:
         if not gaps:
             continue
         text += f".. rubric:: {kind} ({len(gaps)})\n\n"
+        # one link per gap, to where it must be fixed: the threat, or for a
+        # (threat, service) pair the service (SPEC: where the gap is located)
         for _, tid, sid, _ids in gaps:
-            where = f"{_ref(sid)}: {_ref(tid)}" if sid else _ref(tid)
-            text += f"* {where}\n"
+            if sid:
+                text += f"* {_ref(sid)}: {kind} for {tid}\n"
+            else:
+                text += f"* {_ref(tid)}: {kind}\n"
         text += "\n"
     # summary: counts, coverage per service
     text += _heading("Report: summary", "-") + "\n"
@@ -774,13 +804,16 @@ needs_types = [
     {"directive": "tm-risk-acceptance", "title": "Risk acceptance", "prefix": "RA-"},
 ]
 # one link type per relation, so that each item shows the same back-links as
-# in the other flavours (a service lists its threats, not its controls)
+# in the other flavours: a service lists its threats and, per product threat in
+# scope, the control or acceptance covering it, but not the controls of its own
+# threats (control_of, whose back-links are hidden)
 needs_links = {
     "mitigates": {"outgoing": "mitigates", "incoming": "mitigated by"},
     "accepts": {"outgoing": "accepts", "incoming": "accepted by"},
     "threat_of": {"outgoing": "service", "incoming": "threats"},
     "applies_to": {"outgoing": "services in scope", "incoming": "product threats in scope"},
     "control_of": {"outgoing": "service", "incoming": "controls"},
+    "covers": {"outgoing": "service", "incoming": "product threats covered by"},
     "accepted_for": {"outgoing": "service", "incoming": "acceptances"},
 }
 needs_fields = {
@@ -795,7 +828,7 @@ needs_layouts = {
             "head": ['<<meta("type_name")>>: **<<meta("title")>>** <<meta_id()>>'],
             "meta": [
                 "<<meta_all(no_links=True)>>",
-                '<<meta_links_all(exclude=["control_of_back", "accepted_for_back"])>>',
+                '<<meta_links_all(exclude=["control_of_back"])>>',
             ],
         },
     }
@@ -848,7 +881,10 @@ def write_needs(model: Model, root: Path) -> None:
                 if item.due:
                     out.append(f"   :due: {item.due}")
                 if item.service:
-                    out.append(f"   :control_of: {item.service}")
+                    threat = by_id[item.mitigates[0]]
+                    pair = isinstance(threat, Threat) and item.service in threat.applies_to
+                    link = "covers" if pair else "control_of"
+                    out.append(f"   :{link}: {item.service}")
                 out += ["", f"   {item.body}"]
             else:
                 out += [

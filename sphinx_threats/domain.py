@@ -200,7 +200,12 @@ class ThreatsDomain(Domain):
             contnode = contnode.deepcopy()
             del contnode[:]
             contnode += nodes.Text(item.title)
+        todocname = item.location.docname
+        if builder.name == "singlehtml":
+            # Every page is in one file: a bare fragment.  (Sphinx 9 builds
+            # '#document-page#ID' here, which no browser resolves.)
+            todocname = fromdocname
         return make_refnode(
-            builder, fromdocname, item.location.docname, item.id, contnode,
+            builder, fromdocname, todocname, item.id, contnode,
             f"{item.kind.label} {item.id}",
         )

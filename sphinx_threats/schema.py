@@ -147,8 +147,13 @@ def split_ids(value: str) -> list[str]:
 
 def split_list(value: str) -> list[str]:
     """Entries of a comma-separated list (entries may contain spaces) or a YAML list."""
+    value = _unbracket(value)
+    if value.lstrip().startswith("- "):
+        # a YAML block list; MyST folds it onto one line ("- a - b c")
+        parts = re.split(r"(?:^|\s)-\s+", value.strip())
+        return [p.strip().strip("'\"").strip() for p in parts if p.strip().strip("'\"")]
     out = []
-    for line in _unbracket(value).splitlines():
+    for line in value.splitlines():
         line = line.strip()
         if line.startswith("- "):
             line = line[2:]

@@ -1,0 +1,17 @@
+"""Shared fixtures: Sphinx's own testing fixtures with our test roots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ("sphinx.testing.fixtures",)
+
+ROOTS = Path(__file__).parent / "roots"
+
+
+@pytest.fixture(scope="session")
+def rootdir() -> Path:
+    """Where ``@pytest.mark.sphinx(testroot=...)`` finds ``test-*`` folders."""
+    return ROOTS

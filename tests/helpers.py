@@ -1,0 +1,44 @@
+"""Helpers for reading what a build showed the user."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from sphinx.application import Sphinx
+
+_WARNING = re.compile(r"^(?P<loc>\S*?):(?P<line>\d+)?:? WARNING: (?P<msg>.*?) \[(?P<sub>threats\.[a-z-]+)\]$")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def threat_warnings(app: Sphinx) -> list[tuple[str, int, str]]:
+    """``(file relative to srcdir, line, subtype)`` of every threats.* warning."""
+    out = []
+    srcdir = str(app.srcdir)
+    for raw in _ANSI.sub("", app.warning.getvalue()).splitlines():
+        m = _WARNING.match(raw.strip())
+        if not m:
+            continue
+        loc = m.group("loc")
+        if loc.startswith(srcdir):
+            loc = loc[len(srcdir) + 1 :]
+        out.append((loc, int(m.group("line") or 0), m.group("sub").split(".", 1)[1]))
+    return out
+
+
+def all_warnings(app: Sphinx) -> list[str]:
+    """Every WARNING/ERROR line."""
+    text = _ANSI.sub("", app.warning.getvalue())
+    return [line for line in text.splitlines() if "WARNING" in line or "ERROR" in line]
+
+
+def threats_json(app: Sphinx) -> dict[str, Any]:
+    """The exported ``threats.json``."""
+    return json.loads(Path(app.outdir, "threats.json").read_text(encoding="utf-8"))
+
+
+def html(app: Sphinx, page: str) -> str:
+    """A written HTML page."""
+    return Path(app.outdir, f"{page}.html").read_text(encoding="utf-8")

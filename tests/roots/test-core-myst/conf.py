@@ -1,0 +1,3 @@
+project = "core"
+extensions = ["myst_parser", "sphinx_threats"]
+threats_today = "2026-06-01"
