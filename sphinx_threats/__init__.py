@@ -31,7 +31,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     from .roles import ItemRole
 
     for spec in config.CONFIG_VALUES:
-        app.add_config_value(spec.name, spec.default, spec.rebuild, description=spec.help)
+        app.add_config_value(
+            spec.name, spec.default, spec.rebuild, types=spec.types, description=spec.help
+        )
 
     roles = {kind.value: ItemRole(kind) for kind in ROLE_KINDS}
     ThreatsDomain.directives = dict(ITEM_DIRECTIVES)

@@ -59,6 +59,9 @@ class ConfigValue(NamedTuple):
     #: Normalises a value or raises :class:`Invalid`; it sees the other
     #: values already checked (declaration order).
     check: Check
+    #: Types announced to Sphinx.  ``Any``: our own check replaces Sphinx's
+    #: type warning (a bad value is ``threats.invalid`` and falls back).
+    types: Any = Any
 
 
 def _str_list(value: Any, name: str) -> list[str]:
@@ -245,6 +248,9 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         "Write ``threats.json`` into the output directory (``True``), not at all "
         "(``False``), or to this path (relative to the output directory, or absolute), "
         "to keep it out of a published tree.", _check_export,
+        # a bool default makes Sphinx refuse ``-D threats_export=path`` unless
+        # str is announced too
+        frozenset({bool, str}),
     ),
 )
 

@@ -70,9 +70,17 @@ def settings_of(config: Config, env: BuildEnvironment | None = None) -> Settings
 def _intersphinx_lookup(env: BuildEnvironment) -> Any:
     """Whether an ID is in a project loaded through intersphinx."""
     inventory: dict[str, dict[str, Any]] = getattr(env, "intersphinx_inventory", None) or {}
+    named: dict[str, dict[str, dict[str, Any]]] = (
+        getattr(env, "intersphinx_named_inventory", None) or {}
+    )
 
     def known(kind: Kind, ident: str) -> bool:
-        return ident in inventory.get(f"threats:{kind.value}", {})
+        objtype = f"threats:{kind.value}"
+        if ident in inventory.get(objtype, {}):
+            return True
+        # ``project:ID`` names one inventory explicitly
+        prefix, _, rest = ident.partition(":")
+        return bool(rest) and rest in named.get(prefix, {}).get(objtype, {})
 
     return known
 
@@ -100,6 +108,9 @@ def analyse_build(app: Sphinx, env: BuildEnvironment) -> list[str]:
     report = domain.analyse(settings_of(app.config, env))
     suppress = app.config.suppress_warnings
     failing: list[Gap] = []
+    if report.gaps or _config_problems.get(app):
+        # Sphinx left its "looking for now-outdated files..." line open
+        logger.info("")
     conf_py = str(Path(app.confdir, "conf.py"))
     for message in _config_problems.get(app, []):
         logger.warning(message, type="threats", subtype=GapKind.INVALID.value, location=conf_py)

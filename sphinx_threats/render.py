@@ -123,8 +123,12 @@ def _field(name: str, *body: nodes.Node) -> nodes.field:
     field = nodes.field()
     field += nodes.field_name(name, name)
     fbody = nodes.field_body()
+    inline = [n for n in body if isinstance(n, nodes.Inline | nodes.Text)]
+    if inline:
+        fbody += _para(*inline)
     for node in body:
-        fbody += node if not isinstance(node, nodes.Inline | nodes.Text) else _para(node)
+        if not isinstance(node, nodes.Inline | nodes.Text):
+            fbody += node
     field += fbody
     return field
 
@@ -152,7 +156,8 @@ def _table(
     table = nodes.table(classes=["threats-table", *classes])
     tgroup = nodes.tgroup(cols=len(headers))
     table += tgroup
-    for width in widths or [1] * len(headers):
+    # column widths matter to the text and LaTeX writers
+    for width in widths or [max(len(h), 8) for h in headers]:
         tgroup += nodes.colspec(colwidth=width)
     thead = nodes.thead()
     row = nodes.row()

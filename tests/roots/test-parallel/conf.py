@@ -1,0 +1,4 @@
+project = "parallel"
+extensions = ["myst_parser", "sphinx_threats"]
+threats_today = "2026-06-01"
+threats_fail_on = []
