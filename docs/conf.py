@@ -4,7 +4,13 @@ project = "sphinx-threats"
 author = "sphinx-threats contributors"
 copyright = "2026, sphinx-threats contributors"
 
-extensions = ["myst_parser", "sphinx_threats"]
+import sys
+from pathlib import Path
+
+# the reference tables are generated from the code (docs/_ext)
+sys.path.insert(0, str(Path(__file__).parent / "_ext"))
+
+extensions = ["myst_parser", "sphinx_threats", "threats_reference"]
 
 # _includes holds snippets that pages include; they are not pages themselves.
 exclude_patterns = ["_build", "_includes"]

@@ -1,0 +1,103 @@
+"""Reference tables generated from sphinx_threats' own declarations.
+
+The reference cannot drift from the code: directive options come from
+``schema.OPTIONS``, configuration values from ``config.CONFIG_VALUES``,
+warning subtypes from ``model.GapKind``, report options from ``render``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from docutils import nodes
+from sphinx.util.docutils import SphinxDirective
+
+from sphinx_threats import config, render, schema
+from sphinx_threats.domain import ROLE_KINDS
+from sphinx_threats.model import GapKind, Kind
+
+
+def _table(headers: list[str], rows: list[list[Any]], widths: list[int]) -> nodes.table:
+    table = nodes.table(classes=["longtable"])
+    group = nodes.tgroup(cols=len(headers))
+    table += group
+    for width in widths:
+        group += nodes.colspec(colwidth=width)
+    head = nodes.thead()
+    group += head
+    body = nodes.tbody()
+    group += body
+    for target, cells in ((head, [headers]), (body, rows)):
+        for cells_row in cells:
+            row = nodes.row()
+            for cell in cells_row:
+                entry = nodes.entry()
+                entry += cell if isinstance(cell, nodes.Node) else nodes.paragraph(text=str(cell))
+                row += entry
+            target += row
+    return table
+
+
+def _literal(text: str) -> nodes.paragraph:
+    para = nodes.paragraph()
+    para += nodes.literal(text, text)
+    return para
+
+
+class ThreatsReference(SphinxDirective):
+    """``.. threats-reference:: options KIND | config | warnings | roles | reports``."""
+
+    required_arguments = 1
+    optional_arguments = 1
+
+    def _rst(self, text: str) -> nodes.Node:
+        # help texts use ``literal`` markup; parse them as inline rST
+        para = nodes.paragraph()
+        inline, _ = self.state.inline_text(text, self.lineno)
+        para.extend(inline)
+        return para
+
+    def run(self) -> list[nodes.Node]:
+        what = self.arguments[0]
+        if what == "options":
+            kind = Kind(self.arguments[1])
+            rows = [
+                [_literal(f":{o.name}:"), o.type, "yes" if o.required else "",
+                 self._rst(o.help)]
+                for o in schema.OPTIONS[kind]
+            ]
+            return [_table(["Option", "Type", "Required", "Meaning"], rows, [15, 12, 8, 50])]
+        if what == "config":
+            rows = [
+                [_literal(c.name), _literal(repr(c.default)), c.type_help,
+                 c.rebuild or "(none)", self._rst(c.help)]
+                for c in config.CONFIG_VALUES
+            ]
+            return [_table(["Name", "Default", "Type", "Rebuild", "Meaning"], rows,
+                           [20, 20, 12, 8, 40])]
+        if what == "warnings":
+            rows = [
+                [_literal(f"threats.{k.value}"), self._rst(k.description), k.located_at,
+                 "yes" if k.value in config.DEFAULT_FAIL_ON else ""]
+                for k in GapKind
+            ]
+            return [_table(["Subtype", "When", "Located at", "Fails by default"], rows,
+                           [18, 40, 16, 8])]
+        if what == "roles":
+            rows = [
+                [_literal(f":{k.value}:`ID`"), _literal(f":threats:{k.value}:`text <ID>`"),
+                 k.label]
+                for k in ROLE_KINDS
+            ]
+            return [_table(["Role", "Full form", "Links to"], rows, [20, 30, 20])]
+        if what == "reports":
+            rows = [[_literal(f":{f}:"), "comma list"] for f in render.FILTERS]
+            rows.append([_literal(":group-by:"), "threat-matrix only: "
+                         + ", ".join(render.GROUP_BY)])
+            return [_table(["Option", "Value"], rows, [15, 50])]
+        raise self.error(f"unknown reference table {what!r}")
+
+
+def setup(app: Any) -> dict[str, Any]:
+    app.add_directive("threats-reference", ThreatsReference)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
