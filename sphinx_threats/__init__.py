@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from docutils.parsers.rst import directives as rst_directives
 from docutils.parsers.rst import roles as rst_roles
@@ -31,8 +31,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     from .roles import ItemRole
 
     for spec in config.CONFIG_VALUES:
+        rebuild = cast("Any", spec.rebuild)  # a str Literal for Sphinx's typing
         app.add_config_value(
-            spec.name, spec.default, spec.rebuild, types=spec.types, description=spec.help
+            spec.name, spec.default, rebuild, types=spec.types, description=spec.help
         )
 
     roles = {kind.value: ItemRole(kind) for kind in ROLE_KINDS}
@@ -41,30 +42,36 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_domain(ThreatsDomain)
 
     # Short names too, unless another extension already took the name.
+    taken_directives = getattr(rst_directives, "_directives", {})
+    taken_roles = getattr(rst_roles, "_roles", {})
     for name, directive in {**ITEM_DIRECTIVES, **REPORT_DIRECTIVES}.items():
-        if name in rst_directives._directives and name not in REPORT_DIRECTIVES:
+        if name in taken_directives and name not in REPORT_DIRECTIVES:
             logger.warning(
                 "sphinx-threats: the directive name %r is taken by another extension; "
                 "use the 'threats:%s' form",
-                name, name, type="threats", subtype="invalid",
+                name,
+                name,
+                type="threats",
+                subtype="invalid",
             )
             continue
         app.add_directive(name, directive, override=name in REPORT_DIRECTIVES)
     for name, role in roles.items():
-        if name in rst_roles._roles:
+        if name in taken_roles:
             logger.warning(
                 "sphinx-threats: the role name %r is taken by another extension; "
                 "use the 'threats:%s' form",
-                name, name, type="threats", subtype="invalid",
+                name,
+                name,
+                type="threats",
+                subtype="invalid",
             )
             continue
         app.add_role(name, role)
 
     for node in PLACEHOLDERS:
         visit = (skip_placeholder, None)
-        app.add_node(
-            node, html=visit, latex=visit, text=visit, man=visit, texinfo=visit
-        )
+        app.add_node(node, html=visit, latex=visit, text=visit, man=visit, texinfo=visit)
     app.add_post_transform(events.FillPlaceholders)
     app.add_post_transform(events.LatexItemTargets)
 

@@ -168,9 +168,7 @@ def fails(
     return severity_rank(gap.severity, severities) <= severities.index(min_severity)
 
 
-def _expand(
-    terms: Iterable[str], services: Iterable[str], known: Mapping[str, Item]
-) -> set[str]:
+def _expand(terms: Iterable[str], services: Iterable[str], known: Mapping[str, Item]) -> set[str]:
     """Service IDs named by ``:applies-to:`` terms (``*`` = every service)."""
     added: set[str] = set()
     removed: set[str] = set()
@@ -209,9 +207,7 @@ def _fmt(location: Location) -> str:
 def analyse(model: ThreatModel, settings: Settings) -> Report:
     """Compute scope, coverage, statuses and gaps of ``model``."""
     today = settings.today
-    gaps: list[Gap] = [
-        Gap(p.kind, p.message, p.ids, p.location) for p in model.problems
-    ]
+    gaps: list[Gap] = [Gap(p.kind, p.message, p.ids, p.location) for p in model.problems]
 
     # -- the first declaration of each ID wins; later ones are duplicates
     index: dict[str, Item] = {}
@@ -248,21 +244,32 @@ def analyse(model: ThreatModel, settings: Settings) -> Report:
     for item in index.values():
         for option, kind, ref in item.references():
             target = index.get(ref)
-            if (target is None or target.kind is not kind) and not settings.is_external(
-                kind, ref
-            ):
-                gaps.append(_unknown_ref(ref, kind, item.id, Location(
-                    item.location.file, item.line_of(option), item.location.docname
-                ), f"{item.kind.value} {item.id!r} (:{option}:)", target))
+            if (target is None or target.kind is not kind) and not settings.is_external(kind, ref):
+                gaps.append(
+                    _unknown_ref(
+                        ref,
+                        kind,
+                        item.id,
+                        Location(item.location.file, item.line_of(option), item.location.docname),
+                        f"{item.kind.value} {item.id!r} (:{option}:)",
+                        target,
+                    )
+                )
     for ref_role in model.references:
         target = index.get(ref_role.target)
         if (target is None or target.kind is not ref_role.kind) and not settings.is_external(
             ref_role.kind, ref_role.target
         ):
-            gaps.append(_unknown_ref(
-                ref_role.target, ref_role.kind, None, ref_role.location,
-                f"the :{ref_role.kind.value}: role", target,
-            ))
+            gaps.append(
+                _unknown_ref(
+                    ref_role.target,
+                    ref_role.kind,
+                    None,
+                    ref_role.location,
+                    f"the :{ref_role.kind.value}: role",
+                    target,
+                )
+            )
 
     # -- back-link indexes
     mitigations_of: dict[str, list[str]] = defaultdict(list)
@@ -275,13 +282,15 @@ def analyse(model: ThreatModel, settings: Settings) -> Report:
         for t in dict.fromkeys(mit.mitigates):
             mitigations_of[t].append(mit.id)
         if mit.mitigates and not any(t in threats for t in mit.mitigates):
-            gaps.append(Gap(
-                GapKind.ORPHAN_MITIGATION,
-                f"mitigation {mit.id!r} mitigates no declared threat "
-                f"({', '.join(mit.mitigates)}); fix :mitigates: or remove it",
-                (mit.id, *mit.mitigates),
-                Location(mit.location.file, mit.line_of("mitigates"), mit.location.docname),
-            ))
+            gaps.append(
+                Gap(
+                    GapKind.ORPHAN_MITIGATION,
+                    f"mitigation {mit.id!r} mitigates no declared threat "
+                    f"({', '.join(mit.mitigates)}); fix :mitigates: or remove it",
+                    (mit.id, *mit.mitigates),
+                    Location(mit.location.file, mit.line_of("mitigates"), mit.location.docname),
+                )
+            )
     for acc in acceptances:
         for t in dict.fromkeys(acc.threats):
             acceptances_of[t].append(acc.id)
@@ -305,41 +314,57 @@ def analyse(model: ThreatModel, settings: Settings) -> Report:
         where = Location(acc.location.file, acc.line_of("expires"), acc.location.docname)
         if acc.expires is not None and acc.expires < today:
             valid = False
-            gaps.append(Gap(
-                GapKind.EXPIRED_ACCEPTANCE,
-                f"risk acceptance {acc.id!r} expired on {acc.expires.isoformat()} and no "
-                f"longer accepts {', '.join(acc.threats) or 'anything'}; renew it with a new "
-                ":expires: date or mitigate the threats",
-                (acc.id, *acc.threats), where, severity_of(acc.threats), True,
-            ))
+            gaps.append(
+                Gap(
+                    GapKind.EXPIRED_ACCEPTANCE,
+                    f"risk acceptance {acc.id!r} expired on {acc.expires.isoformat()} and no "
+                    f"longer accepts {', '.join(acc.threats) or 'anything'}; renew it with a new "
+                    ":expires: date or mitigate the threats",
+                    (acc.id, *acc.threats),
+                    where,
+                    severity_of(acc.threats),
+                    True,
+                )
+            )
         elif acc.expires is not None and acc.expires < notice:
-            gaps.append(Gap(
-                GapKind.EXPIRING_ACCEPTANCE,
-                f"risk acceptance {acc.id!r} expires on {acc.expires.isoformat()} (within "
-                f"{settings.expiry_notice_days} days); plan its renewal or the mitigation",
-                (acc.id, *acc.threats), where, severity_of(acc.threats), True,
-            ))
+            gaps.append(
+                Gap(
+                    GapKind.EXPIRING_ACCEPTANCE,
+                    f"risk acceptance {acc.id!r} expires on {acc.expires.isoformat()} (within "
+                    f"{settings.expiry_notice_days} days); plan its renewal or the mitigation",
+                    (acc.id, *acc.threats),
+                    where,
+                    severity_of(acc.threats),
+                    True,
+                )
+            )
         if settings.acceptance_requires_approval and not acc.approved_by:
             valid = False
-            gaps.append(Gap(
-                GapKind.INVALID,
-                f"risk acceptance {acc.id!r} has no :approved-by: and "
-                "threats_acceptance_requires_approval is set, so it accepts nothing",
-                (acc.id,), acc.location,
-            ))
+            gaps.append(
+                Gap(
+                    GapKind.INVALID,
+                    f"risk acceptance {acc.id!r} has no :approved-by: and "
+                    "threats_acceptance_requires_approval is set, so it accepts nothing",
+                    (acc.id,),
+                    acc.location,
+                )
+            )
         acceptance_valid[acc.id] = valid
 
     # -- overdue mitigations
     for mit in mitigations:
         if not mit.in_effect and mit.due is not None and mit.due < today:
-            gaps.append(Gap(
-                GapKind.OVERDUE_MITIGATION,
-                f"mitigation {mit.id!r} is {mit.status or 'planned'} but was due on "
-                f"{mit.due.isoformat()}; implement it, or update :status: or :due:",
-                (mit.id, *mit.mitigates),
-                Location(mit.location.file, mit.line_of("due"), mit.location.docname),
-                severity_of(mit.mitigates), True,
-            ))
+            gaps.append(
+                Gap(
+                    GapKind.OVERDUE_MITIGATION,
+                    f"mitigation {mit.id!r} is {mit.status or 'planned'} but was due on "
+                    f"{mit.due.isoformat()}; implement it, or update :status: or :due:",
+                    (mit.id, *mit.mitigates),
+                    Location(mit.location.file, mit.line_of("due"), mit.location.docname),
+                    severity_of(mit.mitigates),
+                    True,
+                )
+            )
 
     # -- which services each mitigation covers
     covers_all: set[str] = set()
@@ -381,9 +406,7 @@ def analyse(model: ThreatModel, settings: Settings) -> Report:
     mit_by_id = {m.id: m for m in mitigations}
     excl_by_id = {n.id: n for n in exclusions}
     for t, threat in threats.items():
-        product_na = tuple(
-            n for n in exclusions_of.get(t, ()) if excl_by_id[n].service is None
-        )
+        product_na = tuple(n for n in exclusions_of.get(t, ()) if excl_by_id[n].service is None)
         my_acc = [valid_acc[a] for a in acceptances_of.get(t, ()) if a in valid_acc]
         my_mits = [mit_by_id[m] for m in mitigations_of.get(t, ())]
         if product_na:
@@ -447,7 +470,11 @@ def gap_order(gap: Gap) -> tuple[str, int, str, tuple[str, ...], str]:
 
 
 def _unknown_ref(
-    ref: str, kind: Kind, referrer: str | None, location: Location, where: str,
+    ref: str,
+    kind: Kind,
+    referrer: str | None,
+    location: Location,
+    where: str,
     found: Item | None,
 ) -> Gap:
     if found is not None:
@@ -487,13 +514,9 @@ def _status_gaps(
                 f":mitigates: {t}, a risk-acceptance or a not-applicable"
             )
         elif status is Status.PLANNED:
-            message = (
-                f"threat {t!r} ({threat.title}) has only planned or in-progress mitigations"
-            )
+            message = f"threat {t!r} ({threat.title}) has only planned or in-progress mitigations"
         else:
-            message = (
-                f"threat {t!r} ({threat.title}) has only partial mitigations in effect"
-            )
+            message = f"threat {t!r} ({threat.title}) has only partial mitigations in effect"
         yield Gap(kind, message, (t,), threat.location, threat.severity, True)
     for (t, s), pair in coverage.items():
         kind = _STATUS_GAP.get(pair.status)

@@ -87,13 +87,16 @@ def _non_empty_list(name: str) -> Check:
 
 def _check_categories(value: Any, seen: Mapping[str, Any]) -> list[str] | dict[str, str]:
     if isinstance(value, dict):
-        if not value or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        if not value or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
             raise Invalid(
                 "threats_categories must be a non-empty list of strings or a dict "
                 f"of id -> label strings, not {value!r}"
             )
-        return dict(value)
-    return _non_empty_list("threats_categories")(value, seen)
+        return {str(k): str(v) for k, v in value.items()}
+    categories: list[str] = _non_empty_list("threats_categories")(value, seen)
+    return categories
 
 
 def _check_fail_on(value: Any, seen: Mapping[str, Any]) -> list[str]:
@@ -122,8 +125,10 @@ def _check_risk_matrix(value: Any, seen: Mapping[str, Any]) -> dict[str, dict[st
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise Invalid(f"threats_risk_matrix must be a dict {{likelihood: {{impact: severity}}}}, "
-                      f"not {value!r}")
+        raise Invalid(
+            f"threats_risk_matrix must be a dict {{likelihood: {{impact: severity}}}}, "
+            f"not {value!r}"
+        )
     out: dict[str, dict[str, str]] = {}
     for likelihood, row in value.items():
         if likelihood not in seen["threats_likelihoods"]:
@@ -196,58 +201,97 @@ def _check_export(value: Any, seen: Mapping[str, Any]) -> bool | str:
 #: earlier values: severities before the risk matrix).
 CONFIG_VALUES: tuple[ConfigValue, ...] = (
     ConfigValue(
-        "threats_fail_on", DEFAULT_FAIL_ON, "", "list of gap kinds",
+        "threats_fail_on",
+        DEFAULT_FAIL_ON,
+        "",
+        "list of gap kinds",
         "Gap kinds that fail the build (exit status 1). ``-D threats_fail_on=`` "
-        "(empty) means none.", _check_fail_on,
+        "(empty) means none.",
+        _check_fail_on,
     ),
     ConfigValue(
-        "threats_categories", STRIDE, "env", "list of str, or dict id -> label",
-        "Allowed ``:category:`` values (STRIDE by default; LINDDUN is a documented "
-        "alternative).", _check_categories,
+        "threats_categories",
+        STRIDE,
+        "env",
+        "list of str, or dict id -> label",
+        "Allowed ``:category:`` values (STRIDE by default; LINDDUN is a documented alternative).",
+        _check_categories,
     ),
     ConfigValue(
-        "threats_severities", ["critical", "high", "medium", "low", "info"], "env",
-        "list of str", "Allowed ``:severity:`` values, most severe first.",
+        "threats_severities",
+        ["critical", "high", "medium", "low", "info"],
+        "env",
+        "list of str",
+        "Allowed ``:severity:`` values, most severe first.",
         _non_empty_list("threats_severities"),
     ),
     ConfigValue(
-        "threats_fail_min_severity", None, "", "str or None",
-        "When set (e.g. ``\"high\"``), gaps on threats less severe than this warn but do not "
-        "fail the build.", _check_min_severity,
+        "threats_fail_min_severity",
+        None,
+        "",
+        "str or None",
+        'When set (e.g. ``"high"``), gaps on threats less severe than this warn but do not '
+        "fail the build.",
+        _check_min_severity,
     ),
     ConfigValue(
-        "threats_likelihoods", ["high", "medium", "low"], "env", "list of str",
+        "threats_likelihoods",
+        ["high", "medium", "low"],
+        "env",
+        "list of str",
         "Allowed ``:likelihood:`` values, most likely first.",
         _non_empty_list("threats_likelihoods"),
     ),
     ConfigValue(
-        "threats_impacts", ["high", "medium", "low"], "env", "list of str",
-        "Allowed ``:impact:`` values, worst first.", _non_empty_list("threats_impacts"),
+        "threats_impacts",
+        ["high", "medium", "low"],
+        "env",
+        "list of str",
+        "Allowed ``:impact:`` values, worst first.",
+        _non_empty_list("threats_impacts"),
     ),
     ConfigValue(
-        "threats_risk_matrix", None, "env", "dict or None",
+        "threats_risk_matrix",
+        None,
+        "env",
+        "dict or None",
         "Nested dict ``{likelihood: {impact: severity}}``; a threat with both and no "
-        "``:severity:`` gets its severity from here.", _check_risk_matrix,
+        "``:severity:`` gets its severity from here.",
+        _check_risk_matrix,
     ),
     ConfigValue(
-        "threats_acceptance_requires_approval", False, "", "bool",
+        "threats_acceptance_requires_approval",
+        False,
+        "",
+        "bool",
         "Risk acceptances must name ``:approved-by:``; one without accepts nothing.",
         _check_bool("threats_acceptance_requires_approval"),
     ),
     ConfigValue(
-        "threats_expiry_notice_days", 30, "", "int",
-        "Report ``expiring-acceptance`` this many days ahead.", _check_days,
+        "threats_expiry_notice_days",
+        30,
+        "",
+        "int",
+        "Report ``expiring-acceptance`` this many days ahead.",
+        _check_days,
     ),
     ConfigValue(
-        "threats_today", None, "", "ISO date str or None",
-        "The date used for every date check (for reproducible builds); default: the "
-        "build date.", _check_today,
+        "threats_today",
+        None,
+        "",
+        "ISO date str or None",
+        "The date used for every date check (for reproducible builds); default: the build date.",
+        _check_today,
     ),
     ConfigValue(
-        "threats_export", True, "", "bool or str",
+        "threats_export",
+        True,
+        "",
+        "bool or str",
         "Write ``threats.json`` into the output directory (``True``), not at all "
         "(``False``), or to this path (relative to the output directory, or absolute), "
-        "to keep it out of a published tree.", _check_export,
+        "to keep it out of a published tree.",
+        _check_export,
         # a bool default makes Sphinx refuse ``-D threats_export=path`` unless
         # str is announced too
         frozenset({bool, str}),

@@ -85,7 +85,7 @@ class ItemDirective(SphinxDirective):
     required_arguments = 0
     optional_arguments = 1
     final_argument_whitespace = True
-    option_spec: ClassVar[AnyOption]  # type: ignore[misc]
+    option_spec: ClassVar[AnyOption]  # type: ignore[assignment,misc]
 
     def run(self) -> list[nodes.Node]:
         """Record the item and leave its block with placeholders for computed parts."""
@@ -126,22 +126,26 @@ class ItemDirective(SphinxDirective):
             "lineno": self.lineno,
             "docname": self.env.docname,
         }
-        block += threats_item_status(part="fields", **placeholder)
+        block += threats_item_status("", part="fields", **placeholder)
         if self.content:
             body = nodes.container(classes=["threats-body"])
             self.state.nested_parse(self.content, self.content_offset, body)
             block += body
-        block += threats_item_status(part="links", **placeholder)
+        block += threats_item_status("", part="links", **placeholder)
         return [block]
 
 
 def _item_directive(kind: Kind) -> type[ItemDirective]:
     name = "".join(part.capitalize() for part in kind.value.split("-")) + "Directive"
-    return type(name, (ItemDirective,), {
-        "kind": kind,
-        "option_spec": AnyOption({o.name: _raw for o in OPTIONS[kind]}),
-        "__doc__": f"The ``{kind.value}`` directive.",
-    })
+    return type(
+        name,
+        (ItemDirective,),
+        {
+            "kind": kind,
+            "option_spec": AnyOption({o.name: _raw for o in OPTIONS[kind]}),
+            "__doc__": f"The ``{kind.value}`` directive.",
+        },
+    )
 
 
 #: Item directives by name.
@@ -157,7 +161,7 @@ class ReportDirective(SphinxDirective):
     has_content = False
     required_arguments = 0
     optional_arguments = 0
-    option_spec: ClassVar[AnyOption]  # type: ignore[misc]
+    option_spec: ClassVar[AnyOption]  # type: ignore[assignment,misc]
 
     def run(self) -> list[nodes.Node]:
         """Record the report and return its placeholder."""
@@ -173,20 +177,30 @@ class ReportDirective(SphinxDirective):
             elif name == "group-by" and self.report == "threat-matrix":
                 group_by = _raw(value).strip()
                 if group_by not in GROUP_BY:
-                    domain.note_problem(self.env.docname, Problem(  # type: ignore[attr-defined]
-                        GapKind.INVALID,
-                        f"{self.report}: {group_by!r} is not an allowed :group-by: "
-                        f"(allowed: {', '.join(GROUP_BY)})", where))
+                    domain.note_problem(
+                        self.env.docname,
+                        Problem(  # type: ignore[attr-defined]
+                            GapKind.INVALID,
+                            f"{self.report}: {group_by!r} is not an allowed :group-by: "
+                            f"(allowed: {', '.join(GROUP_BY)})",
+                            where,
+                        ),
+                    )
                     group_by = None
             else:
                 allowed = [*FILTERS, *(["group-by"] if self.report == "threat-matrix" else [])]
-                domain.note_problem(self.env.docname, Problem(  # type: ignore[attr-defined]
-                    GapKind.INVALID,
-                    f"{self.report}: unknown option :{name}: (allowed: {', '.join(allowed)})",
-                    where))
+                domain.note_problem(
+                    self.env.docname,
+                    Problem(  # type: ignore[attr-defined]
+                        GapKind.INVALID,
+                        f"{self.report}: unknown option :{name}: (allowed: {', '.join(allowed)})",
+                        where,
+                    ),
+                )
         frozen = tuple(sorted((k, tuple(v)) for k, v in filters.items()))
         domain.note_report(  # type: ignore[attr-defined]
-            self.env.docname, (self.report, frozen, group_by))
+            self.env.docname, (self.report, frozen, group_by)
+        )
         node = threats_report(report=self.report, filters=dict(frozen), group_by=group_by)
         self.set_source_info(node)
         return [node]
@@ -195,11 +209,15 @@ class ReportDirective(SphinxDirective):
 def _report_directive(report: str) -> type[ReportDirective]:
     name = "".join(part.capitalize() for part in report.split("-")) + "Directive"
     options = [*FILTERS, *(["group-by"] if report == "threat-matrix" else [])]
-    return type(name, (ReportDirective,), {
-        "report": report,
-        "option_spec": AnyOption({o: _raw for o in options}),
-        "__doc__": f"The ``{report}`` directive.",
-    })
+    return type(
+        name,
+        (ReportDirective,),
+        {
+            "report": report,
+            "option_spec": AnyOption({o: _raw for o in options}),
+            "__doc__": f"The ``{report}`` directive.",
+        },
+    )
 
 
 #: Report directives by name.

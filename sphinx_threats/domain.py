@@ -46,7 +46,7 @@ class ThreatsDomain(Domain):
         for kind in Kind
     }
     # directives and roles are filled in by setup() (see __init__.py)
-    initial_data: dict[str, Any] = {
+    initial_data = {
         "items": {},  # docname -> list[Item]
         "problems": {},  # docname -> list[Problem]
         "references": {},  # docname -> list[Reference] (roles)
@@ -183,8 +183,10 @@ class ThreatsDomain(Domain):
         if item is None:
             return []
         return [
-            (f"threats:{item.kind.value}",
-             self._refnode(builder, fromdocname, item, node, contnode))
+            (
+                f"threats:{item.kind.value}",
+                self._refnode(builder, fromdocname, item, node, contnode),
+            )
         ]
 
     def _refnode(
@@ -206,6 +208,10 @@ class ThreatsDomain(Domain):
             # '#document-page#ID' here, which no browser resolves.)
             todocname = fromdocname
         return make_refnode(
-            builder, fromdocname, todocname, item.id, contnode,
+            builder,
+            fromdocname,
+            todocname,
+            item.id,
+            contnode,
             f"{item.kind.label} {item.id}",
         )

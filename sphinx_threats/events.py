@@ -123,7 +123,9 @@ def analyse_build(app: Sphinx, env: BuildEnvironment) -> list[str]:
         location: Any = (loc.docname, loc.lineno) if loc.docname else f"{loc.file}:{loc.lineno}"
         logger.warning(gap.message, type="threats", subtype=gap.kind.value, location=location)
         if not is_suppressed_warning("threats", gap.kind.value, suppress) and fails(
-            gap, app.config.threats_fail_on, app.config.threats_fail_min_severity,
+            gap,
+            app.config.threats_fail_on,
+            app.config.threats_fail_min_severity,
             report.settings.severities,
         ):
             failing.append(gap)

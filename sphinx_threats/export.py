@@ -29,8 +29,14 @@ def item_status(report: Report, item: Item) -> str | None:
         return "valid" if report.acceptance_valid.get(item.id) else "invalid"
     if isinstance(item, Service):
         pairs = report.service_coverage(item.id)
-        order = [Status.UNMITIGATED, Status.PLANNED, Status.PARTIAL, Status.ACCEPTED,
-                 Status.MITIGATED, Status.NOT_APPLICABLE]
+        order = [
+            Status.UNMITIGATED,
+            Status.PLANNED,
+            Status.PARTIAL,
+            Status.ACCEPTED,
+            Status.MITIGATED,
+            Status.NOT_APPLICABLE,
+        ]
         worst = min((p.status for p in pairs), key=order.index, default=None)
         return None if worst is None else worst.value
     if item.kind is Kind.NOT_APPLICABLE:
@@ -98,8 +104,12 @@ def summary(report: Report) -> dict[str, Any]:
     for s in report.services:
         pairs = [c for c in report.service_coverage(s) if c.status is not Status.NOT_APPLICABLE]
         covered, total, pct, weighted = coverage_percentages(report, pairs)
-        services[s] = {"covered": covered, "in-scope": total, "percent": pct,
-                       "weighted-percent": weighted}
+        services[s] = {
+            "covered": covered,
+            "in-scope": total,
+            "percent": pct,
+            "weighted-percent": weighted,
+        }
     return {
         "threats": len(threats),
         "by-status": dict(Counter(report.threat_status[t.id].value for t in threats)),

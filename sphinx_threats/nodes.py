@@ -12,14 +12,14 @@ from typing import Any
 from docutils import nodes
 
 
-class threats_item_status(nodes.General, nodes.Element):  # noqa: N801 (docutils naming)
+class threats_item_status(nodes.General, nodes.Element):
     """Computed part of an item block: status and back-links.
 
     Attributes: ``kind`` (item kind), ``item_id``.
     """
 
 
-class threats_report(nodes.General, nodes.Element):  # noqa: N801
+class threats_report(nodes.General, nodes.Element):
     """A report directive's output.
 
     Attributes: ``report`` (``threat-matrix``...), ``filters`` (dict of option

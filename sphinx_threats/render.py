@@ -107,7 +107,9 @@ def _para(*children: nodes.Node | str) -> nodes.paragraph:
     return para
 
 
-def _joined(parts: Iterable[nodes.Node | Sequence[nodes.Node]], sep: str = ", ") -> list[nodes.Node]:
+def _joined(
+    parts: Iterable[nodes.Node | Sequence[nodes.Node]], sep: str = ", "
+) -> list[nodes.Node]:
     out: list[nodes.Node] = []
     for part in parts:
         if out:
@@ -150,7 +152,9 @@ def _bullets(rows: Iterable[Sequence[nodes.Node]]) -> nodes.bullet_list:
 
 
 def _table(
-    headers: Sequence[str], rows: Iterable[Sequence[nodes.Node | str]], classes: Sequence[str],
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    classes: Sequence[str],
     widths: Sequence[int] | None = None,
 ) -> nodes.table:
     table = nodes.table(classes=["threats-table", *classes])
@@ -203,78 +207,138 @@ def item_view(report: Report, item: Item) -> tuple[Any, ...]:
     if isinstance(item, ThreatActor):
         if item.description:
             fields.append(("Description", item.description))
-        links.append(("Threats", tuple(
-            (link_of(report, Kind.THREAT, t), report.threat_status.get(t))
-            for t in report.threats_of_actor.get(item.id, ())
-        )))
+        links.append(
+            (
+                "Threats",
+                tuple(
+                    (link_of(report, Kind.THREAT, t), report.threat_status.get(t))
+                    for t in report.threats_of_actor.get(item.id, ())
+                ),
+            )
+        )
     elif isinstance(item, Service):
         fields += [("Owner", item.owner)] if item.owner else []
         fields += _refs_field("Exposed to", report, Kind.THREAT, item.exposed_to)
         fields += _refs_field("Relies on", report, Kind.MITIGATION, item.relies_on)
         fields += _refs_field("Depends on", report, Kind.SERVICE, item.depends_on)
-        links.append(("Own threats", tuple(
-            (link_of(report, Kind.THREAT, t), report.threat_status.get(t))
-            for t in report.threats_of_service.get(item.id, ())
-        )))
-        links.append(("Product threats in scope", tuple(
-            (link_of(report, Kind.THREAT, c.threat), c.status,
-             tuple(_by_link(report, b) for b in c.by))
-            for c in report.service_coverage(item.id)
-        )))
+        links.append(
+            (
+                "Own threats",
+                tuple(
+                    (link_of(report, Kind.THREAT, t), report.threat_status.get(t))
+                    for t in report.threats_of_service.get(item.id, ())
+                ),
+            )
+        )
+        links.append(
+            (
+                "Product threats in scope",
+                tuple(
+                    (
+                        link_of(report, Kind.THREAT, c.threat),
+                        c.status,
+                        tuple(_by_link(report, b) for b in c.by),
+                    )
+                    for c in report.service_coverage(item.id)
+                ),
+            )
+        )
     elif isinstance(item, Threat):
         fields.append(("Status", ("status", report.threat_status.get(item.id))))
         fields.append(("Severity", ("severity", item.severity or "unknown")))
         if item.category:
             fields.append(("Category", ("category", item.category)))
         if item.likelihood or item.impact:
-            fields.append(("Likelihood / impact",
-                           f"{item.likelihood or '-'} / {item.impact or '-'}"))
+            fields.append(
+                ("Likelihood / impact", f"{item.likelihood or '-'} / {item.impact or '-'}")
+            )
         fields += _refs_field("Actors", report, Kind.THREAT_ACTOR, item.actors)
-        fields.append(("Service", link_of(report, Kind.SERVICE, item.service)
-                       if item.service else "product level"))
+        fields.append(
+            (
+                "Service",
+                link_of(report, Kind.SERVICE, item.service) if item.service else "product level",
+            )
+        )
         if item.applies_to:
             fields.append(("Applies to", ("scope", tuple(item.applies_to))))
         if item.cwe:
             fields.append(("CWE", ("cwe", item.cwe)))
         if item.capec:
             fields.append(("CAPEC", ("capec", item.capec)))
-        links.append(("Mitigations", tuple(
-            (link_of(report, Kind.MITIGATION, m), _mit_state(report, m))
-            for m in report.mitigations_of.get(item.id, ())
-        )))
-        links.append(("Risk acceptances", tuple(
-            (link_of(report, Kind.RISK_ACCEPTANCE, a), _acc_state(report, a))
-            for a in report.acceptances_of.get(item.id, ())
-        )))
-        links.append(("Not applicable", tuple(
-            (link_of(report, Kind.NOT_APPLICABLE, n), _na_state(report, n))
-            for n in report.exclusions_of.get(item.id, ())
-        )))
-        links.append(("Services in scope", tuple(
-            (link_of(report, Kind.SERVICE, c.service), c.status,
-             tuple(_by_link(report, b) for b in c.by))
-            for c in report.threat_coverage(item.id)
-        )))
+        links.append(
+            (
+                "Mitigations",
+                tuple(
+                    (link_of(report, Kind.MITIGATION, m), _mit_state(report, m))
+                    for m in report.mitigations_of.get(item.id, ())
+                ),
+            )
+        )
+        links.append(
+            (
+                "Risk acceptances",
+                tuple(
+                    (link_of(report, Kind.RISK_ACCEPTANCE, a), _acc_state(report, a))
+                    for a in report.acceptances_of.get(item.id, ())
+                ),
+            )
+        )
+        links.append(
+            (
+                "Not applicable",
+                tuple(
+                    (link_of(report, Kind.NOT_APPLICABLE, n), _na_state(report, n))
+                    for n in report.exclusions_of.get(item.id, ())
+                ),
+            )
+        )
+        links.append(
+            (
+                "Services in scope",
+                tuple(
+                    (
+                        link_of(report, Kind.SERVICE, c.service),
+                        c.status,
+                        tuple(_by_link(report, b) for b in c.by),
+                    )
+                    for c in report.threat_coverage(item.id)
+                ),
+            )
+        )
     elif isinstance(item, Mitigation):
         fields.append(("Status", ("mitigation", item.status or "planned")))
         fields.append(("Effect", item.effect))
         if item.due:
             fields.append(("Due", item.due.isoformat()))
         fields += _refs_field("Mitigates", report, Kind.THREAT, item.mitigates)
-        fields.append(("Service", link_of(report, Kind.SERVICE, item.service)
-                       if item.service else "product level"))
+        fields.append(
+            (
+                "Service",
+                link_of(report, Kind.SERVICE, item.service) if item.service else "product level",
+            )
+        )
         if item.applies_to:
             fields.append(("Applies to", ("scope", tuple(item.applies_to))))
         fields += [("Owner", item.owner)] if item.owner else []
         fields += [("Verified by", ("url", item.verified_by))] if item.verified_by else []
-        links.append(("Threats", tuple(
-            (link_of(report, Kind.THREAT, t), report.threat_status.get(t))
-            for t in dict.fromkeys(item.mitigates)
-        )))
-        links.append(("Relied on by", tuple(
-            (link_of(report, Kind.SERVICE, s), None)
-            for s in report.relied_on_by.get(item.id, ())
-        )))
+        links.append(
+            (
+                "Threats",
+                tuple(
+                    (link_of(report, Kind.THREAT, t), report.threat_status.get(t))
+                    for t in dict.fromkeys(item.mitigates)
+                ),
+            )
+        )
+        links.append(
+            (
+                "Relied on by",
+                tuple(
+                    (link_of(report, Kind.SERVICE, s), None)
+                    for s in report.relied_on_by.get(item.id, ())
+                ),
+            )
+        )
     elif isinstance(item, RiskAcceptance):
         fields.append(("Status", ("acceptance", _acc_state(report, item.id))))
         fields += _refs_field("Threats", report, Kind.THREAT, item.threats)
@@ -287,17 +351,19 @@ def item_view(report: Report, item: Item) -> tuple[Any, ...]:
             fields.append(("Residual severity", ("severity", item.residual_severity)))
     elif isinstance(item, NotApplicable):
         fields += _refs_field("Threats", report, Kind.THREAT, item.threats)
-        fields.append(("Service", link_of(report, Kind.SERVICE, item.service)
-                       if item.service else "whole product"))
+        fields.append(
+            (
+                "Service",
+                link_of(report, Kind.SERVICE, item.service) if item.service else "whole product",
+            )
+        )
         fields += [("Owner", item.owner)] if item.owner else []
     if item.tags:
         fields.append(("Tags", ("tags", item.tags)))
     return (item.kind.value, item.id, tuple(fields), tuple(links))
 
 
-def _refs_field(
-    name: str, report: Report, kind: Kind, ids: Sequence[str]
-) -> list[tuple[str, Any]]:
+def _refs_field(name: str, report: Report, kind: Kind, ids: Sequence[str]) -> list[tuple[str, Any]]:
     if not ids:
         return []
     return [(name, tuple(link_of(report, kind, i) for i in ids))]
@@ -393,8 +459,11 @@ def _backlink_row(row: tuple[Any, ...]) -> list[nodes.Node]:
     parts: list[nodes.Node] = [xref(link, with_title=True)]
     if state is not None:
         parts.append(nodes.Text(" "))
-        parts.append(status_badge(state) if isinstance(state, Status) else badge(
-            state, "state", state.split()[0].rstrip(",")))
+        parts.append(
+            status_badge(state)
+            if isinstance(state, Status)
+            else badge(state, "state", state.split()[0].rstrip(","))
+        )
     if len(row) > 2 and row[2]:
         parts.append(nodes.Text(" by "))
         parts.extend(_joined(xref(b) for b in row[2]))
@@ -431,16 +500,24 @@ def selected_threats(report: Report, filters: Mapping[str, Sequence[str]]) -> li
     """Threats passing the report filters, by severity then ID."""
     severities = report.settings.severities
     chosen = [
-        t for t in report.index.values()
-        if isinstance(t, Threat) and _matches(report, t, filters)
+        t for t in report.index.values() if isinstance(t, Threat) and _matches(report, t, filters)
     ]
     return sorted(chosen, key=lambda t: (severity_rank(t.severity, severities), t.id))
 
 
-_STATUS_ORDER = {s: i for i, s in enumerate(
-    [Status.UNMITIGATED, Status.PLANNED, Status.PARTIAL, Status.ACCEPTED, Status.MITIGATED,
-     Status.NOT_APPLICABLE]
-)}
+_STATUS_ORDER = {
+    s: i
+    for i, s in enumerate(
+        [
+            Status.UNMITIGATED,
+            Status.PLANNED,
+            Status.PARTIAL,
+            Status.ACCEPTED,
+            Status.MITIGATED,
+            Status.NOT_APPLICABLE,
+        ]
+    )
+}
 
 
 def matrix_view(
@@ -458,12 +535,18 @@ def matrix_view(
             threat.category,
             threat.severity,
             link_of(report, Kind.SERVICE, threat.service) if threat.service else None,
-            tuple((link_of(report, Kind.MITIGATION, m), _mit_state(report, m))
-                  for m in report.mitigations_of.get(threat.id, ())),
-            tuple((link_of(report, Kind.RISK_ACCEPTANCE, a), _acc_state(report, a))
-                  for a in report.acceptances_of.get(threat.id, ())),
+            tuple(
+                (link_of(report, Kind.MITIGATION, m), _mit_state(report, m))
+                for m in report.mitigations_of.get(threat.id, ())
+            ),
+            tuple(
+                (link_of(report, Kind.RISK_ACCEPTANCE, a), _acc_state(report, a))
+                for a in report.acceptances_of.get(threat.id, ())
+            ),
             report.threat_status.get(threat.id),
-            covered, len(counted), worst,
+            covered,
+            len(counted),
+            worst,
         )
         if group_by == "category":
             keys: Sequence[str] = threat.category or ("(none)",)
@@ -483,34 +566,54 @@ def matrix_view(
 
 def _group_order(report: Report, group_by: str | None, groups: Mapping[str, Any]) -> list[str]:
     if group_by == "severity":
-        return sorted(groups, key=lambda s: severity_rank(
-            None if s == "(none)" else s, report.settings.severities) + (s == "(none)") * 99)
+        return sorted(
+            groups,
+            key=lambda s: (
+                severity_rank(None if s == "(none)" else s, report.settings.severities)
+                + (s == "(none)") * 99
+            ),
+        )
     return sorted(groups, key=lambda g: (g.startswith("("), g == "product level", g))
 
 
 def render_matrix(view: tuple[Any, ...], category_labels: Mapping[str, str]) -> list[nodes.Node]:
     """Nodes of ``threat-matrix``."""
     out: list[nodes.Node] = []
-    headers = ["ID", "Threat", "Category", "Severity", "Service", "Mitigations",
-               "Acceptances", "Status", "Services covered"]
+    headers = [
+        "ID",
+        "Threat",
+        "Category",
+        "Severity",
+        "Service",
+        "Mitigations",
+        "Acceptances",
+        "Status",
+        "Services covered",
+    ]
     for key, rows in view:
         if key:
             label = category_labels.get(key, key)
             out.append(nodes.rubric(label, label, classes=["threats-group"]))
         body = []
-        for (link, cats, sev, svc, mits, accs, status, covered, total, worst) in rows:
-            body.append([
-                xref(link),
-                _para(link.title or link.id),
-                _para(*_joined(badge(category_labels.get(c, c), "category", c) for c in cats)),
-                badge(sev or "unknown", "severity", sev or "unknown"),
-                xref(svc) if svc else _para("product"),
-                _bullets([xref(m), nodes.Text(" "), badge(s, "state", s.split(",")[0])]
-                         for m, s in mits) if mits else _para("-"),
-                _para(*_joined(xref(a) for a, _ in accs)) if accs else _para("-"),
-                status_badge(status),
-                _para(*_coverage_cell(covered, total, worst)),
-            ])
+        for link, cats, sev, svc, mits, accs, status, covered, total, worst in rows:
+            body.append(
+                [
+                    xref(link),
+                    _para(link.title or link.id),
+                    _para(*_joined(badge(category_labels.get(c, c), "category", c) for c in cats)),
+                    badge(sev or "unknown", "severity", sev or "unknown"),
+                    xref(svc) if svc else _para("product"),
+                    _bullets(
+                        [xref(m), nodes.Text(" "), badge(s, "state", s.split(",")[0])]
+                        for m, s in mits
+                    )
+                    if mits
+                    else _para("-"),
+                    _para(*_joined(xref(a) for a, _ in accs)) if accs else _para("-"),
+                    status_badge(status),
+                    _para(*_coverage_cell(covered, total, worst)),
+                ]
+            )
         out.append(_table(headers, body, ["threats-matrix"], [8, 20, 12, 8, 9, 18, 9, 8, 10]))
     if not view:
         out.append(_para("No threats match."))
@@ -542,12 +645,14 @@ def coverage_view(report: Report, filters: Mapping[str, Sequence[str]]) -> tuple
             if statuses and shown not in statuses and cov.status.value not in statuses:
                 continue
             threat = report.threat(cov.threat)
-            rows.append((
-                link_of(report, Kind.THREAT, cov.threat),
-                threat.severity if threat else None,
-                cov.status,
-                tuple(_by_link(report, b) for b in cov.by),
-            ))
+            rows.append(
+                (
+                    link_of(report, Kind.THREAT, cov.threat),
+                    threat.severity if threat else None,
+                    cov.status,
+                    tuple(_by_link(report, b) for b in cov.by),
+                )
+            )
         out.append((link_of(report, Kind.SERVICE, s), tuple(rows)))
     return tuple(out)
 
@@ -567,18 +672,28 @@ def render_coverage(view: tuple[Any, ...]) -> list[nodes.Node]:
         summary = f"{len(rows)} threats in scope" + (f", {gaps} GAP" if gaps else "")
         first = True
         for link, sev, status, by in rows:
-            body.append([
-                _para(xref(service, with_title=True), nodes.Text(f" ({summary})"))
-                if first else _para(""),
-                _para(xref(link, with_title=True)),
-                badge(sev or "unknown", "severity", sev or "unknown"),
-                status_badge(status),
-                _para(*_joined(xref(b) for b in by)) if by else _para("-"),
-            ])
+            body.append(
+                [
+                    _para(xref(service, with_title=True), nodes.Text(f" ({summary})"))
+                    if first
+                    else _para(""),
+                    _para(xref(link, with_title=True)),
+                    badge(sev or "unknown", "severity", sev or "unknown"),
+                    status_badge(status),
+                    _para(*_joined(xref(b) for b in by)) if by else _para("-"),
+                ]
+            )
             first = False
         if not rows:
-            body.append([_para(xref(service, with_title=True)), _para("no threats in scope"),
-                         _para(""), _para(""), _para("")])
+            body.append(
+                [
+                    _para(xref(service, with_title=True)),
+                    _para("no threats in scope"),
+                    _para(""),
+                    _para(""),
+                    _para(""),
+                ]
+            )
     out.append(_table(headers, body, ["threats-coverage"], [18, 34, 10, 12, 26]))
     return out
 
@@ -594,9 +709,14 @@ def gaps_view(report: Report, filters: Mapping[str, Sequence[str]]) -> tuple[Any
     for gap in report.gaps:
         if wanted is not None and not set(gap.ids) & wanted:
             continue
-        grouped[gap.kind].append((
-            gap.message, gap.location.file, gap.location.lineno, _fix_link(report, gap),
-        ))
+        grouped[gap.kind].append(
+            (
+                gap.message,
+                gap.location.file,
+                gap.location.lineno,
+                _fix_link(report, gap),
+            )
+        )
     return tuple((kind.value, tuple(grouped[kind])) for kind in GapKind if grouped.get(kind))
 
 
@@ -644,27 +764,34 @@ def summary_view(report: Report, filters: Mapping[str, Sequence[str]]) -> tuple[
     counts: Counter[tuple[str, str]] = Counter()
     for t in threats:
         counts[(str(report.threat_status.get(t.id)), t.severity or "unknown")] += 1
-    severity_cols = list(severities) + (["unknown"] if any(
-        k[1] == "unknown" for k in counts) else [])
+    severity_cols = list(severities) + (
+        ["unknown"] if any(k[1] == "unknown" for k in counts) else []
+    )
     status_rows = tuple(
-        (status.value, tuple(counts[(status.value, s)] for s in severity_cols))
-        for status in Status
+        (status.value, tuple(counts[(status.value, s)] for s in severity_cols)) for status in Status
     )
     wanted = {t.id for t in threats}
     services = filters.get("service") or report.services
     per_service = []
     for s in sorted(set(services) & set(report.services)):
-        pairs = [c for c in report.service_coverage(s)
-                 if c.threat in wanted and c.status is not Status.NOT_APPLICABLE]
-        per_service.append((link_of(report, Kind.SERVICE, s), *coverage_percentages(
-            report, pairs)))
+        pairs = [
+            c
+            for c in report.service_coverage(s)
+            if c.threat in wanted and c.status is not Status.NOT_APPLICABLE
+        ]
+        per_service.append((link_of(report, Kind.SERVICE, s), *coverage_percentages(report, pairs)))
     gap_counts = Counter(g.kind.value for g in report.gaps)
-    return (tuple(severity_cols), status_rows, tuple(per_service),
-            tuple(sorted(gap_counts.items())))
+    return (
+        tuple(severity_cols),
+        status_rows,
+        tuple(per_service),
+        tuple(sorted(gap_counts.items())),
+    )
 
 
-def coverage_percentages(report: Report, pairs: Sequence[Coverage]) -> tuple[int, int, float | None,
-                                                                            float | None]:
+def coverage_percentages(
+    report: Report, pairs: Sequence[Coverage]
+) -> tuple[int, int, float | None, float | None]:
     """(covered, in scope, percent, severity-weighted percent) of some pairs."""
     severities = report.settings.severities
     covered = [c for c in pairs if c.status.covered]
@@ -676,36 +803,55 @@ def coverage_percentages(report: Report, pairs: Sequence[Coverage]) -> tuple[int
         return severity_weight(threat.severity if threat else None, severities)
 
     total_w = sum(weight(c) for c in pairs)
-    return (len(covered), len(pairs), round(100 * len(covered) / len(pairs), 1),
-            round(100 * sum(weight(c) for c in covered) / total_w, 1))
+    return (
+        len(covered),
+        len(pairs),
+        round(100 * len(covered) / len(pairs), 1),
+        round(100 * sum(weight(c) for c in covered) / total_w, 1),
+    )
 
 
 def render_summary(view: tuple[Any, ...]) -> list[nodes.Node]:
     """Nodes of ``threat-summary``."""
     severity_cols, status_rows, per_service, gap_counts = view
-    out: list[nodes.Node] = [nodes.rubric("Threats by status and severity",
-                                          "Threats by status and severity")]
+    out: list[nodes.Node] = [
+        nodes.rubric("Threats by status and severity", "Threats by status and severity")
+    ]
     rows = []
     for status, counts in status_rows:
-        rows.append([status_badge(status), *[str(n) if n else "-" for n in counts],
-                     str(sum(counts))])
+        rows.append(
+            [status_badge(status), *[str(n) if n else "-" for n in counts], str(sum(counts))]
+        )
     totals = [sum(r[1][i] for r in status_rows) for i in range(len(severity_cols))]
-    rows.append([_para(nodes.strong("Total", "Total")), *[str(n) for n in totals],
-                 str(sum(totals))])
+    rows.append(
+        [_para(nodes.strong("Total", "Total")), *[str(n) for n in totals], str(sum(totals))]
+    )
     out.append(_table(["Status", *severity_cols, "Total"], rows, ["threats-summary"]))
     out.append(nodes.rubric("Coverage per service", "Coverage per service"))
     srows = []
     for link, covered, total, pct, weighted in per_service:
-        srows.append([
-            _para(xref(link, with_title=True)),
-            f"{covered} of {total}",
-            "-" if pct is None else f"{pct:.1f}%",
-            "-" if weighted is None else f"{weighted:.1f}%",
-        ])
-    out.append(_table(["Service", "Covered pairs", "Coverage", "Weighted by severity"], srows,
-                      ["threats-summary-coverage"]))
+        srows.append(
+            [
+                _para(xref(link, with_title=True)),
+                f"{covered} of {total}",
+                "-" if pct is None else f"{pct:.1f}%",
+                "-" if weighted is None else f"{weighted:.1f}%",
+            ]
+        )
+    out.append(
+        _table(
+            ["Service", "Covered pairs", "Coverage", "Weighted by severity"],
+            srows,
+            ["threats-summary-coverage"],
+        )
+    )
     if gap_counts:
         out.append(nodes.rubric("Gaps by kind", "Gaps by kind"))
-        out.append(_table(["Kind", "Count"], [[badge(k, "gap", k), str(n)] for k, n in gap_counts],
-                          ["threats-summary-gaps"]))
+        out.append(
+            _table(
+                ["Kind", "Count"],
+                [[badge(k, "gap", k), str(n)] for k, n in gap_counts],
+                ["threats-summary-gaps"],
+            )
+        )
     return out

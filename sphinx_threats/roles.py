@@ -44,9 +44,14 @@ class ItemRole(XRefRole):
         )
         domain = env.domains["threats"]
         if not target:
-            domain.note_problem(docname, Problem(  # type: ignore[attr-defined]
-                GapKind.INVALID, f"the :{self.kind.value}: role names no ID", location))
+            domain.note_problem(
+                docname,
+                Problem(  # type: ignore[attr-defined]
+                    GapKind.INVALID, f"the :{self.kind.value}: role names no ID", location
+                ),
+            )
         else:
             domain.note_reference(  # type: ignore[attr-defined]
-                docname, Reference(self.kind, target, location))
+                docname, Reference(self.kind, target, location)
+            )
         return [node], []

@@ -48,8 +48,9 @@ class Option(NamedTuple):
 
 
 _COMMON = (
-    Option("id", "id", "Unique ID: a letter, then letters, digits, ``-``, ``_``, ``.``.",
-           required=True),
+    Option(
+        "id", "id", "Unique ID: a letter, then letters, digits, ``-``, ``_``, ``.``.", required=True
+    ),
     Option("tags", "tags", "Comma-separated tags (a tag may contain spaces)."),
 )
 
@@ -62,46 +63,70 @@ OPTIONS: dict[Kind, tuple[Option, ...]] = {
     Kind.SERVICE: (
         *_COMMON,
         Option("owner", "text", "Owning team or person."),
-        Option("exposed-to", "refs", "Product threats this service is in scope for.",
-               Kind.THREAT),
-        Option("relies-on", "refs", "Platform mitigations this service uses; they cover "
-               "its pairs.", Kind.MITIGATION),
-        Option("depends-on", "refs", "Services this one depends on (shown, not analysed).",
-               Kind.SERVICE),
+        Option("exposed-to", "refs", "Product threats this service is in scope for.", Kind.THREAT),
+        Option(
+            "relies-on",
+            "refs",
+            "Platform mitigations this service uses; they cover its pairs.",
+            Kind.MITIGATION,
+        ),
+        Option(
+            "depends-on",
+            "refs",
+            "Services this one depends on (shown, not analysed).",
+            Kind.SERVICE,
+        ),
     ),
     Kind.THREAT: (
         *_COMMON,
         Option("category", "choices:categories", "One or more of ``threats_categories``."),
-        Option("severity", "choice:severities", "One of ``threats_severities``; required "
-               "unless derived from ``:likelihood:`` and ``:impact:``."),
+        Option(
+            "severity",
+            "choice:severities",
+            "One of ``threats_severities``; required "
+            "unless derived from ``:likelihood:`` and ``:impact:``.",
+        ),
         Option("likelihood", "choice:likelihoods", "One of ``threats_likelihoods``."),
         Option("impact", "choice:impacts", "One of ``threats_impacts``."),
         Option("actors", "refs", "Threat actor IDs.", Kind.THREAT_ACTOR),
-        Option("service", "ref", "Owning service (default: the service declared earlier on "
-               "the page, else product level).", Kind.SERVICE),
-        Option("applies-to", "scope", "Services in scope: IDs, ``*`` for every service, "
-               "``!ID`` removes one.", Kind.SERVICE),
+        Option(
+            "service",
+            "ref",
+            "Owning service (default: the service declared earlier on "
+            "the page, else product level).",
+            Kind.SERVICE,
+        ),
+        Option(
+            "applies-to",
+            "scope",
+            "Services in scope: IDs, ``*`` for every service, ``!ID`` removes one.",
+            Kind.SERVICE,
+        ),
         Option("cwe", "numbers", "CWE numbers, linked to the public catalogue."),
         Option("capec", "numbers", "CAPEC numbers, linked to the public catalogue."),
     ),
     Kind.MITIGATION: (
         *_COMMON,
         Option("mitigates", "refs", "Threat IDs.", Kind.THREAT, required=True),
-        Option("status", "choice:statuses", "``planned``, ``in-progress``, ``implemented`` "
-               "or ``verified``.", required=True),
+        Option(
+            "status",
+            "choice:statuses",
+            "``planned``, ``in-progress``, ``implemented`` or ``verified``.",
+            required=True,
+        ),
         Option("due", "date", "Due date (required for ``planned`` and ``in-progress``)."),
         Option("effect", "choice:effects", "``full`` (default) or ``partial``."),
         Option("service", "ref", "Owning service (default as for threats).", Kind.SERVICE),
-        Option("applies-to", "scope", "Services this control covers besides its own.",
-               Kind.SERVICE),
+        Option(
+            "applies-to", "scope", "Services this control covers besides its own.", Kind.SERVICE
+        ),
         Option("owner", "text", "Owning team or person."),
         Option("verified-by", "url", "A test, ticket or audit (text or an http(s) URL)."),
     ),
     Kind.RISK_ACCEPTANCE: (
         *_COMMON,
         Option("threats", "refs", "Threat IDs accepted.", Kind.THREAT, required=True),
-        Option("service", "ref", "Accept only for this service (no page default).",
-               Kind.SERVICE),
+        Option("service", "ref", "Accept only for this service (no page default).", Kind.SERVICE),
         Option("owner", "text", "Who owns the risk.", required=True),
         Option("expires", "date", "Valid through this date.", required=True),
         Option("approved-by", "text", "Who approved it."),
@@ -110,8 +135,13 @@ OPTIONS: dict[Kind, tuple[Option, ...]] = {
     Kind.NOT_APPLICABLE: (
         *_COMMON,
         Option("threats", "refs", "Threat IDs excluded.", Kind.THREAT, required=True),
-        Option("service", "ref", "Exclude only for this service (no page default); absent "
-               "means out of scope for the whole product.", Kind.SERVICE),
+        Option(
+            "service",
+            "ref",
+            "Exclude only for this service (no page default); absent "
+            "means out of scope for the whole product.",
+            Kind.SERVICE,
+        ),
         Option("owner", "text", "Who owns the decision."),
     ),
 }
@@ -205,11 +235,18 @@ def parse_item(
     ident = raw_id or placeholder_id(location)
     label = f"{kind.value} {ident!r}" if raw_id else f"{kind.value} {title.strip()!r}"
     if not raw_id:
-        problem(f"{label} has no :id:; add a unique :id: (listed as {ident!r} until then)",
-                "id", (ident,))
+        problem(
+            f"{label} has no :id:; add a unique :id: (listed as {ident!r} until then)",
+            "id",
+            (ident,),
+        )
     elif not ID_RE.match(raw_id) or not raw_id.isascii():
-        problem(f"{label}: malformed ID; an ID starts with a letter, then ASCII letters, "
-                "digits, '-', '_' or '.'", "id", (ident,))
+        problem(
+            f"{label}: malformed ID; an ID starts with a letter, then ASCII letters, "
+            "digits, '-', '_' or '.'",
+            "id",
+            (ident,),
+        )
     if not title.strip():
         problem(f"{label} has no title; write it after the directive name", None, (ident,))
 
@@ -219,8 +256,11 @@ def parse_item(
             continue
         opt = spec.get(name)
         if opt is None:
-            problem(f"{label}: unknown option :{name}: (allowed: "
-                    f"{', '.join(sorted(spec))})", name, (ident,))
+            problem(
+                f"{label}: unknown option :{name}: (allowed: {', '.join(sorted(spec))})",
+                name,
+                (ident,),
+            )
             continue
         raw = raw or ""
         key = name.replace("-", "_")
@@ -229,8 +269,9 @@ def parse_item(
         elif opt.type == "ref":
             refs = split_ids(raw)
             if len(refs) != 1:
-                problem(f"{label}: :{name}: takes exactly one ID, not {raw.strip()!r}", name,
-                        (ident,))
+                problem(
+                    f"{label}: :{name}: takes exactly one ID, not {raw.strip()!r}", name, (ident,)
+                )
             values[key] = refs[0] if refs else None
         elif opt.type in ("refs", "scope"):
             values[key] = tuple(dict.fromkeys(split_ids(raw)))
@@ -255,8 +296,12 @@ def parse_item(
                 if value in allowed:
                     good.append(value)
                 else:
-                    problem(f"{label}: {value!r} is not an allowed :{name}: (allowed: "
-                            f"{', '.join(allowed)})", name, (ident,))
+                    problem(
+                        f"{label}: {value!r} is not an allowed :{name}: (allowed: "
+                        f"{', '.join(allowed)})",
+                        name,
+                        (ident,),
+                    )
             if opt.type.startswith("choices"):
                 values[key] = tuple(good)
             else:
@@ -320,9 +365,17 @@ def _finish_threat(
         if derived in vocabulary.severities:
             values["severity"] = derived
             return
-        problem(f"{label}: threats_risk_matrix has no severity for likelihood "
-                f"{likelihood!r} and impact {impact!r}", None, (ident,))
+        problem(
+            f"{label}: threats_risk_matrix has no severity for likelihood "
+            f"{likelihood!r} and impact {impact!r}",
+            None,
+            (ident,),
+        )
         return
     if "severity" not in values:
-        problem(f"{label} needs :severity: (or :likelihood: and :impact: with "
-                "threats_risk_matrix); it counts as the most severe until then", None, (ident,))
+        problem(
+            f"{label} needs :severity: (or :likelihood: and :impact: with "
+            "threats_risk_matrix); it counts as the most severe until then",
+            None,
+            (ident,),
+        )

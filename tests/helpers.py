@@ -9,7 +9,9 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-_WARNING = re.compile(r"^(?P<loc>\S*?):(?P<line>\d+)?:? WARNING: (?P<msg>.*?) \[(?P<sub>threats\.[a-z-]+)\]$")
+_WARNING = re.compile(
+    r"^(?P<loc>\S*?):(?P<line>\d+)?:? WARNING: (?P<msg>.*?) \[(?P<sub>threats\.[a-z-]+)\]$"
+)
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 

@@ -44,12 +44,12 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 def _body(outdir: Path, page: str) -> str:
     text = (outdir / f"{page}.html").read_text()
-    return text[text.index('<div class="body"'): text.index('<div class="sphinxsidebar"')]
+    return text[text.index('<div class="body"') : text.index('<div class="sphinxsidebar"')]
 
 
 def _gaps_section(outdir: Path) -> str:
     body = _body(outdir, "index")
-    return body[body.index("threat-gaps"): body.index("threat-matrix")]
+    return body[body.index("threat-gaps") : body.index("threat-matrix")]
 
 
 def _written(app: SphinxTestApp) -> set[str]:
@@ -132,8 +132,9 @@ def test_adding_a_mitigation_removes_the_gap_without_full_rebuild(tmp_path: Path
     assert ("threats.rst", 12, "unmitigated") in threat_warnings(first)
     assert 'href="threats.html#T-3"' in _gaps_section(Path(first.outdir))
     with (src / "controls.rst").open("a") as fh:
-        fh.write("\n.. mitigation:: Nonces\n   :id: M-3\n   :mitigates: T-3\n"
-                 "   :status: implemented\n")
+        fh.write(
+            "\n.. mitigation:: Nonces\n   :id: M-3\n   :mitigates: T-3\n   :status: implemented\n"
+        )
     _touch_later(src / "controls.rst")
     app = _build(src, out)
     status = re.sub(r"\x1b\[[0-9;]*m", "", app.status.getvalue())

@@ -44,8 +44,9 @@ def test_rst_items_render_with_fields_and_backlinks(app: SphinxTestApp) -> None:
     product = html(app, "product")
     # every item is a titled block whose anchor is its ID verbatim
     for ident in ("TA-CLOUD", "T-BREACH", "T-FLOOD", "T-PHISH", "M-CSE", "NA-PHISH", "RA-FLOOD"):
-        assert re.search(rf'<div class="threats-item threats-[a-z-]+ admonition" id="{ident}">',
-                         product), ident
+        assert re.search(
+            rf'<div class="threats-item threats-[a-z-]+ admonition" id="{ident}">', product
+        ), ident
     # a threat shows its mitigations, acceptances, exclusions, computed status
     assert 'href="#M-CSE"' in product
     assert "threats-status-mitigated" in product
@@ -72,14 +73,19 @@ def test_rst_items_render_with_fields_and_backlinks(app: SphinxTestApp) -> None:
 @pytest.mark.sphinx("html", testroot="core")
 def test_objects_inventory_lists_every_item(app: SphinxTestApp) -> None:
     app.build()
-    objects = {
-        (name, typ) for name, _, typ, _, _, _ in app.env.domains["threats"].get_objects()
-    }
+    objects = {(name, typ) for name, _, typ, _, _, _ in app.env.domains["threats"].get_objects()}
     assert objects == {
-        ("TA-CLOUD", "threat-actor"), ("T-BREACH", "threat"), ("T-FLOOD", "threat"),
-        ("T-PHISH", "threat"), ("T-TOKEN", "threat"), ("M-CSE", "mitigation"),
-        ("M-TOKEN", "mitigation"), ("NA-PHISH", "not-applicable"),
-        ("RA-FLOOD", "risk-acceptance"), ("api", "service"), ("web", "service"),
+        ("TA-CLOUD", "threat-actor"),
+        ("T-BREACH", "threat"),
+        ("T-FLOOD", "threat"),
+        ("T-PHISH", "threat"),
+        ("T-TOKEN", "threat"),
+        ("M-CSE", "mitigation"),
+        ("M-TOKEN", "mitigation"),
+        ("NA-PHISH", "not-applicable"),
+        ("RA-FLOOD", "risk-acceptance"),
+        ("api", "service"),
+        ("web", "service"),
     }
     inv = Path(app.outdir, "objects.inv").read_bytes()
     assert inv.startswith(b"# Sphinx inventory version 2")
@@ -162,8 +168,10 @@ def test_every_builder_builds_clean_and_resolves_links(tmp_path: Path, builder: 
 def test_short_name_taken_by_another_extension(app: SphinxTestApp) -> None:
     app.build()
     text = app.warning.getvalue()
-    assert "the directive name 'threat' is taken by another extension; use the " \
+    assert (
+        "the directive name 'threat' is taken by another extension; use the "
         "'threats:threat' form" in text
+    )
     # the domain form still declares the item
     assert [t["id"] for t in threats_json(app)["items"]["threats"]] == ["T-1"]
     assert "OTHER EXTENSION" in html(app, "index")

@@ -32,8 +32,7 @@ EXPECTED = [
 ]
 
 FAILING_KINDS = (
-    "unmitigated,service-gap,overdue-mitigation,expired-acceptance,unknown-ref,"
-    "duplicate-id,invalid"
+    "unmitigated,service-gap,overdue-mitigation,expired-acceptance,unknown-ref,duplicate-id,invalid"
 )
 
 
@@ -92,8 +91,9 @@ def test_sphinx_build_exits_1_on_gaps_and_0_without_failing_kinds(tmp_path: Path
     assert none.returncode == 0, none.stderr
     assert "[threats.unmitigated]" in none.stderr  # still warned
 
-    suppressed = sphinx_build("-b", "dummy", "-D", "suppress_warnings=threats", ROOT,
-                              tmp_path / "c")
+    suppressed = sphinx_build(
+        "-b", "dummy", "-D", "suppress_warnings=threats", ROOT, tmp_path / "c"
+    )
     assert suppressed.returncode == 0, suppressed.stderr
     assert "threats." not in suppressed.stderr
     data = json.loads((tmp_path / "c" / "threats.json").read_text())
@@ -104,13 +104,18 @@ def test_sphinx_build_exits_1_on_gaps_and_0_without_failing_kinds(tmp_path: Path
 def test_warning_as_error_respects_suppression(tmp_path: Path) -> None:
     kinds = ",".join(sorted({k for _, _, k in EXPECTED}))
     suppress = ",".join(f"threats.{k}" for k in kinds.split(","))
-    quiet = sphinx_build("-W", "-b", "dummy", "-D", f"suppress_warnings={suppress}", ROOT,
-                         tmp_path / "a")
+    quiet = sphinx_build(
+        "-W", "-b", "dummy", "-D", f"suppress_warnings={suppress}", ROOT, tmp_path / "a"
+    )
     assert quiet.returncode == 0, quiet.stderr
     # only planned-only left: not in threats_fail_on, but -W turns it into an error
     loud = sphinx_build(
-        "-W", "-b", "dummy", "-D",
-        f"suppress_warnings={suppress.replace('threats.planned-only,', '')}", ROOT,
+        "-W",
+        "-b",
+        "dummy",
+        "-D",
+        f"suppress_warnings={suppress.replace('threats.planned-only,', '')}",
+        ROOT,
         tmp_path / "b",
     )
     assert loud.returncode == 1
@@ -133,27 +138,48 @@ def test_unchanged_rebuild_fails_again_with_the_same_warnings(tmp_path: Path) ->
 def test_fail_min_severity_spares_less_severe_threat_gaps(tmp_path: Path) -> None:
     # T-UN is low; T-SG (service gap) critical; M-OV overdue on a high threat.
     run = sphinx_build(
-        "-b", "dummy", "-D", "threats_fail_min_severity=high",
-        "-D", "threats_fail_on=unmitigated,service-gap,overdue-mitigation", ROOT, tmp_path,
+        "-b",
+        "dummy",
+        "-D",
+        "threats_fail_min_severity=high",
+        "-D",
+        "threats_fail_on=unmitigated,service-gap,overdue-mitigation",
+        ROOT,
+        tmp_path,
     )
     assert run.returncode == 1
     summary = next(line for line in run.stdout.splitlines() if line.startswith("threat model"))
     assert "1 overdue-mitigation, 1 service-gap" in summary and "unmitigated" not in summary
     run = sphinx_build(
-        "-b", "dummy", "-D", "threats_fail_min_severity=high",
-        "-D", "threats_fail_on=unmitigated", ROOT, tmp_path / "b",
+        "-b",
+        "dummy",
+        "-D",
+        "threats_fail_min_severity=high",
+        "-D",
+        "threats_fail_on=unmitigated",
+        ROOT,
+        tmp_path / "b",
     )
     assert run.returncode == 0
 
 
 def test_export_path_keeps_json_out_of_the_published_tree(tmp_path: Path) -> None:
-    run = sphinx_build("-b", "html", "-D", "threats_fail_on=", "-D",
-                       "threats_export=../private/threats.json", ROOT, tmp_path / "site")
+    run = sphinx_build(
+        "-b",
+        "html",
+        "-D",
+        "threats_fail_on=",
+        "-D",
+        "threats_export=../private/threats.json",
+        ROOT,
+        tmp_path / "site",
+    )
     assert run.returncode == 0, run.stderr
     assert not (tmp_path / "site" / "threats.json").exists()
     assert json.loads((tmp_path / "private" / "threats.json").read_text())["schema"] == 1
-    off = sphinx_build("-b", "html", "-D", "threats_fail_on=", "-D", "threats_export=0", ROOT,
-                       tmp_path / "off")
+    off = sphinx_build(
+        "-b", "html", "-D", "threats_fail_on=", "-D", "threats_export=0", ROOT, tmp_path / "off"
+    )
     assert off.returncode == 0
     assert not (tmp_path / "off" / "threats.json").exists()
 

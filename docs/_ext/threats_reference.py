@@ -62,38 +62,48 @@ class ThreatsReference(SphinxDirective):
         if what == "options":
             kind = Kind(self.arguments[1])
             rows = [
-                [_literal(f":{o.name}:"), o.type, "yes" if o.required else "",
-                 self._rst(o.help)]
+                [_literal(f":{o.name}:"), o.type, "yes" if o.required else "", self._rst(o.help)]
                 for o in schema.OPTIONS[kind]
             ]
             return [_table(["Option", "Type", "Required", "Meaning"], rows, [15, 12, 8, 50])]
         if what == "config":
             rows = [
-                [_literal(c.name), _literal(repr(c.default)), c.type_help,
-                 c.rebuild or "(none)", self._rst(c.help)]
+                [
+                    _literal(c.name),
+                    _literal(repr(c.default)),
+                    c.type_help,
+                    c.rebuild or "(none)",
+                    self._rst(c.help),
+                ]
                 for c in config.CONFIG_VALUES
             ]
-            return [_table(["Name", "Default", "Type", "Rebuild", "Meaning"], rows,
-                           [20, 20, 12, 8, 40])]
+            return [
+                _table(["Name", "Default", "Type", "Rebuild", "Meaning"], rows, [20, 20, 12, 8, 40])
+            ]
         if what == "warnings":
             rows = [
-                [_literal(f"threats.{k.value}"), self._rst(k.description), k.located_at,
-                 "yes" if k.value in config.DEFAULT_FAIL_ON else ""]
+                [
+                    _literal(f"threats.{k.value}"),
+                    self._rst(k.description),
+                    k.located_at,
+                    "yes" if k.value in config.DEFAULT_FAIL_ON else "",
+                ]
                 for k in GapKind
             ]
-            return [_table(["Subtype", "When", "Located at", "Fails by default"], rows,
-                           [18, 40, 16, 8])]
+            return [
+                _table(["Subtype", "When", "Located at", "Fails by default"], rows, [18, 40, 16, 8])
+            ]
         if what == "roles":
             rows = [
-                [_literal(f":{k.value}:`ID`"), _literal(f":threats:{k.value}:`text <ID>`"),
-                 k.label]
+                [_literal(f":{k.value}:`ID`"), _literal(f":threats:{k.value}:`text <ID>`"), k.label]
                 for k in ROLE_KINDS
             ]
             return [_table(["Role", "Full form", "Links to"], rows, [20, 30, 20])]
         if what == "reports":
             rows = [[_literal(f":{f}:"), "comma list"] for f in render.FILTERS]
-            rows.append([_literal(":group-by:"), "threat-matrix only: "
-                         + ", ".join(render.GROUP_BY)])
+            rows.append(
+                [_literal(":group-by:"), "threat-matrix only: " + ", ".join(render.GROUP_BY)]
+            )
             return [_table(["Option", "Value"], rows, [15, 50])]
         raise self.error(f"unknown reference table {what!r}")
 
