@@ -614,7 +614,7 @@ def render_matrix(view: tuple[Any, ...], category_labels: Mapping[str, str]) -> 
                     _para(*_coverage_cell(covered, total, worst)),
                 ]
             )
-        out.append(_table(headers, body, ["threats-matrix"], [8, 20, 12, 8, 9, 18, 9, 8, 10]))
+        out.append(_table(headers, body, ["threats-matrix"], [10, 20, 12, 9, 9, 18, 10, 10, 11]))
     if not view:
         out.append(_para("No threats match."))
     return out

@@ -85,6 +85,8 @@ def test_objects_inventory_lists_every_item(app: SphinxTestApp) -> None:
         ("NA-PHISH", "not-applicable"),
         ("RA-FLOOD", "risk-acceptance"),
         ("api", "service"),
+        ("RA-WEB", "risk-acceptance"),
+        ("NA-WEB", "not-applicable"),
         ("web", "service"),
     }
     inv = Path(app.outdir, "objects.inv").read_bytes()
@@ -99,7 +101,7 @@ def test_rst_and_myst_give_the_same_doctrees_and_model(tmp_path: Path) -> None:
         try:
             app.build()
             assert all_warnings(app) == []
-            trees[root] = {doc: _normalised_doctree(app, doc) for doc in ("product", "api")}
+            trees[root] = {doc: _normalised_doctree(app, doc) for doc in ("product", "api", "reports")}
             data[root] = _json_without_locations(app)
         finally:
             app.cleanup()
@@ -182,3 +184,21 @@ def test_dummy_builder_exports_and_analyses(app: SphinxTestApp) -> None:
     app.build()
     assert threats_json(app)["summary"]["threats"] == 4
     assert threat_warnings(app) == []
+
+
+@pytest.mark.sphinx("html", testroot="core")
+def test_reports_render_with_filters_and_grouping(app: SphinxTestApp) -> None:
+    app.build()
+    page = html(app, "reports")
+    matrix = page[page.index("threat-matrix") : page.index("threat-coverage")]
+    # grouped by category, one rubric per category; low severity filtered out
+    for category in ("denial-of-service", "information-disclosure", "spoofing", "tampering"):
+        assert f">{category}</p>" in matrix
+    assert "T-PHISH" not in matrix
+    assert "1 of 1" in matrix and "no services in scope" in matrix
+    coverage = page[page.index("threat-coverage") : page.index("threat-gaps")]
+    assert 'href="api.html#api"' in coverage and 'href="api.html#web"' not in coverage
+    assert "threats-status-accepted" in coverage and "RA-FLOOD" in coverage
+    summary = page[page.index("threat-summary") :]
+    assert "100.0%" in summary
+    assert "no gaps" in page
