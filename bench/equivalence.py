@@ -216,8 +216,10 @@ def count(html_dir: Path, manifest: dict) -> Counts:
         if anchor not in result.anchors:
             return None
         here = posixpath.dirname(docname)
-        page = posixpath.normpath(posixpath.join(here, unquote(parts.path))) if parts.path else (
-            docname + ".html"
+        page = (
+            posixpath.normpath(posixpath.join(here, unquote(parts.path)))
+            if parts.path
+            else (docname + ".html")
         )
         want = result.anchors[anchor][1] + ".html"
         if page != want:
@@ -266,17 +268,17 @@ def compare(counts: dict[str, Counts]) -> list[str]:
     def diff(what: str, a: Counter[str], b: Counter[str], fa: str, fb: str) -> None:
         for key in sorted(set(a) | set(b)):
             if a.get(key, 0) != b.get(key, 0):
-                problems.append(
-                    f"{what} {key}: {fa} {a.get(key, 0)}, {fb} {b.get(key, 0)}"
-                )
+                problems.append(f"{what} {key}: {fa} {a.get(key, 0)}, {fb} {b.get(key, 0)}")
 
     for c in counts.values():
         if c is ref:
             continue
         diff("items", ref.items, c.items, ref.flavour, c.flavour)
         diff("item links", ref.item_links, c.item_links, ref.flavour, c.flavour)
-        sections = NEEDS_COMPARABLE_SECTIONS if "needs" in (c.flavour, ref.flavour) else list(
-            ref.report_links
+        sections = (
+            NEEDS_COMPARABLE_SECTIONS
+            if "needs" in (c.flavour, ref.flavour)
+            else list(ref.report_links)
         )
         for section in sections:
             diff(
@@ -318,9 +320,9 @@ def format_table(counts: dict[str, Counts]) -> str:
     return "\n".join(lines)
 
 
-def check(root: Path, flavours: list[str], html_dirs: dict[str, Path] | None = None) -> tuple[
-    dict[str, Counts], list[str]
-]:
+def check(
+    root: Path, flavours: list[str], html_dirs: dict[str, Path] | None = None
+) -> tuple[dict[str, Counts], list[str]]:
     """Count every flavour under ``root`` and compare them."""
     counts: dict[str, Counts] = {}
     for flavour in flavours:
