@@ -1,0 +1,5 @@
+"""Bad configuration values: the test appends assignments below."""
+
+project = "rel-config"
+extensions = ["sphinx_threats"]
+exclude_patterns = ["_build"]
