@@ -15,10 +15,13 @@ number of (threat, service) pairs in scope:
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from functools import cached_property, partial
+from operator import attrgetter
+from typing import NamedTuple, cast
 
 from .model import (
     GapKind,
@@ -102,8 +105,8 @@ class Report:
     threat_by: dict[str, tuple[str, ...]]
     #: Services in scope for each threat, sorted.
     scope: dict[str, tuple[str, ...]]
-    #: Status of every pair in scope, keyed by (threat, service).
-    coverage: dict[tuple[str, str], Coverage]
+    #: Status of every pair in scope, per threat (by service ID).
+    pairs_of_threat: dict[str, list[Coverage]]
     gaps: list[Gap]
     #: Whether each risk acceptance accepts anything.
     acceptance_valid: dict[str, bool]
@@ -113,8 +116,33 @@ class Report:
     exclusions_of: dict[str, list[str]]
     threats_of_actor: dict[str, list[str]]
     threats_of_service: dict[str, list[str]]
-    scope_of_service: dict[str, list[str]]
     relied_on_by: dict[str, list[str]]
+
+    # Indexes by service and by pair are built on first use: the analysis
+    # itself only needs the pairs of each threat.
+
+    @cached_property
+    def pairs_of_service(self) -> dict[str, list[Coverage]]:
+        """Status of every pair in scope, per service (in threat order)."""
+        out: dict[str, list[Coverage]] = defaultdict(list)
+        for pairs in self.pairs_of_threat.values():
+            for pair in pairs:
+                out[pair.service].append(pair)
+        return dict(out)
+
+    @cached_property
+    def coverage(self) -> dict[tuple[str, str], Coverage]:
+        """Status of every pair in scope, keyed by (threat, service)."""
+        return {
+            (pair.threat, pair.service): pair
+            for pairs in self.pairs_of_threat.values()
+            for pair in pairs
+        }
+
+    @cached_property
+    def scope_of_service(self) -> dict[str, list[str]]:
+        """Threats in scope for each service."""
+        return {s: [p.threat for p in pairs] for s, pairs in self.pairs_of_service.items()}
 
     def get(self, ident: str, kind: Kind) -> Item | None:
         """The item declared with ``ident`` if it is of ``kind``."""
@@ -131,12 +159,12 @@ class Report:
         return self.threat_status.get(ident)
 
     def service_coverage(self, service: str) -> list[Coverage]:
-        """Pairs of one service, by threat ID."""
-        return [self.coverage[(t, service)] for t in self.scope_of_service.get(service, [])]
+        """Pairs of one service, in threat order."""
+        return self.pairs_of_service.get(service, [])
 
     def threat_coverage(self, threat: str) -> list[Coverage]:
         """Pairs of one threat, by service ID."""
-        return [self.coverage[(threat, s)] for s in self.scope.get(threat, ())]
+        return self.pairs_of_threat.get(threat, [])
 
 
 def severity_rank(severity: str | None, severities: Sequence[str]) -> int:
@@ -168,8 +196,12 @@ def fails(
     return severity_rank(gap.severity, severities) <= severities.index(min_severity)
 
 
-def _expand(terms: Iterable[str], services: Iterable[str], known: Mapping[str, Item]) -> set[str]:
+def _expand(terms: Sequence[str], services: set[str]) -> set[str]:
     """Service IDs named by ``:applies-to:`` terms (``*`` = every service)."""
+    if "*" not in terms:
+        named = services.intersection(terms)
+        if len(named) == len(terms):  # the common case: plain service IDs
+            return named
     added: set[str] = set()
     removed: set[str] = set()
     for term in terms:
@@ -177,27 +209,59 @@ def _expand(terms: Iterable[str], services: Iterable[str], known: Mapping[str, I
             added.update(services)
         elif term.startswith("!"):
             removed.add(term[1:])
-        elif isinstance(known.get(term), Service):
+        elif term in services:
             added.add(term)
     return added - removed
 
 
-def _status_from(mitigations: Iterable[Mitigation]) -> tuple[Status, tuple[str, ...]]:
-    full: list[str] = []
-    partial: list[str] = []
-    planned: list[str] = []
-    for mit in mitigations:
-        if mit.in_effect:
-            (full if mit.is_full else partial).append(mit.id)
-        else:
-            planned.append(mit.id)
-    if full:
-        return Status.MITIGATED, tuple(full)
-    if partial:
-        return Status.PARTIAL, tuple(partial)
-    if planned:
-        return Status.PLANNED, tuple(planned)
-    return Status.UNMITIGATED, ()
+#: Status by rank: what the best mitigations in a set achieve.
+_RANKED = (Status.MITIGATED, Status.PARTIAL, Status.PLANNED, Status.UNMITIGATED)
+
+# Coverage records are made by the hundred thousand; tuple.__new__ skips the
+# Python-level NamedTuple constructor.
+_new_coverage: Callable[[tuple[object, ...]], Coverage] = partial(tuple.__new__, Coverage)
+
+
+def _pair_with_decisions(
+    t: str,
+    s: str,
+    mitigations: Sequence[tuple[str, int, set[str] | None]],
+    acceptances: Sequence[RiskAcceptance],
+    exclusions: Sequence[NotApplicable],
+    product_na: tuple[str, ...],
+) -> Coverage:
+    """Status of (t, s) when exclusions or acceptances may decide it."""
+    excluded = tuple(n.id for n in exclusions if n.service == s) + product_na
+    if excluded:
+        return _new_coverage((t, s, Status.NOT_APPLICABLE, excluded))
+    accepted = tuple(a.id for a in acceptances if a.service is None or a.service == s)
+    if accepted:
+        return _new_coverage((t, s, Status.ACCEPTED, accepted))
+    return _new_coverage((t, s, *_best(mitigations, s)))
+
+
+def _rank(mit: Mitigation) -> int:
+    """0: full and in effect; 1: partial (or unknown effect) in effect; 2: planned."""
+    if mit.in_effect:
+        return 0 if mit.is_full else 1
+    return 2
+
+
+def _best(
+    mitigations: Iterable[tuple[str, int, set[str] | None]], service: str | None
+) -> tuple[Status, tuple[str, ...]]:
+    """Status achieved by the best of ``mitigations`` (those covering
+    ``service``, or all when it is ``None``) and the IDs achieving it."""
+    best = 3
+    by: tuple[str, ...] = ()
+    for ident, rank, covered in mitigations:
+        if service is not None and covered is not None and service not in covered:
+            continue
+        if rank < best:
+            best, by = rank, (ident,)
+        elif rank == best:
+            by += (ident,)
+    return _RANKED[best], by
 
 
 def _fmt(location: Location) -> str:
@@ -206,33 +270,51 @@ def _fmt(location: Location) -> str:
 
 def analyse(model: ThreatModel, settings: Settings) -> Report:
     """Compute scope, coverage, statuses and gaps of ``model``."""
+    # The analysis allocates a record per pair in scope and creates no
+    # reference cycles; left on, the cyclic collector would traverse the whole
+    # model again and again for nothing (about 3x the time on large models).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _analyse(model, settings)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _analyse(model: ThreatModel, settings: Settings) -> Report:
     today = settings.today
     gaps: list[Gap] = [Gap(p.kind, p.message, p.ids, p.location) for p in model.problems]
 
     # -- the first declaration of each ID wins; later ones are duplicates
     index: dict[str, Item] = {}
+    known: dict[Kind, set[str]] = {kind: set() for kind in Kind}
+    by_class: dict[type[Item], list[Item]] = defaultdict(list)
     for item in model.items:
-        first = index.get(item.id)
+        ident = item.id
+        first = index.get(ident)
         if first is None:
-            index[item.id] = item
-        elif not item.id.startswith("@"):
+            index[ident] = item
+            known[item.kind].add(ident)
+            by_class[type(item)].append(item)
+        elif not ident.startswith("@"):
             gaps.append(
                 Gap(
                     GapKind.DUPLICATE_ID,
-                    f"duplicate ID {item.id!r}: this {item.kind.value} at "
+                    f"duplicate ID {ident!r}: this {item.kind.value} at "
                     f"{_fmt(item.location)} reuses the ID of the {first.kind.value} at "
                     f"{_fmt(first.location)}; give one of them another ID",
-                    (item.id,),
+                    (ident,),
                     item.location,
                 )
             )
-
-    services = sorted(i for i, it in index.items() if isinstance(it, Service))
-    threats = {i: it for i, it in index.items() if isinstance(it, Threat)}
-    mitigations = [it for it in index.values() if isinstance(it, Mitigation)]
-    acceptances = [it for it in index.values() if isinstance(it, RiskAcceptance)]
-    exclusions = [it for it in index.values() if isinstance(it, NotApplicable)]
-    service_items = {s: index[s] for s in services}
+    services = sorted(known[Kind.SERVICE])
+    service_set = known[Kind.SERVICE]
+    service_items = cast("dict[str, Service]", {s: index[s] for s in services})
+    threats = {t.id: t for t in cast("list[Threat]", by_class[Threat])}
+    mitigations = cast("list[Mitigation]", by_class[Mitigation])
+    acceptances = cast("list[RiskAcceptance]", by_class[RiskAcceptance])
+    exclusions = cast("list[NotApplicable]", by_class[NotApplicable])
 
     def severity_of(ids: Iterable[str]) -> str | None:
         found = [threats[t].severity for t in ids if t in threats]
@@ -241,72 +323,57 @@ def analyse(model: ThreatModel, settings: Settings) -> Report:
         return min(found, key=lambda s: severity_rank(s, settings.severities))
 
     # -- references: every ID an option or role names must exist with the right kind
-    for item in index.values():
-        for option, kind, ref in item.references():
-            target = index.get(ref)
-            if (target is None or target.kind is not kind) and not settings.is_external(kind, ref):
-                gaps.append(
-                    _unknown_ref(
-                        ref,
-                        kind,
-                        item.id,
-                        Location(item.location.file, item.line_of(option), item.location.docname),
-                        f"{item.kind.value} {item.id!r} (:{option}:)",
-                        target,
-                    )
-                )
+    for cls, items in by_class.items():
+        for option, attr, kind in cls.REFERENCES:
+            # one set difference per option; items are scanned only when it
+            # finds an unknown ID, to say where
+            if not _referenced(items, attr) - known[kind] - _SCOPE_WORDS:
+                continue
+            for item in items:
+                gaps.extend(_unknown_refs(item, option, attr, kind, known[kind], index, settings))
     for ref_role in model.references:
-        target = index.get(ref_role.target)
-        if (target is None or target.kind is not ref_role.kind) and not settings.is_external(
+        if ref_role.target in known[ref_role.kind] or settings.is_external(
             ref_role.kind, ref_role.target
         ):
-            gaps.append(
-                _unknown_ref(
-                    ref_role.target,
-                    ref_role.kind,
-                    None,
-                    ref_role.location,
-                    f"the :{ref_role.kind.value}: role",
-                    target,
-                )
+            continue
+        gaps.append(
+            _unknown_ref(
+                ref_role.target,
+                ref_role.kind,
+                None,
+                ref_role.location,
+                f"the :{ref_role.kind.value}: role",
+                index.get(ref_role.target),
             )
+        )
 
-    # -- back-link indexes
-    mitigations_of: dict[str, list[str]] = defaultdict(list)
-    acceptances_of: dict[str, list[str]] = defaultdict(list)
-    exclusions_of: dict[str, list[str]] = defaultdict(list)
-    threats_of_actor: dict[str, list[str]] = defaultdict(list)
-    threats_of_service: dict[str, list[str]] = defaultdict(list)
+    # -- services: what they are exposed to and which controls they rely on
+    exposed: dict[str, list[str]] = defaultdict(list)
     relied_on_by: dict[str, list[str]] = defaultdict(list)
-    for mit in mitigations:
-        for t in dict.fromkeys(mit.mitigates):
-            mitigations_of[t].append(mit.id)
-        if mit.mitigates and not any(t in threats for t in mit.mitigates):
-            gaps.append(
-                Gap(
-                    GapKind.ORPHAN_MITIGATION,
-                    f"mitigation {mit.id!r} mitigates no declared threat "
-                    f"({', '.join(mit.mitigates)}); fix :mitigates: or remove it",
-                    (mit.id, *mit.mitigates),
-                    Location(mit.location.file, mit.line_of("mitigates"), mit.location.docname),
-                )
-            )
-    for acc in acceptances:
-        for t in dict.fromkeys(acc.threats):
-            acceptances_of[t].append(acc.id)
-    for na in exclusions:
-        for t in dict.fromkeys(na.threats):
-            exclusions_of[t].append(na.id)
-    for threat in threats.values():
-        for actor in dict.fromkeys(threat.actors):
-            threats_of_actor[actor].append(threat.id)
-        if threat.service:
-            threats_of_service[threat.service].append(threat.id)
-    for s in services:
-        for m in dict.fromkeys(service_items[s].relies_on):  # type: ignore[attr-defined]
+    for s, service in service_items.items():
+        for t in service.exposed_to:
+            exposed[t].append(s)
+        for m in service.relies_on:
             relied_on_by[m].append(s)
 
+    # -- threats: back-links and scope (never the owning service)
+    threats_of_actor: dict[str, list[str]] = defaultdict(list)
+    threats_of_service: dict[str, list[str]] = defaultdict(list)
+    scope: dict[str, tuple[str, ...]] = {}
+    for t, threat in threats.items():
+        for actor in _distinct(threat.actors):
+            threats_of_actor[actor].append(t)
+        if threat.service:
+            threats_of_service[threat.service].append(t)
+        in_scope = _expand(threat.applies_to, service_set) if threat.applies_to else set()
+        if t in exposed:
+            in_scope.update(exposed[t])
+        in_scope.discard(threat.service or "")
+        scope[t] = tuple(sorted(in_scope))
+
     # -- acceptances: valid ones accept; expired/expiring ones are reported
+    acceptances_of: dict[str, list[str]] = defaultdict(list)
+    valid_of: dict[str, list[RiskAcceptance]] = defaultdict(list)
     acceptance_valid: dict[str, bool] = {}
     notice = today + dt.timedelta(days=settings.expiry_notice_days)
     for acc in acceptances:
@@ -326,7 +393,7 @@ def analyse(model: ThreatModel, settings: Settings) -> Report:
                     True,
                 )
             )
-        elif acc.expires is not None and acc.expires < notice:
+        elif acc.expires is not None and acc.expires <= notice:
             gaps.append(
                 Gap(
                     GapKind.EXPIRING_ACCEPTANCE,
@@ -350,98 +417,114 @@ def analyse(model: ThreatModel, settings: Settings) -> Report:
                 )
             )
         acceptance_valid[acc.id] = valid
+        for t in _distinct(acc.threats):
+            acceptances_of[t].append(acc.id)
+            if valid:
+                valid_of[t].append(acc)
 
-    # -- overdue mitigations
+    # -- exclusions
+    exclusions_of: dict[str, list[str]] = defaultdict(list)
+    excluded_of: dict[str, list[NotApplicable]] = defaultdict(list)
+    for na in exclusions:
+        for t in _distinct(na.threats):
+            exclusions_of[t].append(na.id)
+            excluded_of[t].append(na)
+
+    # -- mitigations: back-links, orphans, overdue, and which services each
+    #    covers (None: every service)
+    mitigations_of: dict[str, list[str]] = defaultdict(list)
+    ranked_of: dict[str, list[tuple[str, int, set[str] | None]]] = defaultdict(list)
     for mit in mitigations:
-        if not mit.in_effect and mit.due is not None and mit.due < today:
+        ident = mit.id
+        terms = mit.applies_to
+        covers: set[str] | None
+        if "*" in terms and not any(t.startswith("!") for t in terms):
+            covers = None
+        else:
+            covers = _expand(terms, service_set) if terms else set()
+            if mit.service:
+                covers.add(mit.service)
+            if ident in relied_on_by:
+                covers.update(relied_on_by[ident])
+        ranked = (ident, _rank(mit), covers)
+        for t in _distinct(mit.mitigates):
+            mitigations_of[t].append(ident)
+            ranked_of[t].append(ranked)
+        if mit.mitigates and not any(t in threats for t in mit.mitigates):
+            gaps.append(
+                Gap(
+                    GapKind.ORPHAN_MITIGATION,
+                    f"mitigation {ident!r} mitigates no declared threat "
+                    f"({', '.join(mit.mitigates)}); fix :mitigates: or remove it",
+                    (ident, *mit.mitigates),
+                    Location(mit.location.file, mit.line_of("mitigates"), mit.location.docname),
+                )
+            )
+        if mit.due is not None and mit.due < today and not mit.in_effect:
             gaps.append(
                 Gap(
                     GapKind.OVERDUE_MITIGATION,
-                    f"mitigation {mit.id!r} is {mit.status or 'planned'} but was due on "
+                    f"mitigation {ident!r} is {mit.status or 'planned'} but was due on "
                     f"{mit.due.isoformat()}; implement it, or update :status: or :due:",
-                    (mit.id, *mit.mitigates),
+                    (ident, *mit.mitigates),
                     Location(mit.location.file, mit.line_of("due"), mit.location.docname),
                     severity_of(mit.mitigates),
                     True,
                 )
             )
 
-    # -- which services each mitigation covers
-    covers_all: set[str] = set()
-    covers: dict[str, set[str]] = {}
-    for mit in mitigations:
-        cov: set[str] = set()
-        if "*" in mit.applies_to and not any(t.startswith("!") for t in mit.applies_to):
-            # every service: a flag rather than a set of them all
-            covers_all.add(mit.id)
-        elif mit.applies_to:
-            cov = _expand(mit.applies_to, services, index)
-        if mit.service:
-            cov.add(mit.service)
-        covers[mit.id] = cov
-    for m, relying in relied_on_by.items():
-        if m in covers:
-            covers[m].update(relying)
-
-    # -- scope of each threat
-    exposed: dict[str, list[str]] = defaultdict(list)
-    for s in services:
-        for t in service_items[s].exposed_to:  # type: ignore[attr-defined]
-            exposed[t].append(s)
-    scope: dict[str, tuple[str, ...]] = {}
-    scope_of_service: dict[str, list[str]] = defaultdict(list)
-    for t, threat in threats.items():
-        in_scope = _expand(threat.applies_to, services, index) if threat.applies_to else set()
-        in_scope.update(exposed.get(t, ()))
-        in_scope.discard(threat.service or "")
-        scope[t] = tuple(sorted(in_scope))
-        for s in scope[t]:
-            scope_of_service[s].append(t)
-
     # -- statuses
-    valid_acc = {a.id: a for a in acceptances if acceptance_valid[a.id]}
     threat_status: dict[str, Status] = {}
     threat_by: dict[str, tuple[str, ...]] = {}
-    coverage: dict[tuple[str, str], Coverage] = {}
-    mit_by_id = {m.id: m for m in mitigations}
-    excl_by_id = {n.id: n for n in exclusions}
+    pairs_of_threat: dict[str, list[Coverage]] = {}
+    weak_pairs: list[Coverage] = []
+    new = _new_coverage
+    mitigated, unmitigated = Status.MITIGATED, Status.UNMITIGATED
+    no_mitigations: list[tuple[str, int, set[str] | None]] = []
     for t, threat in threats.items():
-        product_na = tuple(n for n in exclusions_of.get(t, ()) if excl_by_id[n].service is None)
-        my_acc = [valid_acc[a] for a in acceptances_of.get(t, ()) if a in valid_acc]
-        my_mits = [mit_by_id[m] for m in mitigations_of.get(t, ())]
+        my_mits = ranked_of.get(t, no_mitigations)
+        my_acc = valid_of.get(t)
+        my_na = excluded_of.get(t)
+        product_na = tuple(n.id for n in my_na if n.service is None) if my_na else ()
+        overall_acc = (
+            tuple(a.id for a in my_acc if a.service is None or a.service == threat.service)
+            if my_acc
+            else ()
+        )
         if product_na:
             status, by = Status.NOT_APPLICABLE, product_na
+        elif overall_acc:
+            status, by = Status.ACCEPTED, overall_acc
         else:
-            overall_acc = tuple(
-                a.id for a in my_acc if a.service is None or a.service == threat.service
-            )
-            if overall_acc:
-                status, by = Status.ACCEPTED, overall_acc
-            else:
-                status, by = _status_from(my_mits)
+            status, by = _best(my_mits, None)
         threat_status[t] = status
         threat_by[t] = by
 
-        if not scope[t]:
+        services_in_scope = scope[t]
+        if not services_in_scope:
             continue
-        service_na: dict[str, list[str]] = defaultdict(list)
-        for n in exclusions_of.get(t, ()):
-            if excl_by_id[n].service is not None:
-                service_na[excl_by_id[n].service or ""].append(n)
-        for s in scope[t]:
-            if product_na or s in service_na:
-                pair = (Status.NOT_APPLICABLE, (*service_na.get(s, ()), *product_na))
+        if my_acc or my_na:
+            pairs = [
+                _pair_with_decisions(t, s, my_mits, my_acc or (), my_na or (), product_na)
+                for s in services_in_scope
+            ]
+        elif len(my_mits) == 1:
+            # the common case, kept tight: one mitigation decides every pair
+            ident, rank, covered = my_mits[0]
+            hit, hit_by = _RANKED[rank], (ident,)
+            if covered is None:
+                pairs = [new((t, s, hit, hit_by)) for s in services_in_scope]
             else:
-                pair_acc = tuple(a.id for a in my_acc if a.service is None or a.service == s)
-                if pair_acc:
-                    pair = (Status.ACCEPTED, pair_acc)
-                else:
-                    pair = _status_from(
-                        m for m in my_mits if m.id in covers_all or s in covers[m.id]
-                    )
-            coverage[(t, s)] = Coverage(t, s, pair[0], pair[1])
+                pairs = [
+                    new((t, s, hit, hit_by) if s in covered else (t, s, unmitigated, ()))
+                    for s in services_in_scope
+                ]
+        else:
+            pairs = [new((t, s, *_best(my_mits, s))) for s in services_in_scope]
+        pairs_of_threat[t] = pairs
+        weak_pairs.extend(p for p in pairs if p[2] is not mitigated)
 
-    gaps.extend(_status_gaps(threats, threat_status, coverage, service_items))
+    gaps.extend(_status_gaps(threats, threat_status, weak_pairs, service_items))
     gaps.sort(key=gap_order)
     return Report(
         model=model,
@@ -451,7 +534,7 @@ def analyse(model: ThreatModel, settings: Settings) -> Report:
         threat_status=threat_status,
         threat_by=threat_by,
         scope=scope,
-        coverage=coverage,
+        pairs_of_threat=pairs_of_threat,
         gaps=gaps,
         acceptance_valid=acceptance_valid,
         mitigations_of=dict(mitigations_of),
@@ -459,9 +542,51 @@ def analyse(model: ThreatModel, settings: Settings) -> Report:
         exclusions_of=dict(exclusions_of),
         threats_of_actor=dict(threats_of_actor),
         threats_of_service=dict(threats_of_service),
-        scope_of_service=dict(scope_of_service),
         relied_on_by=dict(relied_on_by),
     )
+
+
+def _distinct(ids: tuple[str, ...]) -> Iterable[str]:
+    """The IDs once each, in order (a list option may repeat an ID)."""
+    return ids if len(ids) < 2 else dict.fromkeys(ids)
+
+
+_SCOPE_WORDS = frozenset({"*"})
+
+
+def _referenced(items: Sequence[Item], attr: str) -> set[str]:
+    """Every ID that attribute ``attr`` of ``items`` names (``!`` stripped)."""
+    getter = attrgetter(attr)
+    values: set[str] = set()
+    for item in items:
+        value = getter(item)
+        if not value:
+            continue
+        if isinstance(value, str):
+            values.add(value)
+        else:
+            values.update(value)
+    return {v[1:] if v.startswith("!") else v for v in values}
+
+
+def _unknown_refs(
+    item: Item,
+    option: str,
+    attr: str,
+    kind: Kind,
+    known: set[str],
+    index: Mapping[str, Item],
+    settings: Settings,
+) -> Iterator[Gap]:
+    value = getattr(item, attr)
+    for ref in (value,) if isinstance(value, str) else value or ():
+        ref = ref.removeprefix("!")
+        if ref in known or ref == "*" or settings.is_external(kind, ref):
+            continue
+        where = Location(item.location.file, item.line_of(option), item.location.docname)
+        yield _unknown_ref(
+            ref, kind, item.id, where, f"{item.kind.value} {item.id!r} (:{option}:)", index.get(ref)
+        )
 
 
 def gap_order(gap: Gap) -> tuple[str, int, str, tuple[str, ...], str]:
@@ -500,7 +625,7 @@ _STATUS_GAP = {
 def _status_gaps(
     threats: Mapping[str, Threat],
     threat_status: Mapping[str, Status],
-    coverage: Mapping[tuple[str, str], Coverage],
+    weak_pairs: Iterable[Coverage],
     service_items: Mapping[str, Item],
 ) -> Iterable[Gap]:
     for t, status in threat_status.items():
@@ -518,7 +643,8 @@ def _status_gaps(
         else:
             message = f"threat {t!r} ({threat.title}) has only partial mitigations in effect"
         yield Gap(kind, message, (t,), threat.location, threat.severity, True)
-    for (t, s), pair in coverage.items():
+    for pair in weak_pairs:
+        t, s = pair.threat, pair.service
         kind = _STATUS_GAP.get(pair.status)
         if kind is None:
             continue

@@ -8,6 +8,7 @@ and replaced by its default, so a typo in ``conf.py`` never stops a build.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
@@ -65,9 +66,6 @@ class ConfigValue(NamedTuple):
 
 
 def _str_list(value: Any, name: str) -> list[str]:
-    if isinstance(value, str):
-        # ``-D name=a,b`` arrives as a string (Sphinx splits only known lists)
-        value = value.split(",")
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
         raise Invalid(f"{name} must be a list of strings, not {value!r}")
     return [v.strip() for v in value if v.strip()]
@@ -100,6 +98,8 @@ def _check_categories(value: Any, seen: Mapping[str, Any]) -> list[str] | dict[s
 
 
 def _check_fail_on(value: Any, seen: Mapping[str, Any]) -> list[str]:
+    if value == "":
+        return []  # ``threats_fail_on = ""``, like ``-D threats_fail_on=``: none
     kinds = _str_list(value, "threats_fail_on")
     unknown = [k for k in kinds if k not in GapKind._value2member_map_]
     if unknown:
@@ -175,9 +175,11 @@ def _check_days(value: Any, seen: Mapping[str, Any]) -> int:
 def _check_today(value: Any, seen: Mapping[str, Any]) -> str | None:
     if value is None or value == "":
         return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, str):
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
         try:
             return dt.date.fromisoformat(value.strip()).isoformat()
         except ValueError:

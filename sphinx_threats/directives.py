@@ -17,6 +17,7 @@ from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
 from .config import category_labels
+from .domain import threats_domain
 from .model import GapKind, Kind, Location, Problem
 from .nodes import threats_item_status, threats_report
 from .render import FILTERS, GROUP_BY
@@ -108,8 +109,8 @@ class ItemDirective(SphinxDirective):
         if self.kind is Kind.SERVICE:
             # threats and mitigations later on this page belong to this service
             self.env.temp_data["threats:service"] = item.id
-        domain = self.env.domains["threats"]
-        domain.note_item(self.env.docname, item, problems)  # type: ignore[attr-defined]
+        domain = threats_domain(self.env)
+        domain.note_item(self.env.docname, item, problems)
 
         block = nodes.admonition(
             classes=["threats-item", f"threats-{self.kind.value}"], ids=[item.id]
@@ -166,7 +167,7 @@ class ReportDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         """Record the report and return its placeholder."""
         location = source_location(self)
-        domain = self.env.domains["threats"]
+        domain = threats_domain(self.env)
         lines = _option_lines(self, list(self.options))
         filters: dict[str, list[str]] = {}
         group_by = None
@@ -179,7 +180,7 @@ class ReportDirective(SphinxDirective):
                 if group_by not in GROUP_BY:
                     domain.note_problem(
                         self.env.docname,
-                        Problem(  # type: ignore[attr-defined]
+                        Problem(
                             GapKind.INVALID,
                             f"{self.report}: {group_by!r} is not an allowed :group-by: "
                             f"(allowed: {', '.join(GROUP_BY)})",
@@ -191,16 +192,14 @@ class ReportDirective(SphinxDirective):
                 allowed = [*FILTERS, *(["group-by"] if self.report == "threat-matrix" else [])]
                 domain.note_problem(
                     self.env.docname,
-                    Problem(  # type: ignore[attr-defined]
+                    Problem(
                         GapKind.INVALID,
                         f"{self.report}: unknown option :{name}: (allowed: {', '.join(allowed)})",
                         where,
                     ),
                 )
         frozen = tuple(sorted((k, tuple(v)) for k, v in filters.items()))
-        domain.note_report(  # type: ignore[attr-defined]
-            self.env.docname, (self.report, frozen, group_by)
-        )
+        domain.note_report(self.env.docname, (self.report, frozen, group_by))
         node = threats_report(report=self.report, filters=dict(frozen), group_by=group_by)
         self.set_source_info(node)
         return [node]

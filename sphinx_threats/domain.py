@@ -9,7 +9,7 @@ per build, never pickled.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from docutils import nodes
 from sphinx.domains import Domain, ObjType
@@ -34,6 +34,11 @@ ROLE_KINDS = (
 
 #: Domain data keys holding per-document lists.
 PER_DOC = ("items", "problems", "references", "reports")
+
+
+def threats_domain(env: BuildEnvironment) -> ThreatsDomain:
+    """The ``threats`` domain of ``env``."""
+    return cast("ThreatsDomain", env.domains["threats"])
 
 
 class ThreatsDomain(Domain):

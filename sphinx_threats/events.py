@@ -14,7 +14,7 @@ import hashlib
 import weakref
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
@@ -26,7 +26,7 @@ from . import config as config_module
 from . import render
 from .analysis import Gap, Report, Settings, fails
 from .config import category_labels
-from .domain import ThreatsDomain
+from .domain import ThreatsDomain, threats_domain
 from .export import to_data, to_json
 from .model import GapKind, Kind
 from .nodes import threats_item_status, threats_report
@@ -48,11 +48,6 @@ CSS_FILE = "sphinx-threats.css"
 # other problems; and the gaps that fail this build.
 _config_problems: weakref.WeakKeyDictionary[Sphinx, list[str]] = weakref.WeakKeyDictionary()
 _failing: weakref.WeakKeyDictionary[Sphinx, list[Gap]] = weakref.WeakKeyDictionary()
-
-
-def domain_of(env: BuildEnvironment) -> ThreatsDomain:
-    """The ``threats`` domain of ``env``."""
-    return cast("ThreatsDomain", env.domains["threats"])
 
 
 def settings_of(config: Config, env: BuildEnvironment | None = None) -> Settings:
@@ -104,7 +99,7 @@ def analyse_build(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """Analyse, warn, and return the pages whose computed content changed."""
     if app.builder.name in SKIP_BUILDERS:
         return []
-    domain = domain_of(env)
+    domain = threats_domain(env)
     report = domain.analyse(settings_of(app.config, env))
     suppress = app.config.suppress_warnings
     failing: list[Gap] = []
@@ -192,7 +187,7 @@ class FillPlaceholders(SphinxPostTransform):
         )
         if not found:
             return
-        domain = domain_of(self.env)
+        domain = threats_domain(self.env)
         report = domain.report(settings_of(self.config, self.env))
         labels = category_labels(self.config.threats_categories)
         views: dict[tuple[str, str, int], Any] = {}
@@ -280,7 +275,7 @@ def finish_build(app: Sphinx, exception: BaseException | None) -> None:
     if app.builder.format == "html":
         copy_asset_file(STATIC / CSS_FILE, Path(app.outdir, "_static"))
     env = app.env
-    domain = domain_of(env)
+    domain = threats_domain(env)
     report = domain.report(settings_of(app.config, env))
     _export(app, report)
     failing = _failing.pop(app, [])

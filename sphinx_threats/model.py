@@ -12,6 +12,7 @@ import datetime as dt
 import enum
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
+from typing import ClassVar
 
 
 class Kind(enum.StrEnum):
@@ -112,7 +113,7 @@ _GAP_LOCATIONS = {
     GapKind.EXPIRED_ACCEPTANCE: "the acceptance",
     GapKind.EXPIRING_ACCEPTANCE: "the acceptance",
     GapKind.UNKNOWN_REF: "the reference",
-    GapKind.DUPLICATE_ID: "the later one (by file, then line)",
+    GapKind.DUPLICATE_ID: "the later one (by document, then line)",
     GapKind.INVALID: "the option (or conf.py)",
     GapKind.ORPHAN_MITIGATION: "the mitigation",
 }
@@ -160,9 +161,20 @@ class Item:
                 return line
         return self.location.lineno
 
+    #: ``(option, attribute, kind)`` of every option that names IDs; the
+    #: single source for reference checks and back-links.
+    REFERENCES: ClassVar[tuple[tuple[str, str, Kind], ...]] = ()
+
     def references(self) -> Iterator[tuple[str, Kind, str]]:
-        """Yield ``(option, kind, id)`` for every ID this item names."""
-        return iter(())
+        """Yield ``(option, kind, id)`` for every ID this item names
+        (scope terms without ``*`` and ``!``)."""
+        for option, attr, kind in self.REFERENCES:
+            value = getattr(self, attr)
+            if not value:
+                continue
+            for ref in (value,) if isinstance(value, str) else value:
+                if ref != "*":
+                    yield option, kind, ref.removeprefix("!")
 
     def options(self) -> dict[str, object]:
         """The item's options as plain data, named as the directive's options."""
@@ -203,15 +215,11 @@ class Service(Item):
     depends_on: tuple[str, ...] = ()
 
     kind: Kind = field(default=Kind.SERVICE, init=False, repr=False, compare=False)
-
-    def references(self) -> Iterator[tuple[str, Kind, str]]:
-        """IDs named by ``:exposed-to:``, ``:relies-on:`` and ``:depends-on:``."""
-        for ref in self.exposed_to:
-            yield "exposed-to", Kind.THREAT, ref
-        for ref in self.relies_on:
-            yield "relies-on", Kind.MITIGATION, ref
-        for ref in self.depends_on:
-            yield "depends-on", Kind.SERVICE, ref
+    REFERENCES = (
+        ("exposed-to", "exposed_to", Kind.THREAT),
+        ("relies-on", "relies_on", Kind.MITIGATION),
+        ("depends-on", "depends_on", Kind.SERVICE),
+    )
 
 
 @dataclass(frozen=True)
@@ -232,15 +240,11 @@ class Threat(Item):
     capec: tuple[str, ...] = ()
 
     kind: Kind = field(default=Kind.THREAT, init=False, repr=False, compare=False)
-
-    def references(self) -> Iterator[tuple[str, Kind, str]]:
-        """IDs named by ``:actors:``, ``:service:`` and ``:applies-to:``."""
-        for ref in self.actors:
-            yield "actors", Kind.THREAT_ACTOR, ref
-        if self.service:
-            yield "service", Kind.SERVICE, self.service
-        for ref in scope_terms(self.applies_to):
-            yield "applies-to", Kind.SERVICE, ref
+    REFERENCES = (
+        ("actors", "actors", Kind.THREAT_ACTOR),
+        ("service", "service", Kind.SERVICE),
+        ("applies-to", "applies_to", Kind.SERVICE),
+    )
 
 
 @dataclass(frozen=True)
@@ -259,15 +263,11 @@ class Mitigation(Item):
     verified_by: str = ""
 
     kind: Kind = field(default=Kind.MITIGATION, init=False, repr=False, compare=False)
-
-    def references(self) -> Iterator[tuple[str, Kind, str]]:
-        """IDs named by ``:mitigates:``, ``:service:`` and ``:applies-to:``."""
-        for ref in self.mitigates:
-            yield "mitigates", Kind.THREAT, ref
-        if self.service:
-            yield "service", Kind.SERVICE, self.service
-        for ref in scope_terms(self.applies_to):
-            yield "applies-to", Kind.SERVICE, ref
+    REFERENCES = (
+        ("mitigates", "mitigates", Kind.THREAT),
+        ("service", "service", Kind.SERVICE),
+        ("applies-to", "applies_to", Kind.SERVICE),
+    )
 
     @property
     def in_effect(self) -> bool:
@@ -292,13 +292,10 @@ class RiskAcceptance(Item):
     residual_severity: str | None = None
 
     kind: Kind = field(default=Kind.RISK_ACCEPTANCE, init=False, repr=False, compare=False)
-
-    def references(self) -> Iterator[tuple[str, Kind, str]]:
-        """IDs named by ``:threats:`` and ``:service:``."""
-        for ref in self.threats:
-            yield "threats", Kind.THREAT, ref
-        if self.service:
-            yield "service", Kind.SERVICE, self.service
+    REFERENCES = (
+        ("threats", "threats", Kind.THREAT),
+        ("service", "service", Kind.SERVICE),
+    )
 
 
 @dataclass(frozen=True)
@@ -310,13 +307,10 @@ class NotApplicable(Item):
     owner: str = ""
 
     kind: Kind = field(default=Kind.NOT_APPLICABLE, init=False, repr=False, compare=False)
-
-    def references(self) -> Iterator[tuple[str, Kind, str]]:
-        """IDs named by ``:threats:`` and ``:service:``."""
-        for ref in self.threats:
-            yield "threats", Kind.THREAT, ref
-        if self.service:
-            yield "service", Kind.SERVICE, self.service
+    REFERENCES = (
+        ("threats", "threats", Kind.THREAT),
+        ("service", "service", Kind.SERVICE),
+    )
 
 
 #: The record class of each kind.
@@ -389,5 +383,13 @@ class ThreatModel:
         )
 
 
-def _item_order(item: Item) -> tuple[str, int, str, str]:
-    return (item.location.file, item.location.lineno, item.kind.value, item.id)
+def _item_order(item: Item) -> tuple[str, int, str, str, str]:
+    # by document, then line: the SPEC's "later" declaration of a duplicate ID
+    location = item.location
+    return (
+        location.docname or location.file,
+        location.lineno,
+        location.file,
+        item.kind.value,
+        item.id,
+    )

@@ -8,6 +8,7 @@ from docutils import nodes
 from sphinx.environment import BuildEnvironment
 from sphinx.roles import XRefRole
 
+from .domain import threats_domain
 from .model import GapKind, Kind, Location, Problem, Reference
 
 
@@ -42,16 +43,12 @@ class ItemRole(XRefRole):
         location = Location(
             PurePath(env.doc2path(docname, base=False)).as_posix(), self.lineno, docname
         )
-        domain = env.domains["threats"]
+        domain = threats_domain(env)
         if not target:
             domain.note_problem(
                 docname,
-                Problem(  # type: ignore[attr-defined]
-                    GapKind.INVALID, f"the :{self.kind.value}: role names no ID", location
-                ),
+                Problem(GapKind.INVALID, f"the :{self.kind.value}: role names no ID", location),
             )
         else:
-            domain.note_reference(  # type: ignore[attr-defined]
-                docname, Reference(self.kind, target, location)
-            )
+            domain.note_reference(docname, Reference(self.kind, target, location))
         return [node], []

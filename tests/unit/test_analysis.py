@@ -852,11 +852,6 @@ def test_duplicate_id_order_does_not_depend_on_input_order() -> None:
     assert gap.location == Location("a.rst", 50, "a")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: SPEC locates duplicate-id at the later item by docname, then line; "
-    "the model orders items by file name (intro-x.rst < intro.rst but intro < intro-x)",
-)
 def test_duplicate_id_later_by_docname_then_line() -> None:
     b = ModelBuilder()
     b.threat("DUP", location=Location("intro.rst", 5, "intro"))
