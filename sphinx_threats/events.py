@@ -263,17 +263,19 @@ def silence_missing_reference(app: Sphinx, domain: Any, node: nodes.Element) -> 
 
 
 def add_css(app: Sphinx) -> None:
-    """Link the stylesheet in HTML builds."""
+    """Link the stylesheet in HTML builds, and put it in place before any page
+    is written (so every page links it with the same checksum)."""
     if app.builder.format == "html":
         app.add_css_file(CSS_FILE)
+        static = Path(app.outdir, "_static")
+        static.mkdir(parents=True, exist_ok=True)
+        copy_asset_file(STATIC / CSS_FILE, static)
 
 
 def finish_build(app: Sphinx, exception: BaseException | None) -> None:
-    """Copy the CSS, write ``threats.json``, and fail the build on gaps."""
+    """Write ``threats.json`` and fail the build on gaps."""
     if exception is not None or app.builder.name in SKIP_BUILDERS:
         return
-    if app.builder.format == "html":
-        copy_asset_file(STATIC / CSS_FILE, Path(app.outdir, "_static"))
     env = app.env
     domain = threats_domain(env)
     report = domain.report(settings_of(app.config, env))

@@ -722,13 +722,16 @@ def gaps_view(report: Report, filters: Mapping[str, Sequence[str]]) -> tuple[Any
 
 def _fix_link(report: Report, gap: Gap) -> Link | None:
     """Where the gap must be fixed: the item declared at the gap's location."""
-    candidates = list(gap.ids)
-    if gap.kind is GapKind.SERVICE_GAP:
-        candidates = list(reversed(candidates))
-    for ident in candidates:
-        item = report.index.get(ident)
-        if item is not None:
-            return link_of(report, item.kind, ident)
+    declared = [report.index[i] for i in gap.ids if i in report.index]
+    here = [
+        item
+        for item in declared
+        if item.location.file == gap.location.file and item.location.lineno <= gap.location.lineno
+    ]
+    # the closest declaration at or above the gap's line (an option's line is
+    # below its directive's)
+    for item in sorted(here, key=lambda i: -i.location.lineno) or declared:
+        return link_of(report, item.kind, item.id)
     return None
 
 
