@@ -61,9 +61,10 @@ class ConfCase:
 
 
 CONF_CASES = [
-    # a string where a list is expected: deliberately read as a comma list (as -D would
-    # give it), so ``threats_fail_on = "unmitigated"`` does what it says
-    ConfCase("threats_fail_on", "unmitigated", ["unmitigated"], invalid=False),
+    # a string where a list is expected is the wrong type (-D values arrive as lists)
+    ConfCase("threats_fail_on", "unmitigated"),
+    ConfCase("threats_fail_on", "", [], invalid=False),  # like -D threats_fail_on=
+    ConfCase("threats_severities", "critical, high"),
     ConfCase("threats_fail_on", ["unmitigated", "bogus"]),
     ConfCase("threats_fail_on", 5),
     ConfCase("threats_fail_on", None),
@@ -104,6 +105,7 @@ CONF_CASES = [
     ConfCase("threats_today", 20260101),
     ConfCase("threats_today", "2026-06-01T00:00"),
     ConfCase("threats_today", "06/01/2026"),
+    ConfCase("threats_today", "2026-6-1"),
     ConfCase("threats_export", 5),
     ConfCase("threats_export", None),
     ConfCase("threats_export", ""),
