@@ -310,7 +310,7 @@ def item_view(report: Report, item: Item) -> tuple[Any, ...]:
         fields.append(("Effect", item.effect))
         if item.due:
             fields.append(("Due", item.due.isoformat()))
-        fields += _refs_field("Mitigates", report, Kind.THREAT, item.mitigates)
+        # the threats it mitigates are listed below, with titles and statuses
         fields.append(
             (
                 "Service",
@@ -740,7 +740,7 @@ def render_gaps(view: tuple[Any, ...]) -> list[nodes.Node]:
     out: list[nodes.Node] = []
     for kind, rows in view:
         title = f"{kind} ({len(rows)})"
-        out.append(nodes.rubric(title, title, classes=["threats-group", f"threats-gap-{kind}"]))
+        out.append(nodes.rubric(title, title, classes=["threats-group", f"threats-gaps-{kind}"]))
         blist = nodes.bullet_list(classes=["threats-gaps"])
         for message, file, line, fix in rows:
             item = nodes.list_item()
