@@ -659,6 +659,20 @@ def specific_cases() -> Iterator[Case]:
         options=[("depends-on", "S-BASE,  S-OUTER S-INNER,")],
         fields={"depends-on": ["S-BASE", "S-OUTER", "S-INNER"]},
     )
+    # -- the domain spelling of a directive behaves the same
+    yield Case(
+        "domain-form-unknown-option",
+        t,
+        (
+            ".. threats:threat:: Domain form",
+            "   :id: T-DOMAIN-FORM",
+            "   :severity: low",
+            "   :bogus: 1",
+        ),
+        ((3, "invalid"), (0, "unmitigated")),
+        {"id": "T-DOMAIN-FORM", "title": "Domain form"},
+        ("Domain form",),
+    )
     # -- threat actor
     yield item_case(
         "description-markup",
@@ -675,6 +689,7 @@ def role_cases() -> Iterator[Case]:
     yield Case(
         "domain-form-empty", "role", ("See :threats:threat:`text <>`.",), ((0, "invalid"),), None
     )
+    yield Case("blank", "role", ("See :threat:`\\ `.",), ((0, "invalid"),), None)
     yield Case(
         "unknown", "role", ("See :threat:`T-NOPE`.",), ((0, "unknown-ref"),), None, ("T-NOPE",)
     )
