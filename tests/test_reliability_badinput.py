@@ -126,8 +126,9 @@ EXTRA_INVALID_EXPIRES = (
     "that was given but failed to parse)"
 )
 DUPLICATE_OPTION = (
-    "BUG: an option given twice makes docutils drop the whole directive (ERROR "
-    "'duplicate option'), so the item is lost instead of an invalid warning"
+    "BUG: docutils rejects the option block (an option given twice, even as :id: and :ID:, "
+    "or an option name with a space such as ':applies to:') with an ERROR 'invalid option "
+    "data' and drops the whole directive, so the item is lost instead of a threats.invalid"
 )
 REPORT_ARGUMENT = (
     "BUG: a report directive with an argument or content is a docutils ERROR that drops "
@@ -272,6 +273,21 @@ def generic_cases(kind: str) -> Iterator[Case]:
         options=[("id", f"{p}-SECOND")],
         warnings=[(len(BASE[kind]) + 2, "invalid")],
         fields={"id": f"{p}-DUPLICATE-OPTION"},
+        bug=DUPLICATE_OPTION,
+    )
+    yield item_case(
+        "duplicate-option-case",
+        kind,
+        options=[("ID", f"{p}-SECOND")],
+        warnings=[(len(BASE[kind]) + 2, "invalid")],
+        fields={"id": f"{p}-DUPLICATE-OPTION-CASE"},
+        bug=DUPLICATE_OPTION,
+    )
+    yield item_case(
+        "option-name-with-space",
+        kind,
+        options=[("applies to", "S-BASE")],
+        warnings=[(len(BASE[kind]) + 2, "invalid")],
         bug=DUPLICATE_OPTION,
     )
 
