@@ -72,12 +72,12 @@ def setup(app: Sphinx) -> dict[str, Any]:
     for node in PLACEHOLDERS:
         visit = (skip_placeholder, None)
         app.add_node(node, html=visit, latex=visit, text=visit, man=visit, texinfo=visit)
-    app.add_post_transform(events.FillPlaceholders)
     app.add_post_transform(events.LatexItemTargets)
 
     app.connect("config-inited", events.check_config)
     app.connect("builder-inited", events.add_css)
     app.connect("env-get-updated", events.analyse_build)
+    app.connect("doctree-resolved", events.fill_placeholders)
     app.connect("warn-missing-reference", events.silence_missing_reference)
     app.connect("build-finished", events.finish_build)
 

@@ -10,6 +10,7 @@ pages whose computed content changed without re-reading them.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import weakref
 from collections import Counter
@@ -23,16 +24,18 @@ from sphinx.util.fileutil import copy_asset_file
 from sphinx.util.logging import is_suppressed_warning
 
 from . import config as config_module
-from . import render
+from . import views
 from .analysis import Gap, Report, Settings, fails
 from .config import category_labels
 from .domain import ThreatsDomain, threats_domain
 from .export import to_data, to_json
 from .model import GapKind, Kind
-from .nodes import threats_item_status, threats_report
+from .nodes import threats_item_status, threats_placeholder, threats_report
+from .render import Linker, Renderer
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
+    from sphinx.builders import Builder
     from sphinx.config import Config
     from sphinx.environment import BuildEnvironment
 
@@ -134,15 +137,15 @@ def _conf_location(path: str) -> Any:
     return Location(path, 0)
 
 
-def page_digests(domain: ThreatsDomain, report: Report, labels: dict[str, str]) -> dict[str, str]:
+def page_digests(domain: ThreatsDomain, report: Report) -> dict[str, str]:
     """Per page, a digest of everything it shows that comes from other pages."""
     digests: dict[str, str] = {}
     data = domain.data
     docnames = set(data["items"]) | set(data["references"]) | set(data["reports"])
     for docname in sorted(docnames):
-        parts: list[Any] = [render.item_view(report, item) for item in domain.items_of(docname)]
+        parts: list[Any] = [views.item_view(report, item) for item in domain.items_of(docname)]
         for ref in data["references"].get(docname, ()):
-            parts.append(render.link_of(report, ref.kind, ref.target))
+            parts.append(views.link_of(report, ref.kind, ref.target))
         for name, filters, group_by in data["reports"].get(docname, ()):
             parts.append(report_view(report, name, dict(filters), group_by))
         digests[docname] = hashlib.sha256(repr(parts).encode()).hexdigest()
@@ -151,8 +154,7 @@ def page_digests(domain: ThreatsDomain, report: Report, labels: dict[str, str]) 
 
 def pages_to_rewrite(env: BuildEnvironment, domain: ThreatsDomain, report: Report) -> list[str]:
     """Pages whose computed content changed since the last build."""
-    labels = category_labels(env.config.threats_categories)
-    new = page_digests(domain, report, labels)
+    new = page_digests(domain, report)
     old: dict[str, str] = domain.data["digests"]
     changed = [d for d, digest in new.items() if old.get(d) != digest and d in env.all_docs]
     domain.data["digests"] = new
@@ -162,79 +164,103 @@ def pages_to_rewrite(env: BuildEnvironment, domain: ThreatsDomain, report: Repor
 def report_view(report: Report, name: str, filters: dict[str, Any], group_by: str | None) -> Any:
     """The view of one report directive."""
     if name == "threat-matrix":
-        return render.matrix_view(report, filters, group_by)
+        return views.matrix_view(report, filters, group_by)
     if name == "threat-coverage":
-        return render.coverage_view(report, filters)
+        return views.coverage_view(report, filters)
     if name == "threat-gaps":
-        return render.gaps_view(report, filters)
-    return render.summary_view(report, filters)
+        return views.gaps_view(report, filters)
+    return views.summary_view(report, filters)
 
 
 # -- writing -------------------------------------------------------------------
 
 
-class FillPlaceholders(SphinxPostTransform):
-    """Replace item and report placeholders with their computed content."""
+def make_linker(builder: Builder, fromdocname: str) -> Linker:
+    """Links from ``fromdocname`` to items, with the builder's own URIs."""
+    single_file = builder.name == "singlehtml"
+    uris: dict[str, str] = {}
 
-    # Before ReferencesResolver (10): the links this adds are pending_xref
-    # nodes that it must still resolve, with each builder's own URIs.
-    default_priority = 5
+    def link(target: views.Link, content: nodes.Node) -> nodes.Node:
+        if target.docname is None:
+            return content  # not declared here: shown, not linked
+        todocname = target.docname
+        ref = nodes.reference("", "", internal=True, reftitle=f"{target.kind} {target.id}")
+        if single_file or todocname == fromdocname:
+            # singlehtml: every page is in one file (Sphinx 9 would build
+            # '#document-page#ID', which no browser resolves)
+            ref["refid"] = target.id
+        else:
+            base = uris.get(todocname)
+            if base is None:
+                base = uris[todocname] = builder.get_relative_uri(fromdocname, todocname)
+            ref["refuri"] = f"{base}#{target.id}"
+        content.parent = ref
+        ref.children.append(content)
+        return ref
 
-    def run(self, **kwargs: Any) -> None:
-        """Fill every placeholder of the document."""
-        found = list(self.document.findall(threats_item_status)) + list(
-            self.document.findall(threats_report)
-        )
-        if not found:
-            return
-        domain = threats_domain(self.env)
-        report = domain.report(settings_of(self.config, self.env))
-        labels = category_labels(self.config.threats_categories)
-        views: dict[tuple[str, str, int], Any] = {}
-        for node in found:
-            if isinstance(node, threats_item_status):
-                key = (node["kind"], node["item_id"], node["lineno"])
-                if key not in views:
-                    views[key] = self._item_view(domain, report, node)
-                view = views[key]
-                if view is None:
-                    node.replace_self([])
-                elif node["part"] == "fields":
-                    node.replace_self(render.render_item_fields(view, labels))
-                else:
-                    node.replace_self(render.render_item_links(view))
+    return link
+
+
+def fill_placeholders(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Replace item and report placeholders with their computed content.
+
+    Done at ``doctree-resolved`` (like ``todolist`` in ``sphinx.ext.todo``):
+    the builder is known there, so links are made directly instead of as
+    ``pending_xref`` nodes for the resolver to copy and resolve one by one.
+    """
+    found = list(doctree.findall(threats_placeholder))
+    if not found:
+        return
+    # A burst of node allocation: without this, the cyclic collector would
+    # scan the whole environment again and again (half the time spent here).
+    # Docutils trees are cyclic (parent links), so collection resumes after.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        _fill(app, doctree, docname, found)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _fill(
+    app: Sphinx, doctree: nodes.document, docname: str, found: list[threats_placeholder]
+) -> None:
+    env = app.env
+    domain = threats_domain(env)
+    report = domain.report(settings_of(app.config, env))
+    labels = category_labels(app.config.threats_categories)
+    renderers: dict[str, Renderer] = {}
+    item_views: dict[tuple[str, str, str, int], Any] = {}
+    for node in found:
+        # singlehtml and latex merge pages: link from the page the node came from
+        origin = node.get("docname") or docname
+        renderer = renderers.get(origin)
+        if renderer is None:
+            renderer = renderers[origin] = Renderer(make_linker(app.builder, origin), labels)
+        if isinstance(node, threats_item_status):
+            key = (origin, node["kind"], node["item_id"], node["lineno"])
+            if key not in item_views:
+                item_views[key] = _item_view(domain, report, *key)
+            view = item_views[key]
+            if view is None:
+                node.replace_self([])
+            elif node["part"] == "fields":
+                node.replace_self(renderer.item_fields(view))
             else:
-                view = report_view(report, node["report"], node["filters"], node["group_by"])
-                node.replace_self(_render_report(node["report"], view, labels))
-
-    def _item_view(self, domain: ThreatsDomain, report: Report, node: nodes.Element) -> Any:
-        docname = node.get("docname") or self.env.current_document.docname
-        for item in domain.items_of(docname):
-            if (
-                item.id == node["item_id"]
-                and item.location.lineno == node["lineno"]
-                and item.kind.value == node["kind"]
-            ):
-                return render.item_view(report, item)
-        # singlehtml: the node came from another document
-        for items in domain.data["items"].values():
-            for item in items:
-                if item.id == node["item_id"] and item.location.lineno == node["lineno"]:
-                    return render.item_view(report, item)
-        return None
+                node.replace_self(renderer.item_links(view))
+        elif isinstance(node, threats_report):
+            view = report_view(report, node["report"], node["filters"], node["group_by"])
+            node.replace_self(renderer.report(node["report"], view))
 
 
-def _render_report(name: str, view: Any, labels: dict[str, str]) -> list[nodes.Node]:
-    container = nodes.container(classes=["threats-report", name])
-    if name == "threat-matrix":
-        container.extend(render.render_matrix(view, labels))
-    elif name == "threat-coverage":
-        container.extend(render.render_coverage(view))
-    elif name == "threat-gaps":
-        container.extend(render.render_gaps(view))
-    else:
-        container.extend(render.render_summary(view))
-    return [container]
+def _item_view(
+    domain: ThreatsDomain, report: Report, docname: str, kind: str, ident: str, lineno: int
+) -> Any:
+    for item in domain.items_of(docname):
+        if item.id == ident and item.location.lineno == lineno and item.kind.value == kind:
+            return views.item_view(report, item)
+    return None
 
 
 class LatexItemTargets(SphinxPostTransform):

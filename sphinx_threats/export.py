@@ -13,7 +13,7 @@ from typing import Any
 
 from .analysis import Gap, Report
 from .model import Item, Kind, RiskAcceptance, Service, Status, Threat
-from .render import coverage_percentages
+from .views import coverage_percentages
 
 SCHEMA_VERSION = 1
 

@@ -12,14 +12,21 @@ from typing import Any
 from docutils import nodes
 
 
-class threats_item_status(nodes.General, nodes.Element):
+class threats_placeholder(nodes.General, nodes.Element):
+    """Base of the placeholders (one ``findall`` finds them all).
+
+    Attribute ``docname``: the page it was read from.
+    """
+
+
+class threats_item_status(threats_placeholder):
     """Computed part of an item block: status and back-links.
 
     Attributes: ``kind`` (item kind), ``item_id``.
     """
 
 
-class threats_report(nodes.General, nodes.Element):
+class threats_report(threats_placeholder):
     """A report directive's output.
 
     Attributes: ``report`` (``threat-matrix``...), ``filters`` (dict of option
@@ -27,7 +34,7 @@ class threats_report(nodes.General, nodes.Element):
     """
 
 
-PLACEHOLDERS = (threats_item_status, threats_report)
+PLACEHOLDERS = (threats_placeholder, threats_item_status, threats_report)
 
 
 def skip_placeholder(translator: Any, node: nodes.Element) -> None:

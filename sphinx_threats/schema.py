@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
+
+import yaml
 
 from .model import (
     ITEM_CLASSES,
@@ -199,6 +201,83 @@ def _unbracket(value: str) -> str:
     if value.startswith("[") and value.endswith("]"):
         return value[1:-1]
     return value
+
+
+_OPTION_LINE = re.compile(r":([^:\s][^:]*):(?:\s+(.*))?\Z")
+
+
+def is_option_line(line: str) -> bool:
+    """Whether ``line`` starts an option (``:name: value``)."""
+    return _OPTION_LINE.match(line.strip()) is not None
+
+
+class OptionLines(NamedTuple):
+    """What :func:`parse_option_lines` found."""
+
+    #: Option name (lower case, as docutils has it) -> value.
+    options: dict[str, str]
+    #: Index of each option's line.
+    line_index: dict[str, int]
+    #: Options given again: (name, index of the repeated line); the first wins.
+    repeated: list[tuple[str, int]]
+    #: How many lines were options.
+    used: int
+
+
+def parse_option_lines(lines: Sequence[str]) -> OptionLines:
+    """Options from ``:name: value`` lines (a value may go on over indented lines).
+
+    Parsing stops at the first line that is neither an option nor a
+    continuation.
+    """
+    options: dict[str, str] = {}
+    index: dict[str, int] = {}
+    repeated: list[tuple[str, int]] = []
+    current: str | None = None
+    used = 0
+    for position, line in enumerate(lines):
+        match = _OPTION_LINE.match(line.strip()) if line[:1] not in (" ", "\t") else None
+        if match:
+            name = match.group(1).strip().lower()
+            if name in options:
+                repeated.append((name, position))
+                current = None  # its continuation lines belong to the ignored value
+            else:
+                current = name
+                options[name] = (match.group(2) or "").strip()
+                index[name] = position
+        elif line[:1] in (" ", "\t") and line.strip():
+            if current is not None:
+                options[current] = f"{options[current]}\n{line.strip()}".strip()
+        else:
+            break
+        used = position + 1
+    return OptionLines(options, index, repeated, used)
+
+
+def parse_yaml_options(text: str) -> tuple[dict[str, str], str | None]:
+    """Options from a MyST ``---`` block: values as the strings the option
+    parser expects (lists comma-joined, dates ISO).  Returns the options and
+    an error message when the block is not a YAML mapping."""
+    try:
+        data = yaml.safe_load(text) if text.strip() else {}
+    except yaml.YAMLError as err:
+        return {}, f"the options block is not valid YAML ({err.__class__.__name__})"
+    if not isinstance(data, dict):
+        return {}, "the options block is not a YAML mapping of option names to values"
+    return {str(k): _yaml_text(v) for k, v in data.items()}, None
+
+
+def _yaml_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return ", ".join(_yaml_text(v) for v in value)
+    return str(value)
 
 
 def placeholder_id(location: Location) -> str:

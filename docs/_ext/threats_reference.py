@@ -12,7 +12,7 @@ from typing import Any
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
-from sphinx_threats import config, render, schema
+from sphinx_threats import config, schema, views
 from sphinx_threats.domain import ROLE_KINDS
 from sphinx_threats.model import GapKind, Kind
 
@@ -100,9 +100,9 @@ class ThreatsReference(SphinxDirective):
             ]
             return [_table(["Role", "Full form", "Links to"], rows, [20, 30, 20])]
         if what == "reports":
-            rows = [[_literal(f":{f}:"), "comma list"] for f in render.FILTERS]
+            rows = [[_literal(f":{f}:"), "comma list"] for f in views.FILTERS]
             rows.append(
-                [_literal(":group-by:"), "threat-matrix only: " + ", ".join(render.GROUP_BY)]
+                [_literal(":group-by:"), "threat-matrix only: " + ", ".join(views.GROUP_BY)]
             )
             return [_table(["Option", "Value"], rows, [15, 50])]
         raise self.error(f"unknown reference table {what!r}")

@@ -24,7 +24,7 @@ from sphinx_threats.model import (
     Status,
     ThreatModel,
 )
-from sphinx_threats.render import coverage_percentages
+from sphinx_threats.views import coverage_percentages
 
 from .builders import TODAY, ModelBuilder, days, gaps_of, kinds_ids, pair_status
 
