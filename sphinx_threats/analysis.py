@@ -240,10 +240,15 @@ def _pair_with_decisions(
     return _new_coverage((t, s, *_best(mitigations, s)))
 
 
+_IN_EFFECT = frozenset({"implemented", "verified"})
+
+
 def _rank(mit: Mitigation) -> int:
-    """0: full and in effect; 1: partial (or unknown effect) in effect; 2: planned."""
-    if mit.in_effect:
-        return 0 if mit.is_full else 1
+    """0: full and in effect; 1: partial (or unknown effect) in effect; 2: planned
+    (the same rules as ``Mitigation.in_effect`` and ``is_full``, inlined: this
+    runs once per mitigation)."""
+    if mit.status in _IN_EFFECT:
+        return 0 if mit.effect == "full" else 1
     return 2
 
 
@@ -440,6 +445,8 @@ def _analyse(model: ThreatModel, settings: Settings) -> Report:
         covers: set[str] | None
         if "*" in terms and not any(t.startswith("!") for t in terms):
             covers = None
+        elif not terms and ident not in relied_on_by:
+            covers = {mit.service} if mit.service else set()
         else:
             covers = _expand(terms, service_set) if terms else set()
             if mit.service:
@@ -447,10 +454,11 @@ def _analyse(model: ThreatModel, settings: Settings) -> Report:
             if ident in relied_on_by:
                 covers.update(relied_on_by[ident])
         ranked = (ident, _rank(mit), covers)
-        for t in _distinct(mit.mitigates):
+        mitigated_ids = mit.mitigates
+        for t in mitigated_ids if len(mitigated_ids) < 2 else dict.fromkeys(mitigated_ids):
             mitigations_of[t].append(ident)
             ranked_of[t].append(ranked)
-        if mit.mitigates and not any(t in threats for t in mit.mitigates):
+        if mitigated_ids and threats.keys().isdisjoint(mitigated_ids):
             gaps.append(
                 Gap(
                     GapKind.ORPHAN_MITIGATION,
@@ -485,6 +493,29 @@ def _analyse(model: ThreatModel, settings: Settings) -> Report:
         my_mits = ranked_of.get(t, no_mitigations)
         my_acc = valid_of.get(t)
         my_na = excluded_of.get(t)
+        services_in_scope = scope[t]
+        if not my_acc and not my_na and len(my_mits) == 1:
+            # the common case, kept tight: one mitigation decides everything
+            ident, rank, covered = my_mits[0]
+            hit, hit_by = _RANKED[rank], (ident,)
+            threat_status[t] = hit
+            threat_by[t] = hit_by
+            if not services_in_scope:
+                continue
+            if covered is None:
+                pairs = [new((t, s, hit, hit_by)) for s in services_in_scope]
+            else:
+                pairs = [
+                    new((t, s, hit, hit_by) if s in covered else (t, s, unmitigated, ()))
+                    for s in services_in_scope
+                ]
+            pairs_of_threat[t] = pairs
+            if hit is not mitigated or (
+                covered is not None and not covered.issuperset(services_in_scope)
+            ):
+                weak_pairs.extend(p for p in pairs if p[2] is not mitigated)
+            continue
+
         product_na = tuple(n.id for n in my_na if n.service is None) if my_na else ()
         overall_acc = (
             tuple(a.id for a in my_acc if a.service is None or a.service == threat.service)
@@ -499,8 +530,6 @@ def _analyse(model: ThreatModel, settings: Settings) -> Report:
             status, by = _best(my_mits, None)
         threat_status[t] = status
         threat_by[t] = by
-
-        services_in_scope = scope[t]
         if not services_in_scope:
             continue
         if my_acc or my_na:
@@ -508,17 +537,6 @@ def _analyse(model: ThreatModel, settings: Settings) -> Report:
                 _pair_with_decisions(t, s, my_mits, my_acc or (), my_na or (), product_na)
                 for s in services_in_scope
             ]
-        elif len(my_mits) == 1:
-            # the common case, kept tight: one mitigation decides every pair
-            ident, rank, covered = my_mits[0]
-            hit, hit_by = _RANKED[rank], (ident,)
-            if covered is None:
-                pairs = [new((t, s, hit, hit_by)) for s in services_in_scope]
-            else:
-                pairs = [
-                    new((t, s, hit, hit_by) if s in covered else (t, s, unmitigated, ()))
-                    for s in services_in_scope
-                ]
         else:
             pairs = [new((t, s, *_best(my_mits, s))) for s in services_in_scope]
         pairs_of_threat[t] = pairs
