@@ -1,0 +1,72 @@
+"""The reference documentation names what the code produces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sphinx.testing.util import SphinxTestApp
+
+from sphinx_threats.config import CONFIG_VALUES
+from sphinx_threats.model import GapKind, Kind
+
+from .helpers import threats_json
+
+REFERENCE = (Path(__file__).parent.parent / "docs" / "reference" / "index.rst").read_text()
+
+
+@pytest.mark.sphinx("html", testroot="core")
+def test_reference_documents_every_threats_json_key(app: SphinxTestApp) -> None:
+    app.build()
+    data = threats_json(app)
+    keys = set(data) | set(data["summary"]) | set(data["gaps"][0] if data["gaps"] else {})
+    keys |= {k for entries in data["items"].values() for e in entries for k in e}
+    keys |= set(next(iter(data["summary"]["services"].values())))
+    keys |= set(data["coverage"][0])
+    option_names = {o.replace("_", "-") for o in keys}
+    documented = {k for k in option_names if f"``{k}``" in REFERENCE or f'"{k}"' in REFERENCE}
+    undocumented = sorted(
+        k
+        for k in option_names - documented
+        if k
+        not in (
+            # item options are documented by the generated option tables
+            {
+                "description",
+                "owner",
+                "exposed-to",
+                "relies-on",
+                "depends-on",
+                "category",
+                "severity",
+                "likelihood",
+                "impact",
+                "actors",
+                "service",
+                "applies-to",
+                "cwe",
+                "capec",
+                "mitigates",
+                "due",
+                "effect",
+                "verified-by",
+                "threats",
+                "expires",
+                "approved-by",
+                "residual-severity",
+                "tags",
+            }
+        )
+    )
+    assert undocumented == []
+    for kind in Kind:
+        assert f'"{kind.plural}"' in REFERENCE
+
+
+def test_reference_tables_come_from_the_code() -> None:
+    # the tables are generated: the page only has to ask for each of them
+    for kind in Kind:
+        assert f".. threats-reference:: options {kind.value}" in REFERENCE
+    for table in ("config", "warnings", "roles", "reports"):
+        assert f".. threats-reference:: {table}" in REFERENCE
+    assert CONFIG_VALUES and list(GapKind)
