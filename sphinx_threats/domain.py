@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from docutils import nodes
 from sphinx.domains import Domain, ObjType
+from sphinx.errors import NoUri
 from sphinx.util.nodes import make_refnode
 
 from .analysis import Report, Settings, analyse
@@ -39,6 +40,20 @@ PER_DOC = ("items", "problems", "references", "reports")
 def threats_domain(env: BuildEnvironment) -> ThreatsDomain:
     """The ``threats`` domain of ``env``."""
     return cast("ThreatsDomain", env.domains["threats"])
+
+
+def single_file_pages(builder: Builder) -> set[str]:
+    """The pages a single-file build contains: the root and its toctrees."""
+    env = builder.env
+    root = builder.config.root_doc
+    seen = {root}
+    todo = [root]
+    while todo:
+        for child in env.toctree_includes.get(todo.pop(), ()):
+            if child not in seen:
+                seen.add(child)
+                todo.append(child)
+    return seen
 
 
 class ThreatsDomain(Domain):
@@ -211,6 +226,8 @@ class ThreatsDomain(Domain):
         if builder.name == "singlehtml":
             # Every page is in one file: a bare fragment.  (Sphinx 9 builds
             # '#document-page#ID' here, which no browser resolves.)
+            if todocname not in single_file_pages(builder):
+                raise NoUri(item.id)
             todocname = fromdocname
         return make_refnode(
             builder,

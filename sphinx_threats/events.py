@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
+from sphinx.errors import NoUri
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.fileutil import copy_asset_file
@@ -27,7 +28,7 @@ from . import config as config_module
 from . import views
 from .analysis import Gap, Report, Settings, fails
 from .config import category_labels
-from .domain import ThreatsDomain, threats_domain
+from .domain import ThreatsDomain, single_file_pages, threats_domain
 from .export import to_data, to_json
 from .model import GapKind, Kind
 from .nodes import threats_item_status, threats_placeholder, threats_report
@@ -178,21 +179,27 @@ def report_view(report: Report, name: str, filters: dict[str, Any], group_by: st
 def make_linker(builder: Builder, fromdocname: str) -> Linker:
     """Links from ``fromdocname`` to items, with the builder's own URIs."""
     single_file = builder.name == "singlehtml"
-    uris: dict[str, str] = {}
+    included = single_file_pages(builder) if single_file else None
+    uris: dict[str, str | None] = {}
 
     def link(target: views.Link, content: nodes.Node) -> nodes.Node:
         if target.docname is None:
             return content  # not declared here: shown, not linked
         todocname = target.docname
         ref = nodes.reference("", "", internal=True, reftitle=f"{target.kind} {target.id}")
-        if single_file or todocname == fromdocname:
+        if todocname == fromdocname or (included is not None and todocname in included):
             # singlehtml: every page is in one file (Sphinx 9 would build
             # '#document-page#ID', which no browser resolves)
             ref["refid"] = target.id
         else:
-            base = uris.get(todocname)
-            if base is None:
-                base = uris[todocname] = builder.get_relative_uri(fromdocname, todocname)
+            if todocname not in uris:
+                try:
+                    uris[todocname] = builder.get_relative_uri(fromdocname, todocname)
+                except NoUri:
+                    uris[todocname] = None  # a page this output leaves out
+            base = uris[todocname]
+            if base is None or included is not None:
+                return content
             ref["refuri"] = f"{base}#{target.id}"
         content.parent = ref
         ref.children.append(content)
