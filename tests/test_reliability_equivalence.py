@@ -41,8 +41,8 @@ from pathlib import Path
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
-RUNS = int(os.environ.get("SPHINX_THREATS_EQUIV_RUNS", "3"))
-STEPS = int(os.environ.get("SPHINX_THREATS_EQUIV_STEPS", "4"))
+RUNS = int(os.environ.get("SPHINX_THREATS_EQUIV_RUNS", "4"))
+STEPS = int(os.environ.get("SPHINX_THREATS_EQUIV_STEPS", "5"))
 FIRST_SEED = int(os.environ.get("SPHINX_THREATS_EQUIV_SEED", "0"))
 
 #: Content pages never go below this (with index and report: 8 documents, so that
