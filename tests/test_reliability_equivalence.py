@@ -512,3 +512,40 @@ def test_unchanged_rebuild_reports_the_same(tmp_path: Path) -> None:
     again = build(srcdir, tmp_path / "out", docnames)
     assert first.warnings  # the generated model always has some gaps
     compare("unchanged rebuild", again, first, "seed 1234")
+
+
+STALE_CSS = (
+    "BUG: events.add_css copies the stylesheet with copy_asset_file() without force=True: "
+    "when _static/sphinx-threats.css already exists with other content (an output "
+    "directory built by an older sphinx-threats), Sphinx keeps the old file and warns "
+    "'Aborted attempted copy ... [misc.copy_overwrite]' (an error under -W)"
+)
+
+
+@pytest.mark.xfail(strict=True, reason=STALE_CSS)
+def test_rebuild_after_an_upgrade_refreshes_the_stylesheet(tmp_path: Path) -> None:
+    """An incremental build over an older output directory ends like a clean one."""
+    gen = Generator(7)
+    project = gen.project()
+    srcdir = tmp_path / "src"
+    write(project, srcdir)
+    docnames = ["index", "report", *sorted(project.pages)]
+    build(srcdir, tmp_path / "out", docnames)
+    css = tmp_path / "out" / "html" / "_static" / "sphinx-threats.css"
+    fresh = css.read_text(encoding="utf-8")
+    css.write_text("/* the stylesheet of an older release */\n", encoding="utf-8")
+    (srcdir / "index.rst").write_text(INDEX + "\nEdited.\n", encoding="utf-8")
+    app = SphinxTestApp(
+        "html",
+        srcdir=srcdir,
+        builddir=tmp_path / "out",
+        status=io.StringIO(),
+        warning=io.StringIO(),
+    )
+    try:
+        app.build()
+        warnings = app.warning.getvalue()
+    finally:
+        app.cleanup()
+    assert "copy_overwrite" not in warnings
+    assert css.read_text(encoding="utf-8") == fresh
