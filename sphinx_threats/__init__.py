@@ -36,6 +36,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
             spec.name, spec.default, rebuild, types=spec.types, description=spec.help
         )
 
+    events.take_command_line(app)
+
     roles = {kind.value: ItemRole(kind) for kind in ROLE_KINDS}
     ThreatsDomain.directives = dict(ITEM_DIRECTIVES)
     ThreatsDomain.roles = dict(roles)

@@ -268,6 +268,7 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         "bool",
         "Risk acceptances must name ``:approved-by:``; one without accepts nothing.",
         _check_bool("threats_acceptance_requires_approval"),
+        frozenset({bool, str}),
     ),
     ConfigValue(
         "threats_expiry_notice_days",
@@ -303,14 +304,29 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
 
 def validate(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Check every value; return the values to use and a message per bad one."""
+    checked, problems = validate_named(values)
+    return checked, [message for _, message in problems]
+
+
+def validate_named(
+    values: Mapping[str, Any], command_line: Mapping[str, str] | None = None
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Like :func:`validate`, with the name of each bad value.
+
+    ``command_line`` holds raw ``-D name=value`` strings, which take
+    precedence; a list value there is comma-separated (empty: no entries).
+    """
     checked: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[tuple[str, str]] = []
     for spec in CONFIG_VALUES:
         value = values.get(spec.name, spec.default)
+        if command_line and isinstance(command_line.get(spec.name), str):
+            raw = command_line[spec.name]
+            value = raw.split(",") if isinstance(spec.default, list) else raw
         try:
             checked[spec.name] = spec.check(value, checked)
         except Invalid as err:
-            problems.append(f"{err}; using the default {spec.default!r}")
+            problems.append((spec.name, f"{err}; using the default {spec.default!r}"))
             checked[spec.name] = spec.check(spec.default, checked)
     return checked, problems
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import hashlib
+import re
 import weakref
 from collections import Counter
 from pathlib import Path
@@ -30,7 +31,7 @@ from .analysis import Gap, Report, Settings, fails
 from .config import category_labels
 from .domain import ThreatsDomain, single_file_pages, threats_domain
 from .export import to_data, to_json
-from .model import GapKind, Kind
+from .model import GapKind, Kind, Location
 from .nodes import threats_item_status, threats_placeholder, threats_report
 from .render import Linker, Renderer
 
@@ -50,7 +51,10 @@ CSS_FILE = "sphinx-threats.css"
 
 # Per application: conf.py problems found at config-inited, reported with the
 # other problems; and the gaps that fail this build.
-_config_problems: weakref.WeakKeyDictionary[Sphinx, list[str]] = weakref.WeakKeyDictionary()
+_config_problems: weakref.WeakKeyDictionary[Sphinx, list[tuple[str, str]]] = (
+    weakref.WeakKeyDictionary()
+)
+_command_line: weakref.WeakKeyDictionary[Sphinx, dict[str, str]] = weakref.WeakKeyDictionary()
 _failing: weakref.WeakKeyDictionary[Sphinx, list[Gap]] = weakref.WeakKeyDictionary()
 
 
@@ -87,13 +91,54 @@ def _intersphinx_lookup(env: BuildEnvironment) -> Any:
 # -- configuration -----------------------------------------------------------
 
 
+def take_command_line(app: Sphinx) -> None:
+    """Take the raw ``-D threats_*=...`` strings before Sphinx converts them.
+
+    Sphinx converts a ``-D`` value by the type of its default as soon as
+    anything reads the configuration (even a debug ``repr`` before
+    ``config-inited``): ``-D threats_acceptance_requires_approval=true`` would
+    stop the build and ``-D threats_expiry_notice_days=soon`` warn outside our
+    warning type.  Our own check (:func:`check_config`) handles them instead.
+    """
+    overrides = app.config.overrides
+    names = {spec.name for spec in config_module.CONFIG_VALUES}
+    _command_line[app] = {
+        name: overrides.pop(name)
+        for name in list(overrides)
+        if name in names and isinstance(overrides[name], str)
+    }
+
+
 def check_config(app: Sphinx, config: Config) -> None:
-    """Replace bad values by their defaults before Sphinx checks types."""
-    values = {spec.name: config[spec.name] for spec in config_module.CONFIG_VALUES}
-    checked, problems = config_module.validate(values)
+    """Replace bad values by their defaults before Sphinx checks (or converts) them.
+
+    ``-D`` values come raw, from :func:`take_command_line`.
+    """
+    command_line = _command_line.get(app, {})
+    values = {
+        spec.name: spec.default if spec.name in command_line else config[spec.name]
+        for spec in config_module.CONFIG_VALUES
+    }
+    checked, problems = config_module.validate_named(values, command_line)
     for name, value in checked.items():
         config[name] = value
-    _config_problems[app] = problems
+    conf_py = Path(app.confdir, "conf.py")
+    _config_problems[app] = [
+        (message, f"{conf_py}:{_line_in_conf(conf_py, name) if name not in command_line else 1}")
+        for name, message in problems
+    ]
+
+
+def _line_in_conf(conf_py: Path, name: str) -> int:
+    """The line assigning ``name`` in conf.py (1 when not found)."""
+    try:
+        lines = conf_py.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return 1
+    for number, line in enumerate(lines, 1):
+        if re.match(rf"{re.escape(name)}\s*[:=]", line):
+            return number
+    return 1
 
 
 # -- analysis ------------------------------------------------------------------
@@ -110,13 +155,13 @@ def analyse_build(app: Sphinx, env: BuildEnvironment) -> list[str]:
     if report.gaps or _config_problems.get(app):
         # Sphinx left its "looking for now-outdated files..." line open
         logger.info("")
-    conf_py = str(Path(app.confdir, "conf.py"))
-    for message in _config_problems.get(app, []):
-        logger.warning(message, type="threats", subtype=GapKind.INVALID.value, location=conf_py)
+    for message, where in _config_problems.get(app, []):
+        logger.warning(message, type="threats", subtype=GapKind.INVALID.value, location=where)
         if not is_suppressed_warning("threats", "invalid", suppress) and "invalid" in (
             app.config.threats_fail_on
         ):
-            failing.append(Gap(GapKind.INVALID, message, (), _conf_location(conf_py)))
+            path, _, line = where.rpartition(":")
+            failing.append(Gap(GapKind.INVALID, message, (), Location(path, int(line))))
     for gap in report.gaps:
         loc = gap.location
         location: Any = (loc.docname, loc.lineno) if loc.docname else f"{loc.file}:{loc.lineno}"
@@ -130,12 +175,6 @@ def analyse_build(app: Sphinx, env: BuildEnvironment) -> list[str]:
             failing.append(gap)
     _failing[app] = failing
     return pages_to_rewrite(env, domain, report)
-
-
-def _conf_location(path: str) -> Any:
-    from .model import Location
-
-    return Location(path, 0)
 
 
 def page_digests(domain: ThreatsDomain, report: Report) -> dict[str, str]:
@@ -302,7 +341,7 @@ def add_css(app: Sphinx) -> None:
         app.add_css_file(CSS_FILE)
         static = Path(app.outdir, "_static")
         static.mkdir(parents=True, exist_ok=True)
-        copy_asset_file(STATIC / CSS_FILE, static)
+        copy_asset_file(STATIC / CSS_FILE, static, force=True)
 
 
 def finish_build(app: Sphinx, exception: BaseException | None) -> None:

@@ -343,6 +343,12 @@ def parse_item(
             continue
         raw = raw or ""
         key = name.replace("-", "_")
+        if not raw.strip() and (opt.type in ("ref", "date") or opt.type.startswith("choice:")):
+            # one problem for a blank value (for required options: below)
+            if not opt.required:
+                problem(f"{label}: :{name}: is empty", name, (ident,))
+            values[key] = None
+            continue
         if opt.type in ("text", "url"):
             values[key] = raw.strip()
         elif opt.type == "ref":
@@ -390,7 +396,7 @@ def parse_item(
         if opt.required and opt.name != "id" and not values.get(opt.name.replace("-", "_")):
             if opt.name not in options:
                 problem(f"{label} needs :{opt.name}:", None, (ident,))
-            elif opt.type not in ("choice:statuses",):
+            elif not (options[opt.name] or "").strip():
                 problem(f"{label}: :{opt.name}: is empty", opt.name, (ident,))
 
     if kind is Kind.THREAT:

@@ -305,7 +305,7 @@ def option_cases(kind: str) -> Iterator[Case]:
         elif typ == "date":
             value, warn = None, [(opt, "invalid")]
             if required:
-                bug = EXTRA_INVALID_EXPIRES
+                bug = None
         else:  # a choice
             value, warn = None, [(opt, "invalid")]
         if opt == "effect":
@@ -332,7 +332,7 @@ def option_cases(kind: str) -> Iterator[Case]:
         elif typ == "date":
             raw, value, warn = LONG, None, [(opt, "invalid")]
             if required:
-                bug = EXTRA_INVALID_EXPIRES
+                bug = None
         elif typ == "choices":
             raw, value, warn = LONG, [], [(opt, "invalid")]
         else:
@@ -587,7 +587,6 @@ def specific_cases() -> Iterator[Case]:
         replace={"expires": "2026-02-30"},
         warnings=[("expires", "invalid")],
         fields={"expires": None},
-        bug=EXTRA_INVALID_EXPIRES,
     )
     yield item_case(
         "expires-past",

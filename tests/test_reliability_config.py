@@ -227,7 +227,6 @@ def test_conf_value(conf_outcomes: list[Outcome], case: ConfCase) -> None:
     assert "Traceback" not in outcome.status
 
 
-@pytest.mark.xfail(strict=True, reason=CONF_LOCATION)
 def test_conf_problems_are_located_at_conf_py(conf_outcomes: list[Outcome]) -> None:
     """Every configuration problem points at conf.py."""
     files = {file for outcome in conf_outcomes for file, _, _ in outcome.invalid}
@@ -286,15 +285,15 @@ OVERRIDE_CASES = [
     OverrideCase("threats_fail_min_severity", "extreme"),
     OverrideCase("threats_risk_matrix", "high"),
     OverrideCase("threats_expiry_notice_days", "7", 7, invalid=False),
-    OverrideCase("threats_expiry_notice_days", "soon", bug=OVERRIDE_CONVERSION),
+    OverrideCase("threats_expiry_notice_days", "soon"),
     OverrideCase("threats_export", "0", False, invalid=False),
     OverrideCase("threats_export", "private/threats.json", "private/threats.json", invalid=False),
     OverrideCase("threats_export", "false", False, invalid=False),
     OverrideCase("threats_acceptance_requires_approval", "1", True, invalid=False),
     OverrideCase(
-        "threats_acceptance_requires_approval", "true", True, invalid=False, bug=OVERRIDE_CONVERSION
+        "threats_acceptance_requires_approval", "true", True, invalid=False
     ),
-    OverrideCase("threats_acceptance_requires_approval", "maybe", bug=OVERRIDE_CONVERSION),
+    OverrideCase("threats_acceptance_requires_approval", "maybe"),
 ]
 
 

@@ -522,7 +522,6 @@ STALE_CSS = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=STALE_CSS)
 def test_rebuild_after_an_upgrade_refreshes_the_stylesheet(tmp_path: Path) -> None:
     """An incremental build over an older output directory ends like a clean one."""
     gen = Generator(7)
