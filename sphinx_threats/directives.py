@@ -9,7 +9,6 @@ never an item.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import PurePath
 from typing import Any, ClassVar
 
@@ -30,23 +29,6 @@ from .schema import (
     split_list,
 )
 from .views import FILTERS, GROUP_BY
-
-
-def _raw(value: str | None) -> str:
-    return value or ""
-
-
-class AnyOption(dict[str, Callable[[str | None], str]]):
-    """An ``option_spec`` that accepts every option as a raw string.
-
-    It lists the known options (MyST only looks for options when the spec is
-    non-empty) and answers any other name too, so that unknown options reach
-    the directive and are reported as ``threats.invalid`` instead of making
-    docutils drop the directive.
-    """
-
-    def __missing__(self, key: str) -> Callable[[str | None], str]:
-        return _raw
 
 
 def source_location(directive: SphinxDirective, lineno: int | None = None) -> Location:
@@ -90,23 +72,31 @@ def _is_myst(directive: SphinxDirective) -> bool:
     return type(directive.state_machine).__module__.startswith("myst_parser")
 
 
-class ItemDirective(SphinxDirective):
-    """Declares one item of :attr:`kind`.
+class OwnOptionsDirective(SphinxDirective):
+    """A directive that parses its own options.
 
-    Options are parsed here, not by docutils: ``option_spec`` is ``None``, so
-    docutils hands the title and the option lines over as the argument (and
-    MyST the option block as the first lines of the content).  Besides
-    accepting any option (to report it rather than drop the item), this skips
-    the nested field-list parse docutils runs per directive, a tenth of the
-    whole build on large threat models.
+    ``option_spec`` is ``None``, so docutils hands the title and the option
+    lines over as the argument (and MyST the option block as the first lines
+    of the content).  Besides accepting any option, repeated or unknown (to
+    report it rather than drop the directive), this skips the nested
+    field-list parse docutils runs per directive: a tenth of the whole build
+    on large threat models.
     """
 
-    kind: ClassVar[Kind]
     has_content = True
     required_arguments = 0
     optional_arguments = 1
     final_argument_whitespace = True
     option_spec = None
+
+    #: How messages name this directive.
+    name_for_messages: ClassVar[str]
+
+    def _problem(self, message: str, lineno: int | None = None) -> None:
+        threats_domain(self.env).note_problem(
+            self.env.docname,
+            Problem(GapKind.INVALID, message, source_location(self, lineno)),
+        )
 
     def _title_options_body(self) -> tuple[str, dict[str, str], StringList, int]:
         """Split what docutils or MyST handed over into title, options and body."""
@@ -121,13 +111,13 @@ class ItemDirective(SphinxDirective):
             self._report_repeated(title, parsed.repeated, self.lineno + split)
         body, offset = self.content, self.content_offset
         if split is None and _is_myst(self) and body:
-            options, used = self._myst_options(body)
+            options, used = self._myst_options(title, body)
             body, offset = body[used:], offset + used
             while body and not body[0].strip():
                 body, offset = body[1:], offset + 1
         return title, options, body, offset
 
-    def _myst_options(self, body: StringList) -> tuple[dict[str, str], int]:
+    def _myst_options(self, title: str, body: StringList) -> tuple[dict[str, str], int]:
         lines = list(body)
         if lines[0].strip() == "---":
             end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
@@ -135,34 +125,26 @@ class ItemDirective(SphinxDirective):
                 return {}, 0
             options, error = parse_yaml_options("\n".join(lines[1:end]))
             if error:
-                location = source_location(self)
-                title = self.arguments[0] if self.arguments else ""
-                threats_domain(self.env).note_problem(
-                    self.env.docname,
-                    Problem(GapKind.INVALID, f"{self.kind.value} {title!r}: {error}", location),
-                )
+                self._problem(f"{self.name_for_messages} {title!r}: {error}")
             return options, end + 1
         parsed = parse_option_lines(lines)
-        self._report_repeated(
-            self.arguments[0] if self.arguments else "",
-            parsed.repeated,
-            self.lineno + 1,
-        )
+        self._report_repeated(title, parsed.repeated, self.lineno + 1)
         return parsed.options, parsed.used
 
     def _report_repeated(self, title: str, repeated: list[tuple[str, int]], first: int) -> None:
         """An option given twice: the first value counts, the repeat is reported."""
         for name, position in repeated:
-            location = source_location(self, first + position)
-            threats_domain(self.env).note_problem(
-                self.env.docname,
-                Problem(
-                    GapKind.INVALID,
-                    f"{self.kind.value} {title.strip()!r}: option :{name}: is given twice; "
-                    "the first value is used",
-                    location,
-                ),
+            self._problem(
+                f"{self.name_for_messages} {title.strip()!r}: option :{name}: is given twice; "
+                "the first value is used",
+                first + position,
             )
+
+
+class ItemDirective(OwnOptionsDirective):
+    """Declares one item of :attr:`kind`."""
+
+    kind: ClassVar[Kind]
 
     def run(self) -> list[nodes.Node]:
         """Record the item and leave its block with placeholders for computed parts."""
@@ -218,6 +200,7 @@ def _item_directive(kind: Kind) -> type[ItemDirective]:
         (ItemDirective,),
         {
             "kind": kind,
+            "name_for_messages": kind.value,
             "__doc__": f"The ``{kind.value}`` directive.",
         },
     )
@@ -229,51 +212,52 @@ ITEM_DIRECTIVES: dict[str, type[ItemDirective]] = {
 }
 
 
-class ReportDirective(SphinxDirective):
-    """A report filled once the whole model is known."""
+class ReportDirective(OwnOptionsDirective):
+    """A report filled once the whole model is known.
+
+    It takes no argument and no content; given some, it says so and still
+    renders.
+    """
 
     report: ClassVar[str]
-    has_content = False
-    required_arguments = 0
-    optional_arguments = 0
-    option_spec: ClassVar[AnyOption]  # type: ignore[assignment,misc]
 
     def run(self) -> list[nodes.Node]:
         """Record the report and return its placeholder."""
         location = source_location(self)
-        domain = threats_domain(self.env)
-        lines = _option_lines(self, list(self.options))
+        argument, options, body, _ = self._title_options_body()
+        if argument:
+            self._problem(f"{self.report} takes no argument (given {argument!r})")
+        content = [i for i, line in enumerate(body) if line.strip()]
+        if content:
+            offset = body.info(content[0])[1]
+            self._problem(
+                f"{self.report} takes no content; use its options to filter",
+                offset + 1 if isinstance(offset, int) else None,
+            )
+        lines = _option_lines(self, list(options))
+        allowed = [*FILTERS, *(["group-by"] if self.report == "threat-matrix" else [])]
         filters: dict[str, list[str]] = {}
         group_by = None
-        for name, value in self.options.items():
-            where = Location(location.file, lines.get(name, location.lineno), location.docname)
+        for name, value in options.items():
+            lineno = lines.get(name, location.lineno)
             if name in FILTERS:
-                filters[name] = split_list(_raw(value))
+                filters[name] = split_list(value)
             elif name == "group-by" and self.report == "threat-matrix":
-                group_by = _raw(value).strip()
+                group_by = value.strip()
                 if group_by not in GROUP_BY:
-                    domain.note_problem(
-                        self.env.docname,
-                        Problem(
-                            GapKind.INVALID,
-                            f"{self.report}: {group_by!r} is not an allowed :group-by: "
-                            f"(allowed: {', '.join(GROUP_BY)})",
-                            where,
-                        ),
+                    self._problem(
+                        f"{self.report}: {group_by!r} is not an allowed :group-by: "
+                        f"(allowed: {', '.join(GROUP_BY)})",
+                        lineno,
                     )
                     group_by = None
             else:
-                allowed = [*FILTERS, *(["group-by"] if self.report == "threat-matrix" else [])]
-                domain.note_problem(
-                    self.env.docname,
-                    Problem(
-                        GapKind.INVALID,
-                        f"{self.report}: unknown option :{name}: (allowed: {', '.join(allowed)})",
-                        where,
-                    ),
+                self._problem(
+                    f"{self.report}: unknown option :{name}: (allowed: {', '.join(allowed)})",
+                    lineno,
                 )
         frozen = tuple(sorted((k, tuple(v)) for k, v in filters.items()))
-        domain.note_report(self.env.docname, (self.report, frozen, group_by))
+        threats_domain(self.env).note_report(self.env.docname, (self.report, frozen, group_by))
         node = threats_report(
             report=self.report,
             filters=dict(frozen),
@@ -286,15 +270,10 @@ class ReportDirective(SphinxDirective):
 
 def _report_directive(report: str) -> type[ReportDirective]:
     name = "".join(part.capitalize() for part in report.split("-")) + "Directive"
-    options = [*FILTERS, *(["group-by"] if report == "threat-matrix" else [])]
     return type(
         name,
         (ReportDirective,),
-        {
-            "report": report,
-            "option_spec": AnyOption({o: _raw for o in options}),
-            "__doc__": f"The ``{report}`` directive.",
-        },
+        {"report": report, "name_for_messages": report, "__doc__": f"The ``{report}`` directive."},
     )
 
 

@@ -101,7 +101,9 @@ def test_rst_and_myst_give_the_same_doctrees_and_model(tmp_path: Path) -> None:
         try:
             app.build()
             assert all_warnings(app) == []
-            trees[root] = {doc: _normalised_doctree(app, doc) for doc in ("product", "api", "reports")}
+            trees[root] = {
+                doc: _normalised_doctree(app, doc) for doc in ("product", "api", "reports")
+            }
             data[root] = _json_without_locations(app)
         finally:
             app.cleanup()

@@ -125,15 +125,10 @@ EXTRA_INVALID_EXPIRES = (
     "':expires: is empty' (schema.parse_item's required-option check runs on a value "
     "that was given but failed to parse)"
 )
-REPORT_ARGUMENT = (
-    "BUG: a report directive with an argument or content is a docutils ERROR that drops "
-    "the report, instead of a threats.invalid warning"
-)
 
 #: Which tests each known bug makes fail.
 BUG_TESTS = {
     EXTRA_INVALID_EXPIRES: frozenset({"warnings"}),
-    REPORT_ARGUMENT: frozenset({"warnings", "renders"}),
 }
 
 
@@ -757,8 +752,6 @@ def report_cases() -> Iterator[Case]:
             ((0, "invalid"),),
             None,
             reports=(report,),
-            bug=REPORT_ARGUMENT,
-            bug_in=BUG_TESTS[REPORT_ARGUMENT],
         )
         yield Case(
             f"{report}-content",
@@ -767,8 +760,6 @@ def report_cases() -> Iterator[Case]:
             ((2, "invalid"),),
             None,
             reports=(report,),
-            bug=REPORT_ARGUMENT,
-            bug_in=BUG_TESTS[REPORT_ARGUMENT],
         )
     yield Case(
         "matrix-group-by-unknown",

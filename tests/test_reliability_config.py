@@ -30,10 +30,6 @@ ROOT = Path(__file__).parent / "roots" / "test-rel-config"
 DEFAULTS = {spec.name: spec.default for spec in threats_config.CONFIG_VALUES}
 DEFAULTS.update(threats_catalogs=[], threats_external={})
 
-UNREGISTERED = (
-    "BUG: threats_catalogs and threats_external are not registered config values: a bad "
-    "value in conf.py is silently ignored (and with -D Sphinx says 'unknown config value')"
-)
 OVERRIDE_CONVERSION = (
     "BUG: with -D, Sphinx converts the string by the type of the default before "
     "check_config sees it: threats_acceptance_requires_approval (bool) accepts only "
@@ -110,10 +106,6 @@ CONF_CASES = [
     ConfCase("threats_export", None),
     ConfCase("threats_export", ""),
     ConfCase("threats_export", ["threats.json"]),
-    ConfCase("threats_catalogs", "threats.yaml", bug=UNREGISTERED),
-    ConfCase("threats_catalogs", 5, bug=UNREGISTERED),
-    ConfCase("threats_external", ["other/threats.json"], bug=UNREGISTERED),
-    ConfCase("threats_external", "other/threats.json", bug=UNREGISTERED),
 ]
 
 
@@ -290,9 +282,7 @@ OVERRIDE_CASES = [
     OverrideCase("threats_export", "private/threats.json", "private/threats.json", invalid=False),
     OverrideCase("threats_export", "false", False, invalid=False),
     OverrideCase("threats_acceptance_requires_approval", "1", True, invalid=False),
-    OverrideCase(
-        "threats_acceptance_requires_approval", "true", True, invalid=False
-    ),
+    OverrideCase("threats_acceptance_requires_approval", "true", True, invalid=False),
     OverrideCase("threats_acceptance_requires_approval", "maybe"),
 ]
 

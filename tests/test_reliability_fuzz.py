@@ -251,15 +251,6 @@ def test_myst_option_values_that_look_like_yaml(tmp_path: Path, case: str) -> No
     assert "myst.directive" not in warnings
 
 
-REPORT_OPTIONS = (
-    "BUG: report directives still leave their options to docutils and MyST: an option "
-    "given twice (':tags:' and ':Tags:') is a docutils ERROR that drops the report, and in "
-    "MyST a value starting with a quote, '|' or '>' drops all its options "
-    "(myst.directive_option) while ' #' truncates it (myst.directive_comments)"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=REPORT_OPTIONS)
 def test_report_options_parsed_like_item_options(tmp_path: Path) -> None:
     """Reports survive the option mistakes items survive: repeated, YAML-looking values."""
     srcdir = tmp_path / "src"
