@@ -1,11 +1,11 @@
 """Sphinx configuration for the sphinx-threats documentation."""
 
+import sys
+from pathlib import Path
+
 project = "sphinx-threats"
 author = "sphinx-threats contributors"
 copyright = "2026, sphinx-threats contributors"
-
-import sys
-from pathlib import Path
 
 # the reference tables are generated from the code (docs/_ext)
 sys.path.insert(0, str(Path(__file__).parent / "_ext"))

@@ -43,8 +43,18 @@ CHROMIUM_FLAGS = [
 def build(theme: str, outdir: Path) -> None:
     """Build the example with ``theme``."""
     subprocess.run(
-        [sys.executable, "-m", "sphinx", "-q", "-b", "html", "-D", f"html_theme={theme}",
-         str(EXAMPLE), str(outdir)],
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-q",
+            "-b",
+            "html",
+            "-D",
+            f"html_theme={theme}",
+            str(EXAMPLE),
+            str(outdir),
+        ],
         check=True,
     )
 
@@ -56,8 +66,15 @@ def screenshot(page: Path, png: Path, flags: list[str], width: int, height: int)
         sys.exit("chromium not found: apt-get install chromium")
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run(
-            [chromium, *CHROMIUM_FLAGS, *flags, f"--user-data-dir={profile}",
-             f"--window-size={width},{height}", f"--screenshot={png}", page.as_uri()],
+            [
+                chromium,
+                *CHROMIUM_FLAGS,
+                *flags,
+                f"--user-data-dir={profile}",
+                f"--window-size={width},{height}",
+                f"--screenshot={png}",
+                page.as_uri(),
+            ],
             check=True,
             capture_output=True,
         )
