@@ -115,11 +115,21 @@ def _table(
     rows: Iterable[Sequence[Any]],
     classes: Sequence[str],
     widths: Sequence[int] | None = None,
+    starts: Sequence[int] = (),
 ) -> nodes.table:
+    """A table; rows whose index is in ``starts`` begin a group (a service)."""
     # column widths matter to the text and LaTeX writers
     colspecs = [_el(nodes.colspec, colwidth=w) for w in widths or [max(len(h), 8) for h in headers]]
     head = _el(nodes.thead, _el(nodes.row, *[_cell(h) for h in headers]))
-    body_rows = [_el(nodes.row, *[_cell(c) for c in cells]) for cells in rows]
+    first_rows = set(starts)
+    body_rows = [
+        _el(
+            nodes.row,
+            *[_cell(c) for c in cells],
+            classes=["threats-group-start"] if index in first_rows else [],
+        )
+        for index, cells in enumerate(rows)
+    ]
     if not body_rows:
         body_rows = [_el(nodes.row, *[_cell("-") for _ in headers])]
     return _el(
@@ -272,7 +282,9 @@ class Renderer:
         """
         headers = ["Service", "Threat", "Severity", "Status", "Covered by"]
         body: list[list[Any]] = []
+        starts: list[int] = []
         for service, rows in view:
+            starts.append(len(body))
             gaps = Counter(c[2] for c in rows).get(Status.UNMITIGATED, 0)
             summary = f"{len(rows)} threats in scope" + (f", {gaps} GAP" if gaps else "")
             if not rows:
@@ -291,7 +303,7 @@ class Renderer:
                         _para(*self._xrefs(by)) if by else "-",
                     ]
                 )
-        return [_table(headers, body, ["threats-coverage"], [18, 34, 10, 12, 26])]
+        return [_table(headers, body, ["threats-coverage"], [18, 34, 10, 12, 26], starts)]
 
     def gaps(self, view: tuple[Any, ...]) -> list[nodes.Node]:
         """Nodes of ``threat-gaps``."""
