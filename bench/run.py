@@ -390,20 +390,37 @@ def profile_share(root: Path, res: Results) -> None:
             ext_time += outside
             name = f"{Path(func[0]).name}:{func[1]}({func[2]})"
             per_function[name] = per_function.get(name, 0.0) + outside
-    share = ext_time / total if total else float("nan")
+    # docutils parsing the bodies of the items (the user's own text, which
+    # every flavour parses) runs below the directives' frames
+    body_parse = sum(
+        entry[3]
+        for func, (_cc, _nc, _tt, _ct, callers) in raw.items()
+        if func[2] == "nested_parse" and not _in_extension(func[0], package_dir)
+        for caller, entry in callers.items()
+        if _in_extension(caller[0], package_dir)
+    )
+    gross = ext_time / total if total else float("nan")
+    share = (ext_time - body_parse) / total if total else float("nan")
     print(
         f"  profiled build {build.seconds:.1f} s wall; profile total {total:.1f} s; "
-        f"sphinx_threats (top-level frames) {ext_time:.2f} s = {100 * share:.1f} %"
+        f"sphinx_threats (top-level frames) {ext_time:.2f} s = {100 * gross:.1f} %, of which "
+        f"docutils parsing the items' bodies {body_parse:.2f} s; the extension's own code "
+        f"{ext_time - body_parse:.2f} s = {100 * share:.1f} %"
     )
     print("  largest entry points into the extension:")
     for name, seconds in sorted(per_function.items(), key=lambda x: -x[1])[:12]:
         print(f"    {seconds:8.3f} s  {100 * seconds / total:5.1f} %  {name}")
     res.verdict(
-        "extension code share of a full build (cProfile)", share, TARGET_PROFILE_SHARE, "{:.1%}"
+        "extension's own code share of a full build (cProfile)",
+        share,
+        TARGET_PROFILE_SHARE,
+        "{:.1%}",
     )
     res.extra["profile"] = {
         "total": total,
         "extension": ext_time,
+        "body_parse": body_parse,
+        "share_with_body_parse": gross,
         "share": share,
         "top": sorted(per_function.items(), key=lambda x: -x[1])[:20],
     }

@@ -22,6 +22,21 @@ logger = logging.getLogger(__name__)
 ENV_VERSION = 1
 
 
+def _taken(what: str, name: str, registry: Any) -> bool:
+    """Whether another extension registered ``name``; if so, say what to use."""
+    if name not in registry:
+        return False
+    logger.warning(
+        "sphinx-threats: the %s name %r is taken by another extension; use the 'threats:%s' form",
+        what,
+        name,
+        name,
+        type="threats",
+        subtype="invalid",
+    )
+    return True
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the domain, directives, roles, config values and event handlers."""
     from . import config, events
@@ -39,7 +54,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     events.take_command_line(app)
 
     roles = {kind.value: ItemRole(kind) for kind in ROLE_KINDS}
-    ThreatsDomain.directives = dict(ITEM_DIRECTIVES)
+    ThreatsDomain.directives = {**ITEM_DIRECTIVES, **REPORT_DIRECTIVES}
     ThreatsDomain.roles = dict(roles)
     app.add_domain(ThreatsDomain)
 
@@ -47,29 +62,11 @@ def setup(app: Sphinx) -> dict[str, Any]:
     taken_directives = getattr(rst_directives, "_directives", {})
     taken_roles = getattr(rst_roles, "_roles", {})
     for name, directive in {**ITEM_DIRECTIVES, **REPORT_DIRECTIVES}.items():
-        if name in taken_directives and name not in REPORT_DIRECTIVES:
-            logger.warning(
-                "sphinx-threats: the directive name %r is taken by another extension; "
-                "use the 'threats:%s' form",
-                name,
-                name,
-                type="threats",
-                subtype="invalid",
-            )
-            continue
-        app.add_directive(name, directive, override=name in REPORT_DIRECTIVES)
+        if not _taken("directive", name, taken_directives):
+            app.add_directive(name, directive)
     for name, role in roles.items():
-        if name in taken_roles:
-            logger.warning(
-                "sphinx-threats: the role name %r is taken by another extension; "
-                "use the 'threats:%s' form",
-                name,
-                name,
-                type="threats",
-                subtype="invalid",
-            )
-            continue
-        app.add_role(name, role)
+        if not _taken("role", name, taken_roles):
+            app.add_role(name, role)
 
     for node in PLACEHOLDERS:
         visit = (skip_placeholder, None)

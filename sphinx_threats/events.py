@@ -182,8 +182,13 @@ def page_digests(domain: ThreatsDomain, report: Report) -> dict[str, str]:
     digests: dict[str, str] = {}
     data = domain.data
     docnames = set(data["items"]) | set(data["references"]) | set(data["reports"])
+    item_views = domain.item_views = {}  # kept for writing the pages of this build
     for docname in sorted(docnames):
-        parts: list[Any] = [views.item_view(report, item) for item in domain.items_of(docname)]
+        parts: list[Any] = []
+        for item in domain.items_of(docname):
+            view = views.item_view(report, item)
+            item_views[docname, item.kind.value, item.id, item.location.lineno] = view
+            parts.append(view)
         for ref in data["references"].get(docname, ()):
             parts.append(views.link_of(report, ref.kind, ref.target))
         for name, filters, group_by in data["reports"].get(docname, ()):
@@ -277,7 +282,7 @@ def _fill(
     report = domain.report(settings_of(app.config, env))
     labels = category_labels(app.config.threats_categories)
     renderers: dict[str, Renderer] = {}
-    item_views: dict[tuple[str, str, str, int], Any] = {}
+    item_views = domain.item_views
     for node in found:
         # singlehtml and latex merge pages: link from the page the node came from
         origin = node.get("docname") or docname

@@ -178,18 +178,27 @@ class Item:
 
     def options(self) -> dict[str, object]:
         """The item's options as plain data, named as the directive's options."""
-        skip = {"id", "title", "location", "option_lines", "kind"}
         out: dict[str, object] = {}
-        for f in fields(self):
-            if f.name in skip:
-                continue
-            value = getattr(self, f.name)
+        for name in _option_fields(type(self)):
+            value = getattr(self, name)
             if isinstance(value, dt.date):
                 value = value.isoformat()
             elif isinstance(value, tuple):
                 value = list(value)
-            out[f.name.replace("_", "-")] = value
+            out[name.replace("_", "-")] = value
         return out
+
+
+_OPTION_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _option_fields(cls: type[Item]) -> tuple[str, ...]:
+    """The fields of ``cls`` that hold options (looked up once per class)."""
+    names = _OPTION_FIELDS.get(cls)
+    if names is None:
+        skip = {"id", "title", "location", "option_lines", "kind"}
+        names = _OPTION_FIELDS[cls] = tuple(f.name for f in fields(cls) if f.name not in skip)
+    return names
 
 
 @dataclass(frozen=True)

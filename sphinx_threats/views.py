@@ -86,14 +86,7 @@ def item_view(report: Report, item: Item) -> tuple[Any, ...]:
         links.append(
             (
                 "Product threats in scope",
-                tuple(
-                    (
-                        link_of(report, Kind.THREAT, c.threat),
-                        c.status,
-                        tuple(_by_link(report, b) for b in c.by),
-                    )
-                    for c in report.service_coverage(item.id)
-                ),
+                _pair_rows(report, report.service_coverage(item.id), Kind.THREAT),
             )
         )
     elif isinstance(item, Threat):
@@ -148,14 +141,7 @@ def item_view(report: Report, item: Item) -> tuple[Any, ...]:
         links.append(
             (
                 "Services in scope",
-                tuple(
-                    (
-                        link_of(report, Kind.SERVICE, c.service),
-                        c.status,
-                        tuple(_by_link(report, b) for b in c.by),
-                    )
-                    for c in report.threat_coverage(item.id)
-                ),
+                _pair_rows(report, report.threat_coverage(item.id), Kind.SERVICE),
             )
         )
     elif isinstance(item, Mitigation):
@@ -220,6 +206,21 @@ def _refs_field(name: str, report: Report, kind: Kind, ids: Sequence[str]) -> li
     if not ids:
         return []
     return [(name, tuple(link_of(report, kind, i) for i in ids))]
+
+
+def _pair_rows(
+    report: Report, pairs: Sequence[Coverage], other: Kind
+) -> tuple[tuple[Link, Status, tuple[Link, ...]], ...]:
+    """Back-link rows of (threat, service) pairs: the other side, the pair's
+    status and what decides it."""
+    return tuple(
+        (
+            link_of(report, other, c.threat if other is Kind.THREAT else c.service),
+            c.status,
+            tuple(_by_link(report, b) for b in c.by),
+        )
+        for c in pairs
+    )
 
 
 def _by_link(report: Report, ident: str) -> Link:
