@@ -378,11 +378,16 @@ def _export(app: Sphinx, report: Report) -> None:
     builder = app.builder
     suppress = app.config.suppress_warnings
 
+    pages: dict[str, str] = {}
+
     def uri(item: Any) -> str:
-        try:
-            return f"{builder.get_target_uri(item.location.docname)}#{item.id}"
-        except Exception:  # an item outside any document (catalogues, later)
-            return ""
+        docname = item.location.docname
+        if docname not in pages:
+            try:
+                pages[docname] = builder.get_target_uri(docname)
+            except Exception:  # not a page of this output (NoUri; catalogues, later)
+                pages[docname] = ""
+        return f"{pages[docname]}#{item.id}" if pages[docname] else ""
 
     data = to_data(
         report,
