@@ -10,7 +10,6 @@ pages whose computed content changed without re-reading them.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import hashlib
 import re
 import weakref
@@ -27,6 +26,7 @@ from sphinx.util.logging import is_suppressed_warning
 
 from . import config as config_module
 from . import views
+from ._util import paused_gc
 from .analysis import Gap, Report, Settings, fails
 from .config import category_labels
 from .domain import ThreatsDomain, single_file_pages, threats_domain
@@ -199,7 +199,8 @@ def page_digests(domain: ThreatsDomain, report: Report) -> dict[str, str]:
 
 def pages_to_rewrite(env: BuildEnvironment, domain: ThreatsDomain, report: Report) -> list[str]:
     """Pages whose computed content changed since the last build."""
-    new = page_digests(domain, report)
+    with paused_gc():  # a view of every item
+        new = page_digests(domain, report)
     old: dict[str, str] = domain.data["digests"]
     changed = [d for d, digest in new.items() if old.get(d) != digest and d in env.all_docs]
     domain.data["digests"] = new
@@ -262,16 +263,8 @@ def fill_placeholders(app: Sphinx, doctree: nodes.document, docname: str) -> Non
     found = list(doctree.findall(threats_placeholder))
     if not found:
         return
-    # A burst of node allocation: without this, the cyclic collector would
-    # scan the whole environment again and again (half the time spent here).
-    # Docutils trees are cyclic (parent links), so collection resumes after.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():  # a burst of node allocation
         _fill(app, doctree, docname, found)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _fill(
@@ -356,7 +349,8 @@ def finish_build(app: Sphinx, exception: BaseException | None) -> None:
     env = app.env
     domain = threats_domain(env)
     report = domain.report(settings_of(app.config, env))
-    _export(app, report)
+    with paused_gc():  # a burst of small dicts and strings
+        _export(app, report)
     failing = _failing.pop(app, [])
     if failing:
         counts = Counter(g.kind.value for g in failing)
