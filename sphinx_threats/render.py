@@ -25,6 +25,11 @@ from .views import GAP_STATUS, Link
 _URL = re.compile(r"https?://[^\s<>\"']+\Z")
 _CSS = re.compile(r"[^a-z0-9-]")
 
+#: Computed lists and reports repeat what items declare elsewhere; Sphinx's
+#: search leaves them out (the ``no-search`` class), so that a search for an
+#: item leads to where it is declared rather than to every page listing it.
+NO_SEARCH = ("no-search",)
+
 CWE_URL = "https://cwe.mitre.org/data/definitions/{}.html"
 CAPEC_URL = "https://capec.mitre.org/data/definitions/{}.html"
 
@@ -157,7 +162,9 @@ class Renderer:
 
     def xref(self, link: Link, *, with_title: bool = False) -> nodes.Node:
         """A link showing the item's ID (and its title if asked)."""
-        ref = self.linker(link, _literal(link.id, "threats-id"))
+        # an inline, not a literal: the HTML writer wraps every word of a
+        # literal in its own span, and reports hold tens of thousands of IDs
+        ref = self.linker(link, _el(nodes.inline, link.id, classes=["threats-id"]))
         if with_title and link.title and link.title != link.id:
             return _el(nodes.inline, ref, " " + link.title)
         return ref
@@ -212,7 +219,7 @@ class Renderer:
             out.append(_bullets(self._backlink_row(row) for row in rows))
         if not out:
             return []
-        return [_el(nodes.container, *out, classes=["threats-backlinks"])]
+        return [_el(nodes.container, *out, classes=["threats-backlinks", *NO_SEARCH])]
 
     def _backlink_row(self, row: tuple[Any, ...]) -> list[nodes.Node]:
         link, state = row[0], row[1]
@@ -376,4 +383,4 @@ class Renderer:
             "threat-gaps": self.gaps,
             "threat-summary": self.summary,
         }[name]
-        return _el(nodes.container, *draw(view), classes=["threats-report", name])
+        return _el(nodes.container, *draw(view), classes=["threats-report", name, *NO_SEARCH])
