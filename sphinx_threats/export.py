@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .analysis import Gap, Report
-from .model import Item, Kind, RiskAcceptance, Service, Status, Threat
+from .model import Item, Kind, RiskAcceptance, Service, Status, Threat, worst_status
 from .views import coverage_percentages
 
 SCHEMA_VERSION = 1
@@ -28,16 +28,7 @@ def item_status(report: Report, item: Item) -> str | None:
             return "expired"
         return "valid" if report.acceptance_valid.get(item.id) else "invalid"
     if isinstance(item, Service):
-        pairs = report.service_coverage(item.id)
-        order = [
-            Status.UNMITIGATED,
-            Status.PLANNED,
-            Status.PARTIAL,
-            Status.ACCEPTED,
-            Status.MITIGATED,
-            Status.NOT_APPLICABLE,
-        ]
-        worst = min((p.status for p in pairs), key=order.index, default=None)
+        worst = worst_status(p.status for p in report.service_coverage(item.id))
         return None if worst is None else worst.value
     if item.kind is Kind.NOT_APPLICABLE:
         return Status.NOT_APPLICABLE.value

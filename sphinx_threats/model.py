@@ -59,6 +59,22 @@ class Status(enum.StrEnum):
         return self in (Status.MITIGATED, Status.ACCEPTED)
 
 
+#: Statuses from worst to best ("the worst service status").
+STATUS_ORDER = (
+    Status.UNMITIGATED,
+    Status.PLANNED,
+    Status.PARTIAL,
+    Status.ACCEPTED,
+    Status.MITIGATED,
+    Status.NOT_APPLICABLE,
+)
+
+
+def worst_status(statuses: Iterable[Status]) -> Status | None:
+    """The worst of ``statuses`` (``None`` when there are none)."""
+    return min(statuses, key=STATUS_ORDER.index, default=None)
+
+
 class GapKind(enum.StrEnum):
     """Warning subtypes (logged as ``threats.<value>``); the doc is the 'when'."""
 

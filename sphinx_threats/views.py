@@ -24,6 +24,7 @@ from .model import (
     Status,
     Threat,
     ThreatActor,
+    worst_status,
 )
 
 #: Filter options of the report directives.
@@ -287,21 +288,6 @@ def selected_threats(report: Report, filters: Mapping[str, Sequence[str]]) -> li
     return sorted(chosen, key=lambda t: (severity_rank(t.severity, severities), t.id))
 
 
-_STATUS_ORDER = {
-    s: i
-    for i, s in enumerate(
-        [
-            Status.UNMITIGATED,
-            Status.PLANNED,
-            Status.PARTIAL,
-            Status.ACCEPTED,
-            Status.MITIGATED,
-            Status.NOT_APPLICABLE,
-        ]
-    )
-}
-
-
 def matrix_view(
     report: Report, filters: Mapping[str, Sequence[str]], group_by: str | None
 ) -> tuple[Any, ...]:
@@ -311,7 +297,7 @@ def matrix_view(
         pairs = report.threat_coverage(threat.id)
         counted = [c for c in pairs if c.status is not Status.NOT_APPLICABLE]
         covered = sum(1 for c in counted if c.status.covered)
-        worst = min((c.status for c in counted), key=_STATUS_ORDER.__getitem__, default=None)
+        worst = worst_status(c.status for c in counted)
         row = (
             link_of(report, Kind.THREAT, threat.id),
             threat.category,
