@@ -9,6 +9,7 @@ from sphinx.testing.util import SphinxTestApp
 
 from sphinx_threats.config import CONFIG_VALUES
 from sphinx_threats.model import GapKind, Kind
+from sphinx_threats.schema import OPTIONS
 
 from .helpers import threats_json
 
@@ -25,39 +26,9 @@ def test_reference_documents_every_threats_json_key(app: SphinxTestApp) -> None:
     keys |= set(data["coverage"][0])
     option_names = {o.replace("_", "-") for o in keys}
     documented = {k for k in option_names if f"``{k}``" in REFERENCE or f'"{k}"' in REFERENCE}
-    undocumented = sorted(
-        k
-        for k in option_names - documented
-        if k
-        not in (
-            # item options are documented by the generated option tables
-            {
-                "description",
-                "owner",
-                "exposed-to",
-                "relies-on",
-                "depends-on",
-                "category",
-                "severity",
-                "likelihood",
-                "impact",
-                "actors",
-                "service",
-                "applies-to",
-                "cwe",
-                "capec",
-                "mitigates",
-                "due",
-                "effect",
-                "verified-by",
-                "threats",
-                "expires",
-                "approved-by",
-                "residual-severity",
-                "tags",
-            }
-        )
-    )
+    # item options are documented by the generated option tables
+    item_options = {o.name for options in OPTIONS.values() for o in options}
+    undocumented = sorted(option_names - documented - item_options)
     assert undocumented == []
     for kind in Kind:
         assert f'"{kind.plural}"' in REFERENCE
