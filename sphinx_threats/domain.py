@@ -78,12 +78,6 @@ class ThreatsDomain(Domain):
     _model: ThreatModel | None = None
     _report: Report | None = None
     _index: dict[str, Item] | None = None
-    #: Views of the item blocks, computed with the report (see ``events``).
-    item_views: dict[tuple[str, str, str, int], Any]
-
-    def __init__(self, env: BuildEnvironment) -> None:
-        super().__init__(env)
-        self.item_views = {}
 
     # -- per-document records -------------------------------------------------
 
@@ -91,7 +85,6 @@ class ThreatsDomain(Domain):
         self._model = None
         self._report = None
         self._index = None
-        self.item_views = {}
 
     def _doc_list(self, key: str, docname: str) -> list[Any]:
         lists: dict[str, list[Any]] = self.data[key]
@@ -152,7 +145,6 @@ class ThreatsDomain(Domain):
 
     def analyse(self, settings: Settings) -> Report:
         """Analyse the model now (once per build) and keep the report."""
-        self.item_views = {}
         self._report = analyse(self.model(), settings)
         self._index = self._report.index
         return self._report

@@ -33,7 +33,7 @@ from .domain import ThreatsDomain, single_file_pages, threats_domain
 from .export import to_data, to_json
 from .model import GapKind, Kind, Location
 from .nodes import threats_item_status, threats_placeholder, threats_report
-from .render import Linker, Renderer
+from .render import Linker, Renderer, _el
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -182,13 +182,10 @@ def page_digests(domain: ThreatsDomain, report: Report) -> dict[str, str]:
     digests: dict[str, str] = {}
     data = domain.data
     docnames = set(data["items"]) | set(data["references"]) | set(data["reports"])
-    item_views = domain.item_views = {}  # kept for writing the pages of this build
     for docname in sorted(docnames):
-        parts: list[Any] = []
-        for item in domain.items_of(docname):
-            view = views.item_view(report, item)
-            item_views[docname, item.kind.value, item.id, item.location.lineno] = view
-            parts.append(view)
+        # the views are not kept for writing: drawn again then, they cost less
+        # than the garbage collector's passes over them in between
+        parts: list[Any] = [views.item_view(report, item) for item in domain.items_of(docname)]
         for ref in data["references"].get(docname, ()):
             parts.append(views.link_of(report, ref.kind, ref.target))
         for name, filters, group_by in data["reports"].get(docname, ()):
@@ -227,11 +224,11 @@ def make_linker(builder: Builder, fromdocname: str) -> Linker:
     included = single_file_pages(builder) if single_file else None
     uris: dict[str, str | None] = {}
 
-    def link(target: views.Link, content: nodes.Node) -> nodes.Node:
+    def link(target: views.Link) -> nodes.reference | None:
         if target.docname is None:
-            return content  # not declared here: shown, not linked
+            return None  # not declared here: shown, not linked
         todocname = target.docname
-        ref = nodes.reference("", "", internal=True, reftitle=f"{target.kind} {target.id}")
+        ref = _el(nodes.reference, internal=True, reftitle=f"{target.kind} {target.id}")
         if todocname == fromdocname or (included is not None and todocname in included):
             # singlehtml: every page is in one file (Sphinx 9 would build
             # '#document-page#ID', which no browser resolves)
@@ -244,10 +241,8 @@ def make_linker(builder: Builder, fromdocname: str) -> Linker:
                     uris[todocname] = None  # a page this output leaves out
             base = uris[todocname]
             if base is None or included is not None:
-                return content
+                return None
             ref["refuri"] = f"{base}#{target.id}"
-        content.parent = ref
-        ref.children.append(content)
         return ref
 
     return link
@@ -275,7 +270,7 @@ def _fill(
     report = domain.report(settings_of(app.config, env))
     labels = category_labels(app.config.threats_categories)
     renderers: dict[str, Renderer] = {}
-    item_views = domain.item_views
+    page_views: dict[str, dict[tuple[str, str, int], Any]] = {}
     for node in found:
         # singlehtml and latex merge pages: link from the page the node came from
         origin = node.get("docname") or docname
@@ -283,10 +278,13 @@ def _fill(
         if renderer is None:
             renderer = renderers[origin] = Renderer(make_linker(app.builder, origin), labels)
         if isinstance(node, threats_item_status):
-            key = (origin, node["kind"], node["item_id"], node["lineno"])
-            if key not in item_views:
-                item_views[key] = _item_view(domain, report, *key)
-            view = item_views[key]
+            item_views = page_views.get(origin)
+            if item_views is None:
+                item_views = page_views[origin] = {
+                    (item.kind.value, item.id, item.location.lineno): views.item_view(report, item)
+                    for item in domain.items_of(origin)
+                }
+            view = item_views.get((node["kind"], node["item_id"], node["lineno"]))
             if view is None:
                 node.replace_self([])
             elif node["part"] == "fields":
@@ -296,15 +294,6 @@ def _fill(
         elif isinstance(node, threats_report):
             view = report_view(report, node["report"], node["filters"], node["group_by"])
             node.replace_self(renderer.report(node["report"], view))
-
-
-def _item_view(
-    domain: ThreatsDomain, report: Report, docname: str, kind: str, ident: str, lineno: int
-) -> Any:
-    for item in domain.items_of(docname):
-        if item.id == ident and item.location.lineno == lineno and item.kind.value == kind:
-            return views.item_view(report, item)
-    return None
 
 
 class LatexItemTargets(SphinxPostTransform):

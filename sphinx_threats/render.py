@@ -7,7 +7,10 @@ each builder computes its own URIs.
 
 Nodes are assembled with :func:`_el` rather than ``+=``: docutils looks up
 the document root on every append, which, on a detached tree, costs a caught
-exception per child; report pages hold tens of thousands of nodes.
+exception per child; report pages hold tens of thousands of nodes.  For the
+same reason :func:`_el` sets a new element's four instance attributes itself,
+as Sphinx's own ``Element.copy`` (``sphinx.util.nodes``) does, instead of going
+through ``Element.__init__``'s generic keyword handling.
 """
 
 from __future__ import annotations
@@ -33,21 +36,37 @@ NO_SEARCH = ("no-search",)
 CWE_URL = "https://cwe.mitre.org/data/definitions/{}.html"
 CAPEC_URL = "https://capec.mitre.org/data/definitions/{}.html"
 
-#: Makes a link to an item around some content; returns the content alone
-#: when the item cannot be linked.
-Linker = Callable[[Link, nodes.Node], nodes.Node]
+#: Makes an empty reference to an item, with the builder's URI; ``None`` when
+#: the item cannot be linked from here (not declared, or on a page this output
+#: leaves out).
+Linker = Callable[[Link], nodes.reference | None]
 
 E = TypeVar("E", bound=nodes.Element)
+
+_Text = nodes.Text
+_new = object.__new__
+_new_text = str.__new__
 
 
 def _el(cls: type[E], *children: nodes.Node | str, **attributes: Any) -> E:
     """An element with children (strings become text), attached without
-    docutils' per-child document lookup."""
-    node = cls(**attributes)
-    kids = [nodes.Text(c) if isinstance(c, str) else c for c in children]
+    docutils' per-child document lookup.
+
+    ``attributes`` may only hold ``classes`` among docutils' list attributes
+    (the list is taken, not copied: callers pass a fresh one).
+    """
+    node: E = _new(cls)
+    node.rawsource = ""
+    node.tagname = cls.tagname or cls.__name__
+    node.attributes = {"ids": [], "classes": [], "names": [], "dupnames": [], "backrefs": []}
+    if attributes:
+        node.attributes.update(attributes)
+    kids: list[nodes.Node] = [
+        c if isinstance(c, nodes.Node) else _new_text(_Text, c) for c in children
+    ]
     for kid in kids:
         kid.parent = node
-    node.children.extend(kids)
+    node.children = kids
     return node
 
 
@@ -160,14 +179,25 @@ class Renderer:
         self.linker = linker
         self.labels = category_labels
 
-    def xref(self, link: Link, *, with_title: bool = False) -> nodes.Node:
-        """A link showing the item's ID (and its title if asked)."""
-        # an inline, not a literal: the HTML writer wraps every word of a
-        # literal in its own span, and reports hold tens of thousands of IDs
-        ref = self.linker(link, _el(nodes.inline, link.id, classes=["threats-id"]))
-        if with_title and link.title and link.title != link.id:
-            return _el(nodes.inline, ref, " " + link.title)
+    def xref(self, link: Link) -> nodes.Element:
+        """A link showing the item's ID (the ID alone when it cannot be linked)."""
+        # the ID is the link's own text, styled by its class: not a literal,
+        # whose every word the HTML writer wraps in a span of its own, nor an
+        # inline inside the link; reports hold tens of thousands of IDs
+        ref = self.linker(link)
+        if ref is None:
+            return _el(nodes.inline, link.id, classes=["threats-id"])
+        ref["classes"].append("threats-id")
+        text = _new_text(_Text, link.id)
+        text.parent = ref
+        ref.children.append(text)
         return ref
+
+    def titled(self, link: Link) -> list[nodes.Node]:
+        """The link to an item followed by its title."""
+        if link.title and link.title != link.id:
+            return [self.xref(link), _new_text(_Text, " " + link.title)]
+        return [self.xref(link)]
 
     def _xrefs(self, links: Iterable[Link]) -> list[nodes.Node]:
         return _joined(self.xref(link) for link in links)
@@ -187,7 +217,7 @@ class Renderer:
         if isinstance(value, str):
             return [nodes.Text(value)]
         if isinstance(value, Link):
-            return [self.xref(value, with_title=True)]
+            return self.titled(value)
         if isinstance(value, tuple) and value and isinstance(value[0], Link):
             return self._xrefs(value)
         family, data = value
@@ -223,7 +253,7 @@ class Renderer:
 
     def _backlink_row(self, row: tuple[Any, ...]) -> list[nodes.Node]:
         link, state = row[0], row[1]
-        parts: list[nodes.Node] = [self.xref(link, with_title=True)]
+        parts: list[nodes.Node] = self.titled(link)
         if state is not None:
             parts.append(nodes.Text(" "))
             parts.append(
@@ -295,16 +325,12 @@ class Renderer:
             gaps = Counter(c[2] for c in rows).get(Status.UNMITIGATED, 0)
             summary = f"{len(rows)} threats in scope" + (f", {gaps} GAP" if gaps else "")
             if not rows:
-                body.append(
-                    [_para(self.xref(service, with_title=True)), "no threats in scope", "", "", ""]
-                )
+                body.append([_para(*self.titled(service)), "no threats in scope", "", "", ""])
             for position, (link, sev, status, by) in enumerate(rows):
                 body.append(
                     [
-                        _para(self.xref(service, with_title=True), f" ({summary})")
-                        if position == 0
-                        else "",
-                        _para(self.xref(link, with_title=True)),
+                        _para(*self.titled(service), f" ({summary})") if position == 0 else "",
+                        _para(*self.titled(link)),
                         badge(sev or "unknown", "severity", sev or "unknown"),
                         status_badge(status),
                         _para(*self._xrefs(by)) if by else "-",
@@ -354,7 +380,7 @@ class Renderer:
                 ["Service", "Covered pairs", "Coverage", "Weighted by severity"],
                 [
                     [
-                        _para(self.xref(link, with_title=True)),
+                        _para(*self.titled(link)),
                         f"{covered} of {total}",
                         "-" if pct is None else f"{pct:.1f}%",
                         "-" if weighted is None else f"{weighted:.1f}%",
