@@ -509,38 +509,91 @@ def build_analysis_model(
     return m.ThreatModel.build(items)  # type: ignore[arg-type]
 
 
-def time_analysis(res: Results, runs: int, base: int = 100_000) -> None:
-    """Time ``analyse`` on the base model and on one twice as large."""
+def _analysis_worker(n: int) -> None:
+    """Child process: build the model of size ``n``, time one ``analyse`` on it."""
     sys.path.insert(0, str(REPO))
     from sphinx_threats.analysis import Settings, analyse
 
-    print(f"\n== analysis alone (sphinx_threats.analysis.analyse), median of {runs} run(s)")
     settings = Settings(today=dt.date(2026, 6, 1))
+    start = time.perf_counter()
+    model = build_analysis_model(n, n, max(1, n // 100))
+    built = time.perf_counter() - start
+    gc.collect()
+    start = time.perf_counter()
+    report = analyse(model, settings)
+    seconds = time.perf_counter() - start
+    figures = {"seconds": seconds, "built": built}
+    figures |= {"pairs": len(report.coverage), "gaps": len(report.gaps)}
+    print(json.dumps(figures))
+
+
+def _reference_worker(n: int) -> None:
+    """Child process: linear work of the same size, for comparison.
+
+    Inserts ``5 n`` distinct strings (as many as the analysis has pairs) into
+    a dict in random order and looks each up once: no sort, nothing but
+    linear work, so its doubling ratio is what this machine's memory
+    hierarchy alone adds when the data doubles.
+    """
+    keys = [f"T-{i:07d}/SVC-{i % 1000:05d}" for i in range(5 * n)]
+    random.Random(1).shuffle(keys)
+    gc.collect()
+    gc.disable()
+    start = time.perf_counter()
+    table = {key: (key, None) for key in keys}
+    found = [table[key] for key in keys]
+    seconds = time.perf_counter() - start
+    gc.enable()
+    print(json.dumps({"seconds": seconds, "size": len(found)}))
+
+
+def time_analysis(res: Results, runs: int, base: int = 100_000) -> None:
+    """Time ``analyse`` on the base model and on one twice as large.
+
+    Every run is a fresh process (building the model is not timed), the two
+    sizes alternating, so both start from the same clean heap, as the
+    analysis does in a build, and a change of load affects both alike.
+    """
+    print(
+        f"\n== analysis alone (sphinx_threats.analysis.analyse), median of {runs} run(s), "
+        "one process per run, the sizes alternating"
+    )
+    sizes = (base, 2 * base)
+    samples: dict[int, list[dict[str, float]]] = {n: [] for n in sizes}
+    for round_ in range(runs):
+        for n in sizes if round_ % 2 == 0 else sizes[::-1]:
+            cmd = [sys.executable, str(Path(__file__).resolve()), "--analysis-worker", str(n)]
+            done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                sys.exit(f"analysis run failed:\n{done.stderr}")
+            samples[n].append(json.loads(done.stdout.strip().splitlines()[-1]))
     figures = {}
-    for factor in (1, 2):
-        n = base * factor
-        start = time.perf_counter()
-        model = build_analysis_model(n, n, max(1, n // 100))
-        built = time.perf_counter() - start
-        times = []
-        for _ in range(runs):
-            gc.collect()
-            start = time.perf_counter()
-            report = analyse(model, settings)
-            times.append(time.perf_counter() - start)
-            pairs, gaps = len(report.coverage), len(report.gaps)
-            del report
+    for n in sizes:
+        times = [s["seconds"] for s in samples[n]]
         figures[n] = _median(times)
+        last = samples[n][-1]
         print(
-            f"  {n:>9,} threats, {n:,} mitigations, {n // 100:,} services, {pairs:,} pairs, "
-            f"{gaps:,} gaps: analyse {figures[n]:.2f} s (runs: "
+            f"  {n:>9,} threats, {n:,} mitigations, {n // 100:,} services, "
+            f"{last['pairs']:,} pairs, {last['gaps']:,} gaps: analyse {figures[n]:.2f} s (runs: "
             + ", ".join(f"{t:.2f}" for t in times)
-            + f"; model built in {built:.1f} s)"
+            + f"; model built in {last['built']:.1f} s)"
         )
-        del model
-        gc.collect()
     small, large = figures[base], figures[2 * base]
     print(f"  doubling the model: x{large / small:.2f} time")
+    reference = {}
+    for n in sizes:
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--reference-worker", str(n)]
+        times = []
+        for _ in range(runs):
+            done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+            times.append(json.loads(done.stdout.strip().splitlines()[-1])["seconds"])
+        reference[n] = _median(times)
+    print(
+        f"  for reference, a dict of {5 * base:,} then {10 * base:,} strings filled and read "
+        f"in random order (linear work only): {reference[base]:.2f} s, "
+        f"{reference[2 * base]:.2f} s, x{reference[2 * base] / reference[base]:.2f}"
+    )
+    res.extra["analysis_reference"] = {str(k): v for k, v in reference.items()}
     res.verdict(f"analysis of {base:,} threats (s)", small, TARGET_ANALYSIS_SECONDS)
     res.verdict("analysis time, doubled model / model", large / small, TARGET_ANALYSIS_DOUBLING)
     res.extra["analysis"] = {str(k): v for k, v in figures.items()}
@@ -683,8 +736,16 @@ def main(argv: list[str] | None = None) -> int:
         help="only time the analysis on 100k/200k-threat models",
     )
     parser.add_argument("--analysis-size", type=int, default=100_000, help=argparse.SUPPRESS)
+    parser.add_argument("--analysis-worker", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--reference-worker", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
+    if args.analysis_worker:
+        _analysis_worker(args.analysis_worker)
+        return 0
+    if args.reference_worker:
+        _reference_worker(args.reference_worker)
+        return 0
     res = Results()
     if args.analysis_only:
         time_analysis(res, args.runs, args.analysis_size)

@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
+from itertools import chain
 from operator import attrgetter
 from typing import NamedTuple, cast
 
@@ -325,7 +326,7 @@ def _analyse(model: ThreatModel, settings: Settings) -> Report:
         for option, attr, kind in cls.REFERENCES:
             # one set difference per option; items are scanned only when it
             # finds an unknown ID, to say where
-            if not _referenced(items, attr) - known[kind] - _SCOPE_WORDS:
+            if not _unknown_names(_referenced(items, attr), known[kind]):
                 continue
             for item in items:
                 gaps.extend(_unknown_refs(item, option, attr, kind, known[kind], index, settings))
@@ -536,7 +537,6 @@ def _analyse(model: ThreatModel, settings: Settings) -> Report:
         weak_pairs.extend(p for p in pairs if p[2] is not mitigated)
 
     gaps.extend(_status_gaps(threats, threat_status, weak_pairs, service_items))
-    gaps.sort(key=gap_order)
     return Report(
         model=model,
         settings=settings,
@@ -546,7 +546,7 @@ def _analyse(model: ThreatModel, settings: Settings) -> Report:
         threat_by=threat_by,
         scope=scope,
         pairs_of_threat=pairs_of_threat,
-        gaps=gaps,
+        gaps=_sorted_gaps(gaps),
         acceptance_valid=acceptance_valid,
         mitigations_of=dict(mitigations_of),
         acceptances_of=dict(acceptances_of),
@@ -566,18 +566,28 @@ _SCOPE_WORDS = frozenset({"*"})
 
 
 def _referenced(items: Sequence[Item], attr: str) -> set[str]:
-    """Every ID that attribute ``attr`` of ``items`` names (``!`` stripped)."""
-    getter = attrgetter(attr)
-    values: set[str] = set()
-    for item in items:
-        value = getter(item)
-        if not value:
-            continue
-        if isinstance(value, str):
-            values.add(value)
-        else:
-            values.update(value)
-    return {v[1:] if v.startswith("!") else v for v in values}
+    """Every ID that attribute ``attr`` of ``items`` names, as written."""
+    getter = attrgetter(attr)  # one pass in C over the items, not a Python loop
+    sample = next((v for v in map(getter, items) if v is not None), None)
+    if sample is None:
+        return set()
+    if isinstance(sample, str):  # a single ID (``service``) or None
+        return set(map(getter, items)) - _NO_ID
+    return set(chain.from_iterable(filter(None, map(getter, items))))  # tuples of IDs
+
+
+_NO_ID = frozenset({None, ""})
+
+
+def _unknown_names(values: set[str], known: set[str]) -> set[str]:
+    """The IDs among ``values`` (``!`` stripped, ``*`` ignored) not in ``known``.
+
+    Known names are removed first, with one set difference: only the few
+    left need looking at (no ID starts with ``!``, which negates a service in
+    ``:applies-to:``).
+    """
+    rest = values - known - _SCOPE_WORDS
+    return {v[1:] if v.startswith("!") else v for v in rest} - known - _SCOPE_WORDS
 
 
 def _unknown_refs(
@@ -600,9 +610,34 @@ def _unknown_refs(
         )
 
 
+#: The key of :func:`gap_order`, without a Python call per gap.
+_GAP_KEY = attrgetter("location.file", "location.lineno", "kind.value", "ids", "message")
+
+
+def _sorted_gaps(gaps: list[Gap]) -> list[Gap]:
+    """``gaps`` in :func:`gap_order`: per file, then within each file.
+
+    A file holds a bounded number of gaps, so this stays linear in the number
+    of gaps where one sort of them all would not.
+    """
+    by_file: dict[str, list[Gap]] = {}
+    for gap in gaps:
+        group = by_file.get(gap.location.file)
+        if group is None:
+            by_file[gap.location.file] = [gap]
+        else:
+            group.append(gap)
+    out: list[Gap] = []
+    for file in sorted(by_file):
+        group = by_file[file]
+        group.sort(key=_GAP_KEY)
+        out += group
+    return out
+
+
 def gap_order(gap: Gap) -> tuple[str, int, str, tuple[str, ...], str]:
     """Report order: file, line, subtype (then IDs and message for stability)."""
-    return (gap.location.file, gap.location.lineno, gap.kind.value, gap.ids, gap.message)
+    return _GAP_KEY(gap)  # type: ignore[no-any-return]
 
 
 def _unknown_ref(
