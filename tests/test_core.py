@@ -47,8 +47,13 @@ def test_rst_items_render_with_fields_and_backlinks(app: SphinxTestApp) -> None:
         assert re.search(
             rf'<div class="threats-item threats-[a-z-]+ admonition" id="{ident}">', product
         ), ident
-    # a threat shows its mitigations, acceptances, exclusions, computed status
-    assert 'href="#M-CSE"' in product
+    # a threat shows its mitigations, acceptances, exclusions, computed status;
+    # a link to an item is its ID, styled as one, followed by the item's title
+    assert re.search(
+        r'<a class="threats-id reference internal" href="#M-CSE" title="mitigation M-CSE">'
+        r"M-CSE</a> Client-side encryption",
+        product,
+    ), "a titled ID link"
     assert "threats-status-mitigated" in product
     assert 'href="#RA-FLOOD"' in product and 'href="#NA-PHISH"' in product
     # CWE/CAPEC link to the public catalogues; verified-by URL is a link
