@@ -359,7 +359,16 @@ def parse_item(
                 )
             values[key] = refs[0] if refs else None
         elif opt.type in ("refs", "scope"):
-            values[key] = tuple(dict.fromkeys(split_ids(raw)))
+            ids = split_ids(raw)
+            if opt.type == "scope" and "!" in ids:
+                problem(
+                    f"{label}: :{name}: has a '!' with no service ID after it "
+                    "(write '!ID' to take a service out of scope)",
+                    name,
+                    (ident,),
+                )
+                ids = [i for i in ids if i != "!"]
+            values[key] = tuple(dict.fromkeys(ids))
         elif opt.type == "tags":
             values[key] = tuple(dict.fromkeys(split_list(raw)))
         elif opt.type == "numbers":

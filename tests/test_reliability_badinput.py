@@ -442,6 +442,13 @@ def specific_cases() -> Iterator[Case]:
         fields={"applies-to": ["!S-BASE", "S-NOPE"]},
     )
     yield item_case(
+        "applies-to-lone-bang",
+        t,
+        options=[("applies-to", "S-BASE, !")],
+        warnings=[("applies-to", "invalid")],
+        fields={"applies-to": ["S-BASE"]},
+    )
+    yield item_case(
         "applies-to-self",
         t,
         options=[("applies-to", "T-APPLIES-TO-SELF")],
