@@ -33,7 +33,7 @@ from .domain import ThreatsDomain, single_file_pages, threats_domain
 from .export import to_data, to_json
 from .model import GapKind, Kind, Location
 from .nodes import threats_item_status, threats_placeholder, threats_report
-from .render import Linker, Renderer, _el
+from .render import Linker, Renderer, element
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -228,7 +228,7 @@ def make_linker(builder: Builder, fromdocname: str) -> Linker:
         if target.docname is None:
             return None  # not declared here: shown, not linked
         todocname = target.docname
-        ref = _el(nodes.reference, internal=True, reftitle=f"{target.kind} {target.id}")
+        ref = element(nodes.reference, internal=True, reftitle=f"{target.kind} {target.id}")
         if todocname == fromdocname or (included is not None and todocname in included):
             # singlehtml: every page is in one file (Sphinx 9 would build
             # '#document-page#ID', which no browser resolves)

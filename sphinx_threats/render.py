@@ -5,10 +5,10 @@ rubrics, inline badges, references), so every builder writes them.  Links are
 made by a *linker* that the caller gets from the builder (``events``), so
 each builder computes its own URIs.
 
-Nodes are assembled with :func:`_el` rather than ``+=``: docutils looks up
+Nodes are assembled with :func:`element` rather than ``+=``: docutils looks up
 the document root on every append, which, on a detached tree, costs a caught
 exception per child; report pages hold tens of thousands of nodes.  For the
-same reason :func:`_el` sets a new element's four instance attributes itself,
+same reason :func:`element` sets a new element's four instance attributes itself,
 as Sphinx's own ``Element.copy`` (``sphinx.util.nodes``) does, instead of going
 through ``Element.__init__``'s generic keyword handling.
 """
@@ -48,7 +48,7 @@ _new = object.__new__
 _new_text = str.__new__
 
 
-def _el(cls: type[E], *children: nodes.Node | str, **attributes: Any) -> E:
+def element(cls: type[E], *children: nodes.Node | str, **attributes: Any) -> E:
     """An element with children (strings become text), attached without
     docutils' per-child document lookup.
 
@@ -71,11 +71,11 @@ def _el(cls: type[E], *children: nodes.Node | str, **attributes: Any) -> E:
 
 
 def _para(*children: nodes.Node | str) -> nodes.paragraph:
-    return _el(nodes.paragraph, *children)
+    return element(nodes.paragraph, *children)
 
 
 def _literal(text: str, *classes: str) -> nodes.literal:
-    return _el(nodes.literal, text, classes=list(classes))
+    return element(nodes.literal, text, classes=list(classes))
 
 
 def _joined(parts: Iterable[nodes.Node], sep: str = ", ") -> list[nodes.Node]:
@@ -90,7 +90,7 @@ def _joined(parts: Iterable[nodes.Node], sep: str = ", ") -> list[nodes.Node]:
 def badge(text: str, family: str, value: str | None = None) -> nodes.inline:
     """A status/severity/category badge: the word is always there (no colour-only)."""
     css = _CSS.sub("-", (value or text).lower())
-    return _el(nodes.inline, text, classes=["threats-badge", f"threats-{family}-{css}"])
+    return element(nodes.inline, text, classes=["threats-badge", f"threats-{family}-{css}"])
 
 
 def status_badge(status: Status | str | None) -> nodes.inline:
@@ -105,7 +105,7 @@ def status_badge(status: Status | str | None) -> nodes.inline:
 def _text_or_link(text: str) -> nodes.Node:
     """Only http(s) URLs become links; everything else stays text."""
     if _URL.match(text):
-        return _el(nodes.reference, text, refuri=text)
+        return element(nodes.reference, text, refuri=text)
     return nodes.Text(text)
 
 
@@ -113,25 +113,25 @@ def _field(name: str, body: Sequence[nodes.Node]) -> nodes.field:
     inline = [n for n in body if isinstance(n, nodes.Inline | nodes.Text)]
     blocks = [n for n in body if not isinstance(n, nodes.Inline | nodes.Text)]
     content = [_para(*inline)] if inline else []
-    return _el(
+    return element(
         nodes.field,
-        _el(nodes.field_name, name),
-        _el(nodes.field_body, *content, *blocks),
+        element(nodes.field_name, name),
+        element(nodes.field_body, *content, *blocks),
     )
 
 
 def _bullets(rows: Iterable[Sequence[nodes.Node]]) -> nodes.bullet_list:
-    return _el(
+    return element(
         nodes.bullet_list,
-        *[_el(nodes.list_item, _para(*row)) for row in rows],
+        *[element(nodes.list_item, _para(*row)) for row in rows],
         classes=["threats-links"],
     )
 
 
 def _cell(value: Any) -> nodes.entry:
     if isinstance(value, nodes.paragraph | nodes.bullet_list | nodes.table):
-        return _el(nodes.entry, value)
-    return _el(nodes.entry, _para(value))
+        return element(nodes.entry, value)
+    return element(nodes.entry, _para(value))
 
 
 def _table(
@@ -143,11 +143,13 @@ def _table(
 ) -> nodes.table:
     """A table; rows whose index is in ``starts`` begin a group (a service)."""
     # column widths matter to the text and LaTeX writers
-    colspecs = [_el(nodes.colspec, colwidth=w) for w in widths or [max(len(h), 8) for h in headers]]
-    head = _el(nodes.thead, _el(nodes.row, *[_cell(h) for h in headers]))
+    colspecs = [
+        element(nodes.colspec, colwidth=w) for w in widths or [max(len(h), 8) for h in headers]
+    ]
+    head = element(nodes.thead, element(nodes.row, *[_cell(h) for h in headers]))
     first_rows = set(starts)
     body_rows = [
-        _el(
+        element(
             nodes.row,
             *[_cell(c) for c in cells],
             classes=["threats-group-start"] if index in first_rows else [],
@@ -155,10 +157,10 @@ def _table(
         for index, cells in enumerate(rows)
     ]
     if not body_rows:
-        body_rows = [_el(nodes.row, *[_cell("-") for _ in headers])]
-    return _el(
+        body_rows = [element(nodes.row, *[_cell("-") for _ in headers])]
+    return element(
         nodes.table,
-        _el(nodes.tgroup, *colspecs, head, _el(nodes.tbody, *body_rows), cols=len(headers)),
+        element(nodes.tgroup, *colspecs, head, element(nodes.tbody, *body_rows), cols=len(headers)),
         classes=["threats-table", *classes],
     )
 
@@ -186,7 +188,7 @@ class Renderer:
         # inline inside the link; reports hold tens of thousands of IDs
         ref = self.linker(link)
         if ref is None:
-            return _el(nodes.inline, link.id, classes=["threats-id"])
+            return element(nodes.inline, link.id, classes=["threats-id"])
         ref["classes"].append("threats-id")
         text = _new_text(_Text, link.id)
         text.parent = ref
@@ -211,7 +213,7 @@ class Renderer:
         """The field list of an item block."""
         fields = [_field("ID", [_literal(view[1], "threats-id")])]
         fields += [_field(name, self._field_value(value)) for name, value in view[2]]
-        return _el(nodes.field_list, *fields, classes=["threats-fields"])
+        return element(nodes.field_list, *fields, classes=["threats-fields"])
 
     def _field_value(self, value: Any) -> list[nodes.Node]:
         if isinstance(value, str):
@@ -234,7 +236,9 @@ class Renderer:
         if family in ("cwe", "capec"):
             url = CWE_URL if family == "cwe" else CAPEC_URL
             label = family.upper()
-            return _joined(_el(nodes.reference, f"{label}-{n}", refuri=url.format(n)) for n in data)
+            return _joined(
+                element(nodes.reference, f"{label}-{n}", refuri=url.format(n)) for n in data
+            )
         if family == "url":
             return [_text_or_link(data)]
         return [nodes.Text(str(data))]
@@ -245,11 +249,11 @@ class Renderer:
         for name, rows in view[3]:
             if not rows:
                 continue
-            out.append(_el(nodes.rubric, name, classes=["threats-backlinks-title"]))
+            out.append(element(nodes.rubric, name, classes=["threats-backlinks-title"]))
             out.append(_bullets(self._backlink_row(row) for row in rows))
         if not out:
             return []
-        return [_el(nodes.container, *out, classes=["threats-backlinks", *NO_SEARCH])]
+        return [element(nodes.container, *out, classes=["threats-backlinks", *NO_SEARCH])]
 
     def _backlink_row(self, row: tuple[Any, ...]) -> list[nodes.Node]:
         link, state = row[0], row[1]
@@ -284,7 +288,9 @@ class Renderer:
         ]
         for key, rows in view:
             if key:
-                out.append(_el(nodes.rubric, self.labels.get(key, key), classes=["threats-group"]))
+                out.append(
+                    element(nodes.rubric, self.labels.get(key, key), classes=["threats-group"])
+                )
             body = [
                 [
                     self.xref(link),
@@ -343,7 +349,7 @@ class Renderer:
         out: list[nodes.Node] = []
         for kind, rows in view:
             out.append(
-                _el(
+                element(
                     nodes.rubric,
                     f"{kind} ({len(rows)})",
                     classes=["threats-group", f"threats-gaps-{kind}"],
@@ -355,8 +361,8 @@ class Renderer:
                 if fix is not None:
                     parts += [self.xref(fix), " "]
                 parts += [message, " (", _literal(f"{file}:{line}"), ")"]
-                items.append(_el(nodes.list_item, _para(*parts)))
-            out.append(_el(nodes.bullet_list, *items, classes=["threats-gaps"]))
+                items.append(element(nodes.list_item, _para(*parts)))
+            out.append(element(nodes.bullet_list, *items, classes=["threats-gaps"]))
         if not view:
             out.append(_para(badge("no gaps", "status", "mitigated")))
         return out
@@ -370,12 +376,12 @@ class Renderer:
         ]
         totals = [sum(r[1][i] for r in status_rows) for i in range(len(severity_cols))]
         rows.append(
-            [_para(_el(nodes.strong, "Total")), *[str(n) for n in totals], str(sum(totals))]
+            [_para(element(nodes.strong, "Total")), *[str(n) for n in totals], str(sum(totals))]
         )
         out: list[nodes.Node] = [
-            _el(nodes.rubric, "Threats by status and severity"),
+            element(nodes.rubric, "Threats by status and severity"),
             _table(["Status", *severity_cols, "Total"], rows, ["threats-summary"]),
-            _el(nodes.rubric, "Coverage per service"),
+            element(nodes.rubric, "Coverage per service"),
             _table(
                 ["Service", "Covered pairs", "Coverage", "Weighted by severity"],
                 [
@@ -391,7 +397,7 @@ class Renderer:
             ),
         ]
         if gap_counts:
-            out.append(_el(nodes.rubric, "Gaps by kind"))
+            out.append(element(nodes.rubric, "Gaps by kind"))
             out.append(
                 _table(
                     ["Kind", "Count"],
@@ -409,4 +415,4 @@ class Renderer:
             "threat-gaps": self.gaps,
             "threat-summary": self.summary,
         }[name]
-        return _el(nodes.container, *draw(view), classes=["threats-report", name, *NO_SEARCH])
+        return element(nodes.container, *draw(view), classes=["threats-report", name, *NO_SEARCH])
