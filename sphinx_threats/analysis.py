@@ -377,7 +377,7 @@ def _analyse(model: ThreatModel, settings: Settings) -> Report:
     notice = today + dt.timedelta(days=settings.expiry_notice_days)
     for acc in acceptances:
         valid = bool(acc.threats and acc.owner and acc.expires is not None)
-        where = Location(acc.location.file, acc.line_of("expires"), acc.location.docname)
+        where = acc.location_of("expires")
         if acc.expires is not None and acc.expires < today:
             valid = False
             gaps.append(
@@ -459,7 +459,7 @@ def _analyse(model: ThreatModel, settings: Settings) -> Report:
                     f"mitigation {ident!r} mitigates no declared threat "
                     f"({', '.join(mit.mitigates)}); fix :mitigates: or remove it",
                     (ident, *mit.mitigates),
-                    Location(mit.location.file, mit.line_of("mitigates"), mit.location.docname),
+                    mit.location_of("mitigates"),
                 )
             )
         if mit.due is not None and mit.due < today and not mit.in_effect:
@@ -469,7 +469,7 @@ def _analyse(model: ThreatModel, settings: Settings) -> Report:
                     f"mitigation {ident!r} is {mit.status or 'planned'} but was due on "
                     f"{mit.due.isoformat()}; implement it, or update :status: or :due:",
                     (ident, *mit.mitigates),
-                    Location(mit.location.file, mit.line_of("due"), mit.location.docname),
+                    mit.location_of("due"),
                     severity_of(mit.mitigates),
                     True,
                 )
@@ -604,7 +604,7 @@ def _unknown_refs(
         ref = ref.removeprefix("!")
         if ref in known or ref == "*" or settings.is_external(kind, ref):
             continue
-        where = Location(item.location.file, item.line_of(option), item.location.docname)
+        where = item.location_of(option)
         yield _unknown_ref(
             ref, kind, item.id, where, f"{item.kind.value} {item.id!r} (:{option}:)", index.get(ref)
         )

@@ -170,12 +170,13 @@ class Item:
 
     kind: Kind = field(default=Kind.THREAT, init=False, repr=False, compare=False)
 
-    def line_of(self, option: str) -> int:
-        """The line of ``option``, or of the item when it has no own line."""
+    def location_of(self, option: str) -> Location:
+        """Where ``option`` is written, or the item itself when it has no own line."""
+        where = self.location
         for name, line in self.option_lines:
             if name == option:
-                return line
-        return self.location.lineno
+                return Location(where.file, line, where.docname)
+        return where
 
     #: ``(option, attribute, kind)`` of every option that names IDs; the
     #: single source for reference checks and back-links.

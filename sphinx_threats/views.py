@@ -112,33 +112,15 @@ def item_view(report: Report, item: Item) -> tuple[Any, ...]:
             fields.append(("CWE", ("cwe", item.cwe)))
         if item.capec:
             fields.append(("CAPEC", ("capec", item.capec)))
-        links.append(
-            (
-                "Mitigations",
-                tuple(
-                    (link_of(report, Kind.MITIGATION, m), _mit_state(report, m))
-                    for m in report.mitigations_of.get(item.id, ())
-                ),
+        for title, kind, index, state in (
+            ("Mitigations", Kind.MITIGATION, report.mitigations_of, _mit_state),
+            ("Risk acceptances", Kind.RISK_ACCEPTANCE, report.acceptances_of, _acc_state),
+            ("Not applicable", Kind.NOT_APPLICABLE, report.exclusions_of, _na_state),
+        ):
+            rows = tuple(
+                (link_of(report, kind, i), state(report, i)) for i in index.get(item.id, ())
             )
-        )
-        links.append(
-            (
-                "Risk acceptances",
-                tuple(
-                    (link_of(report, Kind.RISK_ACCEPTANCE, a), _acc_state(report, a))
-                    for a in report.acceptances_of.get(item.id, ())
-                ),
-            )
-        )
-        links.append(
-            (
-                "Not applicable",
-                tuple(
-                    (link_of(report, Kind.NOT_APPLICABLE, n), _na_state(report, n))
-                    for n in report.exclusions_of.get(item.id, ())
-                ),
-            )
-        )
+            links.append((title, rows))
         links.append(
             (
                 "Services in scope",
