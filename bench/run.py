@@ -613,36 +613,30 @@ def print_table(res: Results, flavours: list[str], args: argparse.Namespace) -> 
     def row(label: str, store: dict[str, list[Build]], fn, fmt: str) -> None:  # type: ignore[no-untyped-def]
         rows.append((label, [fmt.format(fn(store[f])) if store.get(f) else "-" for f in flavours]))
 
+    def per_full(label: str, store: dict[str, list[Build]]) -> None:
+        """Each flavour's time in ``store`` over its full build time."""
+        rows.append(
+            (
+                label,
+                [
+                    f"{_time(store[f]) / _time(res.full[f]):.2f}"
+                    if store.get(f) and res.full.get(f)
+                    else "-"
+                    for f in flavours
+                ],
+            )
+        )
+
     if res.full:
         row("full build (s)", res.full, _time, "{:.1f}")
         row("peak RSS, full build (MiB)", res.full, _rss, "{:.0f}")
     if res.incremental:
         row("incremental build (s)", res.incremental, _time, "{:.2f}")
-        rows.append(
-            (
-                "incremental / full",
-                [
-                    f"{_time(res.incremental[f]) / _time(res.full[f]):.2f}"
-                    if res.incremental.get(f) and res.full.get(f)
-                    else "-"
-                    for f in flavours
-                ],
-            )
-        )
+        per_full("incremental / full", res.incremental)
     if res.parallel:
         row("-j 2 full build (s)", res.parallel, _time, "{:.1f}")
         row("peak RSS, -j 2 (MiB)", res.parallel, _rss, "{:.0f}")
-        rows.append(
-            (
-                "-j 2 / serial",
-                [
-                    f"{_time(res.parallel[f]) / _time(res.full[f]):.2f}"
-                    if res.parallel.get(f) and res.full.get(f)
-                    else "-"
-                    for f in flavours
-                ],
-            )
-        )
+        per_full("-j 2 / serial", res.parallel)
     if rows:
         width = max(len(r[0]) for r in rows)
         print(f"{'':{width}}  " + "  ".join(f"{f:>9}" for f in flavours))

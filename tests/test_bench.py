@@ -8,9 +8,7 @@ the benchmark compares like with like.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -21,31 +19,9 @@ sys.path.insert(0, str(REPO / "bench"))
 
 import equivalence  # noqa: E402
 import generate  # noqa: E402
+import run  # noqa: E402
 
 pytest.importorskip("sphinx_needs")  # the needs flavour needs it (the "test" extra has it)
-
-
-def _build(src: Path, out: Path) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sphinx",
-            "-b",
-            "html",
-            "-q",
-            str(src),
-            str(out / "html"),
-            "-d",
-            str(out / "doctrees"),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +29,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("bench")
     generate.generate(3, 2, list(generate.FLAVOURS), root)
     for flavour in generate.FLAVOURS:
-        result = _build(root / flavour, root / "_build" / flavour)
-        assert result.returncode == 0, f"{flavour}:\n{result.stdout}\n{result.stderr}"
+        build = run.sphinx_build(root / flavour, root / "_build" / flavour)
+        assert build.returncode == 0, f"{flavour}:\n{build.log.read_text(errors='replace')}"
     return root
 
 
