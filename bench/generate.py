@@ -48,6 +48,7 @@ import json
 import random
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -492,6 +493,106 @@ def _csv(ids: list[str]) -> str:
 # --------------------------------------------------------------------------- threats
 
 
+Options = list[tuple[str, str | None]]
+AnyItem = Service | Threat | Mitigation | Acceptance
+
+
+def _write_item_pages(
+    model: Model,
+    root: Path,
+    directive: Callable[[AnyItem, dict[str, AnyItem]], tuple[str, Options]],
+) -> None:
+    """The item pages of a flavour that declares items with directives.
+
+    ``directive`` gives an item's directive name and its options (``None``
+    leaves an option out); the bodies are the same in every flavour.
+    """
+    by_id = _index(model)
+    for docname, ids in model.pages.items():
+        out = [_heading(_page_title(model, docname), "="), ""]
+        for iid in ids:
+            item = by_id[iid]
+            name, options = directive(item, by_id)
+            out.append(f".. {name}:: {item.title}")
+            out += [f"   :{option}: {value}" for option, value in options if value is not None]
+            out += ["", f"   {_body(item)}", ""]
+        (root / f"{docname}.rst").write_text("\n".join(out))
+
+
+def _body(item: AnyItem) -> str:
+    if isinstance(item, Service):
+        return f"{item.title} serves part of the product API."
+    if isinstance(item, Threat):
+        return f"How {item.title.lower()} could happen."
+    if isinstance(item, Mitigation):
+        return item.body
+    return "The residual risk is low enough until the next review."
+
+
+def _threats_directive(item: AnyItem, by_id: dict[str, AnyItem]) -> tuple[str, Options]:
+    if isinstance(item, Service):
+        return "service", [("id", item.id), ("owner", item.owner)]
+    if isinstance(item, Threat):
+        scope = ("*" if item.applies_to_all else _csv(item.applies_to)) if item.applies_to else None
+        return "threat", [
+            ("id", item.id),
+            ("category", item.category),
+            ("severity", item.severity),
+            ("applies-to", scope),
+        ]
+    if isinstance(item, Mitigation):
+        return "mitigation", [
+            ("id", item.id),
+            ("mitigates", _csv(item.mitigates)),
+            ("status", item.status),
+            ("effect", item.effect if item.effect != "full" else None),
+            ("due", item.due or None),
+        ]
+    return "risk-acceptance", [
+        ("id", item.id),
+        ("threats", _csv(item.threats)),
+        ("service", item.service or None),
+        ("owner", item.owner),
+        ("expires", item.expires),
+        ("approved-by", item.approved_by),
+    ]
+
+
+def _needs_directive(item: AnyItem, by_id: dict[str, AnyItem]) -> tuple[str, Options]:
+    if isinstance(item, Service):
+        return "tm-service", [("id", item.id), ("owner", item.owner)]
+    if isinstance(item, Threat):
+        return "tm-threat", [
+            ("id", item.id),
+            ("category", item.category),
+            ("severity", item.severity),
+            ("threat_of", item.service or None),
+            ("applies_to", _csv(item.applies_to) if item.applies_to else None),
+        ]
+    if isinstance(item, Mitigation):
+        link = None
+        if item.service:
+            threat = by_id[item.mitigates[0]]
+            pair = isinstance(threat, Threat) and item.service in threat.applies_to
+            link = "covers" if pair else "control_of"
+        return "tm-mitigation", [
+            ("id", item.id),
+            ("mitigates", _csv(item.mitigates)),
+            ("status", item.status),
+            ("effect", item.effect),
+            ("due", item.due or None),
+            *([(link, item.service)] if link else []),
+        ]
+    return "tm-risk-acceptance", [
+        ("id", item.id),
+        ("accepts", _csv(item.threats)),
+        ("accepted_for", item.service or None),
+        ("owner", item.owner),
+        ("expires", item.expires),
+        ("approved_by", item.approved_by),
+    ]
+
+
 def write_threats(model: Model, root: Path) -> None:
     """The model with the sphinx_threats directives."""
     (root / "conf.py").write_text(
@@ -500,59 +601,7 @@ def write_threats(model: Model, root: Path) -> None:
         "# the model has gaps on purpose: report them, do not fail the build\n"
         "threats_fail_on = []\n"
     )
-    by_id = _index(model)
-    for docname, ids in model.pages.items():
-        out = [_heading(_page_title(model, docname), "="), ""]
-        for iid in ids:
-            item = by_id[iid]
-            if isinstance(item, Service):
-                out += [
-                    f".. service:: {item.title}",
-                    f"   :id: {item.id}",
-                    f"   :owner: {item.owner}",
-                    "",
-                    f"   {item.title} serves part of the product API.",
-                ]
-            elif isinstance(item, Threat):
-                out += [
-                    f".. threat:: {item.title}",
-                    f"   :id: {item.id}",
-                    f"   :category: {item.category}",
-                    f"   :severity: {item.severity}",
-                ]
-                if item.applies_to:
-                    scope = "*" if item.applies_to_all else _csv(item.applies_to)
-                    out.append(f"   :applies-to: {scope}")
-                out += ["", f"   How {item.title.lower()} could happen."]
-            elif isinstance(item, Mitigation):
-                out += [
-                    f".. mitigation:: {item.title}",
-                    f"   :id: {item.id}",
-                    f"   :mitigates: {_csv(item.mitigates)}",
-                    f"   :status: {item.status}",
-                ]
-                if item.effect != "full":
-                    out.append(f"   :effect: {item.effect}")
-                if item.due:
-                    out.append(f"   :due: {item.due}")
-                out += ["", f"   {item.body}"]
-            else:
-                out += [
-                    f".. risk-acceptance:: {item.title}",
-                    f"   :id: {item.id}",
-                    f"   :threats: {_csv(item.threats)}",
-                ]
-                if item.service:
-                    out.append(f"   :service: {item.service}")
-                out += [
-                    f"   :owner: {item.owner}",
-                    f"   :expires: {item.expires}",
-                    f"   :approved-by: {item.approved_by}",
-                    "",
-                    "   The residual risk is low enough until the next review.",
-                ]
-            out.append("")
-        (root / f"{docname}.rst").write_text("\n".join(out))
+    _write_item_pages(model, root, _threats_directive)
     report = "".join(
         _heading(f"Report: {name}", "-") + f"\n.. threat-{name}::\n\n"
         for name in ("matrix", "coverage", "gaps", "summary")
@@ -864,64 +913,7 @@ needs_warnings = {
 def write_needs(model: Model, root: Path) -> None:
     """The model as sphinx-needs needs."""
     (root / "conf.py").write_text(COMMON_CONF.format(flavour="needs") + NEEDS_CONF)
-    by_id = _index(model)
-    for docname, ids in model.pages.items():
-        out = [_heading(_page_title(model, docname), "="), ""]
-        for iid in ids:
-            item = by_id[iid]
-            if isinstance(item, Service):
-                out += [
-                    f".. tm-service:: {item.title}",
-                    f"   :id: {item.id}",
-                    f"   :owner: {item.owner}",
-                    "",
-                    f"   {item.title} serves part of the product API.",
-                ]
-            elif isinstance(item, Threat):
-                out += [
-                    f".. tm-threat:: {item.title}",
-                    f"   :id: {item.id}",
-                    f"   :category: {item.category}",
-                    f"   :severity: {item.severity}",
-                ]
-                if item.service:
-                    out.append(f"   :threat_of: {item.service}")
-                if item.applies_to:
-                    out.append(f"   :applies_to: {_csv(item.applies_to)}")
-                out += ["", f"   How {item.title.lower()} could happen."]
-            elif isinstance(item, Mitigation):
-                out += [
-                    f".. tm-mitigation:: {item.title}",
-                    f"   :id: {item.id}",
-                    f"   :mitigates: {_csv(item.mitigates)}",
-                    f"   :status: {item.status}",
-                    f"   :effect: {item.effect}",
-                ]
-                if item.due:
-                    out.append(f"   :due: {item.due}")
-                if item.service:
-                    threat = by_id[item.mitigates[0]]
-                    pair = isinstance(threat, Threat) and item.service in threat.applies_to
-                    link = "covers" if pair else "control_of"
-                    out.append(f"   :{link}: {item.service}")
-                out += ["", f"   {item.body}"]
-            else:
-                out += [
-                    f".. tm-risk-acceptance:: {item.title}",
-                    f"   :id: {item.id}",
-                    f"   :accepts: {_csv(item.threats)}",
-                ]
-                if item.service:
-                    out.append(f"   :accepted_for: {item.service}")
-                out += [
-                    f"   :owner: {item.owner}",
-                    f"   :expires: {item.expires}",
-                    f"   :approved_by: {item.approved_by}",
-                    "",
-                    "   The residual risk is low enough until the next review.",
-                ]
-            out.append("")
-        (root / f"{docname}.rst").write_text("\n".join(out))
+    _write_item_pages(model, root, _needs_directive)
     report = (
         _heading("Report: matrix", "-") + "\n.. needtable::\n   :types: tm-threat\n"
         "   :columns: id;title;category;severity;threat_of;mitigates_back;accepts_back\n"
