@@ -14,6 +14,17 @@ _WARNING = re.compile(
 )
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
+#: The ``threats.json`` key of each kind's items, as the SPEC names them
+#: (written out here, not taken from the package, so the tests check it).
+PLURAL = {
+    "threat-actor": "threat-actors",
+    "service": "services",
+    "threat": "threats",
+    "mitigation": "mitigations",
+    "risk-acceptance": "risk-acceptances",
+    "not-applicable": "not-applicable",
+}
+
 
 def threat_warnings(app: Sphinx) -> list[tuple[str, int, str]]:
     """``(file relative to srcdir, line, subtype)`` of every threats.* warning."""

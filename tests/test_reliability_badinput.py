@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
-from .helpers import threat_warnings
+from .helpers import PLURAL, threat_warnings
 
 ROOT = Path(__file__).parent / "roots" / "test-rel-badinput"
 
@@ -47,14 +47,6 @@ PREFIX = {
     "not-applicable": "NA",
 }
 
-PLURAL = {
-    "threat-actor": "threat-actors",
-    "service": "services",
-    "threat": "threats",
-    "mitigation": "mitigations",
-    "risk-acceptance": "risk-acceptances",
-    "not-applicable": "not-applicable",
-}
 
 #: Options that make an item of each kind valid (and quiet): the cases change one thing.
 BASE: dict[str, list[tuple[str, str]]] = {

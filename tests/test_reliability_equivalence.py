@@ -41,6 +41,8 @@ from pathlib import Path
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
+from .helpers import PLURAL
+
 RUNS = int(os.environ.get("SPHINX_THREATS_EQUIV_RUNS", "4"))
 STEPS = int(os.environ.get("SPHINX_THREATS_EQUIV_STEPS", "5"))
 FIRST_SEED = int(os.environ.get("SPHINX_THREATS_EQUIV_SEED", "0"))
@@ -58,14 +60,6 @@ PREFIX = {
     "mitigation": "M",
     "risk-acceptance": "RA",
     "not-applicable": "NA",
-}
-PLURAL = {
-    "threat-actor": "threat-actors",
-    "service": "services",
-    "threat": "threats",
-    "mitigation": "mitigations",
-    "risk-acceptance": "risk-acceptances",
-    "not-applicable": "not-applicable",
 }
 ROLE_KINDS = ("threat", "mitigation", "service", "threat-actor", "risk-acceptance")
 #: IDs are drawn from small pools so that references often resolve, sometimes not,
