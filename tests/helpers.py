@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
+from sphinx.testing.util import SphinxTestApp
 
 _WARNING = re.compile(
     r"^(?P<loc>\S*?):(?P<line>\d+)?:? WARNING: (?P<msg>.*?) \[(?P<sub>threats\.[a-z-]+)\]$"
@@ -55,3 +59,16 @@ def threats_json(app: Sphinx) -> dict[str, Any]:
 def html(app: Sphinx, page: str) -> str:
     """A written HTML page."""
     return Path(app.outdir, f"{page}.html").read_text(encoding="utf-8")
+
+
+@contextmanager
+def built_app(builder: str, **kwargs: Any) -> Iterator[SphinxTestApp]:
+    """A test app that has built with ``builder`` (output kept in memory), cleaned up after."""
+    kwargs.setdefault("status", io.StringIO())
+    kwargs.setdefault("warning", io.StringIO())
+    app = SphinxTestApp(builder, **kwargs)
+    try:
+        app.build()
+        yield app
+    finally:
+        app.cleanup()

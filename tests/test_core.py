@@ -9,7 +9,7 @@ import pytest
 from docutils import nodes
 from sphinx.testing.util import SphinxTestApp
 
-from .helpers import all_warnings, html, threat_warnings, threats_json
+from .helpers import all_warnings, built_app, html, threat_warnings, threats_json
 
 ROOTS = Path(__file__).parent / "roots"
 
@@ -102,16 +102,12 @@ def test_rst_and_myst_give_the_same_doctrees_and_model(tmp_path: Path) -> None:
     trees = {}
     data = {}
     for root in ("test-core", "test-core-myst"):
-        app = SphinxTestApp("html", srcdir=ROOTS / root, builddir=tmp_path / root)
-        try:
-            app.build()
+        with built_app("html", srcdir=ROOTS / root, builddir=tmp_path / root) as app:
             assert all_warnings(app) == []
             trees[root] = {
                 doc: _normalised_doctree(app, doc) for doc in ("product", "api", "reports")
             }
             data[root] = _json_without_locations(app)
-        finally:
-            app.cleanup()
     assert trees["test-core"] == trees["test-core-myst"]
     assert data["test-core"] == data["test-core-myst"]
 
@@ -149,9 +145,7 @@ def test_page_default_service_and_product_level(app: SphinxTestApp) -> None:
 
 @pytest.mark.parametrize("builder", ["html", "dirhtml", "singlehtml", "latex", "text"])
 def test_every_builder_builds_clean_and_resolves_links(tmp_path: Path, builder: str) -> None:
-    app = SphinxTestApp(builder, srcdir=ROOTS / "test-core", builddir=tmp_path)
-    try:
-        app.build()
+    with built_app(builder, srcdir=ROOTS / "test-core", builddir=tmp_path) as app:
         assert all_warnings(app) == []
         assert app.statuscode == 0
         out = Path(app.outdir)
@@ -169,8 +163,6 @@ def test_every_builder_builds_clean_and_resolves_links(tmp_path: Path, builder: 
         else:
             text = (out / "api.txt").read_text()
             assert "Data breach at rest" in text and "Public API" in text
-    finally:
-        app.cleanup()
 
 
 @pytest.mark.sphinx("html", testroot="shortname-taken")

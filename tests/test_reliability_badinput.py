@@ -15,7 +15,6 @@ same ID in rST and MyST) and built once, so the whole catalogue costs one build.
 from __future__ import annotations
 
 import html as html_lib
-import io
 import json
 import re
 import shutil
@@ -27,7 +26,7 @@ from typing import Any
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
-from .helpers import PLURAL, threat_warnings
+from .helpers import PLURAL, built_app, threat_warnings
 
 ROOT = Path(__file__).parent / "roots" / "test-rel-badinput"
 
@@ -872,15 +871,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     srcdir = base / "src"
     shutil.copytree(ROOT, srcdir)
     placed = write_cases(srcdir)
-    app = SphinxTestApp(
+    with built_app(
         "html",
         srcdir=srcdir,
         builddir=base / "_build",
-        status=io.StringIO(),
-        warning=io.StringIO(),
-    )
-    try:
-        app.build()
+    ) as app:
         raw = app.warning.getvalue()
         others = [
             line
@@ -889,8 +884,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
         ]
         data = json.loads(Path(app.outdir, "threats.json").read_text(encoding="utf-8"))
         yield Built(app, srcdir, placed, threat_warnings(app), others, data)
-    finally:
-        app.cleanup()
 
 
 def entries_at(data: dict[str, Any], file: str, lineno: int) -> list[dict[str, Any]]:
@@ -1152,19 +1145,13 @@ _BY_BUILDER: dict[tuple[Path, str], tuple[Any, list[Any]]] = {}
 def build_with(base: Path, builder: str) -> tuple[Any, list[Any]]:
     """threats.json and threats.* warnings of one builder (built once per module)."""
     if (base, builder) not in _BY_BUILDER:
-        app = SphinxTestApp(
+        with built_app(
             builder,
             srcdir=base / "src",
             builddir=base / "_build" / builder,
-            status=io.StringIO(),
-            warning=io.StringIO(),
-        )
-        try:
-            app.build()
+        ) as app:
             data = json.loads(Path(app.outdir, "threats.json").read_text(encoding="utf-8"))
             _BY_BUILDER[base, builder] = (data, threat_warnings(app))
-        finally:
-            app.cleanup()
     return _BY_BUILDER[base, builder]
 
 

@@ -13,7 +13,6 @@ naming the value, and the default is used." Two ways a value arrives:
 
 from __future__ import annotations
 
-import io
 import re
 import shutil
 from dataclasses import dataclass
@@ -21,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sphinx.testing.util import SphinxTestApp
 
 from sphinx_threats import config as threats_config
+
+from .helpers import built_app
 
 ROOT = Path(__file__).parent / "roots" / "test-rel-config"
 
@@ -154,16 +154,12 @@ def run(
         with (srcdir / "conf.py").open("a", encoding="utf-8") as conf:
             for name, value in assignments.items():
                 conf.write(f"{name} = {value!r}\n")
-    app = SphinxTestApp(
+    with built_app(
         "dummy",
         srcdir=srcdir,
         builddir=base / "_build",
         confoverrides=overrides or {},
-        status=io.StringIO(),
-        warning=io.StringIO(),
-    )
-    try:
-        app.build()
+    ) as app:
         text = re.sub(r"\x1b\[[0-9;]*m", "", app.warning.getvalue())
         invalid, others = [], []
         for line in text.splitlines():
@@ -179,8 +175,6 @@ def run(
         return Outcome(
             config, invalid, others, app.statuscode, Path(app.outdir), app.status.getvalue()
         )
-    finally:
-        app.cleanup()
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,6 @@ the step and the edits so far.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import os
 import random
@@ -39,9 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from sphinx.testing.util import SphinxTestApp
 
-from .helpers import PLURAL
+from .helpers import PLURAL, built_app
 
 RUNS = int(os.environ.get("SPHINX_THREATS_EQUIV_RUNS", "4"))
 STEPS = int(os.environ.get("SPHINX_THREATS_EQUIV_STEPS", "5"))
@@ -414,16 +412,12 @@ _BODY = re.compile(r'<div class="body" role="main">(.*?)<div class="clearer"></d
 
 def build(srcdir: Path, builddir: Path, docnames: list[str], parallel: int = 0) -> Result:
     """Build with the html builder and read back what the user sees."""
-    app = SphinxTestApp(
+    with built_app(
         "html",
         srcdir=srcdir,
         builddir=builddir,
         parallel=parallel,
-        status=io.StringIO(),
-        warning=io.StringIO(),
-    )
-    try:
-        app.build()
+    ) as app:
         prefix = str(srcdir) + os.sep
         warnings = [
             line.strip().replace(prefix, "")
@@ -438,8 +432,6 @@ def build(srcdir: Path, builddir: Path, docnames: list[str], parallel: int = 0) 
             bodies[docname] = match.group(1)
         data = Path(app.outdir, "threats.json").read_bytes()
         return Result(warnings, data, bodies, app.statuscode)
-    finally:
-        app.cleanup()
 
 
 def listed(result: Result) -> dict[tuple[str, str, str, int], int]:
@@ -528,17 +520,11 @@ def test_rebuild_after_an_upgrade_refreshes_the_stylesheet(tmp_path: Path) -> No
     fresh = css.read_text(encoding="utf-8")
     css.write_text("/* the stylesheet of an older release */\n", encoding="utf-8")
     (srcdir / "index.rst").write_text(INDEX + "\nEdited.\n", encoding="utf-8")
-    app = SphinxTestApp(
+    with built_app(
         "html",
         srcdir=srcdir,
         builddir=tmp_path / "out",
-        status=io.StringIO(),
-        warning=io.StringIO(),
-    )
-    try:
-        app.build()
+    ) as app:
         warnings = app.warning.getvalue()
-    finally:
-        app.cleanup()
     assert "copy_overwrite" not in warnings
     assert css.read_text(encoding="utf-8") == fresh

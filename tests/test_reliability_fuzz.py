@@ -12,7 +12,6 @@ the same warnings again on an unchanged rebuild.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import random
@@ -20,7 +19,8 @@ import re
 from pathlib import Path
 
 import pytest
-from sphinx.testing.util import SphinxTestApp
+
+from .helpers import built_app
 
 RUNS = int(os.environ.get("SPHINX_THREATS_FUZZ_RUNS", "2"))
 
@@ -178,19 +178,13 @@ def test_random_input_never_breaks_a_build(tmp_path: Path, seed: int) -> None:
 
     runs = []
     for _ in range(2):  # the second build changes nothing
-        app = SphinxTestApp(
+        with built_app(
             "html",
             srcdir=srcdir,
             builddir=tmp_path / "_build",
-            status=io.StringIO(),
-            warning=io.StringIO(),
-        )
-        try:
-            app.build()
+        ) as app:
             out = re.sub(r"\x1b\[[0-9;]*m", "", app.warning.getvalue())
             data = json.loads(Path(app.outdir, "threats.json").read_text(encoding="utf-8"))
-        finally:
-            app.cleanup()
         assert declared_items(data) == expected, f"seed {seed}"
         lines = out.splitlines()
         starts = [
@@ -231,19 +225,13 @@ def test_myst_option_values_that_look_like_yaml(tmp_path: Path, case: str) -> No
         ":tags: one, two\n```\n",
         encoding="utf-8",
     )
-    app = SphinxTestApp(
+    with built_app(
         "html",
         srcdir=srcdir,
         builddir=tmp_path / "_build",
-        status=io.StringIO(),
-        warning=io.StringIO(),
-    )
-    try:
-        app.build()
+    ) as app:
         data = json.loads(Path(app.outdir, "threats.json").read_text(encoding="utf-8"))
         warnings = app.warning.getvalue()
-    finally:
-        app.cleanup()
     (actor,) = data["items"]["threat-actors"]
     assert actor["id"] == "A-YAML"
     assert actor["tags"] == ["one", "two"]
@@ -270,22 +258,16 @@ def test_report_options_parsed_like_item_options(tmp_path: Path) -> None:
         "```{threat-summary}\n:tags: edge #1\n```\n",
         encoding="utf-8",
     )
-    app = SphinxTestApp(
+    with built_app(
         "html",
         srcdir=srcdir,
         builddir=tmp_path / "_build",
-        status=io.StringIO(),
-        warning=io.StringIO(),
-    )
-    try:
-        app.build()
+    ) as app:
         warnings = app.warning.getvalue()
         pages = {
             name: Path(app.outdir, f"{name}.html").read_text(encoding="utf-8")
             for name in ("index", "more")
         }
-    finally:
-        app.cleanup()
     assert "[docutils]" not in warnings and "myst.directive" not in warnings
     assert re.findall(r'class="threats-report ([a-z-]+)', pages["index"]) == ["threat-matrix"]
     assert re.findall(r'class="threats-report ([a-z-]+)', pages["more"]) == [

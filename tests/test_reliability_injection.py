@@ -11,7 +11,6 @@ braces balanced).
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import shutil
@@ -21,6 +20,8 @@ from pathlib import Path
 
 import pytest
 from sphinx.testing.util import SphinxTestApp
+
+from .helpers import built_app
 
 ROOT = Path(__file__).parent / "roots" / "test-rel-inject"
 
@@ -169,18 +170,12 @@ def srcdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def build(srcdir: Path, builder: str) -> Iterator[SphinxTestApp]:
-    app = SphinxTestApp(
+    with built_app(
         builder,
         srcdir=srcdir,
         builddir=srcdir.parent / "_build",
-        status=io.StringIO(),
-        warning=io.StringIO(),
-    )
-    try:
-        app.build()
+    ) as app:
         yield app
-    finally:
-        app.cleanup()
 
 
 @pytest.fixture(scope="module")
