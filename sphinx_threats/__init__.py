@@ -1,88 +1,22 @@
 """sphinx-threats: write your threat model inside your Sphinx docs.
 
-``setup()`` only registers things; see ``events`` for the build pipeline.
+This module holds only the version and a ``setup()`` that imports the Sphinx
+side lazily (as MyST-Parser does), so ``import sphinx_threats.cli`` or
+``.analysis`` loads neither Sphinx nor docutils.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
-
-from docutils.parsers.rst import directives as rst_directives
-from docutils.parsers.rst import roles as rst_roles
-from sphinx.util import logging
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
-logger = logging.getLogger(__name__)
-
-#: Bump when the pickled domain data changes shape.
-ENV_VERSION = 1
-
-
-def _taken(what: str, name: str, registry: Any) -> bool:
-    """Whether another extension registered ``name``; if so, say what to use."""
-    if name not in registry:
-        return False
-    logger.warning(
-        "sphinx-threats: the %s name %r is taken by another extension; use the 'threats:%s' form",
-        what,
-        name,
-        name,
-        type="threats",
-        subtype="invalid",
-    )
-    return True
-
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Register the domain, directives, roles, config values and event handlers."""
-    from . import config, events
-    from .directives import ITEM_DIRECTIVES, REPORT_DIRECTIVES
-    from .domain import ROLE_KINDS, ThreatsDomain
-    from .nodes import PLACEHOLDERS, skip_placeholder
-    from .roles import ItemRole
+    """Register the extension with Sphinx (see :mod:`sphinx_threats.extension`)."""
+    from .extension import setup as register
 
-    for spec in config.CONFIG_VALUES:
-        rebuild = cast("Any", spec.rebuild)  # a str Literal for Sphinx's typing
-        app.add_config_value(
-            spec.name, spec.default, rebuild, types=spec.types, description=spec.help
-        )
-
-    events.take_command_line(app)
-
-    roles = {kind.value: ItemRole(kind) for kind in ROLE_KINDS}
-    ThreatsDomain.directives = {**ITEM_DIRECTIVES, **REPORT_DIRECTIVES}
-    ThreatsDomain.roles = dict(roles)
-    app.add_domain(ThreatsDomain)
-
-    # Short names too, unless another extension already took the name.
-    taken_directives = getattr(rst_directives, "_directives", {})
-    taken_roles = getattr(rst_roles, "_roles", {})
-    for name, directive in {**ITEM_DIRECTIVES, **REPORT_DIRECTIVES}.items():
-        if not _taken("directive", name, taken_directives):
-            app.add_directive(name, directive)
-    for name, role in roles.items():
-        if not _taken("role", name, taken_roles):
-            app.add_role(name, role)
-
-    for node in PLACEHOLDERS:
-        visit = (skip_placeholder, None)
-        app.add_node(node, html=visit, latex=visit, text=visit, man=visit, texinfo=visit)
-    app.add_post_transform(events.LatexItemTargets)
-
-    app.connect("config-inited", events.check_config)
-    app.connect("builder-inited", events.add_css)
-    app.connect("env-get-updated", events.analyse_build)
-    app.connect("doctree-resolved", events.fill_placeholders)
-    app.connect("warn-missing-reference", events.silence_missing_reference)
-    app.connect("build-finished", events.finish_build)
-
-    return {
-        "version": __version__,
-        "env_version": ENV_VERSION,
-        "parallel_read_safe": True,
-        "parallel_write_safe": True,
-    }
+    return register(app)

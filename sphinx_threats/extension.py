@@ -1,0 +1,86 @@
+"""Registration with Sphinx: the domain, directives, roles, config values and events.
+
+Imported by :func:`sphinx_threats.setup` only when Sphinx loads the extension,
+so that the model, the analysis and the command line never import Sphinx.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from sphinx.util import logging
+from sphinx.util.docutils import is_directive_registered, is_role_registered
+
+from . import __version__
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+
+logger = logging.getLogger(__name__)
+
+#: Bump when the pickled domain data changes shape.
+ENV_VERSION = 1
+
+
+def _taken(what: str, name: str, registered: bool) -> bool:
+    """Whether another extension registered ``name``; if so, say what to use."""
+    if not registered:
+        return False
+    logger.warning(
+        "sphinx-threats: the %s name %r is taken by another extension; use the 'threats:%s' form",
+        what,
+        name,
+        name,
+        type="threats",
+        subtype="invalid",
+    )
+    return True
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the domain, directives, roles, config values and event handlers."""
+    from . import config, events
+    from .directives import ITEM_DIRECTIVES, REPORT_DIRECTIVES
+    from .domain import ROLE_KINDS, ThreatsDomain
+    from .nodes import PLACEHOLDERS, skip_placeholder
+    from .roles import ItemRole
+
+    for spec in config.CONFIG_VALUES:
+        rebuild = cast("Any", spec.rebuild)  # a str Literal for Sphinx's typing
+        app.add_config_value(
+            spec.name, spec.default, rebuild, types=spec.types, description=spec.help
+        )
+
+    events.take_command_line(app)
+
+    roles = {kind.value: ItemRole(kind) for kind in ROLE_KINDS}
+    ThreatsDomain.directives = {**ITEM_DIRECTIVES, **REPORT_DIRECTIVES}
+    ThreatsDomain.roles = dict(roles)
+    app.add_domain(ThreatsDomain)
+
+    # Short names too, unless another extension already took the name.
+    for name, directive in {**ITEM_DIRECTIVES, **REPORT_DIRECTIVES}.items():
+        if not _taken("directive", name, is_directive_registered(name)):
+            app.add_directive(name, directive)
+    for name, role in roles.items():
+        if not _taken("role", name, is_role_registered(name)):
+            app.add_role(name, role)
+
+    for node in PLACEHOLDERS:
+        visit = (skip_placeholder, None)
+        app.add_node(node, html=visit, latex=visit, text=visit, man=visit, texinfo=visit)
+    app.add_post_transform(events.LatexItemTargets)
+
+    app.connect("config-inited", events.check_config)
+    app.connect("builder-inited", events.add_css)
+    app.connect("env-get-updated", events.analyse_build)
+    app.connect("doctree-resolved", events.fill_placeholders)
+    app.connect("warn-missing-reference", events.silence_missing_reference)
+    app.connect("build-finished", events.finish_build)
+
+    return {
+        "version": __version__,
+        "env_version": ENV_VERSION,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }
