@@ -1,0 +1,50 @@
+"""The ``sphinx-threats`` command (``python -m sphinx_threats``).
+
+Every sub-command lives in a module of this package exposing ``NAME``,
+``add_parser(subparsers)`` and ``run(args) -> int``; nothing here imports
+Sphinx or docutils, so the command starts fast and works on a ``threats.json``
+from any build.  Usage errors exit 2, a worsening (``diff``) or a failing gap
+(``report``) exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from .. import __version__
+from ._common import UsageError
+
+#: The sub-command modules, in the order ``--help`` lists them.
+SUBCOMMANDS = ("report", "diff", "sarif", "import_model", "export_model")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="sphinx-threats",
+        description="Work with the threats.json that a sphinx-threats build writes.",
+    )
+    parser.add_argument("--version", action="version", version=f"sphinx-threats {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        module = importlib.import_module(f"{__name__}.{name}")
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        status: int = args.run(args)
+    except UsageError as err:
+        print(f"sphinx-threats {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    return status
