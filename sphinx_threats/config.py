@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from .model import GapKind
+from .model import DEFAULT_SEVERITIES, GapKind
 
 STRIDE = [
     "spoofing",
@@ -221,7 +221,7 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
     ),
     ConfigValue(
         "threats_severities",
-        ["critical", "high", "medium", "low", "info"],
+        list(DEFAULT_SEVERITIES),
         "env",
         "list of str",
         "Allowed ``:severity:`` values, most severe first.",

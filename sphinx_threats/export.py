@@ -11,9 +11,9 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from .analysis import Gap, Report
+from .analysis import AcceptanceState, Gap, Report, coverage_percentages
 from .model import Item, Kind, RiskAcceptance, Service, Status, Threat, worst_status
-from .views import coverage_percentages
+from .schema import option_values
 
 SCHEMA_VERSION = 1
 
@@ -24,9 +24,7 @@ def item_status(report: Report, item: Item) -> str | None:
         status = report.threat_status.get(item.id)
         return None if status is None else status.value
     if isinstance(item, RiskAcceptance):
-        if item.expires is not None and item.expires < report.settings.today:
-            return "expired"
-        return "valid" if report.acceptance_valid.get(item.id) else "invalid"
+        return report.acceptance_state.get(item.id, AcceptanceState.INVALID).value
     if isinstance(item, Service):
         worst = worst_status(p.status for p in report.service_coverage(item.id))
         return None if worst is None else worst.value
@@ -47,7 +45,7 @@ def to_data(
         entry: dict[str, Any] = {
             "id": item.id,
             "title": item.title,
-            **item.options(),
+            **option_values(item),
             "docname": item.location.docname,
             "file": item.location.file,
             "lineno": item.location.lineno,

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, fields
-from typing import ClassVar
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 
 class Kind(enum.StrEnum):
@@ -134,8 +133,12 @@ _GAP_LOCATIONS = {
     GapKind.ORPHAN_MITIGATION: "the mitigation",
 }
 
-#: Values of a mitigation's ``:status:``.
+#: Values of a mitigation's ``:status:``, from planned to verified.
 MITIGATION_STATUSES = ("planned", "in-progress", "implemented", "verified")
+#: The statuses of a control in place ("in effect").
+IN_EFFECT_STATUSES = frozenset({"implemented", "verified"})
+#: Default ``threats_severities``, most severe first.
+DEFAULT_SEVERITIES = ("critical", "high", "medium", "low", "info")
 #: Values of a mitigation's ``:effect:``.
 MITIGATION_EFFECTS = ("full", "partial")
 
@@ -178,45 +181,6 @@ class Item:
                 return Location(where.file, line, where.docname)
         return where
 
-    #: ``(option, attribute, kind)`` of every option that names IDs; the
-    #: single source for reference checks and back-links.
-    REFERENCES: ClassVar[tuple[tuple[str, str, Kind], ...]] = ()
-
-    def references(self) -> Iterator[tuple[str, Kind, str]]:
-        """Yield ``(option, kind, id)`` for every ID this item names
-        (scope terms without ``*`` and ``!``)."""
-        for option, attr, kind in self.REFERENCES:
-            value = getattr(self, attr)
-            if not value:
-                continue
-            for ref in (value,) if isinstance(value, str) else value:
-                if ref != "*":
-                    yield option, kind, ref.removeprefix("!")
-
-    def options(self) -> dict[str, object]:
-        """The item's options as plain data, named as the directive's options."""
-        out: dict[str, object] = {}
-        for name in _option_fields(type(self)):
-            value = getattr(self, name)
-            if isinstance(value, dt.date):
-                value = value.isoformat()
-            elif isinstance(value, tuple):
-                value = list(value)
-            out[name.replace("_", "-")] = value
-        return out
-
-
-_OPTION_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _option_fields(cls: type[Item]) -> tuple[str, ...]:
-    """The fields of ``cls`` that hold options (looked up once per class)."""
-    names = _OPTION_FIELDS.get(cls)
-    if names is None:
-        skip = {"id", "title", "location", "option_lines", "kind"}
-        names = _OPTION_FIELDS[cls] = tuple(f.name for f in fields(cls) if f.name not in skip)
-    return names
-
 
 @dataclass(frozen=True)
 class ThreatActor(Item):
@@ -241,11 +205,6 @@ class Service(Item):
     depends_on: tuple[str, ...] = ()
 
     kind: Kind = field(default=Kind.SERVICE, init=False, repr=False, compare=False)
-    REFERENCES = (
-        ("exposed-to", "exposed_to", Kind.THREAT),
-        ("relies-on", "relies_on", Kind.MITIGATION),
-        ("depends-on", "depends_on", Kind.SERVICE),
-    )
 
 
 @dataclass(frozen=True)
@@ -266,11 +225,6 @@ class Threat(Item):
     capec: tuple[str, ...] = ()
 
     kind: Kind = field(default=Kind.THREAT, init=False, repr=False, compare=False)
-    REFERENCES = (
-        ("actors", "actors", Kind.THREAT_ACTOR),
-        ("service", "service", Kind.SERVICE),
-        ("applies-to", "applies_to", Kind.SERVICE),
-    )
 
 
 @dataclass(frozen=True)
@@ -289,16 +243,11 @@ class Mitigation(Item):
     verified_by: str = ""
 
     kind: Kind = field(default=Kind.MITIGATION, init=False, repr=False, compare=False)
-    REFERENCES = (
-        ("mitigates", "mitigates", Kind.THREAT),
-        ("service", "service", Kind.SERVICE),
-        ("applies-to", "applies_to", Kind.SERVICE),
-    )
 
     @property
     def in_effect(self) -> bool:
         """Whether the control is in place (implemented or verified)."""
-        return self.status in ("implemented", "verified")
+        return self.status in IN_EFFECT_STATUSES
 
     @property
     def is_full(self) -> bool:
@@ -318,10 +267,6 @@ class RiskAcceptance(Item):
     residual_severity: str | None = None
 
     kind: Kind = field(default=Kind.RISK_ACCEPTANCE, init=False, repr=False, compare=False)
-    REFERENCES = (
-        ("threats", "threats", Kind.THREAT),
-        ("service", "service", Kind.SERVICE),
-    )
 
 
 @dataclass(frozen=True)
@@ -333,10 +278,6 @@ class NotApplicable(Item):
     owner: str = ""
 
     kind: Kind = field(default=Kind.NOT_APPLICABLE, init=False, repr=False, compare=False)
-    REFERENCES = (
-        ("threats", "threats", Kind.THREAT),
-        ("service", "service", Kind.SERVICE),
-    )
 
 
 #: The record class of each kind.
@@ -348,14 +289,6 @@ ITEM_CLASSES: dict[Kind, type[Item]] = {
     Kind.RISK_ACCEPTANCE: RiskAcceptance,
     Kind.NOT_APPLICABLE: NotApplicable,
 }
-
-
-def scope_terms(applies_to: Iterable[str]) -> Iterator[str]:
-    """The service IDs named in an ``:applies-to:`` list (without ``*``/``!``)."""
-    for term in applies_to:
-        if term == "*":
-            continue
-        yield term[1:] if term.startswith("!") else term
 
 
 @dataclass(frozen=True)
@@ -389,10 +322,6 @@ class ThreatModel:
     items: tuple[Item, ...] = ()
     problems: tuple[Problem, ...] = ()
     references: tuple[Reference, ...] = ()
-
-    def of_kind(self, kind: Kind) -> list[Item]:
-        """All items of ``kind``, in model order."""
-        return [item for item in self.items if item.kind is kind]
 
     @classmethod
     def build(

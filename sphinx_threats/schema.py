@@ -1,8 +1,12 @@
 """The options of every item directive, declared once, and their parsing.
 
 Pure (no Sphinx): the directives and, later, the YAML catalogues hand raw
-option strings to :func:`parse_item`, which returns the record and every
-problem found.  Parsing is permissive: a bad value is a problem (reported as
+option values (strings, or typed YAML data) to :func:`parse_item`, which
+returns the record and every problem found.  :data:`OPTIONS` is the one
+declaration of every option; the reference checks (:data:`REFERENCES`), the
+export (:func:`option_values`) and the documentation derive from it.
+
+Parsing is permissive: a bad value is a problem (reported as
 ``threats.invalid`` at its line) and the item is still built from what is
 usable, so nothing is ever dropped.
 """
@@ -10,6 +14,7 @@ usable, so nothing is ever dropped.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,118 +38,169 @@ _SPLIT_IDS = re.compile(r"[,\s]+")
 _NUMBER = re.compile(r"(?:(?:CWE|CAPEC)-)?(\d+)\Z", re.IGNORECASE)
 
 
+class OptionType(enum.StrEnum):
+    """How an option's value is read (the reference shows these names)."""
+
+    #: The item's ID.
+    ID = "id"
+    #: Free text.
+    TEXT = "text"
+    #: Text, linked when it is an http(s) URL.
+    URL = "url"
+    #: One ID.
+    REF = "ref"
+    #: A list of IDs.
+    REFS = "refs"
+    #: A list of service IDs with ``*`` (every service) and ``!ID`` (minus one).
+    SCOPE = "scope"
+    #: An ISO date.
+    DATE = "date"
+    #: A comma list of tags (a tag may contain spaces).
+    TAGS = "tags"
+    #: CWE/CAPEC numbers.
+    NUMBERS = "numbers"
+    #: One value of a configured vocabulary.
+    CHOICE = "choice"
+    #: Several values of a configured vocabulary.
+    CHOICES = "choices"
+
+
+#: Types whose value names items (checked by the analysis).
+REFERENCE_TYPES = frozenset({OptionType.REF, OptionType.REFS, OptionType.SCOPE})
+#: Types whose blank value is a problem of its own.
+_SINGLE_VALUE_TYPES = frozenset({OptionType.REF, OptionType.DATE, OptionType.CHOICE})
+
+
 class Option(NamedTuple):
-    """One directive option."""
+    """One item option: the single declaration every other table derives from."""
 
     #: Option name, as written (``applies-to``).
     name: str
-    #: Value type: ``text``, ``url``, ``ref`` (one ID), ``refs`` (ID list),
-    #: ``scope`` (ID list with ``*`` and ``!ID``), ``date``, ``tags``,
-    #: ``numbers``, or ``choice:<vocabulary>``; ``choices:`` takes several.
-    type: str
+    type: OptionType
     #: What the option says, for the reference.
     help: str
-    #: Kind of item the IDs name (``ref``/``refs``/``scope``).
+    #: Kind of item the IDs name (reference types only).
     target: Kind | None = None
     required: bool = False
+    #: The :class:`Vocabulary` field holding the allowed values (choice types).
+    vocabulary: str | None = None
 
+    @property
+    def field(self) -> str:
+        """The record attribute holding the value (``applies_to``)."""
+        return self.name.replace("-", "_")
+
+    @property
+    def type_help(self) -> str:
+        """The type as the reference shows it (``choice:severities``)."""
+        return f"{self.type}:{self.vocabulary}" if self.vocabulary else str(self.type)
+
+
+def _choice(
+    name: str, vocabulary: str, help: str, *, several: bool = False, required: bool = False
+) -> Option:
+    kind = OptionType.CHOICES if several else OptionType.CHOICE
+    return Option(name, kind, help, required=required, vocabulary=vocabulary)
+
+
+T = OptionType
 
 _COMMON = (
     Option(
-        "id", "id", "Unique ID: a letter, then letters, digits, ``-``, ``_``, ``.``.", required=True
+        "id", T.ID, "Unique ID: a letter, then letters, digits, ``-``, ``_``, ``.``.", required=True
     ),
-    Option("tags", "tags", "Comma-separated tags (a tag may contain spaces)."),
+    Option("tags", T.TAGS, "Comma-separated tags (a tag may contain spaces)."),
 )
 
 #: Options of each item directive (besides the title argument).
 OPTIONS: dict[Kind, tuple[Option, ...]] = {
     Kind.THREAT_ACTOR: (
         *_COMMON,
-        Option("description", "text", "A one-line description."),
+        Option("description", T.TEXT, "A one-line description."),
     ),
     Kind.SERVICE: (
         *_COMMON,
-        Option("owner", "text", "Owning team or person."),
-        Option("exposed-to", "refs", "Product threats this service is in scope for.", Kind.THREAT),
+        Option("owner", T.TEXT, "Owning team or person."),
+        Option("exposed-to", T.REFS, "Product threats this service is in scope for.", Kind.THREAT),
         Option(
             "relies-on",
-            "refs",
+            T.REFS,
             "Platform mitigations this service uses; they cover its pairs.",
             Kind.MITIGATION,
         ),
         Option(
             "depends-on",
-            "refs",
+            T.REFS,
             "Services this one depends on (shown, not analysed).",
             Kind.SERVICE,
         ),
     ),
     Kind.THREAT: (
         *_COMMON,
-        Option("category", "choices:categories", "One or more of ``threats_categories``."),
-        Option(
+        _choice("category", "categories", "One or more of ``threats_categories``.", several=True),
+        _choice(
             "severity",
-            "choice:severities",
+            "severities",
             "One of ``threats_severities``; required "
             "unless derived from ``:likelihood:`` and ``:impact:``.",
         ),
-        Option("likelihood", "choice:likelihoods", "One of ``threats_likelihoods``."),
-        Option("impact", "choice:impacts", "One of ``threats_impacts``."),
-        Option("actors", "refs", "Threat actor IDs.", Kind.THREAT_ACTOR),
+        _choice("likelihood", "likelihoods", "One of ``threats_likelihoods``."),
+        _choice("impact", "impacts", "One of ``threats_impacts``."),
+        Option("actors", T.REFS, "Threat actor IDs.", Kind.THREAT_ACTOR),
         Option(
             "service",
-            "ref",
+            T.REF,
             "Owning service (default: the service declared earlier on "
             "the page, else product level).",
             Kind.SERVICE,
         ),
         Option(
             "applies-to",
-            "scope",
+            T.SCOPE,
             "Services in scope: IDs, ``*`` for every service, ``!ID`` removes one.",
             Kind.SERVICE,
         ),
-        Option("cwe", "numbers", "CWE numbers, linked to the public catalogue."),
-        Option("capec", "numbers", "CAPEC numbers, linked to the public catalogue."),
+        Option("cwe", T.NUMBERS, "CWE numbers, linked to the public catalogue."),
+        Option("capec", T.NUMBERS, "CAPEC numbers, linked to the public catalogue."),
     ),
     Kind.MITIGATION: (
         *_COMMON,
-        Option("mitigates", "refs", "Threat IDs.", Kind.THREAT, required=True),
-        Option(
+        Option("mitigates", T.REFS, "Threat IDs.", Kind.THREAT, required=True),
+        _choice(
             "status",
-            "choice:statuses",
+            "statuses",
             "``planned``, ``in-progress``, ``implemented`` or ``verified``.",
             required=True,
         ),
-        Option("due", "date", "Due date (required for ``planned`` and ``in-progress``)."),
-        Option("effect", "choice:effects", "``full`` (default) or ``partial``."),
-        Option("service", "ref", "Owning service (default as for threats).", Kind.SERVICE),
+        Option("due", T.DATE, "Due date (required for ``planned`` and ``in-progress``)."),
+        _choice("effect", "effects", "``full`` (default) or ``partial``."),
+        Option("service", T.REF, "Owning service (default as for threats).", Kind.SERVICE),
         Option(
-            "applies-to", "scope", "Services this control covers besides its own.", Kind.SERVICE
+            "applies-to", T.SCOPE, "Services this control covers besides its own.", Kind.SERVICE
         ),
-        Option("owner", "text", "Owning team or person."),
-        Option("verified-by", "url", "A test, ticket or audit (text or an http(s) URL)."),
+        Option("owner", T.TEXT, "Owning team or person."),
+        Option("verified-by", T.URL, "A test, ticket or audit (text or an http(s) URL)."),
     ),
     Kind.RISK_ACCEPTANCE: (
         *_COMMON,
-        Option("threats", "refs", "Threat IDs accepted.", Kind.THREAT, required=True),
-        Option("service", "ref", "Accept only for this service (no page default).", Kind.SERVICE),
-        Option("owner", "text", "Who owns the risk.", required=True),
-        Option("expires", "date", "Valid through this date.", required=True),
-        Option("approved-by", "text", "Who approved it."),
-        Option("residual-severity", "choice:severities", "Severity that remains."),
+        Option("threats", T.REFS, "Threat IDs accepted.", Kind.THREAT, required=True),
+        Option("service", T.REF, "Accept only for this service (no page default).", Kind.SERVICE),
+        Option("owner", T.TEXT, "Who owns the risk.", required=True),
+        Option("expires", T.DATE, "Valid through this date.", required=True),
+        Option("approved-by", T.TEXT, "Who approved it."),
+        _choice("residual-severity", "severities", "Severity that remains."),
     ),
     Kind.NOT_APPLICABLE: (
         *_COMMON,
-        Option("threats", "refs", "Threat IDs excluded.", Kind.THREAT, required=True),
+        Option("threats", T.REFS, "Threat IDs excluded.", Kind.THREAT, required=True),
         Option(
             "service",
-            "ref",
+            T.REF,
             "Exclude only for this service (no page default); absent "
             "means out of scope for the whole product.",
             Kind.SERVICE,
         ),
-        Option("owner", "text", "Who owns the decision."),
+        Option("owner", T.TEXT, "Who owns the decision."),
     ),
 }
 
@@ -216,8 +272,6 @@ class OptionLines(NamedTuple):
 
     #: Option name (lower case, as docutils has it) -> value.
     options: dict[str, str]
-    #: Index of each option's line.
-    line_index: dict[str, int]
     #: Options given again: (name, index of the repeated line); the first wins.
     repeated: list[tuple[str, int]]
     #: How many lines were options.
@@ -231,7 +285,6 @@ def parse_option_lines(lines: Sequence[str]) -> OptionLines:
     continuation.
     """
     options: dict[str, str] = {}
-    index: dict[str, int] = {}
     repeated: list[tuple[str, int]] = []
     current: str | None = None
     used = 0
@@ -245,14 +298,13 @@ def parse_option_lines(lines: Sequence[str]) -> OptionLines:
             else:
                 current = name
                 options[name] = (match.group(2) or "").strip()
-                index[name] = position
         elif line[:1] in (" ", "\t") and line.strip():
             if current is not None:
                 options[current] = f"{options[current]}\n{line.strip()}".strip()
         else:
             break
         used = position + 1
-    return OptionLines(options, index, repeated, used)
+    return OptionLines(options, repeated, used)
 
 
 def parse_yaml_options(text: str) -> tuple[dict[str, str], str | None]:
@@ -285,10 +337,69 @@ def placeholder_id(location: Location) -> str:
     return f"@{location.file}:{location.lineno}"
 
 
+# -- derived tables ------------------------------------------------------------------
+
+
+#: Each kind's options by name.
+OPTIONS_BY_NAME: dict[Kind, dict[str, Option]] = {
+    kind: {o.name: o for o in options} for kind, options in OPTIONS.items()
+}
+
+#: Each kind's options that name items: the single source for reference
+#: checks and back-links.
+REFERENCES: dict[Kind, tuple[Option, ...]] = {
+    kind: tuple(o for o in options if o.type in REFERENCE_TYPES)
+    for kind, options in OPTIONS.items()
+}
+
+_VALUE_OPTIONS: dict[Kind, tuple[Option, ...]] = {
+    kind: tuple(o for o in options if o.type is not OptionType.ID)
+    for kind, options in OPTIONS.items()
+}
+
+
+def option_values(item: Item) -> dict[str, object]:
+    """The item's options as plain data (dates ISO, lists), named as written."""
+    out: dict[str, object] = {}
+    for option in _VALUE_OPTIONS[item.kind]:
+        value = getattr(item, option.field)
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[option.name] = value
+    return out
+
+
+# -- reading one item ------------------------------------------------------------------
+
+#: A raw option value: a string from a directive, or typed data from YAML
+#: (a catalogue, a MyST block) or another tool's model.
+RawValue = str | int | float | bool | dt.date | list[Any] | tuple[Any, ...] | None
+
+
+class _Reader:
+    """Collects the problems of one item, each at its option's line when known."""
+
+    def __init__(self, kind: Kind, ident: str, label: str, location: Location, lines: Any) -> None:
+        self.kind = kind
+        self.ident = ident
+        self.label = label
+        self.location = location
+        self.lines: dict[str, int] = dict(lines or {})
+        self.problems: list[Problem] = []
+
+    def say(self, message: str, option: str | None = None) -> None:
+        """Record a problem with ``option`` (or with the item as a whole)."""
+        line = self.lines.get(option, self.location.lineno) if option else self.location.lineno
+        where = Location(self.location.file, line, self.location.docname)
+        self.problems.append(Problem(GapKind.INVALID, message, where, (self.ident,)))
+
+
 def parse_item(
     kind: Kind,
     title: str,
-    options: Mapping[str, str],
+    options: Mapping[str, RawValue],
     location: Location,
     vocabulary: Vocabulary,
     *,
@@ -296,160 +407,210 @@ def parse_item(
     has_body: bool = True,
     default_service: str | None = None,
 ) -> tuple[Item, list[Problem]]:
-    """Build the record of one item from raw option strings.
+    """Build the record of one item from raw option values.
 
-    Returns the record (always) and the problems found, each located at the
-    option's line when known.
+    Every source (a directive, a YAML catalogue, another tool's model) comes
+    through here, so all get the same validation: values are *coerced* to
+    field values option by option, then the item is *checked* as a whole.
+    Returns the record (always) and the problems found.
     """
-    lines = dict(option_lines or {})
-    problems: list[Problem] = []
-    spec = {o.name: o for o in OPTIONS[kind]}
-
-    def problem(message: str, option: str | None = None, ids: tuple[str, ...] = ()) -> None:
-        line = lines.get(option, location.lineno) if option else location.lineno
-        where = Location(location.file, line, location.docname)
-        problems.append(Problem(GapKind.INVALID, message, where, ids))
-
-    raw_id = (options.get("id") or "").strip()
+    raw_id = str(options.get("id") or "").strip()
     ident = raw_id or placeholder_id(location)
     label = f"{kind.value} {ident!r}" if raw_id else f"{kind.value} {title.strip()!r}"
-    if not raw_id:
-        problem(
-            f"{label} has no :id:; add a unique :id: (listed as {ident!r} until then)",
-            "id",
-            (ident,),
-        )
-    elif not ID_RE.match(raw_id) or not raw_id.isascii():
-        problem(
-            f"{label}: malformed ID; an ID starts with a letter, then ASCII letters, "
-            "digits, '-', '_' or '.'",
-            "id",
-            (ident,),
-        )
-    if not title.strip():
-        problem(f"{label} has no title; write it after the directive name", None, (ident,))
-
-    values: dict[str, Any] = {}
-    for name, raw in options.items():
-        if name == "id":
-            continue
-        opt = spec.get(name)
-        if opt is None:
-            problem(
-                f"{label}: unknown option :{name}: (allowed: {', '.join(sorted(spec))})",
-                name,
-                (ident,),
-            )
-            continue
-        raw = raw or ""
-        key = name.replace("-", "_")
-        if not raw.strip() and (opt.type in ("ref", "date") or opt.type.startswith("choice:")):
-            # one problem for a blank value (for required options: below)
-            if not opt.required:
-                problem(f"{label}: :{name}: is empty", name, (ident,))
-            values[key] = None
-            continue
-        if opt.type in ("text", "url"):
-            values[key] = raw.strip()
-        elif opt.type == "ref":
-            refs = split_ids(raw)
-            if len(refs) != 1:
-                problem(
-                    f"{label}: :{name}: takes exactly one ID, not {raw.strip()!r}", name, (ident,)
-                )
-            values[key] = refs[0] if refs else None
-        elif opt.type in ("refs", "scope"):
-            ids = split_ids(raw)
-            if opt.type == "scope" and "!" in ids:
-                problem(
-                    f"{label}: :{name}: has a '!' with no service ID after it "
-                    "(write '!ID' to take a service out of scope)",
-                    name,
-                    (ident,),
-                )
-                ids = [i for i in ids if i != "!"]
-            values[key] = tuple(dict.fromkeys(ids))
-        elif opt.type == "tags":
-            values[key] = tuple(dict.fromkeys(split_list(raw)))
-        elif opt.type == "numbers":
-            numbers = []
-            for token in split_ids(raw):
-                match = _NUMBER.match(token)
-                if match:
-                    numbers.append(match.group(1))
-                else:
-                    problem(f"{label}: :{name}: takes numbers, not {token!r}", name, (ident,))
-            values[key] = tuple(numbers)
-        elif opt.type == "date":
-            values[key] = _parse_date(raw, name, label, problem, ident)
-        elif opt.type.startswith("choice"):
-            allowed = vocabulary.allowed(opt.type.split(":", 1)[1])
-            chosen = split_list(raw) if opt.type.startswith("choices") else [raw.strip()]
-            good = []
-            for value in chosen:
-                if value in allowed:
-                    good.append(value)
-                else:
-                    problem(
-                        f"{label}: {value!r} is not an allowed :{name}: (allowed: "
-                        f"{', '.join(allowed)})",
-                        name,
-                        (ident,),
-                    )
-            if opt.type.startswith("choices"):
-                values[key] = tuple(good)
-            else:
-                values[key] = good[0] if good else None
-
-    for opt in OPTIONS[kind]:
-        if opt.required and opt.name != "id" and not values.get(opt.name.replace("-", "_")):
-            if opt.name not in options:
-                problem(f"{label} needs :{opt.name}:", None, (ident,))
-            elif not (options[opt.name] or "").strip():
-                problem(f"{label}: :{opt.name}: is empty", opt.name, (ident,))
-
-    if kind is Kind.THREAT:
-        _finish_threat(values, vocabulary, label, problem, ident)
-    if kind is Kind.MITIGATION:
-        status = values.get("status")
-        if status is None and "status" not in options:
-            pass  # reported above; counts as planned
-        if status in ("planned", "in-progress", None) and "due" not in options:
-            problem(f"{label} is {status or 'planned'} and needs a :due: date", None, (ident,))
-        if values.get("effect") is None and "effect" in options:
-            values["effect"] = "unknown"  # an unknown effect counts as partial
-    if kind is Kind.NOT_APPLICABLE and not has_body:
-        problem(f"{label} needs a justification in its body", None, (ident,))
+    reader = _Reader(kind, ident, label, location, option_lines)
+    _check_header(reader, raw_id, title)
+    values = coerce_options(reader, options, vocabulary)
+    check_item(reader, values, options, vocabulary, has_body=has_body)
     if kind in (Kind.THREAT, Kind.MITIGATION) and "service" not in options and default_service:
         values["service"] = default_service
-    if values.get("effect") is None:
-        values.pop("effect", None)
-
-    cls = ITEM_CLASSES[kind]
-    item = cls(
+    item = ITEM_CLASSES[kind](
         id=ident,
         title=title.strip() or ident,
         location=location,
-        option_lines=tuple(sorted(lines.items())),
+        option_lines=tuple(sorted(reader.lines.items())),
         **values,
     )
-    return item, problems
+    return item, reader.problems
 
 
-def _parse_date(raw: str, name: str, label: str, problem: Any, ident: str) -> dt.date | None:
-    text = raw.strip()
+def _check_header(reader: _Reader, raw_id: str, title: str) -> None:
+    label, ident = reader.label, reader.ident
+    if not raw_id:
+        reader.say(f"{label} has no :id:; add a unique :id: (listed as {ident!r} until then)", "id")
+    elif not ID_RE.match(raw_id) or not raw_id.isascii():
+        reader.say(
+            f"{label}: malformed ID; an ID starts with a letter, then ASCII letters, "
+            "digits, '-', '_' or '.'",
+            "id",
+        )
+    if not title.strip():
+        reader.say(f"{label} has no title; write it after the directive name")
+
+
+def coerce_options(
+    reader: _Reader, options: Mapping[str, RawValue], vocabulary: Vocabulary
+) -> dict[str, Any]:
+    """Field values from raw option values; unknown options and bad values are problems."""
+    spec = OPTIONS_BY_NAME[reader.kind]
+    values: dict[str, Any] = {}
+    for name, raw in options.items():
+        option = spec.get(name)
+        if option is None:
+            reader.say(
+                f"{reader.label}: unknown option :{name}: (allowed: {', '.join(sorted(spec))})",
+                name,
+            )
+        elif option.type is not OptionType.ID:
+            values[option.field] = coerce_value(reader, option, raw, vocabulary)
+    return values
+
+
+def _is_blank(raw: RawValue) -> bool:
+    if isinstance(raw, str):
+        return not raw.strip()
+    return raw is None or (isinstance(raw, list | tuple) and not raw)
+
+
+def coerce_value(reader: _Reader, option: Option, raw: RawValue, vocabulary: Vocabulary) -> Any:
+    """The field value of one option (``None`` or empty when unusable)."""
+    name, kind = option.name, option.type
+    if kind in _SINGLE_VALUE_TYPES and _is_blank(raw):
+        # one problem for a blank value (for required options: in check_item)
+        if not option.required:
+            reader.say(f"{reader.label}: :{name}: is empty", name)
+        return None
+    match kind:
+        case OptionType.TEXT | OptionType.URL:
+            return _text(reader, option, raw)
+        case OptionType.REF:
+            refs = _entries(raw, split_ids)
+            if len(refs) != 1:
+                reader.say(
+                    f"{reader.label}: :{name}: takes exactly one ID, not {_shown(raw)}", name
+                )
+            return refs[0] if refs else None
+        case OptionType.REFS | OptionType.SCOPE:
+            ids = _entries(raw, split_ids)
+            if kind is OptionType.SCOPE and "!" in ids:
+                reader.say(
+                    f"{reader.label}: :{name}: has a '!' with no service ID after it "
+                    "(write '!ID' to take a service out of scope)",
+                    name,
+                )
+                ids = [i for i in ids if i != "!"]
+            return tuple(dict.fromkeys(ids))
+        case OptionType.TAGS:
+            return tuple(dict.fromkeys(_entries(raw, split_list)))
+        case OptionType.NUMBERS:
+            return _numbers(reader, option, raw)
+        case OptionType.DATE:
+            return _date(reader, option, raw)
+        case _:
+            return _choice_value(reader, option, raw, vocabulary)
+
+
+def _shown(raw: RawValue) -> str:
+    return repr(raw.strip() if isinstance(raw, str) else raw)
+
+
+def _entries(raw: RawValue, split: Any) -> list[str]:
+    """The entries of a list option: a string is split, a YAML list taken as is."""
+    if isinstance(raw, list | tuple):
+        return [text for v in raw if (text := str(v).strip())]
+    result: list[str] = split("" if raw is None else str(raw))
+    return result
+
+
+def _text(reader: _Reader, option: Option, raw: RawValue) -> str:
+    if isinstance(raw, list | tuple):
+        reader.say(f"{reader.label}: :{option.name}: takes text, not a list", option.name)
+        return ", ".join(str(v) for v in raw)
+    return "" if raw is None else str(raw).strip()
+
+
+def _numbers(reader: _Reader, option: Option, raw: RawValue) -> tuple[str, ...]:
+    tokens = [str(raw)] if isinstance(raw, int) else _entries(raw, split_ids)
+    numbers = []
+    for token in tokens:
+        match = _NUMBER.match(token)
+        if match:
+            numbers.append(match.group(1))
+        else:
+            reader.say(f"{reader.label}: :{option.name}: takes numbers, not {token!r}", option.name)
+    return tuple(numbers)
+
+
+def _date(reader: _Reader, option: Option, raw: RawValue) -> dt.date | None:
+    if isinstance(raw, dt.date) and not isinstance(raw, dt.datetime):
+        return raw
+    text = str(raw).strip()
     try:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             raise ValueError
         return dt.date.fromisoformat(text)
     except ValueError:
-        problem(f"{label}: :{name}: {text!r} is not a valid date (YYYY-MM-DD)", name, (ident,))
+        reader.say(
+            f"{reader.label}: :{option.name}: {text!r} is not a valid date (YYYY-MM-DD)",
+            option.name,
+        )
         return None
 
 
-def _finish_threat(
-    values: dict[str, Any], vocabulary: Vocabulary, label: str, problem: Any, ident: str
+def _choice_value(reader: _Reader, option: Option, raw: RawValue, vocabulary: Vocabulary) -> Any:
+    allowed = vocabulary.allowed(option.vocabulary or "")
+    several = option.type is OptionType.CHOICES
+    chosen = _entries(raw, split_list) if several else [str(raw).strip()]
+    good = []
+    for value in chosen:
+        if value in allowed:
+            good.append(value)
+        else:
+            reader.say(
+                f"{reader.label}: {value!r} is not an allowed :{option.name}: (allowed: "
+                f"{', '.join(allowed)})",
+                option.name,
+            )
+    if several:
+        return tuple(good)
+    return good[0] if good else None
+
+
+def check_item(
+    reader: _Reader,
+    values: dict[str, Any],
+    given: Mapping[str, RawValue],
+    vocabulary: Vocabulary,
+    *,
+    has_body: bool,
 ) -> None:
+    """Problems of the item as a whole: required options, and each kind's own rules.
+
+    Completes ``values`` where a rule derives one (a severity from the risk
+    matrix; an unknown effect counts as partial).
+    """
+    label = reader.label
+    for option in OPTIONS[reader.kind]:
+        if option.required and option.type is not OptionType.ID and not values.get(option.field):
+            if option.name not in given:
+                reader.say(f"{label} needs :{option.name}:")
+            elif _is_blank(given[option.name]):
+                reader.say(f"{label}: :{option.name}: is empty", option.name)
+    if reader.kind is Kind.THREAT:
+        _check_severity(reader, values, vocabulary)
+    elif reader.kind is Kind.MITIGATION:
+        status = values.get("status")
+        if status in ("planned", "in-progress", None) and "due" not in given:
+            reader.say(f"{label} is {status or 'planned'} and needs a :due: date")
+        if values.get("effect") is None and "effect" in given:
+            values["effect"] = "unknown"  # an unknown effect counts as partial
+        if values.get("effect") is None:
+            values.pop("effect", None)
+    elif reader.kind is Kind.NOT_APPLICABLE and not has_body:
+        reader.say(f"{label} needs a justification in its body")
+
+
+def _check_severity(reader: _Reader, values: dict[str, Any], vocabulary: Vocabulary) -> None:
+    """A threat's severity: declared, else derived from the risk matrix, else a problem."""
     if values.get("severity"):
         return
     likelihood, impact = values.get("likelihood"), values.get("impact")
@@ -459,17 +620,13 @@ def _finish_threat(
         if derived in vocabulary.severities:
             values["severity"] = derived
             return
-        problem(
-            f"{label}: threats_risk_matrix has no severity for likelihood "
-            f"{likelihood!r} and impact {impact!r}",
-            None,
-            (ident,),
+        reader.say(
+            f"{reader.label}: threats_risk_matrix has no severity for likelihood "
+            f"{likelihood!r} and impact {impact!r}"
         )
         return
     if "severity" not in values:
-        problem(
-            f"{label} needs :severity: (or :likelihood: and :impact: with "
-            "threats_risk_matrix); it counts as the most severe until then",
-            None,
-            (ident,),
+        reader.say(
+            f"{reader.label} needs :severity: (or :likelihood: and :impact: with "
+            "threats_risk_matrix); it counts as the most severe until then"
         )

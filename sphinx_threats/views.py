@@ -12,7 +12,14 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from .analysis import Coverage, Gap, Report, severity_rank, severity_weight
+from .analysis import (
+    AcceptanceState,
+    Coverage,
+    Gap,
+    Report,
+    coverage_percentages,
+    severity_rank,
+)
 from .model import (
     GapKind,
     Item,
@@ -224,10 +231,9 @@ def _acc_state(report: Report, ident: str) -> str:
     acc = report.get(ident, Kind.RISK_ACCEPTANCE)
     if not isinstance(acc, RiskAcceptance):
         return "unknown"
-    if acc.expires is not None and acc.expires < report.settings.today:
-        return "expired"
-    if not report.acceptance_valid.get(ident):
-        return "invalid"
+    state = report.acceptance_state.get(ident, AcceptanceState.INVALID)
+    if state is not AcceptanceState.VALID:
+        return state.value
     return f"valid until {acc.expires.isoformat()}" if acc.expires else "valid"
 
 
@@ -420,26 +426,4 @@ def summary_view(report: Report, filters: Mapping[str, Sequence[str]]) -> tuple[
         status_rows,
         tuple(per_service),
         tuple(sorted(gap_counts.items())),
-    )
-
-
-def coverage_percentages(
-    report: Report, pairs: Sequence[Coverage]
-) -> tuple[int, int, float | None, float | None]:
-    """(covered, in scope, percent, severity-weighted percent) of some pairs."""
-    severities = report.settings.severities
-    covered = [c for c in pairs if c.status.covered]
-    if not pairs:
-        return 0, 0, None, None
-
-    def weight(c: Coverage) -> int:
-        threat = report.threat(c.threat)
-        return severity_weight(threat.severity if threat else None, severities)
-
-    total_w = sum(weight(c) for c in pairs)
-    return (
-        len(covered),
-        len(pairs),
-        round(100 * len(covered) / len(pairs), 1),
-        round(100 * sum(weight(c) for c in covered) / total_w, 1),
     )

@@ -62,7 +62,12 @@ class ThreatsReference(SphinxDirective):
         if what == "options":
             kind = Kind(self.arguments[1])
             rows = [
-                [_literal(f":{o.name}:"), o.type, "yes" if o.required else "", self._rst(o.help)]
+                [
+                    _literal(f":{o.name}:"),
+                    o.type_help,
+                    "yes" if o.required else "",
+                    self._rst(o.help),
+                ]
                 for o in schema.OPTIONS[kind]
             ]
             return [_table(["Option", "Type", "Required", "Meaning"], rows, [15, 12, 8, 50])]
