@@ -14,6 +14,8 @@ from types import ModuleType
 #: Source format → its module (imported when used).
 FORMATS = {
     "threat-composer": "threat_composer",
+    "threat-dragon": "threat_dragon",
+    "otm": "otm",
 }
 
 
