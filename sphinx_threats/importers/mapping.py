@@ -61,7 +61,7 @@ def text_block(text: str) -> list[Block]:
     return [Text(text.strip())] if text.strip() else []
 
 
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
 def label(key: str) -> str:

@@ -253,7 +253,7 @@ def parse(data: Any, settings: ImportSettings) -> ImportedModel:
     items += threat_items + decisions
 
     used = set(categories)
-    category_table = ()
+    category_table: tuple[tuple[str, str], ...] = ()
     if not used <= set(DEFAULT_CATEGORIES):
         # STRIDE's too, so a model that mixes diagram types keeps them all
         every = dict(zip(DEFAULT_CATEGORIES, CATEGORIES["STRIDE"], strict=True))
@@ -402,22 +402,11 @@ def _entity(cell: _Cell, item: ImportedItem, notes: list[tuple[str, str]]) -> Im
     ]
     if src.flag(cell.data, "outOfScope", dpath):
         rows.append(("out of scope", src.text(cell.data, "reasonOutOfScope", dpath) or "yes"))
+    body = (*text_block(description), *fields_block([*rows, *notes]))
     if item.kind == "threat-actor":
-        extra = "; ".join(f"{k}: {v}" for k, v in rows if v)
-        return ImportedItem(
-            item.kind,
-            item.id,
-            item.title,
-            options({"description": " ".join(f"{description} ({extra})".split())}),
-            (*text_block(description), *fields_block([*rows, *notes])),
-        )
-    return ImportedItem(
-        item.kind,
-        item.id,
-        item.title,
-        (),
-        (*text_block(description), *fields_block([*rows, *notes])),
-    )
+        description_option = options({"description": " ".join(description.split())})
+        return ImportedItem(item.kind, item.id, item.title, description_option, body)
+    return ImportedItem(item.kind, item.id, item.title, (), body)
 
 
 def _threat(
