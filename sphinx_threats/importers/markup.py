@@ -24,14 +24,22 @@ _RST_INLINE = re.compile(r"([\\`*_|])")
 _RST_BLOCK_START = re.compile(r"[^\w\s]|\w{1,4}[.)](\s|$)|\(\w{1,4}\)(\s|$)")
 
 
+#: ``scheme:rest``, which docutils would make a link (``javascript:`` too).
+_RST_SCHEME = re.compile(r"(?<![\w.+-])([A-Za-z][\w.+-]*):(?=\S)")
+
+
+def _escape_rst_plain(text: str) -> str:
+    return _RST_SCHEME.sub(r"\1\\:", _RST_INLINE.sub(r"\\\1", text))
+
+
 def _escape_rst_inline(text: str) -> str:
     out, last = [], 0
     for match in _URL.finditer(text):
-        # a URL stays as written so docutils still makes it a link
-        out.append(_RST_INLINE.sub(r"\\\1", text[last : match.start()]))
+        # an http(s) URL stays as written so docutils still makes it a link
+        out.append(_escape_rst_plain(text[last : match.start()]))
         out.append(match.group(0))
         last = match.end()
-    out.append(_RST_INLINE.sub(r"\\\1", text[last:]))
+    out.append(_escape_rst_plain(text[last:]))
     # a paragraph ending in "::" would open a literal block
     return "".join(out).replace("::", ":\\:")
 
