@@ -142,7 +142,9 @@ def mapping_rows() -> list[MappingRow]:
         MappingRow("displayOrder", "order of the items on their page"),
         MappingRow("id (UUID)", "(replaced by the numericId IDs; links are resolved on import)"),
         MappingRow("mitigations[].numericId", f"mitigation :id: {MITIGATION_PREFIX}-<numericId>"),
-        MappingRow("mitigations[].content", "mitigation title (the body too when shortened)"),
+        MappingRow(
+            "mitigations[].content", "mitigation title (the body too when it has several lines)"
+        ),
         *rows_from(
             "mitigations[].status",
             {k: v for k, v in MITIGATION_STATUS.items() if v},
@@ -157,7 +159,7 @@ def mapping_rows() -> list[MappingRow]:
         MappingRow("mitigationLinks (to a threat)", "mitigation :mitigates:"),
         MappingRow("mitigationLinks (to an assumption)", "assumption :mitigations:"),
         MappingRow("assumptions[].numericId", f"assumption :id: {ASSUMPTION_PREFIX}-<numericId>"),
-        MappingRow("assumptions[].content", "assumption title (short form) and body"),
+        MappingRow("assumptions[].content", "assumption title and body"),
         MappingRow(
             "assumptionLinks type Threat / Mitigation", "assumption :threats: / :mitigations:"
         ),
@@ -429,7 +431,9 @@ def _mitigation(record: _Record, threat_ids: list[str], settings: ImportSettings
     data, path = record.data, record.path
     known, extra = _metadata(record)
     content = src.text(data, "content", path, required=True)
-    title, shortened = short_title(content)
+    # the whole content is the title (threats.json, and so the export back,
+    # carry titles but not bodies); a multi-line content is the body too
+    title, shortened = " ".join(content.split()), "\n" in content.strip()
     status = src.text(data, "status", path) or DEFAULT_MITIGATION_STATUS
     if status not in MITIGATION_STATUS:
         raise SourceError(f"{path}.status", f"unknown mitigation status {status!r}")
@@ -484,7 +488,7 @@ def _assumption(
     data, path = record.data, record.path
     known, extra = _metadata(record)
     content = src.text(data, "content", path, required=True)
-    title, _ = short_title(content)
+    title = " ".join(content.split())  # whole, as for mitigations
     body: list[Block] = [*text_block(content)]
     body += fields_block(
         [
