@@ -9,7 +9,6 @@ never an item.
 from __future__ import annotations
 
 import re
-from pathlib import PurePath
 from typing import Any, ClassVar
 
 from docutils import nodes
@@ -17,7 +16,7 @@ from docutils.statemachine import StringList
 from sphinx.util.docutils import SphinxDirective
 
 from .config import category_labels
-from .domain import threats_domain
+from .envdata import location_in, threats_domain
 from .model import GapKind, Kind, Location, Problem
 from .nodes import threats_item_status, threats_report
 from .schema import (
@@ -28,15 +27,12 @@ from .schema import (
     parse_yaml_options,
     split_list,
 )
-from .views import FILTERS, GROUP_BY
+from .views import FILTERS, REPORTS, ReportRequest
 
 
 def source_location(directive: SphinxDirective, lineno: int | None = None) -> Location:
     """Where a directive is, as the model records it."""
-    env = directive.env
-    docname = env.docname
-    path = env.doc2path(docname, base=False)
-    return Location(PurePath(path).as_posix(), lineno or directive.lineno, docname)
+    return location_in(directive.env, lineno or directive.lineno)
 
 
 def vocabulary(config: Any) -> Vocabulary:
@@ -234,36 +230,35 @@ class ReportDirective(OwnOptionsDirective):
                 f"{self.report} takes no content; use its options to filter",
                 offset + 1 if isinstance(offset, int) else None,
             )
+        spec = REPORTS[self.report]
         lines = _option_lines(self, list(options))
-        allowed = [*FILTERS, *(["group-by"] if self.report == "threat-matrix" else [])]
-        filters: dict[str, list[str]] = {}
-        group_by = None
+        filters: dict[str, tuple[str, ...]] = {}
+        own: dict[str, str] = {}
         for name, value in options.items():
             lineno = lines.get(name, location.lineno)
             if name in FILTERS:
-                filters[name] = split_list(value)
-            elif name == "group-by" and self.report == "threat-matrix":
-                group_by = value.strip()
-                if group_by not in GROUP_BY:
+                filters[name] = tuple(split_list(value))
+            elif name in spec.options:
+                allowed = spec.options[name]
+                if value.strip() in allowed:
+                    own[name] = value.strip()
+                else:
                     self._problem(
-                        f"{self.report}: {group_by!r} is not an allowed :group-by: "
-                        f"(allowed: {', '.join(GROUP_BY)})",
+                        f"{self.report}: {value.strip()!r} is not an allowed :{name}: "
+                        f"(allowed: {', '.join(allowed)})",
                         lineno,
                     )
-                    group_by = None
             else:
                 self._problem(
-                    f"{self.report}: unknown option :{name}: (allowed: {', '.join(allowed)})",
+                    f"{self.report}: unknown option :{name}: "
+                    f"(allowed: {', '.join([*FILTERS, *spec.options])})",
                     lineno,
                 )
-        frozen = tuple(sorted((k, tuple(v)) for k, v in filters.items()))
-        threats_domain(self.env).note_report(self.env.docname, (self.report, frozen, group_by))
-        node = threats_report(
-            report=self.report,
-            filters=dict(frozen),
-            group_by=group_by,
-            docname=self.env.docname,
+        request = ReportRequest(
+            self.report, tuple(sorted(filters.items())), tuple(sorted(own.items()))
         )
+        threats_domain(self.env).note_report(self.env.docname, request)
+        node = threats_report(request=request, docname=self.env.docname)
         self.set_source_info(node)
         return [node]
 
@@ -279,6 +274,5 @@ def _report_directive(report: str) -> type[ReportDirective]:
 
 #: Report directives by name.
 REPORT_DIRECTIVES: dict[str, type[ReportDirective]] = {
-    name: _report_directive(name)
-    for name in ("threat-matrix", "threat-coverage", "threat-gaps", "threat-summary")
+    name: _report_directive(name) for name in REPORTS
 }

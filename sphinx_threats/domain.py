@@ -9,51 +9,29 @@ per build, never pickled.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
 from sphinx.domains import Domain, ObjType
 from sphinx.errors import NoUri
 from sphinx.util.nodes import make_refnode
 
-from .analysis import Report, Settings, analyse
-from .model import Item, Kind, Problem, Reference, ThreatModel
+from .analysis import Report, Settings, analyse, declarations
+from .directives import ITEM_DIRECTIVES, REPORT_DIRECTIVES
+from .envdata import PageLinks, threats_domain
+from .model import ROLE_KINDS, Item, Kind, Problem, Reference, ThreatModel
+from .roles import ItemRole
+from .views import ReportRequest
+
+__all__ = ["ROLE_KINDS", "ThreatsDomain", "threats_domain"]
 
 if TYPE_CHECKING:
     from sphinx.addnodes import pending_xref
     from sphinx.builders import Builder
     from sphinx.environment import BuildEnvironment
 
-#: Kinds that have a role (``not-applicable`` items are linked, not cited).
-ROLE_KINDS = (
-    Kind.THREAT,
-    Kind.MITIGATION,
-    Kind.SERVICE,
-    Kind.THREAT_ACTOR,
-    Kind.RISK_ACCEPTANCE,
-)
-
 #: Domain data keys holding per-document lists.
 PER_DOC = ("items", "problems", "references", "reports")
-
-
-def threats_domain(env: BuildEnvironment) -> ThreatsDomain:
-    """The ``threats`` domain of ``env``."""
-    return cast("ThreatsDomain", env.domains["threats"])
-
-
-def single_file_pages(builder: Builder) -> set[str]:
-    """The pages a single-file build contains: the root and its toctrees."""
-    env = builder.env
-    root = builder.config.root_doc
-    seen = {root}
-    todo = [root]
-    while todo:
-        for child in env.toctree_includes.get(todo.pop(), ()):
-            if child not in seen:
-                seen.add(child)
-                todo.append(child)
-    return seen
 
 
 class ThreatsDomain(Domain):
@@ -65,12 +43,13 @@ class ThreatsDomain(Domain):
         kind.value: ObjType(kind.label.lower(), *([kind.value] if kind in ROLE_KINDS else []))
         for kind in Kind
     }
-    # directives and roles are filled in by setup() (see __init__.py)
+    directives = {**ITEM_DIRECTIVES, **REPORT_DIRECTIVES}
+    roles = {kind.value: ItemRole(kind) for kind in ROLE_KINDS}
     initial_data = {
         "items": {},  # docname -> list[Item]
         "problems": {},  # docname -> list[Problem]
         "references": {},  # docname -> list[Reference] (roles)
-        "reports": {},  # docname -> list[tuple] (report directives on the page)
+        "reports": {},  # docname -> list[ReportRequest] (report directives on the page)
         "digests": {},  # docname -> digest of the computed content it shows
     }
     data_version = 1
@@ -106,7 +85,7 @@ class ThreatsDomain(Domain):
         self._doc_list("references", docname).append(reference)
         self._changed()
 
-    def note_report(self, docname: str, report: tuple[Any, ...]) -> None:
+    def note_report(self, docname: str, report: ReportRequest) -> None:
         """Record a report directive placed in ``docname``."""
         self._doc_list("reports", docname).append(report)
         self._changed()
@@ -150,18 +129,16 @@ class ThreatsDomain(Domain):
         return self._report
 
     def report(self, settings: Settings) -> Report:
-        """The report of this build, analysing first if nothing did yet."""
+        """The report of this build; ``settings`` are used only when nothing
+        has analysed the model yet (a builder that skipped ``env-get-updated``)."""
         if self._report is None:
             return self.analyse(settings)
         return self._report
 
     def index(self) -> dict[str, Item]:
-        """The first declaration of every ID."""
+        """The first declaration of every ID (as the analysis decides it)."""
         if self._index is None:
-            index: dict[str, Item] = {}
-            for item in self.model().items:
-                index.setdefault(item.id, item)
-            self._index = index
+            self._index = declarations(self.model().items).index
         return self._index
 
     # -- objects and cross-references ----------------------------------------
@@ -169,8 +146,8 @@ class ThreatsDomain(Domain):
     def get_objects(self) -> Iterator[tuple[str, str, str, str, str, int]]:
         """Every item (first declaration of each ID), for ``objects.inv`` and search."""
         for ident, item in self.index().items():
-            if ident.startswith("@"):
-                continue
+            if ident.startswith("@") or not item.location.docname:
+                continue  # no ID of its own, or on no page
             yield ident, item.title, item.kind.value, item.location.docname, ident, 1
 
     def resolve_xref(
@@ -223,16 +200,13 @@ class ThreatsDomain(Domain):
             del contnode[:]
             contnode += nodes.Text(item.title)
         todocname = item.location.docname
-        if builder.name == "singlehtml":
-            # Every page is in one file: a bare fragment.  (Sphinx 9 builds
-            # '#document-page#ID' here, which no browser resolves.)
-            if todocname not in single_file_pages(builder):
-                raise NoUri(item.id)
-            todocname = fromdocname
+        base = PageLinks(builder, fromdocname).uri(todocname) if todocname else None
+        if base is None:
+            raise NoUri(item.id)
         return make_refnode(
             builder,
             fromdocname,
-            todocname,
+            fromdocname if base == "" else todocname,
             item.id,
             contnode,
             f"{item.kind.label} {item.id}",

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
 from sphinx.errors import NoUri
-from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.fileutil import copy_asset_file
 from sphinx.util.logging import is_suppressed_warning
@@ -29,7 +28,8 @@ from . import views
 from ._util import paused_gc
 from .analysis import Gap, Report, Settings, fails
 from .config import category_labels
-from .domain import ThreatsDomain, single_file_pages, threats_domain
+from .domain import ThreatsDomain
+from .envdata import PageLinks, threats_domain
 from .export import to_data, to_json
 from .model import GapKind, Kind, Location
 from .nodes import threats_item_status, threats_placeholder, threats_report
@@ -49,13 +49,10 @@ SKIP_BUILDERS = ("linkcheck", "gettext")
 STATIC = Path(__file__).parent / "static"
 CSS_FILE = "sphinx-threats.css"
 
-# Per application: conf.py problems found at config-inited, reported with the
-# other problems; and the gaps that fail this build.
-_config_problems: weakref.WeakKeyDictionary[Sphinx, list[tuple[str, str]]] = (
-    weakref.WeakKeyDictionary()
-)
+# Per application, found before the environment exists: the raw ``-D`` values,
+# and the conf.py problems (reported with the other problems on every build).
 _command_line: weakref.WeakKeyDictionary[Sphinx, dict[str, str]] = weakref.WeakKeyDictionary()
-_failing: weakref.WeakKeyDictionary[Sphinx, list[Gap]] = weakref.WeakKeyDictionary()
+_config_problems: weakref.WeakKeyDictionary[Sphinx, list[Gap]] = weakref.WeakKeyDictionary()
 
 
 def settings_of(config: Config, env: BuildEnvironment | None = None) -> Settings:
@@ -124,7 +121,12 @@ def check_config(app: Sphinx, config: Config) -> None:
         config[name] = value
     conf_py = Path(app.confdir, "conf.py")
     _config_problems[app] = [
-        (message, f"{conf_py}:{_line_in_conf(conf_py, name) if name not in command_line else 1}")
+        Gap(
+            GapKind.INVALID,
+            message,
+            (),
+            Location(str(conf_py), _line_in_conf(conf_py, name) if name not in command_line else 1),
+        )
         for name, message in problems
     ]
 
@@ -145,36 +147,40 @@ def _line_in_conf(conf_py: Path, name: str) -> int:
 
 
 def analyse_build(app: Sphinx, env: BuildEnvironment) -> list[str]:
-    """Analyse, warn, and return the pages whose computed content changed."""
+    """Analyse, warn, tell other extensions, and return the pages whose
+    computed content changed."""
     if app.builder.name in SKIP_BUILDERS:
         return []
     domain = threats_domain(env)
     report = domain.analyse(settings_of(app.config, env))
-    suppress = app.config.suppress_warnings
-    failing: list[Gap] = []
-    if report.gaps or _config_problems.get(app):
+    config_problems = _config_problems.get(app, [])
+    if report.gaps or config_problems:
         # Sphinx left its "looking for now-outdated files..." line open
         logger.info("")
-    for message, where in _config_problems.get(app, []):
-        logger.warning(message, type="threats", subtype=GapKind.INVALID.value, location=where)
-        if not is_suppressed_warning("threats", "invalid", suppress) and "invalid" in (
-            app.config.threats_fail_on
-        ):
-            path, _, line = where.rpartition(":")
-            failing.append(Gap(GapKind.INVALID, message, (), Location(path, int(line))))
-    for gap in report.gaps:
+    for gap in [*config_problems, *report.gaps]:
         loc = gap.location
         location: Any = (loc.docname, loc.lineno) if loc.docname else f"{loc.file}:{loc.lineno}"
         logger.warning(gap.message, type="threats", subtype=gap.kind.value, location=location)
-        if not is_suppressed_warning("threats", gap.kind.value, suppress) and fails(
-            gap,
-            app.config.threats_fail_on,
-            app.config.threats_fail_min_severity,
-            report.settings.severities,
-        ):
-            failing.append(gap)
-    _failing[app] = failing
+    app.emit("threats-analysed", report)
     return pages_to_rewrite(env, domain, report)
+
+
+def failing_gaps(app: Sphinx, report: Report) -> list[Gap]:
+    """The reported gaps (conf.py problems first) that fail this build."""
+    config = app.config
+    suppress = config.suppress_warnings
+    severities = report.settings.severities
+    return [
+        gap
+        for gap in [*_config_problems.get(app, []), *report.gaps]
+        if not is_suppressed_warning("threats", gap.kind.value, suppress)
+        and fails(
+            gap,
+            config.threats_fail_on,
+            config.threats_fail_min_severity,
+            severities,
+        )
+    ]
 
 
 def page_digests(domain: ThreatsDomain, report: Report) -> dict[str, str]:
@@ -188,8 +194,8 @@ def page_digests(domain: ThreatsDomain, report: Report) -> dict[str, str]:
         parts: list[Any] = [views.item_view(report, item) for item in domain.items_of(docname)]
         for ref in data["references"].get(docname, ()):
             parts.append(views.link_of(report, ref.kind, ref.target))
-        for name, filters, group_by in data["reports"].get(docname, ()):
-            parts.append(report_view(report, name, dict(filters), group_by))
+        for request in data["reports"].get(docname, ()):
+            parts.append(views.report_view(report, request))
         digests[docname] = hashlib.sha256(repr(parts).encode()).hexdigest()
     return digests
 
@@ -204,45 +210,28 @@ def pages_to_rewrite(env: BuildEnvironment, domain: ThreatsDomain, report: Repor
     return changed
 
 
-def report_view(report: Report, name: str, filters: dict[str, Any], group_by: str | None) -> Any:
-    """The view of one report directive."""
-    if name == "threat-matrix":
-        return views.matrix_view(report, filters, group_by)
-    if name == "threat-coverage":
-        return views.coverage_view(report, filters)
-    if name == "threat-gaps":
-        return views.gaps_view(report, filters)
-    return views.summary_view(report, filters)
-
-
 # -- writing -------------------------------------------------------------------
 
 
 def make_linker(builder: Builder, fromdocname: str) -> Linker:
     """Links from ``fromdocname`` to items, with the builder's own URIs."""
-    single_file = builder.name == "singlehtml"
-    included = single_file_pages(builder) if single_file else None
-    uris: dict[str, str | None] = {}
+    pages = PageLinks(builder, fromdocname)
 
     def link(target: views.Link) -> nodes.reference | None:
-        if target.docname is None:
-            return None  # not declared here: shown, not linked
-        todocname = target.docname
         ref = element(nodes.reference, internal=True, reftitle=f"{target.kind} {target.id}")
-        if todocname == fromdocname or (included is not None and todocname in included):
-            # singlehtml: every page is in one file (Sphinx 9 would build
-            # '#document-page#ID', which no browser resolves)
-            ref["refid"] = target.id
-        else:
-            if todocname not in uris:
-                try:
-                    uris[todocname] = builder.get_relative_uri(fromdocname, todocname)
-                except NoUri:
-                    uris[todocname] = None  # a page this output leaves out
-            base = uris[todocname]
-            if base is None or included is not None:
-                return None
+        if not target.docname:
+            if not target.uri:
+                return None  # on no page here: shown, not linked
+            ref["internal"] = False
+            ref["refuri"] = target.uri
+            return ref
+        base = pages.uri(target.docname)
+        if base is None:
+            return None  # a page this output leaves out
+        if base:
             ref["refuri"] = f"{base}#{target.id}"
+        else:
+            ref["refid"] = target.id
         return ref
 
     return link
@@ -292,23 +281,9 @@ def _fill(
             else:
                 node.replace_self(renderer.item_links(view))
         elif isinstance(node, threats_report):
-            view = report_view(report, node["report"], node["filters"], node["group_by"])
-            node.replace_self(renderer.report(node["report"], view))
-
-
-class LatexItemTargets(SphinxPostTransform):
-    """Give every item block a LaTeX label (LaTeX ignores an admonition's ids)."""
-
-    default_priority = 5
-    formats = ("latex",)
-
-    def run(self, **kwargs: Any) -> None:
-        """Insert a target carrying the item's ID before its block."""
-        for block in list(self.document.findall(nodes.admonition)):
-            if "threats-item" in block["classes"] and block["ids"]:
-                target = nodes.target("", "", ids=list(block["ids"]))
-                block["ids"] = []
-                block.parent.insert(block.parent.index(block), target)
+            request: views.ReportRequest = node["request"]
+            view = views.report_view(report, request)
+            node.replace_self(renderer.report(request.name, view))
 
 
 def silence_missing_reference(app: Sphinx, domain: Any, node: nodes.Element) -> bool | None:
@@ -340,7 +315,7 @@ def finish_build(app: Sphinx, exception: BaseException | None) -> None:
     report = domain.report(settings_of(app.config, env))
     with paused_gc():  # a burst of small dicts and strings
         _export(app, report)
-    failing = _failing.pop(app, [])
+    failing = failing_gaps(app, report)
     if failing:
         counts = Counter(g.kind.value for g in failing)
         first = ", ".join(f"{g.location.file}:{g.location.lineno}" for g in failing[:3])
@@ -367,8 +342,8 @@ def _export(app: Sphinx, report: Report) -> None:
         docname = item.location.docname
         if docname not in pages:
             try:
-                pages[docname] = builder.get_target_uri(docname)
-            except Exception:  # not a page of this output (NoUri; catalogues, later)
+                pages[docname] = builder.get_target_uri(docname) if docname else ""
+            except NoUri:  # not a page of this output
                 pages[docname] = ""
         return f"{pages[docname]}#{item.id}" if pages[docname] else ""
 

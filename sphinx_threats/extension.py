@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 #: Bump when the pickled domain data changes shape.
-ENV_VERSION = 1
+ENV_VERSION = 2
 
 
 def _taken(what: str, name: str, registered: bool) -> bool:
@@ -41,9 +41,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     """Register the domain, directives, roles, config values and event handlers."""
     from . import config, events
     from .directives import ITEM_DIRECTIVES, REPORT_DIRECTIVES
-    from .domain import ROLE_KINDS, ThreatsDomain
+    from .domain import ThreatsDomain
     from .nodes import PLACEHOLDERS, skip_placeholder
-    from .roles import ItemRole
+    from .transforms import LatexItemTargets
 
     for spec in config.CONFIG_VALUES:
         rebuild = cast("Any", spec.rebuild)  # a str Literal for Sphinx's typing
@@ -53,23 +53,21 @@ def setup(app: Sphinx) -> dict[str, Any]:
 
     events.take_command_line(app)
 
-    roles = {kind.value: ItemRole(kind) for kind in ROLE_KINDS}
-    ThreatsDomain.directives = {**ITEM_DIRECTIVES, **REPORT_DIRECTIVES}
-    ThreatsDomain.roles = dict(roles)
     app.add_domain(ThreatsDomain)
+    app.add_event("threats-analysed")
 
     # Short names too, unless another extension already took the name.
     for name, directive in {**ITEM_DIRECTIVES, **REPORT_DIRECTIVES}.items():
         if not _taken("directive", name, is_directive_registered(name)):
             app.add_directive(name, directive)
-    for name, role in roles.items():
+    for name, role in ThreatsDomain.roles.items():
         if not _taken("role", name, is_role_registered(name)):
             app.add_role(name, role)
 
     for node in PLACEHOLDERS:
         visit = (skip_placeholder, None)
         app.add_node(node, html=visit, latex=visit, text=visit, man=visit, texinfo=visit)
-    app.add_post_transform(events.LatexItemTargets)
+    app.add_post_transform(LatexItemTargets)
 
     app.connect("config-inited", events.check_config)
     app.connect("builder-inited", events.add_css)

@@ -42,6 +42,16 @@ class Kind(enum.StrEnum):
         }[self]
 
 
+#: Kinds that have a role (``not-applicable`` items are linked, not cited).
+ROLE_KINDS = (
+    Kind.THREAT,
+    Kind.MITIGATION,
+    Kind.SERVICE,
+    Kind.THREAT_ACTOR,
+    Kind.RISK_ACCEPTANCE,
+)
+
+
 class Status(enum.StrEnum):
     """Computed status of a threat overall, or of a (threat, service) pair."""
 

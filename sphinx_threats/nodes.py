@@ -1,8 +1,9 @@
 """Placeholder nodes: inserted while reading, replaced once the model is known.
 
 Like ``todolist`` in ``sphinx.ext.todo``: a directive cannot know what other
-pages declare, so it leaves one of these behind and a post-transform fills it
-from the analysis of the whole project.
+pages declare, so it leaves one of these behind and the ``doctree-resolved``
+handler (``events.fill_placeholders``) fills it from the analysis of the whole
+project.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ class threats_item_status(threats_placeholder):
 class threats_report(threats_placeholder):
     """A report directive's output.
 
-    Attributes: ``report`` (``threat-matrix``...), ``filters`` (dict of option
-    name -> list of values), ``group_by``.
+    Attribute ``request``: the :class:`~.views.ReportRequest` (report name,
+    filters, options).
     """
 
 

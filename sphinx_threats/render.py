@@ -23,7 +23,27 @@ from typing import Any, TypeVar
 from docutils import nodes
 
 from .model import Status
-from .views import GAP_STATUS, Link
+from .views import (
+    GAP_STATUS,
+    REPORTS,
+    BackLink,
+    Badge,
+    Categories,
+    FieldValue,
+    GapGroup,
+    ItemView,
+    Link,
+    Links,
+    MatrixGroup,
+    MatrixRow,
+    Numbers,
+    ScopeTerms,
+    ServiceCoverage,
+    StatusValue,
+    SummaryView,
+    Tags,
+    Url,
+)
 
 _URL = re.compile(r"https?://[^\s<>\"']+\Z")
 _CSS = re.compile(r"[^a-z0-9-]")
@@ -52,13 +72,14 @@ def element(cls: type[E], *children: nodes.Node | str, **attributes: Any) -> E:
     """An element with children (strings become text), attached without
     docutils' per-child document lookup.
 
-    ``attributes`` may only hold ``classes`` among docutils' list attributes
-    (the list is taken, not copied: callers pass a fresh one).
+    Equal to ``cls("", *children, **attributes)`` (a test compares them);
+    ``attributes`` may only hold ``classes`` among the class's list
+    attributes (the list is taken, not copied: callers pass a fresh one).
     """
     node: E = _new(cls)
     node.rawsource = ""
     node.tagname = cls.tagname or cls.__name__
-    node.attributes = {"ids": [], "classes": [], "names": [], "dupnames": [], "backrefs": []}
+    node.attributes = {name: [] for name in cls.list_attributes}
     if attributes:
         node.attributes.update(attributes)
     kids: list[nodes.Node] = [
@@ -209,55 +230,55 @@ class Renderer:
 
     # -- item blocks --------------------------------------------------------------
 
-    def item_fields(self, view: tuple[Any, ...]) -> nodes.field_list:
+    def item_fields(self, view: ItemView) -> nodes.field_list:
         """The field list of an item block."""
-        fields = [_field("ID", [_literal(view[1], "threats-id")])]
-        fields += [_field(name, self._field_value(value)) for name, value in view[2]]
+        fields = [_field("ID", [_literal(view.id, "threats-id")])]
+        fields += [_field(f.name, self._field_value(f.value)) for f in view.fields]
         return element(nodes.field_list, *fields, classes=["threats-fields"])
 
-    def _field_value(self, value: Any) -> list[nodes.Node]:
-        if isinstance(value, str):
-            return [nodes.Text(value)]
-        if isinstance(value, Link):
-            return self.titled(value)
-        if isinstance(value, tuple) and value and isinstance(value[0], Link):
-            return self._xrefs(value)
-        family, data = value
-        if family == "status":
-            return [status_badge(data)]
-        if family in ("severity", "mitigation", "acceptance"):
-            return [badge(data, family, data.split()[0])]
-        if family == "category":
-            return _joined(self._category(c) for c in data)
-        if family == "tags":
-            return _joined(badge(t, "tag") for t in data)
-        if family == "scope":
-            return [nodes.Text(", ".join(data))]
-        if family in ("cwe", "capec"):
-            url = CWE_URL if family == "cwe" else CAPEC_URL
-            label = family.upper()
-            return _joined(
-                element(nodes.reference, f"{label}-{n}", refuri=url.format(n)) for n in data
-            )
-        if family == "url":
-            return [_text_or_link(data)]
-        return [nodes.Text(str(data))]
+    def _field_value(self, value: FieldValue) -> list[nodes.Node]:
+        match value:
+            case str():
+                return [nodes.Text(value)]
+            case Link():
+                return self.titled(value)
+            case StatusValue(status):
+                return [status_badge(status)]
+            case Badge(family, text):
+                return [badge(text, family, text.split()[0])]
+            case Categories(ids):
+                return _joined(self._category(c) for c in ids)
+            case Tags(tags):
+                return _joined(badge(t, "tag") for t in tags)
+            case ScopeTerms(terms):
+                return [nodes.Text(", ".join(terms))]
+            case Numbers(catalogue, numbers):
+                url = CWE_URL if catalogue == "cwe" else CAPEC_URL
+                label = catalogue.upper()
+                return _joined(
+                    element(nodes.reference, f"{label}-{n}", refuri=url.format(n)) for n in numbers
+                )
+            case Url(text):
+                return [_text_or_link(text)]
+            case Links(links):
+                return self._xrefs(links)
+        raise TypeError(f"not a field value: {value!r}")
 
-    def item_links(self, view: tuple[Any, ...]) -> list[nodes.Node]:
+    def item_links(self, view: ItemView) -> list[nodes.Node]:
         """The computed back-links of an item block (empty sections omitted)."""
         out: list[nodes.Node] = []
-        for name, rows in view[3]:
-            if not rows:
+        for section in view.links:
+            if not section.rows:
                 continue
-            out.append(element(nodes.rubric, name, classes=["threats-backlinks-title"]))
-            out.append(_bullets(self._backlink_row(row) for row in rows))
+            out.append(element(nodes.rubric, section.title, classes=["threats-backlinks-title"]))
+            out.append(_bullets(self._backlink_row(row) for row in section.rows))
         if not out:
             return []
         return [element(nodes.container, *out, classes=["threats-backlinks", *NO_SEARCH])]
 
-    def _backlink_row(self, row: tuple[Any, ...]) -> list[nodes.Node]:
-        link, state = row[0], row[1]
-        parts: list[nodes.Node] = self.titled(link)
+    def _backlink_row(self, row: BackLink) -> list[nodes.Node]:
+        parts: list[nodes.Node] = self.titled(row.link)
+        state = row.state
         if state is not None:
             parts.append(nodes.Text(" "))
             parts.append(
@@ -265,14 +286,14 @@ class Renderer:
                 if isinstance(state, Status)
                 else badge(state, "state", state.split()[0].rstrip(","))
             )
-        if len(row) > 2 and row[2]:
+        if row.by:
             parts.append(nodes.Text(" by "))
-            parts.extend(self._xrefs(row[2]))
+            parts.extend(self._xrefs(row.by))
         return parts
 
     # -- reports ------------------------------------------------------------------
 
-    def matrix(self, view: tuple[Any, ...]) -> list[nodes.Node]:
+    def matrix(self, view: Sequence[MatrixGroup]) -> list[nodes.Node]:
         """Nodes of ``threat-matrix``."""
         out: list[nodes.Node] = []
         headers = [
@@ -291,25 +312,7 @@ class Renderer:
                 out.append(
                     element(nodes.rubric, self.labels.get(key, key), classes=["threats-group"])
                 )
-            body = [
-                [
-                    self.xref(link),
-                    _para(link.title or link.id),
-                    _para(*_joined(self._category(c) for c in cats)),
-                    badge(sev or "unknown", "severity", sev or "unknown"),
-                    self.xref(svc) if svc else _para("product"),
-                    _bullets(
-                        [self.xref(m), nodes.Text(" "), badge(s, "state", s.split(",")[0])]
-                        for m, s in mits
-                    )
-                    if mits
-                    else _para("-"),
-                    _para(*self._xrefs(a for a, _ in accs)) if accs else _para("-"),
-                    status_badge(status),
-                    _para(*_coverage_cell(covered, total, worst)),
-                ]
-                for link, cats, sev, svc, mits, accs, status, covered, total, worst in rows
-            ]
+            body = [self._matrix_row(row) for row in rows]
             out.append(
                 _table(headers, body, ["threats-matrix"], [10, 20, 12, 9, 9, 18, 10, 10, 11])
             )
@@ -317,7 +320,27 @@ class Renderer:
             out.append(_para("No threats match."))
         return out
 
-    def coverage(self, view: tuple[Any, ...]) -> list[nodes.Node]:
+    def _matrix_row(self, row: MatrixRow) -> list[Any]:
+        link, severity = row.threat, row.severity or "unknown"
+        mits = row.mitigations
+        return [
+            self.xref(link),
+            _para(link.title or link.id),
+            _para(*_joined(self._category(c) for c in row.categories)),
+            badge(severity, "severity", severity),
+            self.xref(row.service) if row.service else _para("product"),
+            _bullets(
+                [self.xref(m.link), nodes.Text(" "), badge(m.state, "state", m.state.split(",")[0])]
+                for m in mits
+            )
+            if mits
+            else _para("-"),
+            _para(*self._xrefs(a.link for a in row.acceptances)) if row.acceptances else _para("-"),
+            status_badge(row.status),
+            _para(*_coverage_cell(row.covered, row.total, row.worst)),
+        ]
+
+    def coverage(self, view: Sequence[ServiceCoverage]) -> list[nodes.Node]:
         """Nodes of ``threat-coverage``: one row per pair, grouped per service.
 
         A services x threats grid does not survive 50 services (nor LaTeX); one
@@ -328,7 +351,7 @@ class Renderer:
         starts: list[int] = []
         for service, rows in view:
             starts.append(len(body))
-            gaps = Counter(c[2] for c in rows).get(Status.UNMITIGATED, 0)
+            gaps = Counter(c.status for c in rows).get(Status.UNMITIGATED, 0)
             summary = f"{len(rows)} threats in scope" + (f", {gaps} GAP" if gaps else "")
             if not rows:
                 body.append([_para(*self.titled(service)), "no threats in scope", "", "", ""])
@@ -344,7 +367,7 @@ class Renderer:
                 )
         return [_table(headers, body, ["threats-coverage"], [18, 34, 10, 12, 26], starts)]
 
-    def gaps(self, view: tuple[Any, ...]) -> list[nodes.Node]:
+    def gaps(self, view: Sequence[GapGroup]) -> list[nodes.Node]:
         """Nodes of ``threat-gaps``."""
         out: list[nodes.Node] = []
         for kind, rows in view:
@@ -367,7 +390,7 @@ class Renderer:
             out.append(_para(badge("no gaps", "status", "mitigated")))
         return out
 
-    def summary(self, view: tuple[Any, ...]) -> list[nodes.Node]:
+    def summary(self, view: SummaryView) -> list[nodes.Node]:
         """Nodes of ``threat-summary``."""
         severity_cols, status_rows, per_service, gap_counts = view
         rows: list[list[Any]] = [
@@ -408,11 +431,6 @@ class Renderer:
         return out
 
     def report(self, name: str, view: Any) -> nodes.container:
-        """The nodes of one report directive."""
-        draw = {
-            "threat-matrix": self.matrix,
-            "threat-coverage": self.coverage,
-            "threat-gaps": self.gaps,
-            "threat-summary": self.summary,
-        }[name]
+        """The nodes of one report directive, drawn by the method its spec names."""
+        draw: Callable[[Any], list[nodes.Node]] = getattr(self, REPORTS[name].draw)
         return element(nodes.container, *draw(view), classes=["threats-report", name, *NO_SEARCH])

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import PurePath
-
 from docutils import nodes
 from sphinx.environment import BuildEnvironment
 from sphinx.roles import XRefRole
 
-from .domain import threats_domain
-from .model import GapKind, Kind, Location, Problem, Reference
+from .envdata import location_in, threats_domain
+from .model import GapKind, Kind, Problem, Reference
 
 
 class ItemRole(XRefRole):
@@ -40,9 +38,7 @@ class ItemRole(XRefRole):
         """Record the reference for the analysis."""
         target = node["reftarget"].strip()
         docname = env.docname
-        location = Location(
-            PurePath(env.doc2path(docname, base=False)).as_posix(), self.lineno, docname
-        )
+        location = location_in(env, self.lineno)
         domain = threats_domain(env)
         if not target:
             domain.note_problem(
