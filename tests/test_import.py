@@ -542,3 +542,32 @@ def test_unreadable_file_is_a_usage_error(tmp_path: Path) -> None:
     run = sphinx_threats("import", "otm", str(tmp_path / "missing.yaml"), "-o", str(tmp_path / "o"))
     assert run.returncode == 2 and "cannot read" in run.stderr and "Traceback" not in run.stderr
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+EXAMPLE = Path(__file__).parents[1] / "examples" / "imported-threat-dragon"
+
+
+def test_the_imported_example_is_what_the_import_writes(tmp_path: Path) -> None:
+    run = sphinx_threats(
+        "import", "threat-dragon", str(TD_FILE), "-o", str(tmp_path / "again"),
+        "--due", "2027-06-30", "--expires", "2027-06-30",
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    committed = {k: v for k, v in _tree(EXAMPLE).items() if k != "README.md"}
+    assert committed == _tree(tmp_path / "again")
+
+
+def test_the_imported_example_builds_with_its_reports(tmp_path: Path) -> None:
+    build = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-D", f"threats_today={TODAY}",
+         str(EXAMPLE), str(tmp_path)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert build.returncode == 0, build.stderr
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    data = json.loads((tmp_path / "threats.json").read_text(encoding="utf-8"))
+    threats = [t["id"] for t in data["items"]["threats"]]
+    assert len(threats) == 14
+    # the index's reports (matrix, coverage) link every threat to its service page
+    for threat in threats:
+        assert f"#{threat}" in index

@@ -60,12 +60,13 @@ CATEGORIES: dict[str, dict[str, str]] = {
         "Denial of service": "denial-of-service",
         "Elevation of privilege": "elevation-of-privilege",
     },
+    # the IDs of the LINDDUN set the LINDDUN how-to documents
     "LINDDUN": {
-        "Linkability": "linkability",
-        "Identifiability": "identifiability",
+        "Linkability": "linking",
+        "Identifiability": "identifying",
         "Non-repudiation": "non-repudiation",
-        "Detectability": "detectability",
-        "Disclosure of information": "disclosure-of-information",
+        "Detectability": "detecting",
+        "Disclosure of information": "data-disclosure",
         "Unawareness": "unawareness",
         "Non-compliance": "non-compliance",
     },
