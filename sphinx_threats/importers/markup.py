@@ -104,18 +104,20 @@ _LINK_TARGET = re.compile(r"\]\(\s*(?!https?://|mailto:|#)")
 _HTML_START = re.compile(r"<(?!https?://)")
 
 
-def safe_markdown(text: str, top_level: int) -> list[str]:
+def safe_markdown(text: str, top_level: int | None) -> list[str]:
     """Markdown prose, defused, its headings renumbered to start at ``top_level``.
 
     Headings keep their order of depth (the shallowest becomes
     ``top_level``, the next ``top_level + 1``...), so they nest under the
-    section the prose is placed in without skipping a level.  Inside code
-    fences nothing changes but a MyST directive fence (```` ```{name} ````),
-    which becomes a plain code block.
+    section the prose is placed in without skipping a level; with
+    ``top_level`` ``None`` (prose inside an item, where no section may start)
+    they become bold paragraphs.  Inside code fences nothing changes but a
+    MyST directive fence (```` ```{name} ````), which becomes a plain code
+    block.
     """
     lines = text.replace("\r\n", "\n").replace("\t", "    ").split("\n")
     levels = sorted({len(m.group(2)) for m in map(_HEADING.match, _outside_fences(lines)) if m})
-    renumber = {level: min(top_level + rank, 6) for rank, level in enumerate(levels)}
+    renumber = {level: min((top_level or 1) + rank, 6) for rank, level in enumerate(levels)}
     out: list[str] = []
     fence: str | None = None
     for line in lines:
@@ -133,7 +135,9 @@ def safe_markdown(text: str, top_level: int) -> list[str]:
             out.append(f"{match.group(1)}{fence}{info}")
             continue
         heading = _HEADING.match(line)
-        if heading:
+        if heading and top_level is None:
+            line = f"**{heading.group(4).strip()}**" if heading.group(4).strip() else ""
+        elif heading:
             hashes = "#" * renumber[len(heading.group(2))]
             line = f"{hashes} {heading.group(4)}".rstrip()
         line = _ROLE.sub(r"\\{\1}", line)

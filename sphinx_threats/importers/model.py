@@ -60,9 +60,11 @@ class Text:
 
 @dataclass(frozen=True)
 class Markdown:
-    """Markdown prose from the source (Threat Composer's descriptions)."""
+    """Markdown prose from the source (Threat Composer's descriptions and comments)."""
 
     text: str
+    #: Shown before the prose (``Comments``); empty for none.
+    label: str = ""
 
 
 @dataclass(frozen=True)

@@ -136,8 +136,12 @@ def mapping_rows() -> list[MappingRow]:
         ),
         MappingRow("tags", ":tags:"),
         MappingRow(
-            "metadata Comments, custom:*, threat/mitigation pack ids, customTemplate",
+            "metadata custom:*, threat/mitigation pack ids, customTemplate",
             "body text (a list of fields)",
+        ),
+        MappingRow(
+            "metadata Comments",
+            "body text (Markdown, defused as the descriptions are)",
         ),
         MappingRow("displayOrder", "order of the items on their page"),
         MappingRow("id (UUID)", "(replaced by the numericId IDs; links are resolved on import)"),
@@ -342,6 +346,12 @@ def _metadata(record: _Record) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     return known, rows
 
 
+def _comments(known: dict[str, Any]) -> list[Block]:
+    """The ``Comments`` metadata: Markdown, as Threat Composer's authors write it."""
+    comments = str(known.get("Comments", ""))
+    return [Markdown(comments, "Comments")] if comments.strip() else []
+
+
 def _threat(
     record: _Record, ids: IdAllocator, actors: dict[str, ImportedItem]
 ) -> tuple[ImportedItem, ImportedItem | None, ImportedItem | None]:
@@ -393,14 +403,8 @@ def _threat(
     if THREAT_STATUS[status] == "tag: " + RESOLVED_TAG:
         tag_list.append(RESOLVED_TAG)
 
-    body: list[Block] = [*text_block(statement)]
-    body += fields_block(
-        [
-            ("Comments", str(known.get("Comments", ""))),
-            *extra,
-            ("Custom template", src.text(data, "customTemplate", path)),
-        ]
-    )
+    body: list[Block] = [*text_block(statement), *_comments(known)]
+    body += fields_block([*extra, ("Custom template", src.text(data, "customTemplate", path))])
     threat = ImportedItem(
         "threat",
         record.id,
@@ -439,7 +443,7 @@ def _mitigation(record: _Record, threat_ids: list[str], settings: ImportSettings
         raise SourceError(f"{path}.status", f"unknown mitigation status {status!r}")
     tag_list = list(src.strings(data, "tags", path))
     body: list[Block] = [*(text_block(content) if shortened else [])]
-    body += fields_block([("Comments", str(known.get("Comments", ""))), *extra])
+    body += [*_comments(known), *fields_block(extra)]
     ours = MITIGATION_STATUS[status]
     if ours is None:
         body.insert(
@@ -489,14 +493,8 @@ def _assumption(
     known, extra = _metadata(record)
     content = src.text(data, "content", path, required=True)
     title = " ".join(content.split())  # whole, as for mitigations
-    body: list[Block] = [*text_block(content)]
-    body += fields_block(
-        [
-            ("Comments", str(known.get("Comments", ""))),
-            *extra,
-            ("Underpins the risk acceptances", ", ".join(underpins)),
-        ]
-    )
+    body: list[Block] = [*text_block(content), *_comments(known)]
+    body += fields_block([*extra, ("Underpins the risk acceptances", ", ".join(underpins))])
     return ImportedItem(
         "assumption",
         record.id,

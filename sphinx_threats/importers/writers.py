@@ -40,6 +40,7 @@ from .model import (
     OptionValue,
     Section,
     Text,
+    slug,
 )
 
 #: The ``--to`` forms.
@@ -164,6 +165,8 @@ class _Pages:
     suffix: str
     files: dict[str, str] = field(default_factory=dict)
     uses_prose_files: bool = False
+    #: What the blocks being rendered belong to (names their ``_prose`` files).
+    context: str = "prose"
 
     @property
     def myst(self) -> bool:
@@ -221,6 +224,7 @@ class _Pages:
     def prose(self, sections: tuple[Section, ...]) -> list[str]:
         lines: list[str] = []
         for section in sections:
+            self.context = slug(section.title)
             lines += ["", *self.heading(section.title, 2), *self.blocks(section.blocks, 3), ""]
         if self.model.problems:
             lines += ["", *self.heading("Import notes", 2)]
@@ -247,14 +251,17 @@ class _Pages:
 
     def item(self, item: ImportedItem) -> list[str]:
         options = [("id", item.id), *((k, _value(v)) for k, v in item.options)]
-        return self.directive(item.kind, _title(item), options, self.blocks(item.body, 3))
+        self.context = item.id
+        return self.directive(item.kind, _title(item), options, self.blocks(item.body, None))
 
     # bodies
 
     def text(self, blocks: list[Block]) -> list[str]:
         return self.blocks(tuple(blocks), 2)
 
-    def blocks(self, blocks: tuple[Block, ...], top_level: int) -> list[str]:
+    def blocks(self, blocks: tuple[Block, ...], top_level: int | None) -> list[str]:
+        """Body lines; ``top_level`` is the level of headings in Markdown prose
+        (``None`` inside an item, where no section can start)."""
         out: list[str] = []
         for block in blocks:
             lines = self.block(block, top_level)
@@ -262,7 +269,7 @@ class _Pages:
                 out += [*lines, ""]
         return _trim(out)
 
-    def block(self, block: Block, top_level: int) -> list[str]:
+    def block(self, block: Block, top_level: int | None) -> list[str]:
         escape: Callable[[str], list[str]] = myst_text if self.myst else rst_text
         line: Callable[[str], str] = myst_line if self.myst else rst_line
         if isinstance(block, Text):
@@ -283,17 +290,22 @@ class _Pages:
                 return [f"![{alt}]({block.path})"]
             return [f".. image:: {block.path}", f"   :alt: {one_line(block.alt)}"]
         if isinstance(block, Markdown):
+            lead = [line(block.label + ":"), ""] if block.label else []
             if self.myst:
-                return safe_markdown(block.text, top_level)
-            return self.prose_file(block.text)
+                return lead + safe_markdown(block.text, top_level)
+            return lead + self.prose_file(block.text, top_level)
         raise TypeError(block)
 
-    def prose_file(self, text: str) -> list[str]:
+    def prose_file(self, text: str, top_level: int | None) -> list[str]:
         """Markdown in a reStructuredText page: a file included with MyST's parser."""
         self.uses_prose_files = True
-        name = f"_prose/{sum(p.startswith('_prose/') for p in self.files) + 1}.md"
+        name, number = f"_prose/{self.context}.md", 1
+        while name in self.files:
+            number += 1
+            name = f"_prose/{self.context}-{number}.md"
         # included text nests under the section it is placed in: headings from 1
-        self.files[name] = "\n".join(safe_markdown(text, 1)) + "\n"
+        level = None if top_level is None else 1
+        self.files[name] = "\n".join(safe_markdown(text, level)) + "\n"
         return [f".. include:: /{name}", "   :parser: myst_parser.sphinx_"]
 
 
@@ -338,7 +350,8 @@ def catalogue(model: ImportedModel, pages: _Pages) -> str:
                     entry[name] = [one_line(v) for v in value]
                 else:
                     entry[name] = one_line(value)
-            body = pages.blocks(item.body, 3)
+            pages.context = item.id
+            body = pages.blocks(item.body, None)
             if body:
                 entry["body"] = "\n".join(body) + "\n"
             entries.append(entry)
