@@ -11,8 +11,8 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from .analysis import AcceptanceState, Gap, Report, coverage_percentages
-from .model import Item, Kind, RiskAcceptance, Service, Status, Threat, worst_status
+from .analysis import AcceptanceState, Gap, Report, assumption_is_stale, coverage_percentages
+from .model import Assumption, Item, Kind, RiskAcceptance, Service, Status, Threat, worst_status
 from .schema import option_values
 
 SCHEMA_VERSION = 1
@@ -30,6 +30,8 @@ def item_status(report: Report, item: Item) -> str | None:
         return None if worst is None else worst.value
     if item.kind is Kind.NOT_APPLICABLE:
         return Status.NOT_APPLICABLE.value
+    if isinstance(item, Assumption):
+        return "stale" if assumption_is_stale(item, report.settings) else "current"
     return None
 
 
