@@ -61,7 +61,8 @@ def wrap(text: str, columns: int, indent: str, first: str | None = None) -> list
 
 def markdown_escape(text: str) -> str:
     """``text`` shown literally in Markdown (a title may hold ``<script>`` or ``|``)."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # no tag can start without "<"; ">" stays readable ("implemented -> planned")
+    text = text.replace("&", "&amp;").replace("<", "&lt;")
     for char in "\\`*_[]|~":
         text = text.replace(char, "\\" + char)
     return text.replace("\n", " ")

@@ -81,7 +81,8 @@ LABELS = {
     "removed-acceptance": "removed acceptance",
 }
 
-_ORDER = {name: n for n, name in enumerate([*WORSENINGS, *OTHER_CHANGES])}
+# removed-mitigation is in both lists: worse or not, it sorts as a worsening
+_ORDER = {name: n for n, name in enumerate(dict.fromkeys([*WORSENINGS, *OTHER_CHANGES]))}
 
 EXAMPLES = """\
   sphinx-threats diff base/threats.json _build/html/threats.json
@@ -235,7 +236,7 @@ def _mitigations(old: ThreatsFile, new: ThreatsFile) -> Iterator[Change]:
         mitigated = [t for t in entry.get("mitigates") or () if t in threats_now]
         text = f"{_name(ident, entry)}, was {entry.get('status') or 'no status'}"
         if mitigated:
-            text += f"; {', '.join(mitigated)} remain"
+            text += f", for {', '.join(mitigated)}"
         yield Change("removed-mitigation", bool(mitigated), (ident,), text, **_at(entry))
     for ident in sorted(before.keys() & after.keys()):
         was, now = before[ident], after[ident]
@@ -451,10 +452,12 @@ def as_markdown(
     for title, group in _sections(changes, counts):
         lines += ["", f"### {title} ({len(group)})", "", "| Change | What | Where |", "|:--|:--|:--|"]
         for change in group:
-            what = change.gap.message if change.gap is not None else change.text
+            what = markdown_escape(change.text)
+            if change.gap is not None:
+                what = f"**{change.gap.kind}**: {markdown_escape(change.gap.message)}"
             where = change.where(base)
             lines.append(
-                f"| {LABELS[change.change]} | {markdown_escape(what)} | "
+                f"| {LABELS[change.change]} | {what} | "
                 f"{markdown_code(where) if where else ''} |"
             )
     return "\n".join(lines) + "\n"

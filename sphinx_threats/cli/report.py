@@ -235,10 +235,12 @@ def as_markdown(
     """The report as GitHub-flavoured Markdown (a pull-request comment)."""
     title = f"Threat model: {markdown_escape(data.project)}" if data.project else "Threat model"
     lines = [f"## {title}", ""]
-    lines.append(
-        f"**{threat_count(data)} threats**: by status {_joined(by_status(data))}; "
-        f"by severity {_joined(by_severity(data))}."
-    )
+    lines += [
+        f"**{threat_count(data)} threats**",
+        "",
+        f"- by status: {_joined(by_status(data))}",
+        f"- by severity: {_joined(by_severity(data))}",
+    ]
     services = services_worst_first(data)
     if services:
         lines += [
