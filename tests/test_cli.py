@@ -544,3 +544,31 @@ def test_sarif_to_stdout_and_help_uri_base(shop: SimpleNamespace) -> None:
     assert result.returncode == 0
     rules = json.loads(result.stdout)["runs"][0]["tool"]["driver"]["rules"]
     assert rules[0]["helpUri"] == "https://docs.example/ref.html#gap-unmitigated"
+
+
+# -- the documentation -----------------------------------------------------------
+
+DOCS = Path(__file__).parent.parent / "docs"
+
+
+def test_docs_show_real_output(shop: SimpleNamespace) -> None:
+    """The snippets the reference and the CI how-to include are this run's output."""
+    base_dir = shop.base.parent
+    report = run_cli("report", "threats.json", cwd=base_dir)
+    github = run_cli("report", "threats.json", "--format", "github", "--base-dir", "docs",
+                     cwd=base_dir)
+    diff = run_cli("diff", "base/threats.json", "pr/threats.json", cwd=shop.tmp)
+    results = _sarif(shop, shop.base)["runs"][0]["results"]
+    unmitigated = next(r for r in results if r["ruleId"] == "threats.unmitigated")
+    snippets = {
+        "cli-report.txt": report.stdout,
+        "cli-report-github.txt": github.stdout,
+        "cli-diff.txt": diff.stdout,
+        "cli-sarif-result.json": json.dumps(unmitigated, indent=2) + "\n",
+    }
+    for name, text in snippets.items():
+        check_golden(DOCS / "_includes" / name, text)
+    pages = (DOCS / "reference" / "cli.rst").read_text() + (DOCS / "howto" / "ci.rst").read_text()
+    for name in snippets:
+        assert f".. literalinclude:: /_includes/{name}" in pages
+    assert sorted(p.name for p in (DOCS / "_includes").glob("cli-*")) == sorted(snippets)
