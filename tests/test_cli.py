@@ -36,7 +36,9 @@ from sphinx_threats.model import GapKind
 
 from .cli_helpers import GOLDEN, build, check_golden, cli_env, copy_root, edit, run_cli
 
-SARIF_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "testdata" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA = (
+    Path(__file__).resolve().parents[2] / "shared" / "testdata" / "sarif-schema-2.1.0.json"
+)
 if not SARIF_SCHEMA.exists():  # the worktree sits beside ../shared
     SARIF_SCHEMA = Path("/work/shared/testdata/sarif-schema-2.1.0.json")
 THREATS_SCHEMA = Path(__file__).parent.parent / "sphinx_threats" / "threats.schema.json"
@@ -50,12 +52,27 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     base, base_status = build(src, tmp / "base")
 
     pr_src = copy_root("cli", tmp / "pr-src")
-    api, web, product = pr_src / "services/api.rst", pr_src / "services/web.rst", pr_src / "product.rst"
-    edit(api, "   :id: M-TOKEN\n   :mitigates: T-TOKEN\n   :status: implemented\n",
-         "   :id: M-TOKEN\n   :mitigates: T-TOKEN\n   :status: planned\n   :due: 2026-12-01\n")
-    edit(web, ".. mitigation:: Encrypted browser storage\n   :id: M-WEB-ENC\n"
-         "   :mitigates: T-BREACH\n   :status: implemented\n\n", "")
-    edit(product, "   :severity: medium\n   :applies-to: api\n", "   :severity: high\n   :applies-to: api\n")
+    api, web, product = (
+        pr_src / "services/api.rst",
+        pr_src / "services/web.rst",
+        pr_src / "product.rst",
+    )
+    edit(
+        api,
+        "   :id: M-TOKEN\n   :mitigates: T-TOKEN\n   :status: implemented\n",
+        "   :id: M-TOKEN\n   :mitigates: T-TOKEN\n   :status: planned\n   :due: 2026-12-01\n",
+    )
+    edit(
+        web,
+        ".. mitigation:: Encrypted browser storage\n   :id: M-WEB-ENC\n"
+        "   :mitigates: T-BREACH\n   :status: implemented\n\n",
+        "",
+    )
+    edit(
+        product,
+        "   :severity: medium\n   :applies-to: api\n",
+        "   :severity: high\n   :applies-to: api\n",
+    )
     edit(product, "   :expires: 2026-06-20\n", "   :expires: 2026-12-31\n")
     pr, pr_status = build(pr_src, tmp / "pr")
 
@@ -87,8 +104,15 @@ def _data(path: Path) -> dict:
 def test_threats_json_records_what_failed_the_build(shop: SimpleNamespace) -> None:
     base, quiet = _data(shop.base), _data(shop.quiet)
     assert base["fail-on"] == sorted(
-        ["unmitigated", "service-gap", "overdue-mitigation", "expired-acceptance",
-         "unknown-ref", "duplicate-id", "invalid"]
+        [
+            "unmitigated",
+            "service-gap",
+            "overdue-mitigation",
+            "expired-acceptance",
+            "unknown-ref",
+            "duplicate-id",
+            "invalid",
+        ]
     )
     failing = sorted(g["kind"] for g in base["gaps"] if g["fails"])
     assert failing == ["overdue-mitigation", "unknown-ref", "unmitigated"]
@@ -108,7 +132,9 @@ def test_real_builds_validate_against_the_shipped_schema(
     for root in ("core", "gaps", "core-myst"):
         files.append(build(copy_root(root, tmp_path / root), tmp_path / f"{root}-out")[0])
     for path in files:
-        errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(_data(path))]
+        errors = [
+            f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(_data(path))
+        ]
         assert errors == [], path
     # the schema is not vacuous: a wrong value is caught
     broken = _data(shop.base)
@@ -138,8 +164,13 @@ def test_report_json_matches_the_build(shop: SimpleNamespace) -> None:
     assert result.returncode == 1
     out, data = json.loads(result.stdout), _data(shop.base)
     assert out["project"] == "shop" and out["threats"] == 7
-    assert out["by-status"] == {"unmitigated": 1, "planned": 2, "partial": 1, "accepted": 1,
-                                "mitigated": 2}
+    assert out["by-status"] == {
+        "unmitigated": 1,
+        "planned": 2,
+        "partial": 1,
+        "accepted": 1,
+        "mitigated": 2,
+    }
     assert list(out["by-status"]) == ["unmitigated", "planned", "partial", "accepted", "mitigated"]
     assert list(out["by-severity"]) == ["critical", "high", "medium", "low"]
     assert [s["service"] for s in out["services"]] == ["api", "web"]  # worst first
@@ -197,7 +228,10 @@ def test_report_exit_status_follows_the_build_by_default(shop: SimpleNamespace) 
     for path, build_status in ((shop.base, shop.base_status), (shop.quiet, shop.quiet_status)):
         result = run_cli("report", str(path), cwd=shop.tmp)
         assert result.returncode == build_status
-    assert "Gaps: 8 (0 failing, 1 suppressed)" in run_cli("report", str(shop.quiet), cwd=shop.tmp).stdout
+    assert (
+        "Gaps: 8 (0 failing, 1 suppressed)"
+        in run_cli("report", str(shop.quiet), cwd=shop.tmp).stdout
+    )
 
 
 def _run_in_pty(args: list[str], cwd: Path, **env: str) -> str:
@@ -205,7 +239,10 @@ def _run_in_pty(args: list[str], cwd: Path, **env: str) -> str:
     controller, terminal = pty.openpty()
     proc = subprocess.Popen(
         [sys.executable, "-m", "sphinx_threats", *args],
-        cwd=cwd, stdout=terminal, stderr=subprocess.DEVNULL, env=cli_env(**env),
+        cwd=cwd,
+        stdout=terminal,
+        stderr=subprocess.DEVNULL,
+        env=cli_env(**env),
     )
     os.close(terminal)
     chunks = []
@@ -256,8 +293,12 @@ def test_console_script_is_the_same_command(shop: SimpleNamespace) -> None:
     script = Path(sys.executable).parent / "sphinx-threats"
     assert script.exists()
     via_script = subprocess.run(
-        [str(script), "report", "threats.json"], cwd=shop.base.parent,
-        capture_output=True, text=True, env=cli_env(), check=False,
+        [str(script), "report", "threats.json"],
+        cwd=shop.base.parent,
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        check=False,
     )
     via_module = run_cli("report", "threats.json", cwd=shop.base.parent)
     assert (via_script.returncode, via_script.stdout) == (via_module.returncode, via_module.stdout)
@@ -272,12 +313,17 @@ def test_console_script_is_the_same_command(shop: SimpleNamespace) -> None:
         (None, "missing.json: no such file"),
         ("{not json", "is not JSON: Expecting property name enclosed in double quotes at line 1"),
         ("[1, 2]", 'is not a threats.json written by sphinx-threats (no "schema" key)'),
-        ('{"schema": 2}', "has schema version 2; this sphinx-threats reads schema 1 only "
-                          "(upgrade sphinx-threats to read it)"),
+        (
+            '{"schema": 2}',
+            "has schema version 2; this sphinx-threats reads schema 1 only "
+            "(upgrade sphinx-threats to read it)",
+        ),
         ('{"schema": "1"}', 'has schema version "1"; this sphinx-threats reads schema 1 only'),
         ('{"schema": 1, "gaps": {}}', "is not a valid threats.json: gaps should be a list"),
-        ('{"schema": 1, "gaps": [{"kind": "x", "lineno": "3"}]}',
-         "gaps[0].lineno should be an integer"),
+        (
+            '{"schema": 1, "gaps": [{"kind": "x", "lineno": "3"}]}',
+            "gaps[0].lineno should be an integer",
+        ),
         (b"\xff\xfe", "is not JSON (not UTF-8 text)"),
     ],
 )
@@ -313,8 +359,10 @@ def test_a_directory_and_an_unwritable_output(shop: SimpleNamespace, tmp_path: P
     [
         (["report"], "the following arguments are required: FILE"),
         (["report", "x.json", "--format", "xml"], "invalid choice: 'xml'"),
-        (["report", "{base}", "--fail-on", "unmitigated,bogus"],
-         "--fail-on: unknown value bogus (allowed: unmitigated, service-gap"),
+        (
+            ["report", "{base}", "--fail-on", "unmitigated,bogus"],
+            "--fail-on: unknown value bogus (allowed: unmitigated, service-gap",
+        ),
         (["diff", "{base}", "{base}", "--fail-on", "worse"], "--fail-on: unknown value worse"),
         (["sarif", "{base}"], "the following arguments are required: -o/--output"),
         (["sarif", "{base}", "-o", "-", "--base-dir", "/abs"], "--base-dir must be relative"),
@@ -391,8 +439,9 @@ def test_diff_shows_every_change_and_fails(shop: SimpleNamespace) -> None:
 
 
 def test_diff_json_and_markdown(shop: SimpleNamespace) -> None:
-    result = run_cli("diff", "base/threats.json", "pr/threats.json", "--format", "json",
-                     cwd=shop.tmp)
+    result = run_cli(
+        "diff", "base/threats.json", "pr/threats.json", "--format", "json", cwd=shop.tmp
+    )
     assert result.returncode == 1
     out = json.loads(result.stdout)
     changes = {(c["change"], tuple(c["ids"]), c["counted"]) for c in out["changes"]}
@@ -410,8 +459,9 @@ def test_diff_json_and_markdown(shop: SimpleNamespace) -> None:
     assert (out["worse"], out["counted"]) == (8, 7)
     severity = next(c for c in out["changes"] if c["change"] == "raised-severity")
     assert (severity["old"], severity["new"], severity["file"]) == ("medium", "high", "product.rst")
-    markdown = run_cli("diff", "base/threats.json", "pr/threats.json", "--format", "markdown",
-                       cwd=shop.tmp)
+    markdown = run_cli(
+        "diff", "base/threats.json", "pr/threats.json", "--format", "markdown", cwd=shop.tmp
+    )
     assert markdown.returncode == 1
     check_golden(GOLDEN / "diff.md", markdown.stdout)
 
@@ -423,27 +473,36 @@ def test_reverse_diff_exits_0(shop: SimpleNamespace) -> None:
     assert "\nWorse (" not in out
     # the acceptance's renewal undone: its gap is back, as a warning the build does not fail on
     assert "Worse, not counted by --fail-on (1)\n  new gap             expiring-acceptance" in out
-    for line in ("new mitigation      M-WEB-ENC", "mitigation up       M-TOKEN",
-                 "severity down       T-REPLAY", "status better       T-BREACH at web",
-                 "resolved gap        service-gap"):
+    for line in (
+        "new mitigation      M-WEB-ENC",
+        "mitigation up       M-TOKEN",
+        "severity down       T-REPLAY",
+        "status better       T-BREACH at web",
+        "resolved gap        service-gap",
+    ):
         assert line in out
     assert out.endswith("\nNothing counted got worse.\n")
     # counting every new gap, the renewal undone counts
-    strict = run_cli("diff", "pr/threats.json", "base/threats.json", "--fail-on", "new-gap",
-                     cwd=shop.tmp)
+    strict = run_cli(
+        "diff", "pr/threats.json", "base/threats.json", "--fail-on", "new-gap", cwd=shop.tmp
+    )
     assert strict.returncode == 1
 
 
 def test_a_file_diffed_with_itself(shop: SimpleNamespace) -> None:
     result = run_cli("diff", "base/threats.json", "base/threats.json", cwd=shop.tmp)
     assert (result.returncode, result.stdout) == (
-        0, "Changes from base/threats.json to base/threats.json\n\nNo changes.\n"
+        0,
+        "Changes from base/threats.json to base/threats.json\n\nNo changes.\n",
     )
 
 
 def test_moved_items_are_not_changes(shop: SimpleNamespace) -> None:
     before, after = _data(shop.base), _data(shop.moved)
-    lines = lambda d: {(g["kind"], g["lineno"]) for g in d["gaps"] if g["file"] == "services/api.rst"}  # noqa: E731
+
+    def lines(data: dict) -> set[tuple[str, int]]:
+        return {(g["kind"], g["lineno"]) for g in data["gaps"] if g["file"] == "services/api.rst"}
+
     assert lines(before) != lines(after)  # the API page's gaps did move
     result = run_cli("diff", str(shop.base), str(shop.moved), cwd=shop.tmp)
     assert result.returncode == 0 and result.stdout.endswith("\n\nNo changes.\n")
@@ -503,15 +562,24 @@ def test_sarif_rules_and_results(shop: SimpleNamespace) -> None:
     assert len(results) == len(data["gaps"]) == 8
     for result, gap in zip(results, data["gaps"], strict=True):
         location = result["locations"][0]["physicalLocation"]
-        assert location["artifactLocation"] == {"uri": f"docs/{gap['file']}", "uriBaseId": "%SRCROOT%"}
+        assert location["artifactLocation"] == {
+            "uri": f"docs/{gap['file']}",
+            "uriBaseId": "%SRCROOT%",
+        }
         assert location["region"] == {"startLine": gap["lineno"]}
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"] == f"threats.{gap['kind']}"
         assert result["message"]["text"] == gap["message"]
         assert ("suppressions" in result) == gap["suppressed"]
     levels = {r["properties"]["ids"][0]: r["level"] for r in results}
-    assert levels == {"T-XSS": "error", "T-REPLAY": "warning", "T-FLOOD": "note",
-                      "T-COOKIE": "warning", "M-RATE": "note", "RA-RESET": "error",
-                      "T-CHECKOUT": "error"}
+    assert levels == {
+        "T-XSS": "error",
+        "T-REPLAY": "warning",
+        "T-FLOOD": "note",
+        "T-COOKIE": "warning",
+        "M-RATE": "note",
+        "RA-RESET": "error",
+        "T-CHECKOUT": "error",
+    }
     suppressed = next(r for r in results if "suppressions" in r)
     assert suppressed["suppressions"] == [
         {"kind": "external", "justification": "suppress_warnings: threats.partial-only"}
@@ -525,7 +593,9 @@ def test_sarif_fingerprints_survive_unrelated_changes(shop: SimpleNamespace) -> 
         results = _sarif(shop, path)["runs"][0]["results"]
         return {
             r["partialFingerprints"]["sphinxThreatsGap/v1"]: (
-                r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"])
+                r["ruleId"],
+                r["locations"][0]["physicalLocation"]["region"]["startLine"],
+            )
             for r in results
         }
 
@@ -539,8 +609,15 @@ def test_sarif_fingerprints_survive_unrelated_changes(shop: SimpleNamespace) -> 
 
 
 def test_sarif_to_stdout_and_help_uri_base(shop: SimpleNamespace) -> None:
-    result = run_cli("sarif", str(shop.base), "-o", "-", "--help-uri-base",
-                     "https://docs.example/ref.html", cwd=shop.tmp)
+    result = run_cli(
+        "sarif",
+        str(shop.base),
+        "-o",
+        "-",
+        "--help-uri-base",
+        "https://docs.example/ref.html",
+        cwd=shop.tmp,
+    )
     assert result.returncode == 0
     rules = json.loads(result.stdout)["runs"][0]["tool"]["driver"]["rules"]
     assert rules[0]["helpUri"] == "https://docs.example/ref.html#gap-unmitigated"
@@ -555,8 +632,9 @@ def test_docs_show_real_output(shop: SimpleNamespace) -> None:
     """The snippets the reference and the CI how-to include are this run's output."""
     base_dir = shop.base.parent
     report = run_cli("report", "threats.json", cwd=base_dir)
-    github = run_cli("report", "threats.json", "--format", "github", "--base-dir", "docs",
-                     cwd=base_dir)
+    github = run_cli(
+        "report", "threats.json", "--format", "github", "--base-dir", "docs", cwd=base_dir
+    )
     diff = run_cli("diff", "base/threats.json", "pr/threats.json", cwd=shop.tmp)
     results = _sarif(shop, shop.base)["runs"][0]["results"]
     unmitigated = next(r for r in results if r["ruleId"] == "threats.unmitigated")
@@ -572,3 +650,17 @@ def test_docs_show_real_output(shop: SimpleNamespace) -> None:
     for name in snippets:
         assert f".. literalinclude:: /_includes/{name}" in pages
     assert sorted(p.name for p in (DOCS / "_includes").glob("cli-*")) == sorted(snippets)
+
+
+def test_bench_cli_runs_end_to_end(tmp_path: Path) -> None:
+    # no timing asserted here: the figure is bench/cli.py's to print
+    bench = Path(__file__).parent.parent / "bench" / "cli.py"
+    done = subprocess.run(
+        [sys.executable, str(bench), "-S", "3", "-T", "2", "--runs", "1", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    assert re.search(r"^  report +\d+\.\d{3} s$", done.stdout, re.MULTILINE)
+    assert (tmp_path / "s3-t2" / "_build" / "threats" / "dummy" / "threats.json").exists()

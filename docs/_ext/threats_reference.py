@@ -131,7 +131,9 @@ class ThreatsReference(SphinxDirective):
         """The arguments of a sub-command, from its argparse parser."""
         parser = build_parser()
         sub = next(
-            a for a in parser._actions if a.dest == "command"  # the sub-parsers action
+            a
+            for a in parser._actions
+            if a.dest == "command"  # the sub-parsers action
         )
         rows = []
         for action in sub.choices[command]._actions:  # type: ignore[attr-defined]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import posixpath
 import sys
+import textwrap
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ class UsageError(Exception):
 
 
 #: ``formatter_class`` of every sub-command: keeps the examples of ``epilog``
-#: as written.
+#: as written (so descriptions are wrapped here, to 78 columns).
 HELP_FORMATTER = argparse.RawDescriptionHelpFormatter
 
 
@@ -25,7 +26,7 @@ def add_subparser(subparsers: Any, name: str, summary: str, description: str, ex
     return subparsers.add_parser(
         name,
         help=summary,
-        description=description,
+        description=textwrap.fill(description, 78, break_on_hyphens=False),
         epilog="examples:\n" + examples,
         formatter_class=HELP_FORMATTER,
     )

@@ -119,8 +119,9 @@ def load(path: str) -> ThreatsFile:
         with open(path, encoding="utf-8") as stream:
             raw = json.load(stream)
     except FileNotFoundError:
-        raise UsageError(f"{path}: no such file (a build writes threats.json into its output "
-                         "directory)") from None
+        raise UsageError(
+            f"{path}: no such file (a build writes threats.json into its output directory)"
+        ) from None
     except IsADirectoryError:
         raise UsageError(f"{path} is a directory; give the threats.json file") from None
     except OSError as err:
@@ -139,14 +140,15 @@ def load(path: str) -> ThreatsFile:
 def parse(raw: Any, path: str) -> ThreatsFile:
     """Check the parsed JSON of ``path`` and wrap it."""
     if not isinstance(raw, dict) or "schema" not in raw:
-        raise UsageError(f'{path} is not a threats.json written by sphinx-threats (no "schema" key)')
+        raise UsageError(
+            f'{path} is not a threats.json written by sphinx-threats (no "schema" key)'
+        )
     schema = raw["schema"]
     if schema != SUPPORTED_SCHEMA or isinstance(schema, bool):
         newer = isinstance(schema, int) and not isinstance(schema, bool) and schema > 1
         raise UsageError(
             f"{path} has schema version {json.dumps(schema)}; this sphinx-threats reads schema "
-            f"{SUPPORTED_SCHEMA} only"
-            + (" (upgrade sphinx-threats to read it)" if newer else "")
+            f"{SUPPORTED_SCHEMA} only" + (" (upgrade sphinx-threats to read it)" if newer else "")
         )
     check = _Checker(path)
     items: dict[str, dict[str, dict[str, Any]]] = {}

@@ -70,8 +70,7 @@ _RULES = (
         "Threat covered only by partial mitigations",
         "A threat's overall status, or its status at a service, is partial: only mitigations "
         "with :effect: partial are in effect.",
-        "Add a mitigation with :effect: full, or accept the residual risk with a "
-        "risk-acceptance.",
+        "Add a mitigation with :effect: full, or accept the residual risk with a risk-acceptance.",
     ),
     GapRule(
         "overdue-mitigation",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import textwrap
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -84,19 +85,24 @@ LABELS = {
 # removed-mitigation is in both lists: worse or not, it sorts as a worsening
 _ORDER = {name: n for n, name in enumerate(dict.fromkeys([*WORSENINGS, *OTHER_CHANGES]))}
 
-EXAMPLES = """\
+EXAMPLES = f"""\
   sphinx-threats diff base/threats.json _build/html/threats.json
   sphinx-threats diff base.json new.json --format markdown > comment.md
   sphinx-threats diff base.json new.json --fail-on new-gap,removed-mitigation
   sphinx-threats diff base.json new.json --fail-on unmitigated,service-gap
 
---fail-on takes worsenings (%s), gap kinds (a new gap of that kind), 'all' or
-'' (none). By default every worsening counts, except that a new gap counts
-only when it fails the new build (as NEW's threats.json records it).
+{
+    textwrap.fill(
+        f"--fail-on takes worsenings ({', '.join(WORSENINGS)}), gap kinds (a new gap of "
+        "that kind), 'all' or '' (none). By default every worsening counts, except that a "
+        "new gap counts only when it fails the new build (as NEW's threats.json records it).",
+        78,
+    )
+}
 
 exit status: 0 when nothing counted got worse, 1 when something did, 2 on a
 usage error.
-""" % ", ".join(WORSENINGS)
+"""
 
 
 def add_parser(subparsers: Any) -> None:
@@ -450,15 +456,20 @@ def as_markdown(
         f"**{_verdict(changes, counts)}**",
     ]
     for title, group in _sections(changes, counts):
-        lines += ["", f"### {title} ({len(group)})", "", "| Change | What | Where |", "|:--|:--|:--|"]
+        lines += [
+            "",
+            f"### {title} ({len(group)})",
+            "",
+            "| Change | What | Where |",
+            "|:--|:--|:--|",
+        ]
         for change in group:
             what = markdown_escape(change.text)
             if change.gap is not None:
                 what = f"**{change.gap.kind}**: {markdown_escape(change.gap.message)}"
             where = change.where(base)
             lines.append(
-                f"| {LABELS[change.change]} | {what} | "
-                f"{markdown_code(where) if where else ''} |"
+                f"| {LABELS[change.change]} | {what} | {markdown_code(where) if where else ''} |"
             )
     return "\n".join(lines) + "\n"
 

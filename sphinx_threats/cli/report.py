@@ -97,8 +97,9 @@ def by_status(data: ThreatsFile) -> list[tuple[str, int]]:
     """Threat counts by computed status, worst first."""
     counts = _counts(data, "by-status", "status")
     order = [s.value for s in STATUS_ORDER]
-    return sorted(counts.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else 99,
-                                                   kv[0]))
+    return sorted(
+        counts.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else 99, kv[0])
+    )
 
 
 def by_severity(data: ThreatsFile) -> list[tuple[str, int]]:
@@ -106,8 +107,11 @@ def by_severity(data: ThreatsFile) -> list[tuple[str, int]]:
     counts = _counts(data, "by-severity", "severity")
     return sorted(
         counts.items(),
-        key=lambda kv: (SEVERITIES.index(kv[0]) if kv[0] in SEVERITIES else len(SEVERITIES),
-                        kv[0] == "unknown", kv[0]),
+        key=lambda kv: (
+            SEVERITIES.index(kv[0]) if kv[0] in SEVERITIES else len(SEVERITIES),
+            kv[0] == "unknown",
+            kv[0],
+        ),
     )
 
 

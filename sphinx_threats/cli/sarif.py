@@ -82,8 +82,9 @@ def fingerprints(gaps: tuple[GapEntry, ...]) -> list[str]:
     Two gaps of one kind on the same IDs (two roles naming the same unknown
     ID) are told apart by a count, in the order of their messages.
     """
-    order = sorted(range(len(gaps)), key=lambda n: (gaps[n].key, gaps[n].message, gaps[n].file,
-                                                     gaps[n].lineno))
+    order = sorted(
+        range(len(gaps)), key=lambda n: (gaps[n].key, gaps[n].message, gaps[n].file, gaps[n].lineno)
+    )
     seen: Counter[tuple[str, tuple[str, ...]]] = Counter()
     prints = [""] * len(gaps)
     for n in order:
