@@ -352,6 +352,8 @@ def _export(app: Sphinx, report: Report) -> None:
         app.config.project,
         uri,
         lambda gap: is_suppressed_warning("threats", gap.kind.value, suppress),
+        fail_on=app.config.threats_fail_on,
+        failing=set(_failing.get(app, ())),
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     text = to_json(data)
