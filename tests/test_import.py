@@ -571,3 +571,27 @@ def test_the_imported_example_builds_with_its_reports(tmp_path: Path) -> None:
     # the index's reports (matrix, coverage) link every threat to its service page
     for threat in threats:
         assert f"#{threat}" in index
+
+
+TD_V1 = Path(__file__).parent / "data" / "threat-dragon" / "v1-model.json"
+
+
+def test_td_version_1_file(tmp_path: Path) -> None:
+    """A Threat Dragon 1.x file (cells without ``data``, a LINDDUN diagram) builds clean."""
+    built = import_and_build(tmp_path, "threat-dragon", TD_V1, "myst")
+    assert_clean_build(built)
+    services = {s["title"] for s in built.items("services").values()}
+    assert services == {"Profile service", "Profile store"}
+    threats = built.items("threats")
+    assert sorted(threats) == ["TD-T-11111111-0", "TD-T-11111111-1", "TD-T-22222222-0"]
+    assert threats["TD-T-11111111-0"]["category"] == ["linking"]
+    assert threats["TD-T-22222222-0"]["category"] == ["data-disclosure"]
+    assert {m: e["status"] for m, e in built.items("mitigations").items()} == {
+        "TD-M-11111111-0": "planned",
+        "TD-M-22222222-0": "implemented",
+    }
+    (exclusion,) = built.items("not-applicable").values()
+    assert exclusion["threats"] == ["TD-T-11111111-1"]
+    assert threats["TD-T-11111111-1"]["status"] == "not-applicable"
+    conf = (built.project / "conf.py").read_text(encoding="utf-8")
+    assert "'linking': 'Linkability'" in conf

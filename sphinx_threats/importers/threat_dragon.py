@@ -126,7 +126,7 @@ def mapping_rows() -> list[MappingRow]:
         MappingRow("cell description, flags (isALog, storesCredentials, ...)", "service body"),
         MappingRow("cell outOfScope, reasonOutOfScope", "service body"),
         MappingRow(
-            "threat number (else its id)",
+            "threat number (else its id; else its cell's id and place)",
             f"threat :id: {THREAT_PREFIX}-<number or first 8 characters>",
         ),
         MappingRow("threat title / description", "threat title / body"),
@@ -425,7 +425,8 @@ def _threat(
     source_id = (
         number or (src.scalar(threat, "threatId", path) or src.scalar(threat, "id", path))[:8]
     )
-    key = source_id or path.rsplit("[", 1)[-1].rstrip("]")
+    # no id at all (Threat Dragon 1.x): the cell's id and the threat's place in it
+    key = source_id or f"{cell.id[:8]}-{path.rsplit('[', 1)[-1].rstrip(']')}"
     threat_id = ids.new(THREAT_PREFIX, key)
     title = " ".join(src.text(threat, "title", path).split()) or f"Threat {key}"
     tag_list: list[str] = []
