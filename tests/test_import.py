@@ -202,15 +202,8 @@ def test_tc_threat_fields(tc: Built) -> None:
 
 
 def model_categories() -> list[str]:
-    """STRIDE in order, as the SPEC names the categories."""
-    return [
-        "spoofing",
-        "tampering",
-        "repudiation",
-        "information-disclosure",
-        "denial-of-service",
-        "elevation-of-privilege",
-    ]
+    """STRIDE in order: the default ``threats_categories``."""
+    return list(config.STRIDE)
 
 
 def test_tc_assumptions_and_their_links(tc: Built) -> None:

@@ -55,7 +55,7 @@ def rst_line(line: str) -> str:
 def rst_text(text: str) -> list[str]:
     """Plain text as reStructuredText lines (paragraphs kept, never markup)."""
     lines = [rst_line(line) if line.strip() else "" for line in text.splitlines()]
-    return _squeeze(lines)
+    return squeeze_blank_lines(lines)
 
 
 def one_line(text: str) -> str:
@@ -94,7 +94,9 @@ def myst_line(line: str) -> str:
 
 def myst_text(text: str) -> list[str]:
     """Plain text as Markdown lines (paragraphs kept, never markup)."""
-    return _squeeze([myst_line(line) if line.strip() else "" for line in text.splitlines()])
+    return squeeze_blank_lines(
+        [myst_line(line) if line.strip() else "" for line in text.splitlines()]
+    )
 
 
 _FENCE = re.compile(r"^(\s{0,3})(`{3,}|~{3,})(.*)$")
@@ -146,7 +148,7 @@ def safe_markdown(text: str, top_level: int | None) -> list[str]:
         out.append(line.rstrip())
     if fence is not None:
         out.append(fence)  # close a fence the source left open
-    return _squeeze(out)
+    return squeeze_blank_lines(out)
 
 
 def _outside_fences(lines: list[str]) -> list[str]:
@@ -169,8 +171,8 @@ def fence_for(body: str, char: str = "`") -> str:
     return char * max(3, max(runs, default=0) + 1)
 
 
-def _squeeze(lines: list[str]) -> list[str]:
-    """Lines without leading, trailing or repeated blank lines."""
+def squeeze_blank_lines(lines: list[str]) -> list[str]:
+    """``lines`` without leading, trailing or repeated blank lines."""
     out: list[str] = []
     for line in lines:
         if line or (out and out[-1]):

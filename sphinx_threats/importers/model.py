@@ -18,29 +18,14 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from ..model import Kind
 from ..schema import ID_RE
 
 #: Directive names of the items an import writes, in the order a page shows them.
-ITEM_KINDS = (
-    "threat-actor",
-    "service",
-    "threat",
-    "mitigation",
-    "risk-acceptance",
-    "not-applicable",
-    "assumption",
-)
+ITEM_KINDS = tuple(kind.value for kind in Kind)
 
 #: Catalogue key of each kind (the SPEC's plural names).
-PLURAL = {
-    "threat-actor": "threat-actors",
-    "service": "services",
-    "threat": "threats",
-    "mitigation": "mitigations",
-    "risk-acceptance": "risk-acceptances",
-    "not-applicable": "not-applicable",
-    "assumption": "assumptions",
-}
+PLURAL = {kind.value: kind.plural for kind in Kind}
 
 #: The tag an item gets when the import filled in a value the source did not
 #: have (a default severity, a ``:due:`` or ``:expires:`` date, an owner), so a

@@ -26,7 +26,16 @@ from typing import Any
 import yaml
 
 from ..schema import is_option_line
-from .markup import fence_for, myst_line, myst_text, one_line, rst_line, rst_text, safe_markdown
+from .markup import (
+    fence_for,
+    myst_line,
+    myst_text,
+    one_line,
+    rst_line,
+    rst_text,
+    safe_markdown,
+    squeeze_blank_lines,
+)
 from .model import (
     ITEM_KINDS,
     PLURAL,
@@ -182,7 +191,7 @@ class _Pages:
 
     def page(self, name: str, title: str, lines: list[str]) -> None:
         text = [*self.heading(title, 1), *lines]
-        self.files[f"{name}.{self.suffix}"] = "\n".join(_trim(text)) + "\n"
+        self.files[f"{name}.{self.suffix}"] = "\n".join(squeeze_blank_lines(text)) + "\n"
 
     def index(self, toc: list[str]) -> None:
         model = self.model
@@ -267,7 +276,7 @@ class _Pages:
             lines = self.block(block, top_level)
             if lines:
                 out += [*lines, ""]
-        return _trim(out)
+        return squeeze_blank_lines(out)
 
     def block(self, block: Block, top_level: int | None) -> list[str]:
         escape: Callable[[str], list[str]] = myst_text if self.myst else rst_text
@@ -307,16 +316,6 @@ class _Pages:
         level = None if top_level is None else 1
         self.files[name] = "\n".join(safe_markdown(text, level)) + "\n"
         return [f".. include:: /{name}", "   :parser: myst_parser.sphinx_"]
-
-
-def _trim(lines: list[str]) -> list[str]:
-    out: list[str] = []
-    for line in lines:
-        if line or (out and out[-1]):
-            out.append(line)
-    while out and not out[-1]:
-        out.pop()
-    return out
 
 
 # --- the YAML catalogue -------------------------------------------------------

@@ -123,3 +123,35 @@ def test_every_format_has_a_how_to() -> None:
     for name in FORMATS:
         page = (howto / f"import-{name}.rst").read_text(encoding="utf-8")
         assert f".. import-mapping:: {name}" in page
+
+
+def test_every_option_written_is_one_the_directive_has() -> None:
+    """The importers write only option names ``schema.OPTIONS`` declares."""
+    import datetime as dt
+    import json
+    from pathlib import Path
+
+    import yaml
+
+    from sphinx_threats.importers.model import ImportSettings
+    from sphinx_threats.model import Kind
+    from sphinx_threats.schema import OPTIONS
+
+    tests = Path(__file__).parents[1]
+    samples = tests.parents[1] / "shared" / "testdata" / "samples"
+    sources = {
+        "threat-composer": json.loads(
+            (samples / "threat-composer" / "GenAIChatbot.tc.json").read_text()
+        ),
+        "threat-dragon": json.loads(
+            (samples / "threat-dragon" / "v2-threat-model.json").read_text()
+        ),
+        "otm": yaml.safe_load((tests / "data" / "otm" / "shop.otm.yaml").read_text()),
+    }
+    settings = ImportSettings(due=dt.date(2027, 1, 1), expires=dt.date(2027, 1, 1))
+    for name, data in sources.items():
+        imported = format_module(name).parse(data, settings)
+        for item in imported.items:
+            allowed = {o.name for o in OPTIONS[Kind(item.kind)]}
+            assert {option for option, _ in item.options} <= allowed, (name, item.id)
+            assert ID_RE.match(item.id)
