@@ -190,3 +190,48 @@ def test_dates_used_by_the_import_are_kept(tmp_path: Path) -> None:
     ]
     assert expires == [EXPIRES]
     assert built.items("mitigations")
+
+
+def test_every_status_maps_and_comes_back(tmp_path: Path) -> None:
+    """Each Threat Composer status, imported, built and exported again."""
+    data = json.loads(TC_FILE.read_text(encoding="utf-8"))
+    linked_to_assumptions = {
+        link["linkedId"] for link in data["assumptionLinks"] if link["type"] == "Mitigation"
+    }
+    # will-not-action on a mitigation no assumption names, so every link comes back
+    free = [m for m in data["mitigations"] if m["id"] not in linked_to_assumptions]
+    statuses = {
+        free[0]["numericId"]: ("mitigationInProgress", "in-progress"),
+        free[1]["numericId"]: ("mitigationResolved", "implemented"),
+        free[2]["numericId"]: ("mitigationResolvedWillNotAction", "risk-acceptance"),
+    }
+    for mitigation in data["mitigations"]:
+        if mitigation["numericId"] in statuses:
+            mitigation["status"] = statuses[mitigation["numericId"]][0]
+    data["threats"][0]["status"] = "threatResolvedNotUseful"
+    source = tmp_path / "statuses.tc.json"
+    source.write_text(json.dumps(data), encoding="utf-8")
+
+    built = import_and_build(tmp_path, "threat-composer", source, "myst")
+    mitigations = built.items("mitigations")
+    for number, (_, ours) in statuses.items():
+        if ours == "risk-acceptance":
+            acceptance = built.items("risk-acceptances")[f"TC-M-{number}"]
+            assert acceptance["expires"] == EXPIRES and "imported" in acceptance["tags"]
+            assert acceptance["status"] == "valid"
+            assert f"TC-M-{number}" not in mitigations
+        else:
+            assert mitigations[f"TC-M-{number}"]["status"] == ours
+    first = f"TC-T-{data['threats'][0]['numericId']}"
+    assert built.items("threats")[first]["status"] == "not-applicable"
+    assert [e["threats"] for e in built.items("not-applicable").values()] == [[first]]
+
+    workspace = export(tmp_path / "html" / "threats.json", tmp_path / "out.tc.json")
+    validate(workspace)
+    back = _by_number(workspace["mitigations"])
+    for number, (theirs, _) in statuses.items():
+        assert back[number]["status"] == theirs
+    assert _by_number(workspace["threats"])[data["threats"][0]["numericId"]]["status"] == (
+        "threatResolvedNotUseful"
+    )
+    assert _numbered_links(workspace) == _numbered_links(data)
