@@ -174,6 +174,8 @@ class ItemDirective(OwnOptionsDirective):
         heading += nodes.Text(" ")
         heading += nodes.Text(item.title)
         block += heading
+        for extra in self.env.events.emit("threats-item-declared", self, item):
+            block += extra
         placeholder = {
             "kind": self.kind.value,
             "item_id": item.id,

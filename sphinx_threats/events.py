@@ -125,13 +125,13 @@ def check_config(app: Sphinx, config: Config) -> None:
             GapKind.INVALID,
             message,
             (),
-            Location(str(conf_py), _line_in_conf(conf_py, name) if name not in command_line else 1),
+            Location(str(conf_py), line_in_conf(conf_py, name) if name not in command_line else 1),
         )
         for name, message in problems
     ]
 
 
-def _line_in_conf(conf_py: Path, name: str) -> int:
+def line_in_conf(conf_py: Path, name: str) -> int:
     """The line assigning ``name`` in conf.py (1 when not found)."""
     try:
         lines = conf_py.read_text(encoding="utf-8").splitlines()
