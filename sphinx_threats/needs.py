@@ -129,7 +129,7 @@ def map_status(status: str | None, mapping: Mapping[str, str]) -> str | None:
 
 
 #: What :func:`mitigation_of_need` reads of a need.
-_NEED_KEYS = ("id", "title", "tags", "status", "service", LINK)
+_NEED_KEYS = ("id", "type", "title", "tags", "status", "service", LINK)
 
 
 def mitigation_of_need(
@@ -150,6 +150,7 @@ def mitigation_of_need(
         mitigates=tuple(str(t) for t in need.get(LINK) or ()),
         status=map_status(need.get("status"), status_map),
         service=service if isinstance(service, str) and service else None,
+        need_type=need["type"],
     )
 
 
