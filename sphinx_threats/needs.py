@@ -43,7 +43,9 @@ from sphinx_needs.api import (
 from sphinx_needs.data import SphinxNeedsData
 from sphinx_needs.exceptions import NeedsApiConfigException
 
+from .directives import ITEM_DIRECTIVES, REPORT_DIRECTIVES
 from .envdata import threats_domain
+from .events import line_in_conf, settings_of
 from .model import GapKind, Item, Kind, Location, Mitigation, Problem
 from .schema import OPTIONS, OptionType, option_values
 
@@ -210,9 +212,8 @@ def start(app: Sphinx, config: Config) -> None:
 
 def _check_short_names(app: Sphinx) -> None:
     """A need type whose directive is one of our short names takes it."""
-    from .directives import ITEM_DIRECTIVES, REPORT_DIRECTIVES
-
     ours = {**ITEM_DIRECTIVES, **REPORT_DIRECTIVES}
+    conf_py = Path(app.confdir, "conf.py")
     for directive in get_need_types(app):
         if directive in ours:
             logger.warning(
@@ -222,6 +223,7 @@ def _check_short_names(app: Sphinx) -> None:
                 directive,
                 type="threats",
                 subtype="invalid",
+                location=f"{conf_py}:{line_in_conf(conf_py, 'needs_types')}",
             )
 
 
@@ -312,8 +314,6 @@ def _id_regex_problems(app: Sphinx, env: BuildEnvironment) -> list[Problem]:
     if not refused:
         return []
     conf_py = Path(app.confdir, "conf.py")
-    from .events import line_in_conf
-
     return [
         Problem(
             GapKind.INVALID,
@@ -329,8 +329,6 @@ def _id_regex_problems(app: Sphinx, env: BuildEnvironment) -> list[Problem]:
 def write_threat_status(app: Sphinx, needs: dict[str, Any]) -> None:
     """Write each threat's computed status into its need, before sphinx-needs
     resolves and freezes them (``needs-before-post-processing``)."""
-    from .events import settings_of
-
     report = threats_domain(app.env).report(settings_of(app.config, app.env))
     threat_type = NEED_TYPES[Kind.THREAT]
     for need_id, need in needs.items():
