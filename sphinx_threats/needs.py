@@ -59,6 +59,7 @@ logger = logging.getLogger(__name__)
 
 #: The need type of each item kind (``tm-``: never one of our directive names).
 NEED_TYPES: dict[Kind, str] = {kind: f"tm-{kind.value}" for kind in Kind}
+_OURS = frozenset(NEED_TYPES.values())
 #: Diagram colour of each need type.
 _COLOURS = {
     Kind.THREAT_ACTOR: "#E1BEE7",
@@ -208,6 +209,8 @@ def start(app: Sphinx, config: Config) -> None:
     app.connect("env-get-updated", collect_mitigating_needs, priority=400)
     app.connect("needs-before-post-processing", write_threat_status)
     app.connect("threats-item-declared", item_need)
+    # before sphinx-needs' own merge (500)
+    app.connect("env-merge-info", merge_first_declarations, priority=400)
 
 
 def _check_short_names(app: Sphinx) -> None:
@@ -237,6 +240,17 @@ def item_need(app: Sphinx, directive: SphinxDirective, item: Item) -> list[nodes
     regex = _id_regex(app.config)
     if item.id.startswith("@") or (regex and not re.match(regex, item.id)):
         return []  # no ID of its own, or one sphinx-needs refuses (said once, at analysis)
+    env = directive.env
+    data = SphinxNeedsData(env)
+    held = data.get_needs_mutable().get(item.id)
+    if held is not None:
+        if held["type"] not in _OURS:
+            if not held.get(LINK):  # a mitigating need is a duplicate-id of the analysis
+                _not_a_need(env, item, f"the need at {held['docname']}:{held['lineno']} has it")
+            return []
+        if _place(held) <= _place_of(item):
+            return []  # the analysis' first declaration stays the need (duplicate-id)
+        data.remove_need(item.id)  # an earlier page re-read: it comes first
     fields = need_fields(item)
     status = fields.pop("status", None)
     try:
@@ -254,30 +268,56 @@ def item_need(app: Sphinx, directive: SphinxDirective, item: Item) -> list[nodes
             **fields,
         )
     except InvalidNeedException as err:
-        if err.type == "duplicate_id":
-            return []  # ours twice (reported as duplicate-id), or a need's (reported below)
-        threats_domain(directive.env).note_problem(
-            directive.env.docname,
-            Problem(
-                GapKind.INVALID,
-                f"{item.kind.value} {item.id!r} is not a need: {err.message}",
-                item.location,
-            ),
-        )
+        _not_a_need(env, item, err.message)
         return []
+
+
+def _not_a_need(env: BuildEnvironment, item: Item, why: str) -> None:
+    threats_domain(env).note_problem(
+        env.docname,
+        Problem(
+            GapKind.INVALID, f"{item.kind.value} {item.id!r} is not a need: {why}", item.location
+        ),
+    )
+
+
+def _place(need: Any) -> tuple[str, int]:
+    return (need["docname"] or "", need["lineno"] or 0)
+
+
+def _place_of(item: Item) -> tuple[str, int]:
+    return (item.location.docname, item.location.lineno)
+
+
+def merge_first_declarations(
+    app: Sphinx, env: BuildEnvironment, docnames: Any, other: BuildEnvironment
+) -> None:
+    """Before sphinx-needs merges a parallel worker's needs (``env-merge-info``):
+    of two items of ours with one ID, keep the need of the first declaration,
+    as a serial build does, and drop the other without sphinx-needs' own
+    duplicate warning (the analysis reports ``duplicate-id`` once)."""
+    mine, theirs = SphinxNeedsData(env), SphinxNeedsData(other)
+    held = mine.get_needs_mutable()
+    for need_id, need in list(theirs.get_needs_mutable().items()):
+        kept = held.get(need_id)
+        if kept is None or kept["type"] not in _OURS or need["type"] not in _OURS:
+            continue
+        if _place(need) < _place(kept):
+            mine.remove_need(need_id)
+        else:
+            theirs.remove_need(need_id)
 
 
 def collect_mitigating_needs(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """Give the domain the needs that mitigate threats, and what sphinx-needs
     cannot take (before the analysis, at ``env-get-updated``)."""
     domain = threats_domain(env)
-    ours = set(NEED_TYPES.values())
     status_map = app.config.threats_needs_status
     sources: dict[str, list[str]] = {}
     mitigations: list[Item] = []
     problems: list[Problem] = []
     for need in SphinxNeedsData(env).get_needs_mutable().values():
-        if need["type"] in ours or not need.get(LINK) or not need["docname"]:
+        if need["type"] in _OURS or not need.get(LINK) or not need["docname"]:
             continue
         docname = need["docname"]
         file = PurePath(env.doc2path(docname, base=False)).as_posix()
