@@ -194,7 +194,9 @@ def start(app: Sphinx, config: Config) -> None:
             )
     # a field the project declares itself is the project's (sphinx-needs would
     # refuse a second declaration); ours fill it
-    own = {*(config.needs_fields or {}), *(config.needs_extra_options or ())}
+    own = {*(config.needs_fields or {})}
+    for extra in config.needs_extra_options or ():  # names, or (older) dicts with a name
+        own.add(extra if isinstance(extra, str) else extra.get("name", ""))
     for name, (description, is_list) in FIELDS.items():
         if name in own:
             continue
@@ -354,6 +356,12 @@ def _id_regex_problems(app: Sphinx, env: BuildEnvironment) -> list[Problem]:
     if not refused:
         return []
     conf_py = Path(app.confdir, "conf.py")
+    # relative to the source directory, as threats.json gives every file
+    file = (
+        conf_py.relative_to(app.srcdir).as_posix()
+        if conf_py.is_relative_to(app.srcdir)
+        else str(conf_py)
+    )
     return [
         Problem(
             GapKind.INVALID,
@@ -361,7 +369,7 @@ def _id_regex_problems(app: Sphinx, env: BuildEnvironment) -> list[Problem]:
             f"(first: {refused[0]!r}), so sphinx-needs does not see them; set "
             "needs_id_regex = r'^[A-Za-z][A-Za-z0-9_.-]*' in conf.py (the IDs sphinx-threats "
             "accepts), or a pattern that matches both your needs' IDs and these",
-            Location(str(conf_py), line_in_conf(conf_py, "needs_id_regex")),
+            Location(file, line_in_conf(conf_py, "needs_id_regex")),
         )
     ]
 

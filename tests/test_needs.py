@@ -208,7 +208,9 @@ def test_ids_sphinx_needs_refuses_are_said_once_with_the_fix(tmp_path: Path) -> 
         needs = _needs_json(Path(app.outdir))
     assert "T-FLOOD" not in needs and "REQ_RATE" in needs
     # and the analysis still counts the requirement
-    assert {m["id"] for m in threats_json(app)["items"]["mitigations"]} >= {"REQ_RATE"}
+    data = threats_json(app)
+    assert {m["id"] for m in data["items"]["mitigations"]} >= {"REQ_RATE"}
+    assert [(g["file"], g["lineno"]) for g in data["gaps"]] == [("conf.py", 1)]
 
 
 # -- a need type that takes a short name --------------------------------------------------
