@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -412,3 +413,20 @@ def test_an_item_whose_id_a_need_holds_is_said_once(tmp_path: Path) -> None:
         assert "the need at aaa:4 has it" in all_warnings(app)[0]
         assert _not_threats(app) == []
         assert _needs_json(Path(app.outdir))["T-REPLAY"]["type"] == "req"
+
+
+def test_the_bridge_calls_nothing_deprecated(tmp_path: Path) -> None:
+    """No deprecated sphinx-needs or Sphinx call from our code (sphinx-needs'
+    own, e.g. in its needflow, are not ours)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with built_app("needs", srcdir=_copy("needs", tmp_path)) as app:
+            assert _not_threats(app) == []
+    # a deprecated call is warned with the caller's file (stacklevel=2)
+    ours = [
+        w
+        for w in caught
+        if issubclass(w.category, DeprecationWarning | PendingDeprecationWarning)
+        and "sphinx_threats" in w.filename
+    ]
+    assert ours == []
