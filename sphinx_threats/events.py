@@ -313,9 +313,9 @@ def finish_build(app: Sphinx, exception: BaseException | None) -> None:
     env = app.env
     domain = threats_domain(env)
     report = domain.report(settings_of(app.config, env))
-    with paused_gc():  # a burst of small dicts and strings
-        _export(app, report)
     failing = failing_gaps(app, report)
+    with paused_gc():  # a burst of small dicts and strings
+        _export(app, report, failing)
     if failing:
         counts = Counter(g.kind.value for g in failing)
         first = ", ".join(f"{g.location.file}:{g.location.lineno}" for g in failing[:3])
@@ -328,7 +328,7 @@ def finish_build(app: Sphinx, exception: BaseException | None) -> None:
         app.statuscode = 1
 
 
-def _export(app: Sphinx, report: Report) -> None:
+def _export(app: Sphinx, report: Report, failing: list[Gap]) -> None:
     target = app.config.threats_export
     if target is False:
         return
@@ -352,6 +352,8 @@ def _export(app: Sphinx, report: Report) -> None:
         app.config.project,
         uri,
         lambda gap: is_suppressed_warning("threats", gap.kind.value, suppress),
+        fail_on=app.config.threats_fail_on,
+        failing=set(failing),
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     text = to_json(data)

@@ -68,6 +68,7 @@ _COLOURS = {
     Kind.MITIGATION: "#C8E6C9",
     Kind.RISK_ACCEPTANCE: "#FFF9C4",
     Kind.NOT_APPLICABLE: "#E0E0E0",
+    Kind.ASSUMPTION: "#FFE0B2",
 }
 #: The link type from a mitigating need to the threats it mitigates.
 LINK = "mitigates"

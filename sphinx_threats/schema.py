@@ -202,6 +202,13 @@ OPTIONS: dict[Kind, tuple[Option, ...]] = {
         ),
         Option("owner", T.TEXT, "Who owns the decision."),
     ),
+    Kind.ASSUMPTION: (
+        *_COMMON,
+        Option("threats", T.REFS, "Threat IDs it underpins.", Kind.THREAT),
+        Option("mitigations", T.REFS, "Mitigation IDs it underpins.", Kind.MITIGATION),
+        Option("owner", T.TEXT, "Who checks that it still holds."),
+        Option("review-by", T.DATE, "Review it by this date (``stale-assumption`` after)."),
+    ),
 }
 
 
