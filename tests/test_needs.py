@@ -71,7 +71,8 @@ def _comparable(outdir: Path, page: str) -> str:
     # order the workers finish in): compare the nodes and links, not the layout
     body = re.sub(r"SNCB-[0-9a-f]+", "SNCB-", body)
     body = re.sub(r"needflow-[0-9a-f]+", "needflow-", body)
-    return "\n".join(sorted(re.sub(r' coords="[^"]*"', "", body).splitlines()))
+    body = re.sub(r' (coords="[^"]*"|id="node\d+")', "", body)
+    return "\n".join(sorted(body.splitlines()))
 
 
 def _not_threats(app: Any) -> list[str]:
