@@ -251,7 +251,7 @@ def item_need(app: Sphinx, directive: SphinxDirective, item: Item) -> list[nodes
             if not held.get(LINK):  # a mitigating need is a duplicate-id of the analysis
                 _not_a_need(env, item, f"the need at {held['docname']}:{held['lineno']} has it")
             return []
-        if _place(held) <= _place_of(item):
+        if _place(held) <= _place_of(item, directive):
             return []  # the analysis' first declaration stays the need (duplicate-id)
         data.remove_need(item.id)  # an earlier page re-read: it comes first
     fields = need_fields(item)
@@ -260,8 +260,7 @@ def item_need(app: Sphinx, directive: SphinxDirective, item: Item) -> list[nodes
         return add_need(
             app,
             directive.state,
-            item.location.docname,
-            item.location.lineno,
+            *_place_of(item, directive),
             NEED_TYPES[item.kind],
             item.title,
             id=item.id,
@@ -291,8 +290,13 @@ def _place(need: Any) -> tuple[str, int]:
     return (need["docname"] or "", need["lineno"] or 0)
 
 
-def _place_of(item: Item) -> tuple[str, int]:
-    return (item.location.docname, item.location.lineno)
+def _place_of(item: Item, directive: SphinxDirective) -> tuple[str, int]:
+    """Where the item's need is: its own line, or for a catalogue entry
+    rendered on this page, the line of the directive rendering it."""
+    docname = directive.env.docname
+    if item.location.docname == docname:
+        return (docname, item.location.lineno)
+    return (docname, directive.lineno)
 
 
 def merge_first_declarations(
