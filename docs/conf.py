@@ -14,6 +14,7 @@ extensions = [
     "myst_parser",
     "sphinx_threats",
     "threats_reference",
+    "threats_import_mapping",
     # the sphinx-needs how-to builds a needtable and a needflow (Graphviz)
     "sphinx_needs",
     "sphinx.ext.graphviz",
