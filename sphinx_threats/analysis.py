@@ -25,6 +25,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import chain
+from operator import attrgetter
 from typing import NamedTuple, cast
 
 from ._util import paused_gc
@@ -45,7 +47,7 @@ from .model import (
     ThreatActor,
     ThreatModel,
 )
-from .schema import REFERENCES
+from .schema import REFERENCES, Option, OptionType
 
 
 def _never_external(kind: Kind, ident: str) -> bool:
@@ -174,22 +176,28 @@ def reference_gaps(decl: Declarations, roles: Iterable[Reference], settings: Set
     """``unknown-ref`` for every option value and role naming no item of its kind."""
     gaps: list[Gap] = []
     for kind, options in REFERENCES.items():
-        for item in decl.items(kind):
-            for option in options:
-                assert option.target is not None  # a reference option names a kind
+        items = decl.items(kind)
+        for option in options:
+            target = option.target
+            assert target is not None  # a reference option names a kind
+            # One set difference per option first: items are scanned only when
+            # it leaves an unknown ID, to say where (measured: 0.9 s -> 0.15 s
+            # of the analysis of 100,000 threats, ``bench/run.py --analysis-only``).
+            if not _unknown_names(items, option, decl.known[target]):
+                continue
+            for item in items:
                 value = getattr(item, option.field)
                 for ref in (value,) if isinstance(value, str) else value or ():
                     ref = ref.removeprefix("!")
-                    if _is_known(decl, option.target, ref, settings) or ref == "*":
+                    if _is_known(decl, target, ref, settings) or ref == "*":
                         continue
-                    label = item.label if isinstance(item, Mitigation) else item.kind.value
                     gaps.append(
                         _unknown_ref(
                             decl,
                             ref,
-                            option.target,
+                            target,
                             item.location_of(option.name),
-                            f"{label} {item.id!r} (:{option.name}:)",
+                            f"{item.kind.value} {item.id!r} (:{option.name}:)",
                             item.id,
                         )
                     )
@@ -198,6 +206,19 @@ def reference_gaps(decl: Declarations, roles: Iterable[Reference], settings: Set
             where = f"the :{role.kind.value}: role"
             gaps.append(_unknown_ref(decl, role.target, role.kind, role.location, where))
     return gaps
+
+
+def _unknown_names(items: Sequence[Item], option: Option, known: set[str]) -> set[str]:
+    """The IDs that ``option`` of ``items`` names (``!`` stripped, ``*``
+    ignored) and ``known`` does not hold; collected by ``map`` and ``chain``
+    in C, not a Python loop per item."""
+    values = map(attrgetter(option.field), items)
+    if option.type is OptionType.REF:  # one ID or None
+        named = set(values) - {None, ""}
+    else:  # tuples of IDs
+        named = set(chain.from_iterable(filter(None, values)))
+    rest = named - known - {"*"}
+    return {v.removeprefix("!") for v in rest} - known
 
 
 def _is_known(decl: Declarations, kind: Kind, ident: str, settings: Settings) -> bool:
@@ -242,6 +263,12 @@ class Scope(NamedTuple):
 
 def expand(terms: Sequence[str], services: set[str]) -> set[str]:
     """Service IDs named by ``:applies-to:`` terms (``*`` = every service, ``!ID`` minus one)."""
+    if "*" not in terms:
+        # the common case, plain service IDs: one C-level intersection
+        # (measured: a third of the scope step at 100,000 threats)
+        named = services.intersection(terms)
+        if len(named) == len(terms):
+            return named
     added: set[str] = set()
     removed: set[str] = set()
     for term in terms:
@@ -375,11 +402,16 @@ def _rank(mit: Mitigation) -> int:
     return 2
 
 
+_NOTHING: frozenset[str] = frozenset()
+
+
 def _covers(
     mit: Mitigation, relied_on_by: Sequence[str], services: set[str]
 ) -> frozenset[str] | None:
     """The services ``mit`` covers (``None``: every service)."""
     terms = mit.applies_to
+    if not terms and not relied_on_by:
+        return frozenset((mit.service,)) if mit.service else _NOTHING
     if "*" in terms and not any(t.startswith("!") for t in terms):
         return None
     covers = expand(terms, services)
