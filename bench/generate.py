@@ -775,7 +775,7 @@ def _plain_reports(model: Model, an: Analysis) -> str:
                 t.title,
                 t.category,
                 t.severity,
-                _ref(t.service) if t.service else "product",
+                # the extension's matrix shows no owner column by default
                 ", ".join(f"{_ref(m.id)} ({m.status})" for m in an.mitigations_of[t.id]) or "--",
                 ", ".join(_ref(a.id) for a in an.acceptances_of[t.id]) or "--",
                 an.status[t.id],
@@ -789,7 +789,6 @@ def _plain_reports(model: Model, an: Analysis) -> str:
             "Title",
             "Category",
             "Severity",
-            "Service",
             "Mitigations",
             "Acceptances",
             "Status",
