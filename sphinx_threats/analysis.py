@@ -30,6 +30,7 @@ from typing import NamedTuple, cast
 from ._util import paused_gc
 from .model import (
     DEFAULT_SEVERITIES,
+    Assumption,
     GapKind,
     Item,
     Kind,
@@ -435,6 +436,43 @@ def mitigation_coverage(decl: Declarations, scope: Scope, settings: Settings) ->
     return MitigationCoverage(dict(mitigations_of), dict(ranked_of), gaps)
 
 
+# -- assumptions ---------------------------------------------------------------------------
+
+
+class Assumptions(NamedTuple):
+    """What each threat and mitigation rests on; assumptions never change a status."""
+
+    #: Assumptions underpinning each threat or mitigation (by its ID).
+    rests_on: dict[str, list[str]]
+    #: ``stale-assumption`` for every assumption past its review date.
+    gaps: list[Gap]
+
+
+def judge_assumptions(decl: Declarations, settings: Settings) -> Assumptions:
+    """Index the assumptions by what they underpin; report the stale ones."""
+    rests_on: dict[str, list[str]] = defaultdict(list)
+    gaps: list[Gap] = []
+    for assumption in cast("list[Assumption]", decl.items(Kind.ASSUMPTION)):
+        for ident in dict.fromkeys((*assumption.threats, *assumption.mitigations)):
+            rests_on[ident].append(assumption.id)
+        review_by = assumption.review_by
+        if review_by is not None and assumption_is_stale(assumption, settings):
+            message = (
+                f"assumption {assumption.id!r} was due for review on {review_by.isoformat()}; "
+                "check that it still holds and set a new :review-by: date"
+            )
+            ids = (assumption.id, *assumption.threats, *assumption.mitigations)
+            gaps.append(
+                Gap(GapKind.STALE_ASSUMPTION, message, ids, assumption.location_of("review-by"))
+            )
+    return Assumptions(dict(rests_on), gaps)
+
+
+def assumption_is_stale(assumption: Assumption, settings: Settings) -> bool:
+    """Whether ``assumption`` is past its review date."""
+    return assumption.review_by is not None and assumption.review_by < settings.today
+
+
 # -- 6. statuses ----------------------------------------------------------------------------
 
 
@@ -628,6 +666,8 @@ class Report:
     threats_of_actor: dict[str, list[str]]
     threats_of_service: dict[str, list[str]]
     relied_on_by: dict[str, list[str]]
+    #: Assumptions underpinning each threat or mitigation.
+    rests_on: dict[str, list[str]] = field(default_factory=dict)
 
     # Indexes by service and by pair are built on first use: the analysis
     # itself only needs the pairs of each threat.
@@ -825,12 +865,14 @@ def analyse(model: ThreatModel, settings: Settings) -> Report:
         acceptances = judge_acceptances(decl, settings)
         mitigations = mitigation_coverage(decl, scope, settings)
         result = statuses(decl, scope, acceptances, mitigations)
+        assumptions = judge_assumptions(decl, settings)
         gaps = [Gap(p.kind, p.message, p.ids, p.location) for p in model.problems]
         gaps += decl.duplicates
         gaps += reference_gaps(decl, model.references, settings)
         gaps += acceptances.gaps
         gaps += mitigations.gaps
         gaps += status_gaps(decl, result)
+        gaps += assumptions.gaps
         exclusions_of: dict[str, list[str]] = defaultdict(list)
         for na in cast("list[NotApplicable]", decl.items(Kind.NOT_APPLICABLE)):
             for t in dict.fromkeys(na.threats):
@@ -852,4 +894,5 @@ def analyse(model: ThreatModel, settings: Settings) -> Report:
             threats_of_actor=scope.threats_of_actor,
             threats_of_service=scope.threats_of_service,
             relied_on_by=scope.relied_on_by,
+            rests_on=assumptions.rests_on,
         )

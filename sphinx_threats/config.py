@@ -187,6 +187,12 @@ def _check_today(value: Any, seen: Mapping[str, Any]) -> str | None:
     raise Invalid(f"threats_today must be an ISO date 'YYYY-MM-DD' or None, not {value!r}")
 
 
+def _check_catalogs(value: Any, seen: Mapping[str, Any]) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    return _str_list(value, "threats_catalogs")
+
+
 def _check_export(value: Any, seen: Mapping[str, Any]) -> bool | str:
     if isinstance(value, bool):
         return value
@@ -285,6 +291,15 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         "ISO date str or None",
         "The date used for every date check (for reproducible builds); default: the build date.",
         _check_today,
+    ),
+    ConfigValue(
+        "threats_catalogs",
+        [],
+        "",
+        "list of str (paths or glob patterns)",
+        "YAML catalogues declaring items in bulk: paths or glob patterns relative to "
+        "``conf.py``. A changed catalogue rebuilds what shows its items.",
+        _check_catalogs,
     ),
     ConfigValue(
         "threats_export",

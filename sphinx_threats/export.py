@@ -8,11 +8,18 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
-from .analysis import AcceptanceState, Gap, Report, overall_coverage, service_figures
-from .model import Item, Kind, RiskAcceptance, Service, Status, Threat, worst_status
+from .analysis import (
+    AcceptanceState,
+    Gap,
+    Report,
+    assumption_is_stale,
+    overall_coverage,
+    service_figures,
+)
+from .model import Assumption, Item, Kind, RiskAcceptance, Service, Status, Threat, worst_status
 from .schema import option_values
 
 SCHEMA_VERSION = 1
@@ -30,6 +37,8 @@ def item_status(report: Report, item: Item) -> str | None:
         return None if worst is None else worst.value
     if item.kind is Kind.NOT_APPLICABLE:
         return Status.NOT_APPLICABLE.value
+    if isinstance(item, Assumption):
+        return "stale" if assumption_is_stale(item, report.settings) else "current"
     return None
 
 
@@ -38,8 +47,17 @@ def to_data(
     project: str,
     uri: Callable[[Item], str],
     suppressed: Callable[[Gap], bool],
+    *,
+    fail_on: Iterable[str] | None = None,
+    failing: Collection[Gap] | None = None,
 ) -> dict[str, Any]:
-    """The content of ``threats.json``."""
+    """The content of ``threats.json``.
+
+    ``fail_on`` (the build's ``threats_fail_on``) is written as ``"fail-on"``
+    and ``failing`` (the gaps that failed the build) as each gap's ``"fails"``,
+    so that ``sphinx-threats`` can fail exactly where the build did; both are
+    left out when not given.
+    """
     items: dict[str, list[dict[str, Any]]] = {kind.plural: [] for kind in Kind}
     for item in report.model.items:
         entry: dict[str, Any] = {
@@ -76,7 +94,10 @@ def to_data(
         }
         for g in report.gaps
     ]
-    return {
+    if failing is not None:
+        for entry, gap in zip(gaps, report.gaps, strict=True):
+            entry["fails"] = gap in failing
+    data: dict[str, Any] = {
         "schema": SCHEMA_VERSION,
         "project": project,
         "items": items,
@@ -84,6 +105,9 @@ def to_data(
         "gaps": gaps,
         "summary": summary(report),
     }
+    if fail_on is not None:
+        data["fail-on"] = sorted(set(fail_on))
+    return data
 
 
 def summary(report: Report) -> dict[str, Any]:

@@ -40,7 +40,6 @@ def _taken(what: str, name: str, registered: bool) -> bool:
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the domain, directives, roles, config values and event handlers."""
     from . import config, events
-    from .directives import ITEM_DIRECTIVES, REPORT_DIRECTIVES
     from .domain import ThreatsDomain
     from .nodes import PLACEHOLDERS, skip_placeholder
     from .transforms import LatexItemTargets
@@ -57,7 +56,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_event("threats-analysed")
 
     # Short names too, unless another extension already took the name.
-    for name, directive in {**ITEM_DIRECTIVES, **REPORT_DIRECTIVES}.items():
+    for name, directive in ThreatsDomain.directives.items():
         if not _taken("directive", name, is_directive_registered(name)):
             app.add_directive(name, directive)
     for name, role in ThreatsDomain.roles.items():
@@ -70,6 +69,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_post_transform(LatexItemTargets)
 
     app.connect("config-inited", events.check_config)
+    app.connect("env-get-outdated", events.read_catalogs)
     app.connect("builder-inited", events.add_css)
     app.connect("env-get-updated", events.analyse_build)
     app.connect("doctree-resolved", events.fill_placeholders)

@@ -23,6 +23,7 @@ class Kind(enum.StrEnum):
     MITIGATION = "mitigation"
     RISK_ACCEPTANCE = "risk-acceptance"
     NOT_APPLICABLE = "not-applicable"
+    ASSUMPTION = "assumption"
 
     @property
     def plural(self) -> str:
@@ -39,6 +40,7 @@ class Kind(enum.StrEnum):
             Kind.MITIGATION: "Mitigation",
             Kind.RISK_ACCEPTANCE: "Risk acceptance",
             Kind.NOT_APPLICABLE: "Not applicable",
+            Kind.ASSUMPTION: "Assumption",
         }[self]
 
 
@@ -49,6 +51,7 @@ ROLE_KINDS = (
     Kind.SERVICE,
     Kind.THREAT_ACTOR,
     Kind.RISK_ACCEPTANCE,
+    Kind.ASSUMPTION,
 )
 
 
@@ -98,6 +101,7 @@ class GapKind(enum.StrEnum):
     DUPLICATE_ID = "duplicate-id"
     INVALID = "invalid"
     ORPHAN_MITIGATION = "orphan-mitigation"
+    STALE_ASSUMPTION = "stale-assumption"
 
     @property
     def description(self) -> str:
@@ -127,6 +131,8 @@ _GAP_DESCRIPTIONS = {
     GapKind.INVALID: "a missing required option, a value outside the allowed set, a "
     "malformed date or ID, an unknown option, a bad config value",
     GapKind.ORPHAN_MITIGATION: "a mitigation none of whose threats exists",
+    GapKind.STALE_ASSUMPTION: "an assumption's ``:review-by:`` date has passed (not in the "
+    "default ``threats_fail_on``)",
 }
 
 _GAP_LOCATIONS = {
@@ -141,6 +147,7 @@ _GAP_LOCATIONS = {
     GapKind.DUPLICATE_ID: "the later one (by document, then line)",
     GapKind.INVALID: "the option (or conf.py)",
     GapKind.ORPHAN_MITIGATION: "the mitigation",
+    GapKind.STALE_ASSUMPTION: "the assumption",
 }
 
 #: Values of a mitigation's ``:status:``, from planned to verified.
@@ -290,6 +297,20 @@ class NotApplicable(Item):
     kind: Kind = field(default=Kind.NOT_APPLICABLE, init=False, repr=False, compare=False)
 
 
+@dataclass(frozen=True)
+class Assumption(Item):
+    """Something the model takes for granted; it never changes a status."""
+
+    #: Threats and mitigations it underpins.
+    threats: tuple[str, ...] = ()
+    mitigations: tuple[str, ...] = ()
+    owner: str = ""
+    #: When it must be checked again (a passed date is ``stale-assumption``).
+    review_by: dt.date | None = None
+
+    kind: Kind = field(default=Kind.ASSUMPTION, init=False, repr=False, compare=False)
+
+
 #: The record class of each kind.
 ITEM_CLASSES: dict[Kind, type[Item]] = {
     Kind.THREAT_ACTOR: ThreatActor,
@@ -298,6 +319,7 @@ ITEM_CLASSES: dict[Kind, type[Item]] = {
     Kind.MITIGATION: Mitigation,
     Kind.RISK_ACCEPTANCE: RiskAcceptance,
     Kind.NOT_APPLICABLE: NotApplicable,
+    Kind.ASSUMPTION: Assumption,
 }
 
 

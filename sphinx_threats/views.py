@@ -19,12 +19,14 @@ from .analysis import (
     CoveragePercent,
     Gap,
     Report,
+    assumption_is_stale,
     overall_coverage,
     service_figures,
     severity_rank,
 )
 from .model import (
     STATUS_ORDER,
+    Assumption,
     GapKind,
     Item,
     Kind,
@@ -225,6 +227,12 @@ def item_view(report: Report, item: Item) -> ItemView:
         fields += _text_fields(Approved_by=item.approved_by)
         if item.residual_severity:
             fields.append(Field("Residual severity", Badge("severity", item.residual_severity)))
+    elif isinstance(item, Assumption):
+        fields = [Field("Status", Badge("assumption", _assumption_state(report, item.id)))]
+        fields += _refs_field("Threats", report, Kind.THREAT, item.threats)
+        fields += _refs_field("Mitigations", report, Kind.MITIGATION, item.mitigations)
+        fields += _text_fields(Owner=item.owner)
+        fields += _text_fields(Review_by=item.review_by.isoformat() if item.review_by else "")
     else:
         assert isinstance(item, NotApplicable)
         fields = _refs_field("Threats", report, Kind.THREAT, item.threats)
@@ -232,6 +240,8 @@ def item_view(report: Report, item: Item) -> ItemView:
         fields += _text_fields(Owner=item.owner)
     if item.tags:
         fields.append(Field("Tags", Tags(item.tags)))
+    if isinstance(item, Threat | Mitigation):
+        links.append(_rests_on(report, item.id))
     return ItemView(item.kind.value, item.id, tuple(fields), tuple(links))
 
 
@@ -314,6 +324,26 @@ def _acc_state(report: Report, ident: str) -> str:
     if state is not AcceptanceState.VALID:
         return state.value
     return f"valid until {acc.expires.isoformat()}" if acc.expires else "valid"
+
+
+def _assumption_state(report: Report, ident: str) -> str:
+    assumption = report.get(ident, Kind.ASSUMPTION)
+    if not isinstance(assumption, Assumption):
+        return "unknown"
+    if assumption_is_stale(assumption, report.settings):
+        return "stale"
+    if assumption.review_by:
+        return f"review by {assumption.review_by.isoformat()}"
+    return "holds"
+
+
+def _rests_on(report: Report, ident: str) -> BackLinks:
+    """The assumptions a threat or mitigation rests on (context, never a decision)."""
+    rows = tuple(
+        BackLink(link_of(report, Kind.ASSUMPTION, a), _assumption_state(report, a))
+        for a in report.rests_on.get(ident, ())
+    )
+    return BackLinks("Rests on", rows)
 
 
 def _na_state(report: Report, ident: str) -> str:

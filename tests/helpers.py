@@ -27,6 +27,7 @@ PLURAL = {
     "mitigation": "mitigations",
     "risk-acceptance": "risk-acceptances",
     "not-applicable": "not-applicable",
+    "assumption": "assumptions",
 }
 
 

@@ -14,6 +14,9 @@ from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
 from sphinx_threats import config, schema, views
+from sphinx_threats.cli import build_parser
+from sphinx_threats.cli import diff as cli_diff
+from sphinx_threats.cli._gaps import RULES, SEVERITY_LEVELS
 from sphinx_threats.domain import ROLE_KINDS
 from sphinx_threats.model import GapKind, Kind
 
@@ -46,8 +49,8 @@ def _literal(text: str) -> nodes.paragraph:
 
 
 class ThreatsReference(SphinxDirective):
-    """``.. threats-reference:: options KIND | config | warnings | roles | reports |
-    matrix-columns``."""
+    """``.. threats-reference:: options KIND | config | warnings | roles | reports
+    | matrix-columns | cli COMMAND | sarif-rules | sarif-levels | worsenings``."""
 
     required_arguments = 1
     optional_arguments = 1
@@ -133,7 +136,47 @@ class ThreatsReference(SphinxDirective):
                 for name, help_text in views.MATRIX_COLUMNS.items()
             ]
             return [_table(["Column", "Shown by default", "Shows"], rows, [15, 10, 50])]
+        if what == "cli":
+            return [self._cli_options(self.arguments[1])]
+        if what == "sarif-rules":
+            rows = []
+            for rule in RULES.values():
+                # the SARIF rules' helpUri points at these anchors
+                kind = nodes.paragraph(ids=[f"gap-{rule.kind}"])
+                kind += nodes.literal(f"threats.{rule.kind}", f"threats.{rule.kind}")
+                rows.append([kind, rule.title, rule.level or "by severity", rule.fix])
+            return [_table(["Rule", "Title", "Level", "How to fix"], rows, [18, 20, 10, 40])]
+        if what == "sarif-levels":
+            rows = [[_literal(sev), _literal(level)] for sev, level in SEVERITY_LEVELS.items()]
+            return [_table(["Threat severity", "SARIF level"], rows, [20, 20])]
+        if what == "worsenings":
+            rows = [[_literal(name), help] for name, help in cli_diff.WORSENINGS.items()]
+            return [_table(["Worsening", "When"], rows, [20, 50])]
         raise self.error(f"unknown reference table {what!r}")
+
+    def _cli_options(self, command: str) -> nodes.table:
+        """The arguments of a sub-command, from its argparse parser."""
+        parser = build_parser()
+        sub = next(
+            a
+            for a in parser._actions
+            if a.dest == "command"  # the sub-parsers action
+        )
+        rows = []
+        for action in sub.choices[command]._actions:  # type: ignore[attr-defined]
+            if action.dest == "help":
+                continue
+            if action.option_strings:
+                name = ", ".join(action.option_strings)
+                if action.nargs != 0:
+                    name += f" {action.metavar or action.dest.upper()}"
+            else:
+                name = action.metavar or action.dest
+            text = action.help or ""
+            if action.choices:
+                text += f" (one of: {', '.join(action.choices)})"
+            rows.append([_literal(name), text])
+        return _table(["Argument", "Meaning"], rows, [25, 50])
 
 
 def setup(app: Any) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -47,4 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as err:
         print(f"sphinx-threats {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # the reader stopped early (``| head``): no traceback, and none at exit
+        # when Python flushes stdout again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return status

@@ -1,20 +1,334 @@
-"""``sphinx-threats report``: not built yet (its issue is open)."""
+"""``sphinx-threats report FILE``: the summary and the gaps of one build."""
 
 from __future__ import annotations
 
 import argparse
+import json
+from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
+from ..model import STATUS_ORDER
+from . import _common
+from ._data import SEVERITIES, GapEntry, ThreatsFile, load
+from ._gaps import RULES, kinds_in_order, level
+from ._term import Style, markdown_code, markdown_escape, use_colour, width, wrap
+
 NAME = "report"
+
+FORMATS = ("text", "json", "markdown", "github")
+
+EXAMPLES = """\
+  sphinx-threats report _build/html/threats.json
+  sphinx-threats report threats.json --format markdown > comment.md
+  sphinx-threats report threats.json --format github --base-dir docs
+  sphinx-threats report threats.json --fail-on unmitigated,service-gap
+
+exit status: 0 when no gap counts, 1 when one does (by default the gaps that
+failed the build, as threats.json records them), 2 on a usage error.
+"""
+
+#: GitHub annotation command for each SARIF level.
+GITHUB_COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
 
 
 def add_parser(subparsers: Any) -> None:
     """Register the sub-command."""
-    parser = subparsers.add_parser(NAME, help="not built yet")
+    parser = _common.add_subparser(
+        subparsers,
+        NAME,
+        "print the summary and the gaps of a threats.json",
+        "Print the counts by status and severity, the coverage per service (worst "
+        "first) and every gap with its file and line.",
+        EXAMPLES,
+    )
+    parser.add_argument("file", metavar="FILE", help="a threats.json written by a build")
+    parser.add_argument(
+        "--format", choices=FORMATS, default="text", help="output format (default: text)"
+    )
+    parser.add_argument(
+        "--fail-on",
+        metavar="KINDS",
+        help="exit 1 when an unsuppressed gap of these kinds (commas; 'all'; '' for "
+        "none) is present (default: the gaps that failed the build)",
+    )
+    _common.add_base_dir_option(parser)
+    _common.add_color_option(parser)
     parser.set_defaults(run=run)
 
 
+def failing_rule(data: ThreatsFile, fail_on: str | None) -> Callable[[GapEntry], bool]:
+    """Which gaps count for the exit status under ``--fail-on``."""
+    if fail_on is None:
+        return data.build_failing
+    known = [*RULES, *sorted({g.kind for g in data.gaps} - set(RULES)), "all"]
+    kinds = _common.check_names(_common.split_list(fail_on), known, "--fail-on")
+    if "all" in kinds:
+        return lambda gap: not gap.suppressed
+    return lambda gap: not gap.suppressed and gap.kind in kinds
+
+
 def run(args: argparse.Namespace) -> int:
-    """Say that the sub-command is not built yet."""
-    print(f"sphinx-threats {NAME}: not built yet")
-    return 2
+    """Print the report; 1 when a counted gap is present."""
+    data = load(args.file)
+    counts = failing_rule(data, args.fail_on)
+    base = _common.base_dir(args.base_dir)
+    gaps = ordered_gaps(data)
+    failing = [g for g in gaps if counts(g)]
+    if args.format == "json":
+        text = as_json(data, gaps, counts, base)
+    elif args.format == "markdown":
+        text = as_markdown(data, gaps, counts, base)
+    elif args.format == "github":
+        text = as_github(data, gaps, base)
+    else:
+        text = as_text(data, gaps, counts, base, Style(use_colour(args.color)), width())
+    _common.write_text(text, None)
+    return 1 if failing else 0
+
+
+def ordered_gaps(data: ThreatsFile) -> list[GapEntry]:
+    """Gaps grouped by kind (in the reference's order), then by file and line."""
+    order = {kind: n for n, kind in enumerate(kinds_in_order({g.kind for g in data.gaps}))}
+    return sorted(data.gaps, key=lambda g: (order[g.kind], g.file, g.lineno))
+
+
+def by_status(data: ThreatsFile) -> list[tuple[str, int]]:
+    """Threat counts by computed status, worst first."""
+    counts = _counts(data, "by-status", "status")
+    order = [s.value for s in STATUS_ORDER]
+    return sorted(
+        counts.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else 99, kv[0])
+    )
+
+
+def by_severity(data: ThreatsFile) -> list[tuple[str, int]]:
+    """Threat counts by severity, most severe first."""
+    counts = _counts(data, "by-severity", "severity")
+    return sorted(
+        counts.items(),
+        key=lambda kv: (
+            SEVERITIES.index(kv[0]) if kv[0] in SEVERITIES else len(SEVERITIES),
+            kv[0] == "unknown",
+            kv[0],
+        ),
+    )
+
+
+def _counts(data: ThreatsFile, summary_key: str, item_key: str) -> dict[str, int]:
+    # the build's summary counts every declaration; recount only when it is absent
+    counts = data.summary.get(summary_key)
+    if isinstance(counts, dict):
+        return {str(k): int(v) for k, v in counts.items() if isinstance(v, int)}
+    found = Counter(str(t.get(item_key) or "unknown") for t in data.of("threats").values())
+    return dict(found)
+
+
+def threat_count(data: ThreatsFile) -> int:
+    """How many threats the build declared."""
+    count = data.summary.get("threats")
+    return count if isinstance(count, int) else len(data.of("threats"))
+
+
+def services_worst_first(data: ThreatsFile) -> list[tuple[str, dict[str, Any]]]:
+    """Per service its coverage figures, the least covered first (services
+    with nothing in scope last)."""
+    services = data.summary.get("services")
+    rows = [
+        (str(name), figures)
+        for name, figures in (services.items() if isinstance(services, dict) else ())
+        if isinstance(figures, dict)
+    ]
+
+    def order(row: tuple[str, dict[str, Any]]) -> tuple[bool, float, float, str]:
+        pct, weighted = row[1].get("percent"), row[1].get("weighted-percent")
+        return (
+            not isinstance(pct, int | float),
+            pct if isinstance(pct, int | float) else 0.0,
+            weighted if isinstance(weighted, int | float) else 0.0,
+            row[0],
+        )
+
+    return sorted(rows, key=order)
+
+
+def _percent(value: Any) -> str:
+    return f"{value:.1f}%" if isinstance(value, int | float) else "-"
+
+
+def _joined(counts: list[tuple[str, int]]) -> str:
+    return ", ".join(f"{name} {n}" for name, n in counts) or "none"
+
+
+def _gap_state(gap: GapEntry, counts: Callable[[GapEntry], bool]) -> str:
+    if counts(gap):
+        return "FAILS"
+    return "suppressed" if gap.suppressed else "warning"
+
+
+def _gaps_heading(gaps: list[GapEntry], counts: Callable[[GapEntry], bool]) -> str:
+    if not gaps:
+        return "Gaps: none"
+    failing = sum(1 for g in gaps if counts(g))
+    suppressed = sum(1 for g in gaps if g.suppressed)
+    return f"Gaps: {len(gaps)} ({failing} failing, {suppressed} suppressed)"
+
+
+def as_text(
+    data: ThreatsFile,
+    gaps: list[GapEntry],
+    counts: Callable[[GapEntry], bool],
+    base: str,
+    style: Style,
+    columns: int,
+) -> str:
+    """The report for a terminal: ``columns`` wide."""
+    title = f"Threat model: {data.project}" if data.project else "Threat model"
+    lines = [style(title, "bold") + f" ({data.path})", ""]
+    lines.append(style(f"Threats: {threat_count(data)}", "bold"))
+    for label, counted in (("by status", by_status(data)), ("by severity", by_severity(data))):
+        lines += wrap(_joined(counted), columns, " " * 15, f"  {label:<13}")
+
+    services = services_worst_first(data)
+    if services:
+        lines += ["", style("Coverage per service, worst first", "bold")]
+        # the figures and the bar take 50 columns; the service ID gets the rest
+        id_width = max(7, min(max(len(s) for s, _ in services), columns - 52))
+        lines.append(
+            f"  {'service':<{id_width}}  {'covered':>7}  {'of':>8}  {'percent':>8}  {'weighted':>8}"
+        )
+        for service, figures in services:
+            pct = figures.get("percent")
+            bar = _bar(pct, style)
+            numbers = (
+                f"{figures.get('covered', 0):>7}  {_answers(figures):>8}"
+                f"  {_percent(pct):>8}  {_percent(figures.get('weighted-percent')):>8}  {bar}"
+            )
+            if len(service) > id_width:
+                lines += [f"  {service}", f"  {'':<{id_width}}  {numbers}"]
+            else:
+                lines.append(f"  {service:<{id_width}}  {numbers}")
+
+    lines += ["", style(_gaps_heading(gaps, counts), "bold")]
+    kind = None
+    for gap in gaps:
+        if gap.kind != kind:
+            kind = gap.kind
+            lines.append(f"  {style(kind, 'cyan')}: {sum(1 for g in gaps if g.kind == kind)}")
+        severity = data.gap_severity(gap)
+        state = _gap_state(gap, counts)
+        painted = style(state, "red", "bold") if state == "FAILS" else style(state, "dim")
+        head = "    " + gap.where(base) + (f"  {severity}" if severity else "") + f"  {painted}"
+        lines.append(head)
+        lines += wrap(gap.message, columns, " " * 6)
+    return "\n".join(lines) + "\n"
+
+
+def _answers(figures: dict[str, Any]) -> int:
+    """What ``covered`` is counted of: own threats and product threats in
+    scope (``total``; files written before it had only ``in-scope``)."""
+    return int(figures.get("total", figures.get("in-scope", 0)))
+
+
+def _bar(percent: Any, style: Style) -> str:
+    """Ten cells, one per 10% covered."""
+    if not isinstance(percent, int | float):
+        return ""
+    full = int(percent // 10)
+    return style("#" * full, "green") + style("-" * (10 - full), "red")
+
+
+def as_markdown(
+    data: ThreatsFile, gaps: list[GapEntry], counts: Callable[[GapEntry], bool], base: str
+) -> str:
+    """The report as GitHub-flavoured Markdown (a pull-request comment)."""
+    title = f"Threat model: {markdown_escape(data.project)}" if data.project else "Threat model"
+    lines = [f"## {title}", ""]
+    lines += [
+        f"**{threat_count(data)} threats**",
+        "",
+        f"- by status: {_joined(by_status(data))}",
+        f"- by severity: {_joined(by_severity(data))}",
+    ]
+    services = services_worst_first(data)
+    if services:
+        lines += [
+            "",
+            "### Coverage per service, worst first",
+            "",
+            "| Service | Covered | Of | Percent | Weighted |",
+            "|:--|--:|--:|--:|--:|",
+        ]
+        for service, figures in services:
+            lines.append(
+                f"| {markdown_escape(service)} | {figures.get('covered', 0)} | "
+                f"{_answers(figures)} | {_percent(figures.get('percent'))} | "
+                f"{_percent(figures.get('weighted-percent'))} |"
+            )
+    lines += ["", f"### {_gaps_heading(gaps, counts)}"]
+    if gaps:
+        lines += ["", "| Kind | Where | Severity | State | Message |", "|:--|:--|:--|:--|:--|"]
+        for gap in gaps:
+            state = _gap_state(gap, counts)
+            lines.append(
+                f"| {gap.kind} | {markdown_code(gap.where(base))} | "
+                f"{markdown_escape(data.gap_severity(gap) or '')} | "
+                f"{'**fails**' if state == 'FAILS' else state} | {markdown_escape(gap.message)} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def as_json(
+    data: ThreatsFile, gaps: list[GapEntry], counts: Callable[[GapEntry], bool], base: str
+) -> str:
+    """The report as JSON, for scripts."""
+    out = {
+        "file": data.path,
+        "project": data.project,
+        "threats": threat_count(data),
+        "by-status": dict(by_status(data)),
+        "by-severity": dict(by_severity(data)),
+        "services": [{"service": s, **figures} for s, figures in services_worst_first(data)],
+        "gaps": [
+            {
+                "kind": g.kind,
+                "message": g.message,
+                "ids": list(g.ids),
+                "file": _common.join_base(base, g.file),
+                "lineno": g.lineno,
+                "severity": data.gap_severity(g),
+                "level": level(data, g),
+                "suppressed": g.suppressed,
+                "failing": counts(g),
+            }
+            for g in gaps
+        ],
+        "failing": sum(1 for g in gaps if counts(g)),
+    }
+    return json.dumps(out, indent=2, ensure_ascii=False) + "\n"
+
+
+def _escape_data(text: str) -> str:
+    # GitHub's workflow-command escaping
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def as_github(data: ThreatsFile, gaps: list[GapEntry], base: str) -> str:
+    """One GitHub Actions annotation per unsuppressed gap, at its source line."""
+    lines = []
+    for gap in gaps:
+        if gap.suppressed:
+            continue
+        command = GITHUB_COMMANDS[level(data, gap)]
+        props = [f"file={_escape_property(_common.join_base(base, gap.file))}"]
+        if gap.lineno:
+            props.append(f"line={gap.lineno}")
+        rule = RULES.get(gap.kind)
+        title = f"{rule.title if rule else gap.kind} (threats.{gap.kind})"
+        props.append(f"title={_escape_property(title)}")
+        lines.append(f"::{command} {','.join(props)}::{_escape_data(gap.message)}")
+    return "".join(line + "\n" for line in lines)

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from sphinx_threats.model import (
+    Assumption,
     GapKind,
     Kind,
     Location,
@@ -52,6 +53,7 @@ VALID: dict[Kind, dict[str, str]] = {
         "expires": "2026-12-31",
     },
     Kind.NOT_APPLICABLE: {"id": "NA-1", "threats": "T-1"},
+    Kind.ASSUMPTION: {"id": "A-1", "threats": "T-1", "review-by": "2027-01-31"},
 }
 CLASSES = {
     Kind.THREAT_ACTOR: ThreatActor,
@@ -60,6 +62,7 @@ CLASSES = {
     Kind.MITIGATION: Mitigation,
     Kind.RISK_ACCEPTANCE: RiskAcceptance,
     Kind.NOT_APPLICABLE: NotApplicable,
+    Kind.ASSUMPTION: Assumption,
 }
 REQUIRED = {
     Kind.THREAT_ACTOR: [],
@@ -68,6 +71,7 @@ REQUIRED = {
     Kind.MITIGATION: ["mitigates", "status"],
     Kind.RISK_ACCEPTANCE: ["threats", "owner", "expires"],
     Kind.NOT_APPLICABLE: ["threats"],
+    Kind.ASSUMPTION: [],
 }
 
 
