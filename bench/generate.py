@@ -603,8 +603,14 @@ def write_threats(model: Model, root: Path) -> None:
     )
     _write_item_pages(model, root, _threats_directive)
     report = "".join(
-        _heading(f"Report: {name}", "-") + f"\n.. threat-{name}::\n\n"
-        for name in ("matrix", "coverage", "gaps", "summary")
+        _heading(f"Report: {name}", "-") + f"\n.. threat-{name}::\n{options}\n"
+        for name, options in (
+            # the owner column too, as the plain and needs flavours show it
+            ("matrix", "   :columns: threat, status, services, mitigations, decisions, owner\n"),
+            ("coverage", ""),
+            ("gaps", ""),
+            ("summary", ""),
+        )
     )
     _write_common(model, root, "threats", report)
 
@@ -775,7 +781,7 @@ def _plain_reports(model: Model, an: Analysis) -> str:
                 t.title,
                 t.category,
                 t.severity,
-                # the extension's matrix shows no owner column by default
+                _ref(t.service) if t.service else "product",
                 ", ".join(f"{_ref(m.id)} ({m.status})" for m in an.mitigations_of[t.id]) or "--",
                 ", ".join(_ref(a.id) for a in an.acceptances_of[t.id]) or "--",
                 an.status[t.id],
@@ -789,6 +795,7 @@ def _plain_reports(model: Model, an: Analysis) -> str:
             "Title",
             "Category",
             "Severity",
+            "Service",
             "Mitigations",
             "Acceptances",
             "Status",

@@ -74,6 +74,7 @@ def main() -> None:
             built[theme] = Path(tmp, theme)
             for project, (source, _page) in projects.items():
                 build(source, theme, built[theme] / project)
+        from selenium.common.exceptions import TimeoutException
         from selenium.webdriver.common.by import By
 
         with chromium(args.width, args.height) as driver:
@@ -89,7 +90,11 @@ def main() -> None:
                                 continue
                             png = args.out / f"{name}-{project}-{report}.png"
                             driver.execute_script("arguments[0].scrollIntoView()", found[0])
-                            found[0].screenshot(str(png))
+                            try:
+                                found[0].screenshot(str(png))
+                            except TimeoutException:  # a very tall report on a busy machine
+                                print(f"{png}: timed out", file=sys.stderr)
+                                continue
                             print(png)
 
 
