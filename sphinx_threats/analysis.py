@@ -188,13 +188,14 @@ def reference_gaps(decl: Declarations, roles: Iterable[Reference], settings: Set
                     ref = ref.removeprefix("!")
                     if _is_known(decl, option.target, ref, settings) or ref == "*":
                         continue
+                    label = item.label if isinstance(item, Mitigation) else item.kind.value
                     gaps.append(
                         _unknown_ref(
                             decl,
                             ref,
                             option.target,
                             item.location_of(option.name),
-                            f"{item.kind.value} {item.id!r} (:{option.name}:)",
+                            f"{label} {item.id!r} (:{option.name}:)",
                             item.id,
                         )
                     )
@@ -410,7 +411,9 @@ def mitigation_coverage(decl: Declarations, scope: Scope, settings: Settings) ->
         for t in dict.fromkeys(mit.mitigates):
             mitigations_of[t].append(ident)
             ranked_of[t].append(ranked)
-        if mit.mitigates and threats.keys().isdisjoint(mit.mitigates):
+        # a need (a requirement, a test) naming no threat is a dead link,
+        # reported as unknown-ref, not an orphan control
+        if mit.mitigates and not mit.need_type and threats.keys().isdisjoint(mit.mitigates):
             message = (
                 f"mitigation {ident!r} mitigates no declared threat "
                 f"({', '.join(mit.mitigates)}); fix :mitigates: or remove it"

@@ -183,6 +183,8 @@ def item_block(
     heading += nodes.Text(" ")
     heading += nodes.Text(item.title)
     block += heading
+    for extra in directive.env.events.emit("threats-item-declared", directive, item):
+        block += extra
     placeholder = {
         "kind": item.kind.value,
         "item_id": item.id,

@@ -110,6 +110,10 @@ class ThreatsDomain(Domain):
     _model: ThreatModel | None = None
     _report: Report | None = None
     _index: dict[str, Item] | None = None
+    #: Items and problems from outside our directives (the sphinx-needs bridge's
+    #: mitigating needs), given again on every build: derived, never pickled.
+    _external_items: tuple[Item, ...] = ()
+    _external_problems: tuple[Problem, ...] = ()
     _rendered: dict[str, list[Item]] | None = None
 
     # -- per-document records -------------------------------------------------
@@ -174,6 +178,13 @@ class ThreatsDomain(Domain):
                     self.data[key][docname] = otherdata[key][docname]
         self._changed()
 
+    def set_external(self, items: Iterable[Item], problems: Iterable[Problem] = ()) -> None:
+        """Items and problems of this build that no directive of ours declared
+        (needs that mitigate threats), counted by the analysis as if declared."""
+        self._external_items = tuple(items)
+        self._external_problems = tuple(problems)
+        self._changed()
+
     def items_of(self, docname: str) -> list[Item]:
         """Items shown in ``docname``: declared there, then rendered from catalogues."""
         items: list[Item] = self.data["items"].get(docname, [])
@@ -197,8 +208,16 @@ class ThreatsDomain(Domain):
             )
             self._rendered = rendered
             self._model = ThreatModel.build(
-                chain((item for items in data["items"].values() for item in items), catalog_items),
-                chain((p for ps in data["problems"].values() for p in ps), problems),
+                chain(
+                    (item for items in data["items"].values() for item in items),
+                    catalog_items,
+                    self._external_items,
+                ),
+                chain(
+                    (p for ps in data["problems"].values() for p in ps),
+                    problems,
+                    self._external_problems,
+                ),
                 (r for refs in data["references"].values() for r in refs),
             )
         return self._model
@@ -226,9 +245,10 @@ class ThreatsDomain(Domain):
 
     def get_objects(self) -> Iterator[tuple[str, str, str, str, str, int]]:
         """Every item (first declaration of each ID), for ``objects.inv`` and search."""
+        external = {id(item) for item in self._external_items}
         for ident, item in self.index().items():
-            if ident.startswith("@") or not item.location.docname:
-                continue  # no ID of its own, or on no page
+            if ident.startswith("@") or not item.location.docname or id(item) in external:
+                continue  # no ID of its own, on no page, or another extension's object
             yield ident, item.title, item.kind.value, item.location.docname, ident, 1
 
     def resolve_xref(

@@ -137,13 +137,13 @@ def check_config(app: Sphinx, config: Config) -> None:
             GapKind.INVALID,
             message,
             (),
-            Location(str(conf_py), _line_in_conf(conf_py, name) if name not in command_line else 1),
+            Location(str(conf_py), line_in_conf(conf_py, name) if name not in command_line else 1),
         )
         for name, message in problems
     ]
 
 
-def _line_in_conf(conf_py: Path, name: str) -> int:
+def line_in_conf(conf_py: Path, name: str) -> int:
     """The line assigning ``name`` in conf.py (1 when not found)."""
     try:
         lines = conf_py.read_text(encoding="utf-8").splitlines()
@@ -190,7 +190,7 @@ def read_catalogs(
         file = catalog_file(str(path), str(app.srcdir))
         catalogs[file] = read_catalog(path, file, vocabulary)
     conf_py = Path(app.confdir, "conf.py")
-    where = Location(str(conf_py), _line_in_conf(conf_py, "threats_catalogs"))
+    where = Location(str(conf_py), line_in_conf(conf_py, "threats_catalogs"))
     for pattern in unmatched:
         message = f"threats_catalogs names {pattern!r}, which matches no file"
         catalogs[pattern] = Catalog(pattern, "", (), (Problem(GapKind.INVALID, message, where),))

@@ -19,7 +19,17 @@ from .analysis import (
     overall_coverage,
     service_figures,
 )
-from .model import Assumption, Item, Kind, RiskAcceptance, Service, Status, Threat, worst_status
+from .model import (
+    Assumption,
+    Item,
+    Kind,
+    Mitigation,
+    RiskAcceptance,
+    Service,
+    Status,
+    Threat,
+    worst_status,
+)
 from .schema import option_values
 
 SCHEMA_VERSION = 1
@@ -69,9 +79,11 @@ def to_data(
             "lineno": item.location.lineno,
             "uri": uri(item),
         }
-        if item.kind is Kind.MITIGATION:
+        if isinstance(item, Mitigation):
             # the declared :status: stays; the computed part is what it achieves
-            entry["in-effect"] = item.in_effect  # type: ignore[attr-defined]
+            entry["in-effect"] = item.in_effect
+            if item.need_type:  # a need counted as a mitigation (sphinx-needs bridge)
+                entry["need-type"] = item.need_type
         else:
             entry["status"] = item_status(report, item)
         items[item.kind.plural].append(entry)

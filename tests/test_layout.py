@@ -35,7 +35,8 @@ def browser_ready() -> None:
 
 @pytest.mark.parametrize("theme", THEMES)
 def test_matrix_fits_its_container(browser_ready: None, theme: str, tmp_path: Path) -> None:
-    pytest.importorskip(theme)
+    # the themes are in the test extra: missing one is a broken install, not a skip
+    __import__(theme)
     src = tmp_path / "src"
     shutil.copytree(ROOT, src)
     overrides = {"html_theme": theme}

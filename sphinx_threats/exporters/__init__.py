@@ -1,0 +1,1 @@
+"""Export the model to another tool's format (pure: no Sphinx, no docutils)."""

@@ -1,0 +1,353 @@
+"""A built model (``threats.json``) back as a Threat Composer workspace.
+
+The output follows Threat Composer's v1 schema (``.tc.json``): threats,
+mitigations with their statuses, risk acceptances as "Resolved — will not
+action" mitigations, assumptions, and the links between them.  Items that
+came from Threat Composer get their ``numericId`` back from their ID
+(``TC-T-39`` → 39); others are numbered after the highest one.  UUIDs are
+derived from our IDs, so exporting twice gives the same file.
+
+``threats.json`` carries titles and options but not bodies: a threat's
+statement is rebuilt from its grammar parts (the title's action and impact,
+its actor, its ``goal:``/``asset:`` tags); prerequisites and comments, which
+lived in the body, do not come back.
+
+Pure: no Sphinx, no docutils.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from ..importers import threat_composer as tc
+from ..importers.model import SourceError
+
+#: Namespace of the UUIDs derived from our IDs.
+NAMESPACE = uuid.UUID("3c0f2b9e-5d0a-4f7e-9a51-7c1e2d4b6a80")
+
+#: ``:status:`` → Threat Composer mitigation status.
+MITIGATION_STATUS = {
+    "planned": "mitigationIdentified",
+    "in-progress": "mitigationInProgress",
+    "implemented": "mitigationResolved",
+    "verified": "mitigationResolved",
+}
+#: A risk acceptance's status (a mitigation Threat Composer will not action).
+ACCEPTANCE_STATUS = "mitigationResolvedWillNotAction"
+
+#: ``:severity:`` → ``Priority`` (Threat Composer has three levels).
+PRIORITY = {"critical": "High", "high": "High", "medium": "Medium", "low": "Low", "info": "Low"}
+
+#: ``:category:`` → ``STRIDE`` letter (other categories go to ``custom:category``).
+STRIDE = {category: letter for letter, category in tc.STRIDE.items()}
+
+#: Limits of the v1 schema.
+TAG_MAX, CONTENT_MAX, COMMENT_MAX, GRAMMAR_MAX, NAME_MAX = 30, 1000, 1000, 200, 200
+
+_LEADS_TO = ", which leads to "
+
+
+def export(data: Any) -> dict[str, Any]:
+    """The Threat Composer workspace of one ``threats.json``."""
+    root = _mapping(data, "$")
+    if root.get("schema") != 1:
+        raise SourceError("$.schema", "expected a sphinx-threats threats.json (schema 1)")
+    items = _mapping(root.get("items"), "$.items")
+    kinds = {
+        key: _entries(items, key)
+        for key in (
+            "threat-actors",
+            "services",
+            "threats",
+            "mitigations",
+            "risk-acceptances",
+            "assumptions",
+        )
+    }
+    actors = {e["id"]: str(e.get("title", "")) for e in kinds["threat-actors"]}
+    threat_numbers = _numbers(kinds["threats"], tc.THREAT_PREFIX)
+    # acceptances and mitigations share Threat Composer's mitigation numbers
+    mitigation_numbers = _numbers(
+        [*kinds["mitigations"], *kinds["risk-acceptances"]], tc.MITIGATION_PREFIX
+    )
+    assumption_numbers = _numbers(kinds["assumptions"], tc.ASSUMPTION_PREFIX)
+    uuids: dict[str, str] = {}
+    for kind, entries in kinds.items():
+        for entry in entries:
+            uuids[entry["id"]] = str(uuid.uuid5(NAMESPACE, f"{kind}:{entry['id']}"))
+
+    threats = [
+        _threat(e, threat_numbers[e["id"]], uuids[e["id"]], actors) for e in kinds["threats"]
+    ]
+    mitigations = [
+        _mitigation(e, mitigation_numbers[e["id"]], uuids[e["id"]], accepted=False)
+        for e in kinds["mitigations"]
+    ] + [
+        _mitigation(e, mitigation_numbers[e["id"]], uuids[e["id"]], accepted=True)
+        for e in kinds["risk-acceptances"]
+    ]
+    threat_ids = {e["id"] for e in kinds["threats"]}
+    mitigation_ids = {e["id"] for e in [*kinds["mitigations"], *kinds["risk-acceptances"]]}
+    mitigation_links = []
+    for key, option in (("mitigations", "mitigates"), ("risk-acceptances", "threats")):
+        for entry in kinds[key]:
+            for threat in _ids(entry.get(option)):
+                if threat in threat_ids:
+                    mitigation_links.append(
+                        {"mitigationId": uuids[entry["id"]], "linkedId": uuids[threat]}
+                    )
+    assumptions = []
+    assumption_links = []
+    for entry in kinds["assumptions"]:
+        assumptions.append(_assumption(entry, assumption_numbers[entry["id"]], uuids[entry["id"]]))
+        for link_type, option, known in (
+            ("Threat", "threats", threat_ids),
+            ("Mitigation", "mitigations", mitigation_ids),
+        ):
+            for ref in _ids(entry.get(option)):
+                if ref in known:
+                    assumption_links.append(
+                        {
+                            "type": link_type,
+                            "assumptionId": uuids[entry["id"]],
+                            "linkedId": uuids[ref],
+                        }
+                    )
+
+    services = [f"- {e.get('title', e['id'])} ({e['id']})" for e in kinds["services"]]
+    description = "Exported from sphinx-threats."
+    if services:
+        description += "\n\n### Services\n\n" + "\n".join(services)
+    return {
+        "schema": 1,
+        "applicationInfo": {
+            "name": _cut(str(root.get("project") or "Threat model"), NAME_MAX),
+            "description": description,
+        },
+        "threats": sorted(threats, key=lambda t: t["numericId"]),
+        "mitigations": sorted(mitigations, key=lambda m: m["numericId"]),
+        "assumptions": sorted(assumptions, key=lambda a: a["numericId"]),
+        "mitigationLinks": mitigation_links,
+        "assumptionLinks": assumption_links,
+    }
+
+
+def to_json(workspace: dict[str, Any]) -> str:
+    """The workspace as the text of a ``.tc.json`` file."""
+    return json.dumps(workspace, indent=2, ensure_ascii=False) + "\n"
+
+
+def _mapping(value: Any, path: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise SourceError(path, "expected an object")
+    return value
+
+
+def _entries(items: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    value = items.get(key, [])
+    if not isinstance(value, list):
+        raise SourceError(f"$.items.{key}", "expected a list")
+    out = []
+    for i, entry in enumerate(value):
+        entry = _mapping(entry, f"$.items.{key}[{i}]")
+        if not isinstance(entry.get("id"), str):
+            raise SourceError(f"$.items.{key}[{i}].id", "expected a string")
+        out.append(entry)
+    return out
+
+
+def _ids(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _numbers(entries: list[dict[str, Any]], prefix: str) -> dict[str, int]:
+    """``numericId`` of each entry: from ``PREFIX-<n>`` IDs, else after the highest."""
+    pattern = re.compile(rf"{re.escape(prefix)}-(\d+)\Z")
+    numbers: dict[str, int] = {}
+    used: set[int] = set()
+    for entry in entries:
+        match = pattern.match(entry["id"])
+        if match and int(match.group(1)) not in used:
+            numbers[entry["id"]] = int(match.group(1))
+            used.add(numbers[entry["id"]])
+    following = max(used, default=0) + 1
+    for entry in sorted(entries, key=lambda e: str(e["id"])):
+        if entry["id"] not in numbers:
+            numbers[entry["id"]] = following
+            following += 1
+    return numbers
+
+
+def _cut(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _tags(values: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Tags that fit Threat Composer's limit, and the longer ones."""
+    fit: list[str] = []
+    long: list[str] = []
+    for tag in values:
+        (fit if 0 < len(tag) <= TAG_MAX else long).append(tag)
+    return fit, long
+
+
+def _custom(rows: Iterable[tuple[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for key, value in rows:
+        if value in (None, "", []):
+            continue
+        if isinstance(value, list):
+            out.append({"key": f"custom:{key}", "value": [str(v) for v in value]})
+        else:
+            out.append({"key": f"custom:{key}", "value": str(value)})
+    return out
+
+
+def _lower_first(text: str) -> str:
+    # "LLM ..." keeps its capitals; "Harvest ..." was capitalised on import
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def _statement(source: str, action: str, impact: str, goals: list[str], assets: list[str]) -> str:
+    """A statement in Threat Composer's grammar from the parts we have."""
+    article = "An" if source[:1].lower() in "aeiou" else "A"
+    text = f"{article} {source} can {action}" if source else action
+    if impact:
+        text += f", which leads to {impact}"
+    if goals:
+        joined = " and/or ".join(goals)
+        text += f", resulting in reduced {joined}" + (
+            f" of {' and '.join(assets)}" if assets else ""
+        )
+    elif assets:
+        text += f", negatively impacting {' and '.join(assets)}"
+    return text
+
+
+def _threat(
+    entry: dict[str, Any], number: int, ident: str, actors: dict[str, str]
+) -> dict[str, Any]:
+    title = " ".join(str(entry.get("title", "")).split())
+    tags = [str(t) for t in entry.get("tags") or []]
+    goals = [t.removeprefix(tc.GOAL_TAG) for t in tags if t.startswith(tc.GOAL_TAG)]
+    assets = [t.removeprefix(tc.ASSET_TAG) for t in tags if t.startswith(tc.ASSET_TAG)]
+    plain = [
+        t for t in tags if not t.startswith((tc.GOAL_TAG, tc.ASSET_TAG)) and t != tc.RESOLVED_TAG
+    ]
+    action, _, impact = title.partition(_LEADS_TO)
+    source = next((actors[a] for a in _ids(entry.get("actors")) if a in actors), "")
+    if source or impact:
+        # a title the import wrote from the grammar: "Action, which leads to impact"
+        action = _lower_first(action)
+    metadata: list[dict[str, Any]] = []
+    severity = entry.get("severity")
+    if severity in PRIORITY:
+        metadata.append({"key": "Priority", "value": PRIORITY[severity]})
+    categories = [str(c) for c in entry.get("category") or []]
+    letters = [STRIDE[c] for c in categories if c in STRIDE]
+    if letters:
+        metadata.append({"key": "STRIDE", "value": letters})
+    fit, long = _tags(plain)
+    metadata += _custom(
+        [
+            ("sphinx-threats id", entry["id"]),
+            (
+                "severity",
+                severity if severity not in (None, PRIORITY.get(str(severity), "").lower()) else "",
+            ),
+            ("category", [c for c in categories if c not in STRIDE]),
+            ("service", entry.get("service") or ""),
+            ("applies-to", _ids(entry.get("applies-to"))),
+            ("likelihood", entry.get("likelihood") or ""),
+            ("impact", entry.get("impact") or ""),
+            ("cwe", entry.get("cwe") or []),
+            ("capec", entry.get("capec") or []),
+            ("tags", long),
+        ]
+    )
+    status = entry.get("status")
+    if status == "not-applicable":
+        tc_status = "threatResolvedNotUseful"
+    elif status == "mitigated" or tc.RESOLVED_TAG in tags:
+        tc_status = "threatResolved"
+    else:
+        tc_status = "threatIdentified"
+    out: dict[str, Any] = {
+        "id": ident,
+        "numericId": number,
+        "displayOrder": number,
+        "metadata": metadata,
+        "tags": fit,
+        "threatSource": _cut(source, GRAMMAR_MAX),
+        "prerequisites": "",
+        "threatAction": _cut(action, GRAMMAR_MAX),
+        "threatImpact": _cut(impact, GRAMMAR_MAX),
+        "impactedGoal": [_cut(g, GRAMMAR_MAX) for g in goals],
+        "impactedAssets": [_cut(a, GRAMMAR_MAX) for a in assets],
+        "statement": _cut(_statement(source, action, impact, goals, assets), 1400),
+        "status": tc_status,
+    }
+    return out
+
+
+def _mitigation(
+    entry: dict[str, Any], number: int, ident: str, *, accepted: bool
+) -> dict[str, Any]:
+    tags = [str(t) for t in entry.get("tags") or []]
+    fit, long = _tags(tags)
+    if accepted:
+        status = ACCEPTANCE_STATUS
+        rows = [
+            ("sphinx-threats id", entry["id"]),
+            ("risk-acceptance owner", entry.get("owner") or ""),
+            ("expires", entry.get("expires") or ""),
+            ("approved-by", entry.get("approved-by") or ""),
+            ("service", entry.get("service") or ""),
+        ]
+    else:
+        status = MITIGATION_STATUS.get(str(entry.get("status")), "mitigationIdentified")
+        rows = [
+            ("sphinx-threats id", entry["id"]),
+            ("status", entry.get("status") if entry.get("status") == "verified" else ""),
+            ("due", entry.get("due") or ""),
+            ("effect", entry.get("effect") if entry.get("effect") not in (None, "full") else ""),
+            ("service", entry.get("service") or ""),
+            ("applies-to", _ids(entry.get("applies-to"))),
+            ("owner", entry.get("owner") or ""),
+            ("verified-by", entry.get("verified-by") or ""),
+        ]
+    return {
+        "id": ident,
+        "numericId": number,
+        "displayOrder": number,
+        "metadata": _custom([*rows, ("tags", long)]),
+        "tags": fit,
+        "content": _cut(str(entry.get("title", "")), CONTENT_MAX),
+        "status": status,
+    }
+
+
+def _assumption(entry: dict[str, Any], number: int, ident: str) -> dict[str, Any]:
+    fit, long = _tags(str(t) for t in entry.get("tags") or [])
+    return {
+        "id": ident,
+        "numericId": number,
+        "displayOrder": number,
+        "metadata": _custom(
+            [
+                ("sphinx-threats id", entry["id"]),
+                ("owner", entry.get("owner") or ""),
+                ("review-by", entry.get("review-by") or ""),
+                ("tags", long),
+            ]
+        ),
+        "tags": fit,
+        "content": _cut(str(entry.get("title", "")), CONTENT_MAX),
+    }

@@ -1,0 +1,651 @@
+"""Open Threat Model (OTM 0.2, JSON or YAML) into the neutral model.
+
+Components become services; trust zones, data flows and assets are described
+on the product page and on the pages of the services they concern.  A threat
+is declared once: owned by the one service it is instanced on, or a product
+threat that applies to the services it is instanced on.  A mitigation is
+declared once too, with the least advanced state of its instances; a
+``riskReduction`` below 100 makes it ``:effect: partial``.  Likelihood and
+impact (0 to 100) become levels, and ``threats_risk_matrix`` derives severity.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import source as src
+from .mapping import MappingRow, fields_block, rows_from, text_block
+from .model import (
+    IMPORTED_TAG,
+    Block,
+    IdAllocator,
+    ImportedItem,
+    ImportedModel,
+    ImportSettings,
+    Section,
+    SourceError,
+    Text,
+    options,
+    slug,
+    tags,
+)
+from .threat_dragon import CATEGORIES as _TD_CATEGORIES
+
+NAME = "otm"
+LABEL = "Open Threat Model"
+
+SERVICE_PREFIX, THREAT_PREFIX, MITIGATION_PREFIX = "OTM-S", "OTM-T", "OTM-M"
+NOT_APPLICABLE_PREFIX, ACCEPTANCE_PREFIX = "OTM-NA", "OTM-RA"
+
+#: Likelihood or impact (0 to 100) → level: the first whose lower bound it reaches.
+LEVELS = (("high", 67.0), ("medium", 34.0), ("low", 0.0))
+
+#: ``threats_risk_matrix`` written when threats carry likelihood and impact.
+RISK_MATRIX = {
+    "high": {"high": "critical", "medium": "high", "low": "medium"},
+    "medium": {"high": "high", "medium": "medium", "low": "low"},
+    "low": {"high": "medium", "medium": "low", "low": "low"},
+}
+
+#: Severity of a threat without both likelihood and impact, tagged ``imported``.
+DEFAULT_SEVERITY = "high"
+
+#: Mitigation instance ``state`` (case-insensitive; ``_`` and spaces as ``-``)
+#: → ``:status:``; ``None``: the link is not a control in place or planned.
+MITIGATION_STATE: dict[str, str | None] = {
+    "required": "planned",
+    "recommended": "planned",
+    "planned": "planned",
+    "proposed": "planned",
+    "in-progress": "in-progress",
+    "implemented": "implemented",
+    "verified": "verified",
+    "test-passed": "verified",
+    "rejected": None,
+    "not-applicable": None,
+}
+#: Status when a mitigation instance has no state.
+DEFAULT_MITIGATION_STATUS = "planned"
+#: The statuses from least to most advanced (a shared mitigation takes the least).
+_PROGRESS = ("planned", "in-progress", "implemented", "verified")
+
+#: Threat instance ``state`` → what it adds: nothing (the status is computed),
+#: a ``risk-acceptance`` or a ``not-applicable``.
+THREAT_STATE: dict[str, str | None] = {
+    "exists": None,
+    "expose": None,
+    "open": None,
+    "mitigated": None,
+    "partly-mitigated": None,
+    "accept": "risk-acceptance",
+    "accepted": "risk-acceptance",
+    "not-applicable": "not-applicable",
+    "hidden": "not-applicable",
+}
+
+#: Threat ``categories`` spelled as STRIDE names → our IDs (others: their slug).
+STRIDE_NAMES = {k.lower(): v for k, v in _TD_CATEGORIES["STRIDE"].items()}
+DEFAULT_CATEGORIES = tuple(STRIDE_NAMES.values())
+
+
+def mapping_rows() -> list[MappingRow]:
+    """The documented mapping (the how-to renders it)."""
+    return [
+        MappingRow("project.name", "project title"),
+        MappingRow(
+            "project description, owner, tags, attributes; representations; assets",
+            "product page prose",
+        ),
+        MappingRow("trustZones", "product page section; each service names its zone"),
+        MappingRow("dataflows", "product page section and both services' pages"),
+        MappingRow("components[].id", f"service :id: {SERVICE_PREFIX}-<id>"),
+        MappingRow("components[] type, description, parent, assets, attributes", "service body"),
+        MappingRow("components[].tags", "service :tags:"),
+        MappingRow("threats[].id", f"threat :id: {THREAT_PREFIX}-<id>"),
+        MappingRow("threats[] instanced on one component", "threat owned by that service"),
+        MappingRow(
+            "threats[] instanced on several components",
+            "product threat, :applies-to: those services",
+        ),
+        MappingRow("threat instance on a data flow", "counts for the flow's source component"),
+        MappingRow(
+            "threats[].categories (STRIDE names)", ":category:", "others: their slug, in conf.py"
+        ),
+        MappingRow("threats[].cwes", ":cwe:"),
+        *[
+            MappingRow(f"risk likelihood / impact ≥ {bound:g}", f":likelihood: / :impact: {level}")
+            for level, bound in LEVELS
+        ],
+        MappingRow(
+            "both likelihood and impact",
+            ":severity: from threats_risk_matrix (written in conf.py)",
+        ),
+        MappingRow("(either missing)", f":severity: {DEFAULT_SEVERITY}", "tagged 'imported'"),
+        MappingRow("risk values and comments, attributes", "threat body"),
+        *rows_from(
+            "threat instance state",
+            {k: v for k, v in THREAT_STATE.items()},
+            "",
+            "risk-acceptance: --expires, --owner, tagged 'imported'",
+        ),
+        MappingRow("mitigations[].id", f"mitigation :id: {MITIGATION_PREFIX}-<id>"),
+        MappingRow("mitigations[].riskReduction < 100", ":effect: partial"),
+        *rows_from(
+            "mitigation instance state",
+            {k: v for k, v in MITIGATION_STATE.items()},
+            ":status:",
+            "planned and in-progress get --due; a rejected or not-applicable link is dropped "
+            "and reported",
+        ),
+        MappingRow(
+            "a mitigation on several components",
+            "one mitigation, :applies-to: them, the least advanced state",
+        ),
+        MappingRow("a reference to an id that is not there", "reported and skipped"),
+    ]
+
+
+def _level(value: float | None) -> str | None:
+    if value is None:
+        return None
+    return next(level for level, bound in LEVELS if value >= bound)
+
+
+def _state(text: str) -> str:
+    """A state as a lookup key: case and separators ignored (``NotApplicable``,
+    ``not-applicable`` and ``Not applicable`` are one state)."""
+    return "".join(c for c in text.lower() if c.isalnum())
+
+
+def _lookup(table: dict[str, str | None], state: str) -> tuple[bool, str | None]:
+    """Whether ``state`` is in ``table``, and its value there."""
+    keyed = {_state(k): v for k, v in table.items()}
+    key = _state(state)
+    return key in keyed, keyed.get(key)
+
+
+@dataclass
+class _Instance:
+    """Where a threat is instanced, with its state and mitigation links."""
+
+    path: str
+    component: str | None
+    state: str
+    mitigations: list[tuple[str, str, str]] = field(default_factory=list)  # path, id, state
+
+
+def parse(data: Any, settings: ImportSettings) -> ImportedModel:
+    """The neutral model of one OTM file."""
+    root = src.mapping(data, "$")
+    src.scalar(root, "otmVersion", "$", required=True)
+    project = src.obj(root, "project", "$", required=True)
+    title = " ".join(src.text(project, "name", "$.project", required=True).split())
+    problems: list[str] = []
+    ids = IdAllocator()
+
+    zones = {
+        src.scalar(z, "id", p, required=True): (p, z)
+        for p, z in src.objects(root, "trustZones", "$")
+    }
+    assets = {
+        src.scalar(a, "id", p, required=True): (p, a) for p, a in src.objects(root, "assets", "$")
+    }
+    components = [
+        (p, c, src.scalar(c, "id", p, required=True))
+        for p, c in src.objects(root, "components", "$")
+    ]
+    service_ids = {cid: ids.new(SERVICE_PREFIX, cid) for _, _, cid in components}
+    flows = [(p, f) for p, f in src.objects(root, "dataflows", "$")]
+    threats = [
+        (p, t, src.scalar(t, "id", p, required=True)) for p, t in src.objects(root, "threats", "$")
+    ]
+    mitigations = [
+        (p, m, src.scalar(m, "id", p, required=True))
+        for p, m in src.objects(root, "mitigations", "$")
+    ]
+    threat_ids = {tid: ids.new(THREAT_PREFIX, tid) for _, _, tid in threats}
+    mitigation_ids = {mid: ids.new(MITIGATION_PREFIX, mid) for _, _, mid in mitigations}
+
+    # threat instances on components and data flows
+    instances: dict[str, list[_Instance]] = defaultdict(list)
+    flow_notes: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    flow_rows: list[tuple[str, str]] = []
+    for path, comp, cid in components:
+        _instances(comp, path, cid, instances, threat_ids, problems)
+    for path, flow in flows:
+        fid = src.scalar(flow, "id", path, required=True)
+        source = src.scalar(flow, "source", path, required=True)
+        target = src.scalar(flow, "destination", path, required=True)
+        name = src.text(flow, "name", path) or fid
+        endpoints = {cid for _, _, cid in components} | set(zones)
+        for end, key in ((source, "source"), (target, "destination")):
+            if end not in endpoints:
+                problems.append(
+                    f"{path}.{key}: data flow {fid!r} names {end!r}, which is not in the file"
+                )
+        owner = source if source in service_ids else (target if target in service_ids else None)
+        _instances(flow, path, owner, instances, threat_ids, problems)
+        line = _flow_line(flow, path, name, source, target, service_ids, assets)
+        flow_rows.append((name, line))
+        for end in (source, target):
+            if end in service_ids:
+                flow_notes[end].append(("data flow", line))
+
+    items: list[ImportedItem] = []
+    for path, comp, cid in components:
+        items.append(
+            _service(path, comp, cid, service_ids[cid], zones, assets, components, flow_notes[cid])
+        )
+
+    categories: dict[str, str] = {}
+    decisions: list[ImportedItem] = []
+    uses_matrix = False
+    for path, threat, tid in threats:
+        places = instances.get(tid, [])
+        services = tuple(dict.fromkeys(service_ids[i.component] for i in places if i.component))
+        item, derived = _threat(path, threat, threat_ids[tid], services, categories)
+        uses_matrix |= derived
+        items.append(item)
+        for instance in places:
+            known, outcome = _lookup(THREAT_STATE, instance.state)
+            if instance.state and not known:
+                problems.append(
+                    f"{instance.path}: threat state {instance.state!r} is not known; "
+                    "the threat's status is computed from its mitigations"
+                )
+            if outcome is None:
+                continue
+            service = (
+                service_ids[instance.component]
+                if instance.component and len(services) > 1
+                else None
+            )
+            decisions.append(_decision(outcome, instance, item, service, ids, settings))
+
+    # mitigation links: (threat, service, state) per mitigation
+    links: dict[str, list[tuple[str, str | None, str, str]]] = defaultdict(list)
+    for tid, places in instances.items():
+        for instance in places:
+            for mpath, mid, state in instance.mitigations:
+                if mid not in mitigation_ids:
+                    problems.append(
+                        f"{mpath}: threat {tid!r} names mitigation {mid!r}, which is not in the "
+                        "file; the link is skipped"
+                    )
+                    continue
+                service = service_ids[instance.component] if instance.component else None
+                links[mid].append((threat_ids[tid], service, state, mpath))
+    for path, mitigation, mid in mitigations:
+        made = _mitigation(path, mitigation, mitigation_ids[mid], links[mid], settings, problems)
+        if made is not None:
+            items.append(made)
+    items += decisions
+
+    categories_needed: tuple[tuple[str, str], ...] = ()
+    if not set(categories) <= set(DEFAULT_CATEGORIES):
+        every = {v: k for k, v in _TD_CATEGORIES["STRIDE"].items()} | categories
+        categories_needed = tuple(every.items())
+    matrix = tuple((k, tuple(v.items())) for k, v in RISK_MATRIX.items()) if uses_matrix else ()
+    sections = _prose(root, project, zones, assets, flow_rows)
+    return ImportedModel(
+        source_format=LABEL,
+        title=title or "Imported threat model",
+        items=tuple(items),
+        sections=tuple(sections),
+        categories=categories_needed,
+        risk_matrix=matrix,
+        problems=tuple(problems),
+    )
+
+
+def _instances(
+    holder: dict[str, Any],
+    path: str,
+    component: str | None,
+    instances: dict[str, list[_Instance]],
+    threat_ids: dict[str, str],
+    problems: list[str],
+) -> None:
+    for ipath, ref in src.objects(holder, "threats", path):
+        tid = src.scalar(ref, "threat", ipath, required=True)
+        if tid not in threat_ids:
+            problems.append(f"{ipath}.threat: threat {tid!r} is not in the file; skipped")
+            continue
+        instance = _Instance(ipath, component, src.text(ref, "state", ipath))
+        for mpath, mref in src.objects(ref, "mitigations", ipath):
+            mid = src.scalar(mref, "mitigation", mpath, required=True)
+            instance.mitigations.append((mpath, mid, src.text(mref, "state", mpath)))
+        instances[tid].append(instance)
+
+
+def _attributes(holder: dict[str, Any], path: str) -> list[tuple[str, str]]:
+    attributes = src.obj(holder, "attributes", path)
+    return [(str(k), _plain(v)) for k, v in attributes.items()]
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_plain(v)}" for k, v in value.items())
+    return "" if value is None else str(value)
+
+
+def _flow_line(
+    flow: dict[str, Any],
+    path: str,
+    name: str,
+    source: str,
+    target: str,
+    service_ids: dict[str, str],
+    assets: dict[str, tuple[str, dict[str, Any]]],
+) -> str:
+    arrow = "↔" if src.flag(flow, "bidirectional", path) else "→"
+    parts = [f"{name}: {service_ids.get(source, source)} {arrow} {service_ids.get(target, target)}"]
+    carried = [_asset_name(a, assets) for a in src.strings(flow, "assets", path)]
+    if carried:
+        parts.append("carries " + ", ".join(carried))
+    for key in ("description",):
+        if src.text(flow, key, path):
+            parts.append(src.text(flow, key, path))
+    parts += [f"{k}: {v}" for k, v in _attributes(flow, path)]
+    if src.strings(flow, "tags", path):
+        parts.append("tags: " + ", ".join(src.strings(flow, "tags", path)))
+    return "; ".join(parts)
+
+
+def _asset_name(aid: str, assets: dict[str, tuple[str, dict[str, Any]]]) -> str:
+    if aid not in assets:
+        return aid
+    path, asset = assets[aid]
+    return src.text(asset, "name", path) or aid
+
+
+def _parent(holder: dict[str, Any], path: str) -> tuple[str, str]:
+    parent = src.obj(holder, "parent", path)
+    if "trustZone" in parent:
+        return "trustZone", src.scalar(parent, "trustZone", f"{path}.parent")
+    if "component" in parent:
+        return "component", src.scalar(parent, "component", f"{path}.parent")
+    return "", ""
+
+
+def _service(
+    path: str,
+    comp: dict[str, Any],
+    cid: str,
+    service_id: str,
+    zones: dict[str, tuple[str, dict[str, Any]]],
+    assets: dict[str, tuple[str, dict[str, Any]]],
+    components: list[tuple[str, dict[str, Any], str]],
+    notes: list[tuple[str, str]],
+) -> ImportedItem:
+    kind, parent = _parent(comp, path)
+    rows = [("type", src.text(comp, "type", path))]
+    if kind == "trustZone":
+        if parent in zones:
+            zpath, zone = zones[parent]
+            rating = src.number(src.obj(zone, "risk", zpath), "trustRating", f"{zpath}.risk")
+            zone_text = src.text(zone, "name", zpath) or parent
+            rows.append(
+                (
+                    "trust zone",
+                    zone_text + (f" (trust rating {rating:g})" if rating is not None else ""),
+                )
+            )
+        else:
+            rows.append(("trust zone", f"{parent} (not in the file)"))
+    elif kind == "component":
+        rows.append(("inside component", f"{parent}"))
+    comp_assets = src.obj(comp, "assets", path)
+    for key in ("processed", "stored"):
+        names = [_asset_name(a, assets) for a in src.strings(comp_assets, key, f"{path}.assets")]
+        rows.append((f"assets {key}", ", ".join(names)))
+    for rpath, rep in src.objects(comp, "representations", path):
+        rows.append(
+            (
+                "representation",
+                src.scalar(rep, "representation", rpath) or src.scalar(rep, "id", rpath),
+            )
+        )
+    rows += _attributes(comp, path)
+    rows += notes
+    body: list[Block] = [*text_block(src.text(comp, "description", path)), *fields_block(rows)]
+    name = " ".join(src.text(comp, "name", path).split()) or cid
+    return ImportedItem(
+        "service",
+        service_id,
+        name,
+        options({"tags": tags(src.strings(comp, "tags", path))}),
+        tuple(body),
+    )
+
+
+def _threat(
+    path: str,
+    threat: dict[str, Any],
+    threat_id: str,
+    services: tuple[str, ...],
+    categories: dict[str, str],
+) -> tuple[ImportedItem, bool]:
+    risk = src.obj(threat, "risk", path)
+    rpath = f"{path}.risk"
+    likelihood_value = src.number(risk, "likelihood", rpath)
+    impact_value = src.number(risk, "impact", rpath)
+    for key, value in (("likelihood", likelihood_value), ("impact", impact_value)):
+        if value is not None and not 0 <= value <= 100:
+            raise SourceError(f"{rpath}.{key}", f"expected a number from 0 to 100, found {value:g}")
+    likelihood, impact = _level(likelihood_value), _level(impact_value)
+    derived = likelihood is not None and impact is not None
+    tag_list = list(src.strings(threat, "tags", path))
+    if not derived:
+        tag_list.append(IMPORTED_TAG)
+    category_ids = []
+    for name in src.strings(threat, "categories", path, one_or_many=True):
+        ours = STRIDE_NAMES.get(name.strip().lower(), slug(name))
+        categories.setdefault(ours, name.strip())
+        category_ids.append(ours)
+    cwes = []
+    for i, cwe in enumerate(src.strings(threat, "cwes", path, one_or_many=True)):
+        number = cwe.strip().upper().removeprefix("CWE-")
+        if not number.isdigit():
+            raise SourceError(f"{path}.cwes[{i}]", f"expected a CWE number (CWE-79), not {cwe!r}")
+        cwes.append(number)
+    body = [
+        *text_block(src.text(threat, "description", path)),
+        *fields_block(
+            [
+                ("likelihood", "" if likelihood_value is None else f"{likelihood_value:g} of 100"),
+                ("likelihood comment", src.text(risk, "likelihoodComment", rpath)),
+                ("impact", "" if impact_value is None else f"{impact_value:g} of 100"),
+                ("impact comment", src.text(risk, "impactComment", rpath)),
+                *_attributes(threat, path),
+            ]
+        ),
+    ]
+    service = services[0] if len(services) == 1 else None
+    name = " ".join(src.text(threat, "name", path, required=True).split())
+    item = ImportedItem(
+        "threat",
+        threat_id,
+        name,
+        options(
+            {
+                "category": tuple(dict.fromkeys(category_ids)),
+                "severity": None if derived else DEFAULT_SEVERITY,
+                "likelihood": likelihood,
+                "impact": impact,
+                "service": service,
+                "applies-to": services if len(services) > 1 else (),
+                "cwe": tuple(dict.fromkeys(cwes)),
+                "tags": tags(tag_list),
+            }
+        ),
+        tuple(body),
+    )
+    return item, derived
+
+
+def _decision(
+    outcome: str,
+    instance: _Instance,
+    threat: ImportedItem,
+    service: str | None,
+    ids: IdAllocator,
+    settings: ImportSettings,
+) -> ImportedItem:
+    where = f" for {service}" if service else ""
+    reason = Text(f"Threat state {instance.state!r} in the OTM file ({instance.path}).")
+    if outcome == "not-applicable":
+        return ImportedItem(
+            "not-applicable",
+            ids.new(NOT_APPLICABLE_PREFIX, threat.id.removeprefix(THREAT_PREFIX + "-")),
+            f"Not applicable{where}: {threat.title}",
+            options({"threats": (threat.id,), "service": service}),
+            (reason,),
+        )
+    return ImportedItem(
+        "risk-acceptance",
+        ids.new(ACCEPTANCE_PREFIX, threat.id.removeprefix(THREAT_PREFIX + "-")),
+        f"Accepted{where}: {threat.title}",
+        options(
+            {
+                "threats": (threat.id,),
+                "service": service,
+                "owner": settings.owner,
+                "expires": settings.expires,
+                "tags": (IMPORTED_TAG,),
+            }
+        ),
+        (reason,),
+    )
+
+
+def _mitigation(
+    path: str,
+    mitigation: dict[str, Any],
+    mitigation_id: str,
+    links: list[tuple[str, str | None, str, str]],
+    settings: ImportSettings,
+    problems: list[str],
+) -> ImportedItem | None:
+    name = " ".join(src.text(mitigation, "name", path, required=True).split())
+    reduction = src.number(mitigation, "riskReduction", path)
+    if reduction is not None and not 0 <= reduction <= 100:
+        raise SourceError(f"{path}.riskReduction", f"expected 0 to 100, found {reduction:g}")
+    statuses: list[str] = []
+    threats: list[str] = []
+    services: list[str] = []
+    rows: list[tuple[str, str]] = []
+    for threat_id, service, state, lpath in links:
+        key = _state(state) if state else ""
+        status = (
+            MITIGATION_STATE.get(key, DEFAULT_MITIGATION_STATUS)
+            if key
+            else DEFAULT_MITIGATION_STATUS
+        )
+        if key and key not in MITIGATION_STATE:
+            problems.append(
+                f"{lpath}.state: mitigation state {state!r} is not known; imported as planned"
+            )
+        if status is None:
+            problems.append(
+                f"{lpath}: mitigation {mitigation_id} is {state!r} for {threat_id}; that link "
+                "is not a control and is not declared"
+            )
+            rows.append((f"{state} for", f"{threat_id}" + (f" on {service}" if service else "")))
+            continue
+        statuses.append(status)
+        threats.append(threat_id)
+        if service:
+            services.append(service)
+        rows.append(
+            (f"state for {threat_id}" + (f" on {service}" if service else ""), state or "(none)")
+        )
+    if not threats:
+        problems.append(
+            f"{path}: mitigation {mitigation_id} ({name!r}) mitigates no threat; not declared"
+        )
+        return None
+    status = min(statuses, key=_PROGRESS.index)
+    services = list(dict.fromkeys(services))
+    due = settings.due if status in ("planned", "in-progress") else None
+    rows.insert(0, ("risk reduction", "" if reduction is None else f"{reduction:g} of 100"))
+    rows += _attributes(mitigation, path)
+    return ImportedItem(
+        "mitigation",
+        mitigation_id,
+        name,
+        options(
+            {
+                "mitigates": tuple(dict.fromkeys(threats)),
+                "status": status,
+                "due": due,
+                "effect": "partial" if reduction is not None and reduction < 100 else None,
+                "service": services[0] if len(services) == 1 else None,
+                "applies-to": tuple(services) if len(services) > 1 else (),
+                "tags": (IMPORTED_TAG,) if due else (),
+            }
+        ),
+        (*text_block(src.text(mitigation, "description", path)), *fields_block(rows)),
+    )
+
+
+def _prose(
+    root: dict[str, Any],
+    project: dict[str, Any],
+    zones: dict[str, tuple[str, dict[str, Any]]],
+    assets: dict[str, tuple[str, dict[str, Any]]],
+    flow_rows: list[tuple[str, str]],
+) -> list[Section]:
+    about: list[Block] = [*text_block(src.text(project, "description", "$.project"))]
+    about += fields_block(
+        [
+            ("project id", src.scalar(project, "id", "$.project")),
+            ("owner", src.text(project, "owner", "$.project")),
+            ("owner contact", src.text(project, "ownerContact", "$.project")),
+            ("tags", ", ".join(src.strings(project, "tags", "$.project"))),
+            ("OTM version", src.scalar(root, "otmVersion", "$")),
+            *_attributes(project, "$.project"),
+        ]
+    )
+    sections = [Section("About this model", tuple(about))]
+    reps = []
+    for path, rep in src.objects(root, "representations", "$"):
+        name = src.text(rep, "name", path) or src.scalar(rep, "id", path)
+        parts = [src.text(rep, "type", path), src.text(rep, "description", path)]
+        repo = src.obj(rep, "repository", path)
+        if src.text(repo, "url", f"{path}.repository"):
+            parts.append(src.text(repo, "url", f"{path}.repository"))
+        reps.append((name, "; ".join(p for p in parts if p)))
+    if reps:
+        sections.append(Section("Representations", tuple(fields_block(reps))))
+    zone_rows = []
+    for zid, (path, zone) in zones.items():
+        rating = src.number(src.obj(zone, "risk", path), "trustRating", f"{path}.risk")
+        _, parent = _parent(zone, path)
+        parts = [
+            f"id {zid}",
+            src.text(zone, "type", path),
+            "" if rating is None else f"trust rating {rating:g}",
+            f"inside {parent}" if parent else "",
+            src.text(zone, "description", path),
+            *(f"{k}: {v}" for k, v in _attributes(zone, path)),
+        ]
+        zone_rows.append((src.text(zone, "name", path) or zid, "; ".join(p for p in parts if p)))
+    if zone_rows:
+        sections.append(Section("Trust zones", tuple(fields_block(zone_rows))))
+    asset_rows = []
+    for aid, (path, asset) in assets.items():
+        risk = src.obj(asset, "risk", path)
+        cia = ", ".join(f"{k} {_plain(v)}" for k, v in risk.items())
+        parts = [f"id {aid}", src.text(asset, "description", path), cia]
+        parts += [f"{k}: {v}" for k, v in _attributes(asset, path)]
+        asset_rows.append((src.text(asset, "name", path) or aid, "; ".join(p for p in parts if p)))
+    if asset_rows:
+        sections.append(Section("Assets", tuple(fields_block(asset_rows))))
+    if flow_rows:
+        sections.append(Section("Data flows", tuple(fields_block(flow_rows))))
+    return sections

@@ -1,0 +1,566 @@
+"""Threat Composer (``.tc.json``, schema 1) into the neutral model.
+
+Threats keep their statement grammar: the source becomes a deduplicated
+``threat-actor``, the action and impact the title, impacted goals and assets
+tags, and the full statement (with its prerequisites) the body.  Mitigations
+keep their status; "Resolved — will not action" becomes a risk acceptance of
+the threats it was linked to.  Assumptions keep their links.  IDs come from
+``numericId`` (``TC-T-39``), so a re-import gives the same IDs.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import source as src
+from .mapping import (
+    MappingRow,
+    capitalised,
+    fields_block,
+    rows_from,
+    short_title,
+    text_block,
+)
+from .model import (
+    IMPORTED_TAG,
+    Block,
+    IdAllocator,
+    Image,
+    ImportedItem,
+    ImportedModel,
+    ImportSettings,
+    Link,
+    Markdown,
+    Section,
+    SourceError,
+    Text,
+    options,
+    slug,
+    tags,
+)
+
+NAME = "threat-composer"
+LABEL = "Threat Composer"
+
+#: ID prefixes; the number after them is the source's ``numericId``.
+THREAT_PREFIX, MITIGATION_PREFIX, ASSUMPTION_PREFIX = "TC-T", "TC-M", "TC-AS"
+ACTOR_PREFIX, NOT_APPLICABLE_PREFIX = "TC-A", "TC-NA"
+
+#: ``STRIDE`` metadata letters → ``:category:``.
+STRIDE = {
+    "S": "spoofing",
+    "T": "tampering",
+    "R": "repudiation",
+    "I": "information-disclosure",
+    "D": "denial-of-service",
+    "E": "elevation-of-privilege",
+}
+
+#: ``Priority`` metadata → ``:severity:``.
+PRIORITY = {"High": "high", "Medium": "medium", "Low": "low"}
+
+#: Severity of a threat without a Priority (tagged ``imported``): unknown
+#: risk is treated as serious until a reviewer says otherwise.
+DEFAULT_SEVERITY = "high"
+
+#: Mitigation ``status`` → ``:status:``; the will-not-action status is a
+#: ``risk-acceptance`` instead of a mitigation.
+MITIGATION_STATUS: dict[str, str | None] = {
+    "mitigationIdentified": "planned",
+    "mitigationInProgress": "in-progress",
+    "mitigationResolved": "implemented",
+    "mitigationResolvedWillNotAction": None,
+}
+#: Status of a mitigation that has none (Threat Composer's own default).
+DEFAULT_MITIGATION_STATUS = "mitigationIdentified"
+
+#: Threat ``status`` → what it becomes: a tag, or a ``not-applicable`` item.
+THREAT_STATUS: dict[str, str | None] = {
+    "threatIdentified": None,
+    "threatResolved": "tag: status: resolved",
+    "threatResolvedNotUseful": "not-applicable",
+}
+RESOLVED_TAG = "status: resolved"
+
+#: Image MIME types → file suffix.
+IMAGE_SUFFIX = {
+    "image/svg+xml": "svg",
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/jpg": "jpg",
+    "image/gif": "gif",
+    "image/webp": "webp",
+}
+
+#: Tag prefixes for the impacted goals and assets of a threat's statement.
+GOAL_TAG, ASSET_TAG = "goal: ", "asset: "
+
+
+def mapping_rows() -> list[MappingRow]:
+    """The documented mapping (the how-to renders it)."""
+    return [
+        MappingRow("applicationInfo.name", "project title, product page heading"),
+        MappingRow(
+            "applicationInfo / architecture / dataflow description",
+            "product page prose (Markdown)",
+            "headings renumbered to nest; raw HTML and MyST directives defused",
+        ),
+        MappingRow(
+            "architecture / dataflow image", "image file under _images/, shown on the product page"
+        ),
+        MappingRow("threats[].numericId", f"threat :id: {THREAT_PREFIX}-<numericId>"),
+        MappingRow(
+            "threats[].threatAction, threatImpact",
+            "threat title (action, which leads to impact)",
+        ),
+        MappingRow("threats[].statement", "threat body (the full statement)"),
+        MappingRow(
+            "threats[].threatSource",
+            f"threat-actor {ACTOR_PREFIX}-<source> (deduplicated), threat :actors:",
+        ),
+        MappingRow("threats[].impactedGoal", f"threat tag '{GOAL_TAG}<goal>'"),
+        MappingRow("threats[].impactedAssets", f"threat tag '{ASSET_TAG}<asset>'"),
+        MappingRow("threats[].prerequisites", "threat body (in the statement)"),
+        *rows_from("STRIDE", STRIDE, ":category:"),
+        *rows_from("Priority", PRIORITY, ":severity:"),
+        MappingRow("(no Priority)", f":severity: {DEFAULT_SEVERITY}", f"tagged '{IMPORTED_TAG}'"),
+        MappingRow("threats[].status = threatIdentified", "(nothing; the status is computed)"),
+        MappingRow("threats[].status = threatResolved", f"threat tag '{RESOLVED_TAG}'"),
+        MappingRow(
+            "threats[].status = threatResolvedNotUseful",
+            f"not-applicable {NOT_APPLICABLE_PREFIX}-<numericId>",
+        ),
+        MappingRow("tags", ":tags:"),
+        MappingRow(
+            "metadata custom:*, threat/mitigation pack ids, customTemplate",
+            "body text (a list of fields)",
+        ),
+        MappingRow(
+            "metadata Comments",
+            "body text (Markdown, defused as the descriptions are)",
+        ),
+        MappingRow("displayOrder", "order of the items on their page"),
+        MappingRow("id (UUID)", "(replaced by the numericId IDs; links are resolved on import)"),
+        MappingRow("mitigations[].numericId", f"mitigation :id: {MITIGATION_PREFIX}-<numericId>"),
+        MappingRow(
+            "mitigations[].content", "mitigation title (the body too when it has several lines)"
+        ),
+        *rows_from(
+            "mitigations[].status",
+            {k: v for k, v in MITIGATION_STATUS.items() if v},
+            ":status:",
+            "planned and in-progress get --due, tagged 'imported'",
+        ),
+        MappingRow(
+            "mitigations[].status = mitigationResolvedWillNotAction",
+            f"risk-acceptance {MITIGATION_PREFIX}-<numericId> of the linked threats",
+            "--expires and an owner filled in, tagged 'imported'",
+        ),
+        MappingRow("mitigationLinks (to a threat)", "mitigation :mitigates:"),
+        MappingRow("mitigationLinks (to an assumption)", "assumption :mitigations:"),
+        MappingRow("assumptions[].numericId", f"assumption :id: {ASSUMPTION_PREFIX}-<numericId>"),
+        MappingRow("assumptions[].content", "assumption title and body"),
+        MappingRow(
+            "assumptionLinks type Threat / Mitigation", "assumption :threats: / :mitigations:"
+        ),
+        MappingRow("brainstorm", "product page section 'Brainstorm' (a list of fields)"),
+        MappingRow(
+            "a link to an item that is not there",
+            "reported with the source's IDs and skipped",
+        ),
+    ]
+
+
+@dataclass
+class _Record:
+    """One threat, mitigation or assumption as read, before links are known."""
+
+    path: str
+    uuid: str
+    number: str
+    order: tuple[float, float]
+    data: dict[str, Any]
+    id: str = ""
+    links: list[str] = field(default_factory=list)  # IDs of linked items
+    extra: list[tuple[str, str]] = field(default_factory=list)
+
+
+def parse(data: Any, settings: ImportSettings) -> ImportedModel:
+    """The neutral model of one Threat Composer workspace export."""
+    root = src.mapping(data, "$")
+    schema = src.number(root, "schema", "$")
+    if schema is not None and schema != 1:
+        raise SourceError("$.schema", f"schema {schema:g} is not supported (only schema 1)")
+    problems: list[str] = []
+    ids = IdAllocator()
+    threats = _records(root, "threats", THREAT_PREFIX, ids)
+    mitigations = _records(root, "mitigations", MITIGATION_PREFIX, ids)
+    assumptions = _records(root, "assumptions", ASSUMPTION_PREFIX, ids)
+    by_uuid = {r.uuid: r for r in [*threats, *mitigations, *assumptions]}
+    kinds = {
+        **{r.uuid: "threat" for r in threats},
+        **{r.uuid: "mitigation" for r in mitigations},
+        **{r.uuid: "assumption" for r in assumptions},
+    }
+
+    # links: a mitigation names threats (and assumptions), an assumption both
+    mitigates: dict[str, list[str]] = {r.uuid: [] for r in mitigations}
+    assumed: dict[str, list[tuple[str, str]]] = {r.uuid: [] for r in assumptions}
+    for path, link in src.objects(root, "mitigationLinks", "$"):
+        mitigation = src.text(link, "mitigationId", path, required=True)
+        linked = src.text(link, "linkedId", path, required=True)
+        target_kind = kinds.get(linked)
+        if mitigation not in mitigates or target_kind not in ("threat", "assumption"):
+            missing = mitigation if mitigation not in mitigates else linked
+            problems.append(
+                f"{path}: mitigation link {mitigation} → {linked} names {missing}, which is "
+                "not in the file; the link is skipped"
+            )
+        elif target_kind == "threat":
+            mitigates[mitigation].append(linked)
+        else:
+            assumed[linked].append(("mitigation", mitigation))
+    for path, link in src.objects(root, "assumptionLinks", "$"):
+        assumption = src.text(link, "assumptionId", path, required=True)
+        linked = src.text(link, "linkedId", path, required=True)
+        link_type = src.text(link, "type", path, required=True)
+        expected = {"Threat": "threat", "Mitigation": "mitigation"}.get(link_type)
+        if expected is None:
+            raise SourceError(
+                f"{path}.type", f"expected 'Threat' or 'Mitigation', not {link_type!r}"
+            )
+        if assumption not in assumed or kinds.get(linked) != expected:
+            missing = assumption if assumption not in assumed else linked
+            problems.append(
+                f"{path}: assumption link {assumption} → {link_type.lower()} {linked} names "
+                f"{missing}, which is not in the file; the link is skipped"
+            )
+        else:
+            assumed[assumption].append((expected, linked))
+
+    items: list[ImportedItem] = []
+    actors: dict[str, ImportedItem] = {}
+    threat_items: list[ImportedItem] = []
+    not_applicable: list[ImportedItem] = []
+    for record in threats:
+        threat, actor, exclusion = _threat(record, ids, actors)
+        threat_items.append(threat)
+        if actor is not None:
+            actors[actor.id] = actor
+        if exclusion is not None:
+            not_applicable.append(exclusion)
+
+    accepted: set[str] = set()
+    mitigation_items: list[ImportedItem] = []
+    acceptances: list[ImportedItem] = []
+    for record in mitigations:
+        threat_ids = sorted(
+            dict.fromkeys(by_uuid[u].id for u in mitigates[record.uuid]), key=_numeric_order
+        )
+        item = _mitigation(record, threat_ids, settings)
+        if not threat_ids:
+            problems.append(
+                f"{record.path}: mitigation {record.number} ({item.title!r}) mitigates no threat "
+                f"in the file; it is not declared (ID {record.id})"
+            )
+            continue
+        if item.kind == "risk-acceptance":
+            accepted.add(record.uuid)
+            acceptances.append(item)
+        else:
+            mitigation_items.append(item)
+
+    assumption_items = []
+    for record in assumptions:
+        links = assumed[record.uuid]
+        threat_ids = [by_uuid[u].id for kind, u in links if kind == "threat"]
+        mitigation_ids = [
+            by_uuid[u].id for kind, u in links if kind == "mitigation" and u not in accepted
+        ]
+        # an assumption under a will-not-action "mitigation" underpins its acceptance
+        underpins = [by_uuid[u].id for kind, u in links if kind == "mitigation" and u in accepted]
+        assumption_items.append(_assumption(record, threat_ids, mitigation_ids, underpins))
+
+    items = [
+        *actors.values(),
+        *threat_items,
+        *mitigation_items,
+        *acceptances,
+        *not_applicable,
+        *assumption_items,
+    ]
+    sections, files = _prose(root)
+    info = src.obj(root, "applicationInfo", "$")
+    title = " ".join(src.text(info, "name", "$.applicationInfo").split()) or "Imported threat model"
+    return ImportedModel(
+        source_format=LABEL,
+        title=title,
+        items=tuple(items),
+        sections=tuple(sections),
+        files=tuple(files),
+        problems=tuple(problems),
+    )
+
+
+def _numeric_order(ident: str) -> tuple[str, int, str]:
+    match = re.match(r"(.*?)-(\d+)$", ident)
+    return (match.group(1), int(match.group(2)), ident) if match else (ident, 0, ident)
+
+
+def _records(root: dict[str, Any], key: str, prefix: str, ids: IdAllocator) -> list[_Record]:
+    records = []
+    for path, entry in src.objects(root, key, "$"):
+        uuid = src.text(entry, "id", path, required=True)
+        number = src.scalar(entry, "numericId", path, required=True)
+        display = src.number(entry, "displayOrder", path)
+        numeric = float(number) if re.fullmatch(r"-?\d+(\.\d+)?", number) else 0.0
+        order = (display if display is not None else numeric, numeric)
+        records.append(_Record(path, uuid, number, order, entry))
+    records.sort(key=lambda r: r.order)
+    for record in records:
+        record.id = ids.new(prefix, record.number)
+    return records
+
+
+def _metadata(record: _Record) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Known metadata by key, and every other entry as a ``(label, text)`` row."""
+    known: dict[str, Any] = {}
+    rows: list[tuple[str, str]] = []
+    for path, entry in src.objects(record.data, "metadata", record.path):
+        key = src.text(entry, "key", path, required=True)
+        value = entry.get("value")
+        if isinstance(value, list):
+            if not all(isinstance(v, str) for v in value):
+                raise SourceError(f"{path}.value", "expected a string or a list of strings")
+        elif not isinstance(value, str):
+            raise SourceError(f"{path}.value", "expected a string or a list of strings")
+        if key in ("STRIDE", "Priority", "Comments"):
+            known[key] = value
+        else:
+            text = ", ".join(value) if isinstance(value, list) else value
+            rows.append((key.removeprefix("custom:"), text))
+    return known, rows
+
+
+def _comments(known: dict[str, Any]) -> list[Block]:
+    """The ``Comments`` metadata: Markdown, as Threat Composer's authors write it."""
+    comments = str(known.get("Comments", ""))
+    return [Markdown(comments, "Comments")] if comments.strip() else []
+
+
+def _threat(
+    record: _Record, ids: IdAllocator, actors: dict[str, ImportedItem]
+) -> tuple[ImportedItem, ImportedItem | None, ImportedItem | None]:
+    data, path = record.data, record.path
+    known, extra = _metadata(record)
+    action = src.text(data, "threatAction", path)
+    impact = src.text(data, "threatImpact", path)
+    statement = src.text(data, "statement", path)
+    threat_source = " ".join(src.text(data, "threatSource", path).split())
+    if action:
+        title = capitalised(action) + (
+            f", which leads to {' '.join(impact.split())}" if impact else ""
+        )
+    else:
+        title = short_title(statement)[0] or f"Threat {record.number}"
+
+    actor = None
+    actor_ids: tuple[str, ...] = ()
+    if threat_source:
+        key = slug(threat_source)
+        existing = next((a for a in actors.values() if slug(a.title) == key), None)
+        if existing is None:
+            actor = ImportedItem("threat-actor", ids.new(ACTOR_PREFIX, key), threat_source)
+            existing = actor
+        actor_ids = (existing.id,)
+
+    letters = known.get("STRIDE", [])
+    if isinstance(letters, str):
+        letters = [letters]
+    categories = []
+    for letter in letters:
+        if letter not in STRIDE:
+            raise SourceError(f"{path}.metadata", f"unknown STRIDE letter {letter!r}")
+        categories.append(STRIDE[letter])
+    priority = known.get("Priority")
+    tag_list = list(src.strings(data, "tags", path))
+    if priority is None:
+        severity = DEFAULT_SEVERITY
+        tag_list.append(IMPORTED_TAG)
+    elif priority in PRIORITY:
+        severity = PRIORITY[priority]
+    else:
+        raise SourceError(f"{path}.metadata", f"unknown Priority {priority!r} (High, Medium, Low)")
+    tag_list += [GOAL_TAG + g for g in src.strings(data, "impactedGoal", path) if g.strip()]
+    tag_list += [ASSET_TAG + a for a in src.strings(data, "impactedAssets", path) if a.strip()]
+    status = src.text(data, "status", path) or "threatIdentified"
+    if status not in THREAT_STATUS:
+        raise SourceError(f"{path}.status", f"unknown threat status {status!r}")
+    if THREAT_STATUS[status] == "tag: " + RESOLVED_TAG:
+        tag_list.append(RESOLVED_TAG)
+
+    body: list[Block] = [*text_block(statement), *_comments(known)]
+    body += fields_block([*extra, ("Custom template", src.text(data, "customTemplate", path))])
+    threat = ImportedItem(
+        "threat",
+        record.id,
+        title,
+        options(
+            {
+                "category": tuple(dict.fromkeys(categories)),
+                "severity": severity,
+                "actors": actor_ids,
+                "tags": tags(tag_list),
+            }
+        ),
+        tuple(body),
+    )
+    exclusion = None
+    if THREAT_STATUS[status] == "not-applicable":
+        exclusion = ImportedItem(
+            "not-applicable",
+            ids.new(NOT_APPLICABLE_PREFIX, record.number),
+            f"Not useful: {short_title(title, 80)[0]}",
+            options({"threats": (record.id,)}),
+            (Text("Marked 'Resolved — not useful' in Threat Composer."),),
+        )
+    return threat, actor, exclusion
+
+
+def _mitigation(record: _Record, threat_ids: list[str], settings: ImportSettings) -> ImportedItem:
+    data, path = record.data, record.path
+    known, extra = _metadata(record)
+    content = src.text(data, "content", path, required=True)
+    # the whole content is the title (threats.json, and so the export back,
+    # carry titles but not bodies); a multi-line content is the body too
+    title, shortened = " ".join(content.split()), "\n" in content.strip()
+    status = src.text(data, "status", path) or DEFAULT_MITIGATION_STATUS
+    if status not in MITIGATION_STATUS:
+        raise SourceError(f"{path}.status", f"unknown mitigation status {status!r}")
+    tag_list = list(src.strings(data, "tags", path))
+    body: list[Block] = [*(text_block(content) if shortened else [])]
+    body += [*_comments(known), *fields_block(extra)]
+    ours = MITIGATION_STATUS[status]
+    if ours is None:
+        body.insert(
+            0,
+            Text(
+                "Marked 'Resolved — will not action' in Threat Composer: the risk of the "
+                "threats it was meant to mitigate is accepted."
+            ),
+        )
+        return ImportedItem(
+            "risk-acceptance",
+            record.id,
+            title,
+            options(
+                {
+                    "threats": tuple(threat_ids),
+                    "owner": settings.owner,
+                    "expires": settings.expires,
+                    "tags": tags([*tag_list, IMPORTED_TAG]),
+                }
+            ),
+            tuple(body),
+        )
+    due = settings.due if ours in ("planned", "in-progress") else None
+    if due is not None:
+        tag_list.append(IMPORTED_TAG)
+    return ImportedItem(
+        "mitigation",
+        record.id,
+        title,
+        options(
+            {
+                "mitigates": tuple(threat_ids),
+                "status": ours,
+                "due": due,
+                "tags": tags(tag_list),
+            }
+        ),
+        tuple(body),
+    )
+
+
+def _assumption(
+    record: _Record, threat_ids: list[str], mitigation_ids: list[str], underpins: list[str]
+) -> ImportedItem:
+    data, path = record.data, record.path
+    known, extra = _metadata(record)
+    content = src.text(data, "content", path, required=True)
+    title = " ".join(content.split())  # whole, as for mitigations
+    body: list[Block] = [*text_block(content), *_comments(known)]
+    body += fields_block([*extra, ("Underpins the risk acceptances", ", ".join(underpins))])
+    return ImportedItem(
+        "assumption",
+        record.id,
+        title,
+        options(
+            {
+                "threats": tuple(sorted(dict.fromkeys(threat_ids), key=_numeric_order)),
+                "mitigations": tuple(sorted(dict.fromkeys(mitigation_ids), key=_numeric_order)),
+                "tags": tags(src.strings(data, "tags", path)),
+            }
+        ),
+        tuple(body),
+    )
+
+
+_DATA_URI = re.compile(r"data:([\w.+-]+/[\w.+-]+)?(;[^,]*)?,(.*)\Z", re.DOTALL)
+
+
+def _prose(root: dict[str, Any]) -> tuple[list[Section], list[tuple[str, bytes]]]:
+    sections: list[Section] = []
+    files: list[tuple[str, bytes]] = []
+    parts = (
+        ("applicationInfo", "Application", None),
+        ("architecture", "Architecture", "architecture"),
+        ("dataflow", "Data flow", "dataflow"),
+    )
+    for key, heading, image_name in parts:
+        path = f"$.{key}"
+        part = src.obj(root, key, "$")
+        blocks: list[Block] = []
+        image = src.text(part, "image", path) if image_name else ""
+        if image and image_name:
+            block, file = _image(image, f"{path}.image", image_name, heading)
+            blocks.append(block)
+            if file is not None:
+                files.append(file)
+        description = src.text(part, "description", path)
+        if description.strip():
+            blocks.append(Markdown(description))
+        if blocks:
+            sections.append(Section(heading, tuple(blocks)))
+    brainstorm = src.obj(root, "brainstorm", "$")
+    rows: list[tuple[str, str]] = []
+    for key in sorted(brainstorm):
+        for path, entry in src.objects(brainstorm, key, "$.brainstorm"):
+            rows.append((key, src.text(entry, "content", path)))
+    if rows:
+        sections.append(Section("Brainstorm", tuple(fields_block(rows))))
+    return sections, files
+
+
+def _image(value: str, path: str, name: str, alt: str) -> tuple[Block, tuple[str, bytes] | None]:
+    match = _DATA_URI.match(value.strip())
+    if match is None:
+        if re.match(r"https?://", value.strip()):
+            return Link(value.strip(), f"{alt} diagram"), None
+        return Text(f"{alt} diagram: {value.strip()}"), None
+    mime = (match.group(1) or "").lower()
+    if ";base64" not in (match.group(2) or ""):
+        raise SourceError(path, "an embedded image must be base64 data")
+    try:
+        content = base64.b64decode(match.group(3), validate=True)
+    except (binascii.Error, ValueError):
+        raise SourceError(path, "the embedded image is not valid base64") from None
+    suffix = IMAGE_SUFFIX.get(mime)
+    if suffix is None:
+        raise SourceError(path, f"unsupported image type {mime or '(none)'!r}")
+    file_path = f"_images/{name}.{suffix}"
+    return Image(file_path, f"{alt} diagram"), (file_path, content)
