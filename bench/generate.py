@@ -608,8 +608,14 @@ def write_threats(model: Model, root: Path, flavour: str = "threats") -> None:
     )
     _write_item_pages(model, root, _threats_directive)
     report = "".join(
-        _heading(f"Report: {name}", "-") + f"\n.. threat-{name}::\n\n"
-        for name in ("matrix", "coverage", "gaps", "summary")
+        _heading(f"Report: {name}", "-") + f"\n.. threat-{name}::\n{options}\n"
+        for name, options in (
+            # the owner column too, as the plain and needs flavours show it
+            ("matrix", "   :columns: threat, status, services, mitigations, decisions, owner\n"),
+            ("coverage", ""),
+            ("gaps", ""),
+            ("summary", ""),
+        )
     )
     _write_common(model, root, flavour, report)
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from itertools import chain
@@ -66,6 +66,12 @@ class Settings:
     acceptance_requires_approval: bool = False
     #: Allowed severities, most severe first (for weights and thresholds).
     severities: tuple[str, ...] = DEFAULT_SEVERITIES
+    #: Allowed likelihoods and impacts, worst first (the axes of the risk map).
+    likelihoods: tuple[str, ...] = ("high", "medium", "low")
+    impacts: tuple[str, ...] = ("high", "medium", "low")
+    #: ``threats_risk_matrix`` as (likelihood, impact, severity) triples; a
+    #: tuple, not a dict, so the settings stay hashable.
+    risk_matrix: tuple[tuple[str, str, str], ...] = ()
     #: Whether an ID unknown here is known elsewhere (intersphinx, external
     #: models); such references are not reported.
     is_external: Callable[[Kind, str], bool] = field(default=_never_external, compare=False)
@@ -807,6 +813,71 @@ def coverage_percentages(report: Report, pairs: Sequence[Coverage]) -> CoverageP
         round(100 * len(covered) / len(pairs), 1),
         round(100 * sum(weight(c) for c in covered) / total_weight, 1),
     )
+
+
+class ServiceFigures(NamedTuple):
+    """Coverage of one service (SPEC "Coverage of a service")."""
+
+    service: str
+    #: Its own threats, each by its overall status.
+    own: CoveragePercent
+    #: The product threats in scope for it, each by the pair's status.
+    in_scope: CoveragePercent
+    #: Both together.
+    total: CoveragePercent
+
+
+def service_answers(
+    report: Report, service: str, wanted: Container[str] | None = None
+) -> tuple[list[Coverage], list[Coverage]]:
+    """What ``service`` must answer: its own threats (as pairs carrying the
+    threat's overall status) and the product threats in scope (their pairs),
+    leaving out ``not-applicable`` ones and, given ``wanted``, other threats."""
+    own = [
+        Coverage(t, service, report.threat_status[t], report.threat_by.get(t, ()))
+        for t in dict.fromkeys(report.threats_of_service.get(service, ()))
+        if (wanted is None or t in wanted)
+        and report.threat_status.get(t, Status.NOT_APPLICABLE) is not Status.NOT_APPLICABLE
+    ]
+    in_scope = [
+        c
+        for c in report.service_coverage(service)
+        if (wanted is None or c.threat in wanted) and c.status is not Status.NOT_APPLICABLE
+    ]
+    return own, in_scope
+
+
+def service_figures(
+    report: Report, service: str, wanted: Container[str] | None = None
+) -> ServiceFigures:
+    """Coverage of ``service``: own threats, product threats in scope, total."""
+    own, in_scope = service_answers(report, service, wanted)
+    return ServiceFigures(
+        service,
+        coverage_percentages(report, own),
+        coverage_percentages(report, in_scope),
+        coverage_percentages(report, own + in_scope),
+    )
+
+
+def overall_coverage(report: Report) -> CoveragePercent:
+    """Coverage of the whole model: every answer a service owes (its own
+    threats and its product threats in scope, as in :func:`service_figures`),
+    plus, by its overall status, each threat that no declared service owns
+    or has in scope (``not-applicable`` ones left out)."""
+    answers: list[Coverage] = []
+    answered: set[str] = set()
+    for service in report.services:
+        own, in_scope = service_answers(report, service)
+        answers += own
+        answers += in_scope
+        answered.update(report.scope_of_service.get(service, ()))
+        answered.update(report.threats_of_service.get(service, ()))
+    for threat in report.threats():
+        status = report.threat_status.get(threat.id, Status.NOT_APPLICABLE)
+        if threat.id not in answered and status is not Status.NOT_APPLICABLE:
+            answers.append(Coverage(threat.id, "", status, report.threat_by.get(threat.id, ())))
+    return coverage_percentages(report, answers)
 
 
 def fails(

@@ -30,7 +30,7 @@ from .schema import (
     parse_yaml_options,
     split_list,
 )
-from .views import FILTERS, REPORTS, ReportRequest
+from .views import FILTERS, REPORTS, ReportOption, ReportRequest
 
 
 def source_location(directive: SphinxDirective, lineno: int | None = None) -> Location:
@@ -250,15 +250,9 @@ class ReportDirective(OwnOptionsDirective):
             if name in FILTERS:
                 filters[name] = tuple(split_list(value))
             elif name in spec.options:
-                allowed = spec.options[name]
-                if value.strip() in allowed:
-                    own[name] = value.strip()
-                else:
-                    self._problem(
-                        f"{self.report}: {value.strip()!r} is not an allowed :{name}: "
-                        f"(allowed: {', '.join(allowed)})",
-                        lineno,
-                    )
+                value = self._own_option(name, value, spec.options[name], lineno)
+                if value:
+                    own[name] = value
             else:
                 self._problem(
                     f"{self.report}: unknown option :{name}: "
@@ -272,6 +266,25 @@ class ReportDirective(OwnOptionsDirective):
         node = threats_report(request=request, docname=self.env.docname)
         self.set_source_info(node)
         return [node]
+
+    def _own_option(self, name: str, value: str, option: ReportOption, lineno: int) -> str:
+        """The value kept for one of the report's own options (``""``: none).
+
+        A list option keeps its allowed values, in the order given, and
+        reports the others in one warning.
+        """
+        allowed = option.values
+        given = split_list(value) if option.many else [value.strip()]
+        bad = [v for v in given if v not in allowed]
+        if bad or not given:
+            shown = ", ".join(repr(v) for v in bad) or repr(value.strip())
+            self._problem(
+                f"{self.report}: {shown} {'is not an' if len(bad) < 2 else 'are not'} "
+                f"allowed :{name}: value{'s' if len(bad) > 1 else ''} "
+                f"(allowed: {', '.join(allowed)})",
+                lineno,
+            )
+        return ",".join(dict.fromkeys(v for v in given if v in allowed))
 
 
 def _report_directive(report: str) -> type[ReportDirective]:

@@ -35,7 +35,7 @@ from .directives import catalog_file
 from .directives import vocabulary as vocabulary_of
 from .domain import ThreatsDomain
 from .envdata import PageLinks, threats_domain
-from .export import to_data, to_json
+from .export import BADGE_FILE, coverage_badge, to_data, to_json
 from .model import GapKind, Kind, Location, Problem
 from .nodes import threats_item_status, threats_placeholder, threats_report
 from .render import Linker, Renderer, element
@@ -68,6 +68,13 @@ def settings_of(config: Config, env: BuildEnvironment | None = None) -> Settings
         expiry_notice_days=config.threats_expiry_notice_days,
         acceptance_requires_approval=config.threats_acceptance_requires_approval,
         severities=tuple(config.threats_severities),
+        likelihoods=tuple(config.threats_likelihoods),
+        impacts=tuple(config.threats_impacts),
+        risk_matrix=tuple(
+            (likelihood, impact, severity)
+            for likelihood, row in (config.threats_risk_matrix or {}).items()
+            for impact, severity in row.items()
+        ),
         is_external=_intersphinx_lookup(env) if env is not None else Settings.is_external,
     )
 
@@ -323,7 +330,9 @@ def _fill(
         origin = node.get("docname") or docname
         renderer = renderers.get(origin)
         if renderer is None:
-            renderer = renderers[origin] = Renderer(make_linker(app.builder, origin), labels)
+            renderer = renderers[origin] = Renderer(
+                make_linker(app.builder, origin), labels, app.builder.format, origin
+            )
         if isinstance(node, threats_item_status):
             item_views = page_views.get(origin)
             if item_views is None:
@@ -414,6 +423,14 @@ def _export(app: Sphinx, report: Report, failing: list[Gap]) -> None:
         failing=set(failing),
     )
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = to_json(data)
+    _write_if_changed(path, to_json(data))
+    if builder.format == "html":
+        # a README shows it; the same figure as the summary's
+        percent = data["summary"]["coverage"]["percent"]
+        _write_if_changed(path.with_name(BADGE_FILE), coverage_badge(percent))
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    """Write ``text`` unless the file already holds it (keeps its mtime)."""
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         path.write_text(text, encoding="utf-8")
