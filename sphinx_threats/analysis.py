@@ -197,13 +197,14 @@ def reference_gaps(decl: Declarations, roles: Iterable[Reference], settings: Set
                     ref = ref.removeprefix("!")
                     if _is_known(decl, target, ref, settings) or ref == "*":
                         continue
+                    label = item.label if isinstance(item, Mitigation) else item.kind.value
                     gaps.append(
                         _unknown_ref(
                             decl,
                             ref,
                             target,
                             item.location_of(option.name),
-                            f"{item.kind.value} {item.id!r} (:{option.name}:)",
+                            f"{label} {item.id!r} (:{option.name}:)",
                             item.id,
                         )
                     )
