@@ -55,7 +55,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-FLAVOURS = ("threats", "plain", "needs")
+FLAVOURS = ("threats", "plain", "needs", "bridge")
 #: tags whose nesting is tracked (items and sections are among these)
 TRACKED = {"div", "section", "table", "aside", "article"}
 #: report sections compared with the needs flavour

@@ -52,7 +52,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-FLAVOURS = ("threats", "plain", "needs")
+FLAVOURS = ("threats", "plain", "needs", "bridge")
 
 #: the fixed "today" of every date check, so that builds are reproducible
 TODAY = "2026-06-01"
@@ -593,20 +593,36 @@ def _needs_directive(item: AnyItem, by_id: dict[str, AnyItem]) -> tuple[str, Opt
     ]
 
 
-def write_threats(model: Model, root: Path) -> None:
-    """The model with the sphinx_threats directives."""
+def write_threats(model: Model, root: Path, flavour: str = "threats") -> None:
+    """The model with the sphinx_threats directives (``bridge``: with
+    sphinx-needs loaded too, so every item is also a need)."""
+    extensions = (
+        '["sphinx_needs", "sphinx_threats"]' if flavour == "bridge" else '["sphinx_threats"]'
+    )
     (root / "conf.py").write_text(
-        COMMON_CONF.format(flavour="threats") + 'extensions = ["sphinx_threats"]\n'
+        COMMON_CONF.format(flavour=flavour) + f"extensions = {extensions}\n"
         f'threats_today = "{TODAY}"\n'
         "# the model has gaps on purpose: report them, do not fail the build\n"
         "threats_fail_on = []\n"
+        + ('needs_id_regex = r"^[A-Za-z][A-Za-z0-9_.-]*"\n' if flavour == "bridge" else "")
     )
     _write_item_pages(model, root, _threats_directive)
     report = "".join(
-        _heading(f"Report: {name}", "-") + f"\n.. threat-{name}::\n\n"
-        for name in ("matrix", "coverage", "gaps", "summary")
+        _heading(f"Report: {name}", "-") + f"\n.. threat-{name}::\n{options}\n"
+        for name, options in (
+            # the owner column too, as the plain and needs flavours show it
+            ("matrix", "   :columns: threat, status, services, mitigations, decisions, owner\n"),
+            ("coverage", ""),
+            ("gaps", ""),
+            ("summary", ""),
+        )
     )
-    _write_common(model, root, "threats", report)
+    _write_common(model, root, flavour, report)
+
+
+def write_bridge(model: Model, root: Path) -> None:
+    """The threats flavour with the sphinx-needs bridge on."""
+    write_threats(model, root, "bridge")
 
 
 # --------------------------------------------------------------------------- plain
@@ -933,7 +949,12 @@ def write_needs(model: Model, root: Path) -> None:
 
 # --------------------------------------------------------------------------- CLI
 
-WRITERS = {"threats": write_threats, "plain": write_plain, "needs": write_needs}
+WRITERS = {
+    "threats": write_threats,
+    "plain": write_plain,
+    "needs": write_needs,
+    "bridge": write_bridge,
+}
 
 
 def generate(services: int, threats: int, flavours: list[str], out: Path, seed: int = 1) -> Model:

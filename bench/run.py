@@ -61,11 +61,13 @@ sys.path.insert(0, str(BENCH))
 import equivalence  # noqa: E402
 import generate  # noqa: E402
 
-FLAVOURS = ("threats", "plain", "needs")
+FLAVOURS = ("threats", "plain", "needs", "bridge")
 
 #: (name, description, limit) of the targets of the performance issue
 TARGET_FULL_PLAIN = 0.70
 TARGET_FULL_NEEDS = 0.55
+#: the sphinx-needs bridge on (every item also a need) over off
+TARGET_BRIDGE = 1.3
 TARGET_PROFILE_SHARE = 0.15
 TARGET_INCREMENTAL = 0.25
 TARGET_RSS_PLAIN = 1.2
@@ -661,6 +663,11 @@ def print_table(res: Results, flavours: list[str], args: argparse.Namespace) -> 
             TARGET_FULL_NEEDS,
         ),
         ("peak RSS, threats / plain", ratio(res.full, _rss, "threats", "plain"), TARGET_RSS_PLAIN),
+        (
+            "full build, bridge on / off (bridge / threats)",
+            ratio(res.full, _time, "bridge", "threats"),
+            TARGET_BRIDGE,
+        ),
     ]
     if res.incremental.get("threats") and res.full.get("threats"):
         checks.append(
@@ -687,6 +694,8 @@ def print_table(res: Results, flavours: list[str], args: argparse.Namespace) -> 
         ("-j 2, threats / plain", ratio(res.parallel, _time, "threats", "plain")),
         ("-j 2, threats / needs", ratio(res.parallel, _time, "threats", "needs")),
         ("full build, needs / plain", ratio(res.full, _time, "needs", "plain")),
+        ("-j 2, bridge / threats", ratio(res.parallel, _time, "bridge", "threats")),
+        ("incremental, bridge / threats", ratio(res.incremental, _time, "bridge", "threats")),
     ]
     if res.verdicts or any(v is not None for _, v in informational):
         print()

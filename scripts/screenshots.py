@@ -1,47 +1,43 @@
-"""Build the messenger example in each supported theme and screenshot it.
+"""Build the example reports in each supported theme and screenshot each report.
 
-    python scripts/screenshots.py [--out screenshots] [--pages reports services/relay]
+    python scripts/screenshots.py [--out screenshots]
 
-Needs Debian's ``chromium`` (``apt-get install chromium``) and the ``docs``
-extra (furo, sphinx-rtd-theme).  Writes ``<out>/<theme>-<page>.png``; the
-screenshots are for reviewing by eye and are not committed.
+Needs Debian's ``chromium`` and ``chromium-driver`` and the ``test`` and
+``docs`` extras (selenium; furo, sphinx-rtd-theme, pydata-sphinx-theme).
+Writes ``<out>/<theme>-<project>-<report>.png`` for the messenger example, the
+``test-reports`` test root (a wide matrix, a likelihood x impact risk map)
+and a generated model of 60 services and 200 threats (the coverage grid).
+The screenshots are for reviewing by eye and are not committed.
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "examples" / "messenger"
+sys.path.insert(0, str(ROOT))
 
-#: (name, html_theme, extra chromium flags)
+from tests.browser import chromium, serve, set_dark, write_grid_project  # noqa: E402
+
+#: (name, html_theme, dark)
 THEMES = [
-    ("alabaster", "alabaster", []),
-    ("furo-light", "furo", []),
-    ("furo-dark", "furo", ["--force-dark-mode", "--blink-settings=preferredColorScheme=0"]),
-    ("rtd", "sphinx_rtd_theme", []),
+    ("alabaster", "alabaster", False),
+    ("furo-light", "furo", False),
+    ("furo-dark", "furo", True),
+    ("rtd", "sphinx_rtd_theme", False),
+    ("pydata-light", "pydata_sphinx_theme", False),
+    ("pydata-dark", "pydata_sphinx_theme", True),
 ]
 
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-]
+REPORTS = ("threat-matrix", "threat-coverage", "threat-summary", "threat-risk-map")
 
 
-def build(theme: str, outdir: Path) -> None:
-    """Build the example with ``theme``."""
+def build(source: Path, theme: str, outdir: Path) -> None:
+    """Build ``source`` with ``theme``."""
     subprocess.run(
         [
             sys.executable,
@@ -52,53 +48,54 @@ def build(theme: str, outdir: Path) -> None:
             "html",
             "-D",
             f"html_theme={theme}",
-            str(EXAMPLE),
+            str(source),
             str(outdir),
         ],
         check=True,
     )
 
 
-def screenshot(page: Path, png: Path, flags: list[str], width: int, height: int) -> None:
-    """Take a headless Chromium screenshot of ``page``."""
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        sys.exit("chromium not found: apt-get install chromium")
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run(
-            [
-                chromium,
-                *CHROMIUM_FLAGS,
-                *flags,
-                f"--user-data-dir={profile}",
-                f"--window-size={width},{height}",
-                f"--screenshot={png}",
-                page.as_uri(),
-            ],
-            check=True,
-            capture_output=True,
-        )
-
-
 def main() -> None:
-    """Build every theme and screenshot the chosen pages."""
+    """Build every theme and screenshot the first report of each kind per project."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
-    parser.add_argument("--pages", nargs="+", default=["reports", "services/relay"])
-    parser.add_argument("--width", type=int, default=1400)
-    parser.add_argument("--height", type=int, default=2400)
+    parser.add_argument("--width", type=int, default=1280)
+    parser.add_argument("--height", type=int, default=800)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
+        projects = {
+            "messenger": (ROOT / "examples" / "messenger", "reports"),
+            "wide": (ROOT / "tests" / "roots" / "test-reports", "reports"),
+            "grid60": (write_grid_project(Path(tmp, "grid-src")), "index"),
+        }
         built: dict[str, Path] = {}
-        for name, theme, flags in THEMES:
-            if theme not in built:
-                built[theme] = Path(tmp, theme)
-                build(theme, built[theme])
-            for page in args.pages:
-                png = args.out / f"{name}-{page.replace('/', '-')}.png"
-                screenshot(built[theme] / f"{page}.html", png, flags, args.width, args.height)
-                print(png)
+        for theme in dict.fromkeys(t for _, t, _ in THEMES):
+            built[theme] = Path(tmp, theme)
+            for project, (source, _page) in projects.items():
+                build(source, theme, built[theme] / project)
+        from selenium.common.exceptions import TimeoutException
+        from selenium.webdriver.common.by import By
+
+        with chromium(args.width, args.height) as driver:
+            for name, theme, dark in THEMES:
+                with serve(built[theme]) as base:
+                    for project, (_source, page) in projects.items():
+                        driver.get(f"{base}/{project}/{page}.html")
+                        if dark:
+                            set_dark(driver)
+                        for report in REPORTS:
+                            found = driver.find_elements(By.CSS_SELECTOR, f"div.{report}")
+                            if not found:
+                                continue
+                            png = args.out / f"{name}-{project}-{report}.png"
+                            driver.execute_script("arguments[0].scrollIntoView()", found[0])
+                            try:
+                                found[0].screenshot(str(png))
+                            except TimeoutException:  # a very tall report on a busy machine
+                                print(f"{png}: timed out", file=sys.stderr)
+                                continue
+                            print(png)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from .model import DEFAULT_SEVERITIES, GapKind
+from .model import DEFAULT_SEVERITIES, MITIGATION_STATUSES, GapKind
 
 STRIDE = [
     "spoofing",
@@ -187,6 +187,12 @@ def _check_today(value: Any, seen: Mapping[str, Any]) -> str | None:
     raise Invalid(f"threats_today must be an ISO date 'YYYY-MM-DD' or None, not {value!r}")
 
 
+def _check_catalogs(value: Any, seen: Mapping[str, Any]) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    return _str_list(value, "threats_catalogs")
+
+
 def _check_export(value: Any, seen: Mapping[str, Any]) -> bool | str:
     if isinstance(value, bool):
         return value
@@ -197,6 +203,35 @@ def _check_export(value: Any, seen: Mapping[str, Any]) -> bool | str:
             return True
         return value.strip()
     raise Invalid(f"threats_export must be True, False or a path string, not {value!r}")
+
+
+#: Default ``threats_needs_status``: a need's ``status`` (lower case) -> a
+#: mitigation status; an unmapped status counts as ``planned``.
+DEFAULT_NEEDS_STATUS = {
+    "open": "planned",
+    "planned": "planned",
+    "in progress": "in-progress",
+    "in-progress": "in-progress",
+    "implemented": "implemented",
+    "done": "implemented",
+    "closed": "implemented",
+    "verified": "verified",
+    "passed": "verified",
+}
+
+
+def _check_needs_status(value: Any, seen: Mapping[str, Any]) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise Invalid(f"threats_needs_status must be a dict of str -> str, not {value!r}")
+    wrong = {k: v for k, v in value.items() if v.strip().lower() not in MITIGATION_STATUSES}
+    if wrong:
+        raise Invalid(
+            f"threats_needs_status maps to unknown mitigation statuses {wrong!r} "
+            f"(allowed: {', '.join(MITIGATION_STATUSES)})"
+        )
+    return {k.strip().lower(): v.strip().lower() for k, v in value.items()}
 
 
 #: The extension's configuration, in checking order (later checks may use
@@ -287,6 +322,15 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         _check_today,
     ),
     ConfigValue(
+        "threats_catalogs",
+        [],
+        "",
+        "list of str (paths or glob patterns)",
+        "YAML catalogues declaring items in bulk: paths or glob patterns relative to "
+        "``conf.py``. A changed catalogue rebuilds what shows its items.",
+        _check_catalogs,
+    ),
+    ConfigValue(
         "threats_export",
         True,
         "",
@@ -298,6 +342,16 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         # a bool default makes Sphinx refuse ``-D threats_export=path`` unless
         # str is announced too
         frozenset({bool, str}),
+    ),
+    ConfigValue(
+        "threats_needs_status",
+        DEFAULT_NEEDS_STATUS,
+        "",
+        "dict str -> mitigation status",
+        "With sphinx-needs: a need's ``status`` (matched case-insensitively) -> the "
+        "mitigation status it counts as when the need ``mitigates`` a threat; an unmapped "
+        "status counts as ``planned``.",
+        _check_needs_status,
     ),
 )
 

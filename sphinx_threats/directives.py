@@ -8,16 +8,19 @@ never an item.
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 from typing import Any, ClassVar
 
 from docutils import nodes
 from docutils.statemachine import StringList
 from sphinx.util.docutils import SphinxDirective
 
+from .catalog import CatalogRender
 from .config import category_labels
 from .envdata import location_in, threats_domain
-from .model import GapKind, Kind, Location, Problem
+from .model import GapKind, Item, Kind, Location, Problem
 from .nodes import threats_item_status, threats_report
 from .schema import (
     Vocabulary,
@@ -27,7 +30,7 @@ from .schema import (
     parse_yaml_options,
     split_list,
 )
-from .views import FILTERS, REPORTS, ReportRequest
+from .views import FILTERS, REPORTS, ReportOption, ReportRequest
 
 
 def source_location(directive: SphinxDirective, lineno: int | None = None) -> Location:
@@ -165,28 +168,36 @@ class ItemDirective(OwnOptionsDirective):
         domain = threats_domain(self.env)
         domain.note_item(self.env.docname, item, problems)
 
-        block = nodes.admonition(
-            classes=["threats-item", f"threats-{self.kind.value}"], ids=[item.id]
-        )
-        self.set_source_info(block)
-        heading = nodes.title()
-        heading += nodes.inline(self.kind.label, self.kind.label, classes=["threats-kind"])
-        heading += nodes.Text(" ")
-        heading += nodes.Text(item.title)
-        block += heading
-        placeholder = {
-            "kind": self.kind.value,
-            "item_id": item.id,
-            "lineno": self.lineno,
-            "docname": self.env.docname,
-        }
-        block += threats_item_status("", part="fields", **placeholder)
-        if body:
-            container = nodes.container(classes=["threats-body"])
-            self.state.nested_parse(body, body_offset, container)
-            block += container
-        block += threats_item_status("", part="links", **placeholder)
-        return [block]
+        return [item_block(self, item, body, body_offset)]
+
+
+def item_block(
+    directive: SphinxDirective, item: Item, body: StringList, body_offset: int
+) -> nodes.admonition:
+    """The block of one item: its title, placeholders for its fields and
+    back-links (filled once the model is known), and its body."""
+    block = nodes.admonition(classes=["threats-item", f"threats-{item.kind.value}"], ids=[item.id])
+    directive.set_source_info(block)
+    heading = nodes.title()
+    heading += nodes.inline(item.kind.label, item.kind.label, classes=["threats-kind"])
+    heading += nodes.Text(" ")
+    heading += nodes.Text(item.title)
+    block += heading
+    for extra in directive.env.events.emit("threats-item-declared", directive, item):
+        block += extra
+    placeholder = {
+        "kind": item.kind.value,
+        "item_id": item.id,
+        "lineno": item.location.lineno,
+        "docname": directive.env.docname,
+    }
+    block += threats_item_status("", part="fields", **placeholder)
+    if body:
+        container = nodes.container(classes=["threats-body"])
+        directive.state.nested_parse(body, body_offset, container)
+        block += container
+    block += threats_item_status("", part="links", **placeholder)
+    return block
 
 
 def _item_directive(kind: Kind) -> type[ItemDirective]:
@@ -239,15 +250,9 @@ class ReportDirective(OwnOptionsDirective):
             if name in FILTERS:
                 filters[name] = tuple(split_list(value))
             elif name in spec.options:
-                allowed = spec.options[name]
-                if value.strip() in allowed:
-                    own[name] = value.strip()
-                else:
-                    self._problem(
-                        f"{self.report}: {value.strip()!r} is not an allowed :{name}: "
-                        f"(allowed: {', '.join(allowed)})",
-                        lineno,
-                    )
+                value = self._own_option(name, value, spec.options[name], lineno)
+                if value:
+                    own[name] = value
             else:
                 self._problem(
                     f"{self.report}: unknown option :{name}: "
@@ -261,6 +266,25 @@ class ReportDirective(OwnOptionsDirective):
         node = threats_report(request=request, docname=self.env.docname)
         self.set_source_info(node)
         return [node]
+
+    def _own_option(self, name: str, value: str, option: ReportOption, lineno: int) -> str:
+        """The value kept for one of the report's own options (``""``: none).
+
+        A list option keeps its allowed values, in the order given, and
+        reports the others in one warning.
+        """
+        allowed = option.values
+        given = split_list(value) if option.many else [value.strip()]
+        bad = [v for v in given if v not in allowed]
+        if bad or not given:
+            shown = ", ".join(repr(v) for v in bad) or repr(value.strip())
+            self._problem(
+                f"{self.report}: {shown} {'is not an' if len(bad) < 2 else 'are not'} "
+                f"allowed :{name}: value{'s' if len(bad) > 1 else ''} "
+                f"(allowed: {', '.join(allowed)})",
+                lineno,
+            )
+        return ",".join(dict.fromkeys(v for v in given if v in allowed))
 
 
 def _report_directive(report: str) -> type[ReportDirective]:
@@ -276,3 +300,100 @@ def _report_directive(report: str) -> type[ReportDirective]:
 REPORT_DIRECTIVES: dict[str, type[ReportDirective]] = {
     name: _report_directive(name) for name in REPORTS
 }
+
+
+class CatalogDirective(OwnOptionsDirective):
+    """``threat-catalog``: renders the items of a catalogue as if declared here.
+
+    The argument is the catalogue's path, relative to this page (or, with a
+    leading ``/``, to the source directory); it must be one of
+    ``threats_catalogs``.  ``:kinds:`` and the report filters choose the
+    entries (by what they declare: ``:status:`` is a mitigation's own
+    ``:status:``).
+    """
+
+    name_for_messages = "threat-catalog"
+
+    def run(self) -> list[nodes.Node]:
+        """Render the chosen entries and record which, for the model."""
+        path, options, _, _ = self._title_options_body()
+        if not path:
+            self._problem("threat-catalog needs the path of a catalogue as its argument")
+            return []
+        _, absolute = self.env.relfn2path(path, self.env.docname)
+        file = catalog_file(absolute, str(self.env.srcdir))
+        catalog = threats_domain(self.env).catalogs().get(file)
+        if catalog is None:
+            self._problem(
+                f"threat-catalog: {path!r} is not a catalogue of threats_catalogs "
+                "(add it there to load it)"
+            )
+            return []
+        wanted = self._filters(options)
+        positions = tuple(
+            n for n, entry in enumerate(catalog.entries) if _chosen(entry.item, wanted)
+        )
+        threats_domain(self.env).note_render(
+            self.env.docname, CatalogRender(file, positions, source_location(self))
+        )
+        out: list[nodes.Node] = []
+        for position in positions:
+            entry = catalog.entries[position]
+            body = StringList(
+                entry.body.splitlines(),
+                items=[
+                    (absolute, entry.body_line + n - 1) for n in range(len(entry.body.splitlines()))
+                ],
+            )
+            out.append(item_block(self, entry.item, body, entry.body_line - 1))
+        return out
+
+    def _filters(self, options: dict[str, str]) -> dict[str, set[str]]:
+        lines = _option_lines(self, list(options))
+        wanted: dict[str, set[str]] = {}
+        for name, value in options.items():
+            if name in ("kinds", *FILTERS):
+                wanted[name] = set(split_list(value))
+            else:
+                self._problem(
+                    f"threat-catalog: unknown option :{name}: "
+                    f"(allowed: kinds, {', '.join(FILTERS)})",
+                    lines.get(name),
+                )
+        unknown = wanted.get("kinds", set()) - {k.plural for k in Kind} - {k.value for k in Kind}
+        if unknown:
+            self._problem(
+                f"threat-catalog: unknown :kinds: {', '.join(sorted(unknown))} (allowed: "
+                + ", ".join(k.plural for k in Kind)
+                + ")",
+                lines.get("kinds"),
+            )
+        return wanted
+
+
+def _chosen(item: Item, wanted: dict[str, set[str]]) -> bool:
+    """Whether a catalogue entry passes ``:kinds:`` and the filters (by what it declares)."""
+    for name, values in wanted.items():
+        if not values:
+            continue
+        if name == "kinds":
+            if item.kind.plural not in values and item.kind.value not in values:
+                return False
+            continue
+        field = {"tags": "tags", "category": "category", "severity": "severity"}.get(name, name)
+        declared = getattr(item, field, None)
+        if declared is None:
+            continue  # the filter does not apply to this kind
+        declared_values = {declared} if isinstance(declared, str) else set(declared)
+        if not declared_values & values:
+            return False
+    return True
+
+
+def catalog_file(path: str, srcdir: str) -> str:
+    """How a catalogue is named in items and warnings: relative to the source directory."""
+    return Path(os.path.relpath(path, srcdir)).as_posix()
+
+
+#: The catalogue directive by name.
+CATALOG_DIRECTIVES: dict[str, type[CatalogDirective]] = {"threat-catalog": CatalogDirective}

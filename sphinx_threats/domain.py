@@ -8,7 +8,10 @@ per build, never pickled.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
@@ -17,9 +20,10 @@ from sphinx.errors import NoUri
 from sphinx.util.nodes import make_refnode
 
 from .analysis import Report, Settings, analyse, declarations
-from .directives import ITEM_DIRECTIVES, REPORT_DIRECTIVES
+from .catalog import Catalog, CatalogRender
+from .directives import CATALOG_DIRECTIVES, ITEM_DIRECTIVES, REPORT_DIRECTIVES
 from .envdata import PageLinks, threats_domain
-from .model import ROLE_KINDS, Item, Kind, Problem, Reference, ThreatModel
+from .model import ROLE_KINDS, GapKind, Item, Kind, Location, Problem, Reference, ThreatModel
 from .roles import ItemRole
 from .views import ReportRequest
 
@@ -31,7 +35,52 @@ if TYPE_CHECKING:
     from sphinx.environment import BuildEnvironment
 
 #: Domain data keys holding per-document lists.
-PER_DOC = ("items", "problems", "references", "reports")
+PER_DOC = ("items", "problems", "references", "reports", "renders")
+
+
+def place_catalog_items(
+    catalogs: dict[str, Catalog], renders: dict[str, list[CatalogRender]]
+) -> tuple[list[Item], dict[str, list[Item]], list[Problem]]:
+    """Every catalogue item, on the page that renders it first (by page, then line).
+
+    Returns the items (on no page when nothing renders them), the items each
+    page renders, and the problems: a second rendering of an item is its
+    ``duplicate-id``, at the directive that renders it again.
+    """
+    placed: dict[tuple[str, int], tuple[str, Location]] = {}
+    problems: list[Problem] = []
+    for docname, page_renders in sorted(renders.items()):
+        for render in sorted(page_renders, key=lambda r: r.location.lineno):
+            for position in render.positions:
+                key = (render.file, position)
+                if key not in placed:
+                    placed[key] = (docname, render.location)
+                    continue
+                item = catalogs[render.file].entries[position].item
+                first = placed[key][1]
+                problems.append(
+                    Problem(
+                        GapKind.DUPLICATE_ID,
+                        f"duplicate ID {item.id!r}: the {item.kind.value} of {render.file}:"
+                        f"{item.location.lineno} is rendered again here; it is already "
+                        f"rendered at {first.file}:{first.lineno}",
+                        render.location,
+                        (item.id,),
+                    )
+                )
+    items: list[Item] = []
+    rendered: dict[str, list[Item]] = defaultdict(list)
+    for file, catalog in catalogs.items():
+        for position, entry in enumerate(catalog.entries):
+            item = entry.item
+            page = placed.get((file, position))
+            if page is not None:
+                where = item.location
+                item = replace(item, location=Location(where.file, where.lineno, page[0]))
+                rendered[page[0]].append(item)
+            items.append(item)
+        problems.extend(catalog.problems)
+    return items, dict(rendered), problems
 
 
 class ThreatsDomain(Domain):
@@ -43,20 +92,29 @@ class ThreatsDomain(Domain):
         kind.value: ObjType(kind.label.lower(), *([kind.value] if kind in ROLE_KINDS else []))
         for kind in Kind
     }
-    directives = {**ITEM_DIRECTIVES, **REPORT_DIRECTIVES}
+    directives = {**ITEM_DIRECTIVES, **REPORT_DIRECTIVES, **CATALOG_DIRECTIVES}
     roles = {kind.value: ItemRole(kind) for kind in ROLE_KINDS}
     initial_data = {
         "items": {},  # docname -> list[Item]
         "problems": {},  # docname -> list[Problem]
         "references": {},  # docname -> list[Reference] (roles)
         "reports": {},  # docname -> list[ReportRequest] (report directives on the page)
+        "renders": {},  # docname -> list[CatalogRender] (threat-catalog directives)
         "digests": {},  # docname -> digest of the computed content it shows
+        # file -> Catalog: every catalogue of threats_catalogs, read again on
+        # every build before the documents (see events.read_catalogs)
+        "catalogs": {},
     }
     data_version = 1
 
     _model: ThreatModel | None = None
     _report: Report | None = None
     _index: dict[str, Item] | None = None
+    #: Items and problems from outside our directives (the sphinx-needs bridge's
+    #: mitigating needs), given again on every build: derived, never pickled.
+    _external_items: tuple[Item, ...] = ()
+    _external_problems: tuple[Problem, ...] = ()
+    _rendered: dict[str, list[Item]] | None = None
 
     # -- per-document records -------------------------------------------------
 
@@ -64,6 +122,7 @@ class ThreatsDomain(Domain):
         self._model = None
         self._report = None
         self._index = None
+        self._rendered = None
 
     def _doc_list(self, key: str, docname: str) -> list[Any]:
         lists: dict[str, list[Any]] = self.data[key]
@@ -90,6 +149,21 @@ class ThreatsDomain(Domain):
         self._doc_list("reports", docname).append(report)
         self._changed()
 
+    def note_render(self, docname: str, render: CatalogRender) -> None:
+        """Record a ``threat-catalog`` directive placed in ``docname``."""
+        self._doc_list("renders", docname).append(render)
+        self._changed()
+
+    def set_catalogs(self, catalogs: dict[str, Catalog]) -> None:
+        """Take this build's catalogues (read before any document)."""
+        self.data["catalogs"] = catalogs
+        self._changed()
+
+    def catalogs(self) -> dict[str, Catalog]:
+        """This build's catalogues, by file."""
+        catalogs: dict[str, Catalog] = self.data["catalogs"]
+        return catalogs
+
     def clear_doc(self, docname: str) -> None:
         """Forget everything ``docname`` declared."""
         for key in PER_DOC:
@@ -104,10 +178,24 @@ class ThreatsDomain(Domain):
                     self.data[key][docname] = otherdata[key][docname]
         self._changed()
 
+    def set_external(self, items: Iterable[Item], problems: Iterable[Problem] = ()) -> None:
+        """Items and problems of this build that no directive of ours declared
+        (needs that mitigate threats), counted by the analysis as if declared."""
+        self._external_items = tuple(items)
+        self._external_problems = tuple(problems)
+        self._changed()
+
     def items_of(self, docname: str) -> list[Item]:
-        """Items declared in ``docname``, in source order."""
+        """Items shown in ``docname``: declared there, then rendered from catalogues."""
         items: list[Item] = self.data["items"].get(docname, [])
-        return items
+        self.model()
+        rendered = (self._rendered or {}).get(docname)
+        return [*items, *rendered] if rendered else items
+
+    def pages(self) -> set[str]:
+        """Every page that declares, renders, cites or reports anything."""
+        data = self.data
+        return {docname for key in PER_DOC for docname in data[key]}
 
     # -- derived data ---------------------------------------------------------
 
@@ -115,9 +203,21 @@ class ThreatsDomain(Domain):
         """The model of the whole project (built once per change)."""
         if self._model is None:
             data = self.data
+            catalog_items, rendered, problems = place_catalog_items(
+                self.catalogs(), data["renders"]
+            )
+            self._rendered = rendered
             self._model = ThreatModel.build(
-                (item for items in data["items"].values() for item in items),
-                (p for problems in data["problems"].values() for p in problems),
+                chain(
+                    (item for items in data["items"].values() for item in items),
+                    catalog_items,
+                    self._external_items,
+                ),
+                chain(
+                    (p for ps in data["problems"].values() for p in ps),
+                    problems,
+                    self._external_problems,
+                ),
                 (r for refs in data["references"].values() for r in refs),
             )
         return self._model
@@ -145,9 +245,10 @@ class ThreatsDomain(Domain):
 
     def get_objects(self) -> Iterator[tuple[str, str, str, str, str, int]]:
         """Every item (first declaration of each ID), for ``objects.inv`` and search."""
+        external = {id(item) for item in self._external_items}
         for ident, item in self.index().items():
-            if ident.startswith("@") or not item.location.docname:
-                continue  # no ID of its own, or on no page
+            if ident.startswith("@") or not item.location.docname or id(item) in external:
+                continue  # no ID of its own, on no page, or another extension's object
             yield ident, item.title, item.kind.value, item.location.docname, ident, 1
 
     def resolve_xref(

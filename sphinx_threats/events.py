@@ -10,7 +10,9 @@ pages whose computed content changed without re-reading them.
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import hashlib
+import os
 import re
 import weakref
 from collections import Counter
@@ -27,11 +29,14 @@ from . import config as config_module
 from . import views
 from ._util import paused_gc
 from .analysis import Gap, Report, Settings, fails
+from .catalog import Catalog, read_catalog
 from .config import category_labels
+from .directives import catalog_file
+from .directives import vocabulary as vocabulary_of
 from .domain import ThreatsDomain
 from .envdata import PageLinks, threats_domain
-from .export import to_data, to_json
-from .model import GapKind, Kind, Location
+from .export import BADGE_FILE, coverage_badge, to_data, to_json
+from .model import GapKind, Kind, Location, Problem
 from .nodes import threats_item_status, threats_placeholder, threats_report
 from .render import Linker, Renderer, element
 
@@ -63,6 +68,13 @@ def settings_of(config: Config, env: BuildEnvironment | None = None) -> Settings
         expiry_notice_days=config.threats_expiry_notice_days,
         acceptance_requires_approval=config.threats_acceptance_requires_approval,
         severities=tuple(config.threats_severities),
+        likelihoods=tuple(config.threats_likelihoods),
+        impacts=tuple(config.threats_impacts),
+        risk_matrix=tuple(
+            (likelihood, impact, severity)
+            for likelihood, row in (config.threats_risk_matrix or {}).items()
+            for impact, severity in row.items()
+        ),
         is_external=_intersphinx_lookup(env) if env is not None else Settings.is_external,
     )
 
@@ -125,13 +137,13 @@ def check_config(app: Sphinx, config: Config) -> None:
             GapKind.INVALID,
             message,
             (),
-            Location(str(conf_py), _line_in_conf(conf_py, name) if name not in command_line else 1),
+            Location(str(conf_py), line_in_conf(conf_py, name) if name not in command_line else 1),
         )
         for name, message in problems
     ]
 
 
-def _line_in_conf(conf_py: Path, name: str) -> int:
+def line_in_conf(conf_py: Path, name: str) -> int:
     """The line assigning ``name`` in conf.py (1 when not found)."""
     try:
         lines = conf_py.read_text(encoding="utf-8").splitlines()
@@ -141,6 +153,55 @@ def _line_in_conf(conf_py: Path, name: str) -> int:
         if re.match(rf"{re.escape(name)}\s*[:=]", line):
             return number
     return 1
+
+
+# -- catalogues ------------------------------------------------------------------------
+
+
+def catalog_paths(app: Sphinx) -> tuple[list[Path], list[str]]:
+    """The files ``threats_catalogs`` names (globs expanded, sorted, once each),
+    and the patterns that match no file."""
+    confdir = Path(app.confdir)
+    found: dict[Path, None] = {}
+    unmatched: list[str] = []
+    for pattern in app.config.threats_catalogs:
+        if glob.has_magic(pattern):
+            matches = sorted(Path(p) for p in glob.glob(str(confdir / pattern), recursive=True))
+        else:
+            matches = [confdir / pattern]
+        matches = [m for m in matches if m.is_file()]
+        if not matches:
+            unmatched.append(pattern)
+        found.update((m.resolve(), None) for m in matches)
+    return list(found), unmatched
+
+
+def read_catalogs(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """Read every catalogue, before any document; return the pages that render
+    a catalogue that changed, so that they are read again."""
+    domain = threats_domain(env)
+    old = {file: catalog.digest for file, catalog in domain.catalogs().items()}
+    paths, unmatched = catalog_paths(app)
+    vocabulary = vocabulary_of(app.config)
+    catalogs: dict[str, Catalog] = {}
+    for path in paths:
+        file = catalog_file(str(path), str(app.srcdir))
+        catalogs[file] = read_catalog(path, file, vocabulary)
+    conf_py = Path(app.confdir, "conf.py")
+    where = Location(str(conf_py), line_in_conf(conf_py, "threats_catalogs"))
+    for pattern in unmatched:
+        message = f"threats_catalogs names {pattern!r}, which matches no file"
+        catalogs[pattern] = Catalog(pattern, "", (), (Problem(GapKind.INVALID, message, where),))
+    domain.set_catalogs(catalogs)
+    new = {file: catalog.digest for file, catalog in catalogs.items()}
+    stale = {file for file in old.keys() | new.keys() if old.get(file) != new.get(file)}
+    return sorted(
+        docname
+        for docname, renders in domain.data["renders"].items()
+        if docname in env.found_docs and any(render.file in stale for render in renders)
+    )
 
 
 # -- analysis ------------------------------------------------------------------
@@ -157,10 +218,15 @@ def analyse_build(app: Sphinx, env: BuildEnvironment) -> list[str]:
     if report.gaps or config_problems:
         # Sphinx left its "looking for now-outdated files..." line open
         logger.info("")
+    srcdir = str(app.srcdir)
     for gap in [*config_problems, *report.gaps]:
         loc = gap.location
-        location: Any = (loc.docname, loc.lineno) if loc.docname else f"{loc.file}:{loc.lineno}"
-        logger.warning(gap.message, type="threats", subtype=gap.kind.value, location=location)
+        # the file the line is in, which for a catalogue item rendered on a
+        # page is the catalogue, not the page
+        path = os.path.normpath(os.path.join(srcdir, loc.file))
+        logger.warning(
+            gap.message, type="threats", subtype=gap.kind.value, location=f"{path}:{loc.lineno}"
+        )
     app.emit("threats-analysed", report)
     return pages_to_rewrite(env, domain, report)
 
@@ -187,8 +253,7 @@ def page_digests(domain: ThreatsDomain, report: Report) -> dict[str, str]:
     """Per page, a digest of everything it shows that comes from other pages."""
     digests: dict[str, str] = {}
     data = domain.data
-    docnames = set(data["items"]) | set(data["references"]) | set(data["reports"])
-    for docname in sorted(docnames):
+    for docname in sorted(domain.pages()):
         # the views are not kept for writing: drawn again then, they cost less
         # than the garbage collector's passes over them in between
         parts: list[Any] = [views.item_view(report, item) for item in domain.items_of(docname)]
@@ -265,7 +330,9 @@ def _fill(
         origin = node.get("docname") or docname
         renderer = renderers.get(origin)
         if renderer is None:
-            renderer = renderers[origin] = Renderer(make_linker(app.builder, origin), labels)
+            renderer = renderers[origin] = Renderer(
+                make_linker(app.builder, origin), labels, app.builder.format, origin
+            )
         if isinstance(node, threats_item_status):
             item_views = page_views.get(origin)
             if item_views is None:
@@ -356,6 +423,14 @@ def _export(app: Sphinx, report: Report, failing: list[Gap]) -> None:
         failing=set(failing),
     )
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = to_json(data)
+    _write_if_changed(path, to_json(data))
+    if builder.format == "html":
+        # a README shows it; the same figure as the summary's
+        percent = data["summary"]["coverage"]["percent"]
+        _write_if_changed(path.with_name(BADGE_FILE), coverage_badge(percent))
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    """Write ``text`` unless the file already holds it (keeps its mtime)."""
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         path.write_text(text, encoding="utf-8")

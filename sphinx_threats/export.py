@@ -11,8 +11,25 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
-from .analysis import AcceptanceState, Gap, Report, assumption_is_stale, coverage_percentages
-from .model import Assumption, Item, Kind, RiskAcceptance, Service, Status, Threat, worst_status
+from .analysis import (
+    AcceptanceState,
+    Gap,
+    Report,
+    assumption_is_stale,
+    overall_coverage,
+    service_figures,
+)
+from .model import (
+    Assumption,
+    Item,
+    Kind,
+    Mitigation,
+    RiskAcceptance,
+    Service,
+    Status,
+    Threat,
+    worst_status,
+)
 from .schema import option_values
 
 SCHEMA_VERSION = 1
@@ -62,9 +79,11 @@ def to_data(
             "lineno": item.location.lineno,
             "uri": uri(item),
         }
-        if item.kind is Kind.MITIGATION:
+        if isinstance(item, Mitigation):
             # the declared :status: stays; the computed part is what it achieves
-            entry["in-effect"] = item.in_effect  # type: ignore[attr-defined]
+            entry["in-effect"] = item.in_effect
+            if item.need_type:  # a need counted as a mitigation (sphinx-needs bridge)
+                entry["need-type"] = item.need_type
         else:
             entry["status"] = item_status(report, item)
         items[item.kind.plural].append(entry)
@@ -104,25 +123,67 @@ def to_data(
 
 
 def summary(report: Report) -> dict[str, Any]:
-    """Counts by status and severity, gaps by kind, coverage per service."""
+    """Counts by status and severity, gaps by kind, coverage per service and overall."""
     threats = [i for i in report.index.values() if isinstance(i, Threat)]
     services = {}
     for s in report.services:
-        pairs = [c for c in report.service_coverage(s) if c.status is not Status.NOT_APPLICABLE]
-        covered, total, pct, weighted = coverage_percentages(report, pairs)
+        own, in_scope, total = service_figures(report, s)[1:]
         services[s] = {
-            "covered": covered,
-            "in-scope": total,
-            "percent": pct,
-            "weighted-percent": weighted,
+            "covered": total.covered,
+            "total": total.total,
+            "percent": total.percent,
+            "weighted-percent": total.weighted,
+            "own": own.total,
+            "own-covered": own.covered,
+            "in-scope": in_scope.total,
+            "in-scope-covered": in_scope.covered,
         }
+    overall = overall_coverage(report)
     return {
         "threats": len(threats),
         "by-status": dict(Counter(report.threat_status[t.id].value for t in threats)),
         "by-severity": dict(Counter(t.severity or "unknown" for t in threats)),
         "gaps": dict(Counter(g.kind.value for g in report.gaps)),
         "services": services,
+        "coverage": {
+            "covered": overall.covered,
+            "total": overall.total,
+            "percent": overall.percent,
+            "weighted-percent": overall.weighted,
+        },
     }
+
+
+#: Badge colours by overall coverage: (lowest percentage, colour), first
+#: match; each gives white text a contrast of at least 4.5:1.
+BADGE_THRESHOLDS = ((90.0, "#1a7f37"), (70.0, "#9a6700"), (0.0, "#b00020"))
+#: The badge's colour when there is nothing to cover.
+BADGE_NONE = "#57606a"
+BADGE_FILE = "threats-coverage.svg"
+
+
+def coverage_badge(percent: float | None) -> str:
+    """``threats-coverage.svg``: the overall coverage as a README badge."""
+    value = "n/a" if percent is None else f"{percent:.0f}%"
+    colour = BADGE_NONE
+    if percent is not None:
+        colour = next(c for floor, c in BADGE_THRESHOLDS if percent >= floor)
+    label = "threat coverage"
+    # widths from an average glyph width of 11px Verdana, as badges usually do
+    left, right = 6 * len(label) + 12, 7 * len(value) + 12
+    width = left + right
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="20" '
+        f'role="img" aria-label="{label}: {value}">'
+        f"<title>{label}: {value}</title>"
+        f'<rect width="{left}" height="20" fill="#24292f"/>'
+        f'<rect x="{left}" width="{right}" height="20" fill="{colour}"/>'
+        '<g fill="#fff" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11" '
+        'text-anchor="middle">'
+        f'<text x="{left / 2}" y="14">{label}</text>'
+        f'<text x="{left + right / 2}" y="14">{value}</text>'
+        "</g></svg>\n"
+    )
 
 
 def to_json(data: dict[str, Any]) -> str:

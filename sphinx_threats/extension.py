@@ -15,6 +15,7 @@ from . import __version__
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
+    from sphinx.config import Config
 
 logger = logging.getLogger(__name__)
 
@@ -37,10 +38,18 @@ def _taken(what: str, name: str, registered: bool) -> bool:
     return True
 
 
+def start_needs_bridge(app: Sphinx, config: Config) -> None:
+    """Bridge to sphinx-needs when it is loaded, wherever it is in ``extensions``
+    (every extension is set up by ``config-inited``); never import it otherwise."""
+    if "sphinx_needs" in app.extensions:
+        from . import needs
+
+        needs.start(app, config)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the domain, directives, roles, config values and event handlers."""
     from . import config, events
-    from .directives import ITEM_DIRECTIVES, REPORT_DIRECTIVES
     from .domain import ThreatsDomain
     from .nodes import PLACEHOLDERS, skip_placeholder
     from .transforms import LatexItemTargets
@@ -55,9 +64,12 @@ def setup(app: Sphinx) -> dict[str, Any]:
 
     app.add_domain(ThreatsDomain)
     app.add_event("threats-analysed")
+    # (directive, item) -> nodes to add to the item's block: the sphinx-needs
+    # bridge's hidden need
+    app.add_event("threats-item-declared")
 
     # Short names too, unless another extension already took the name.
-    for name, directive in {**ITEM_DIRECTIVES, **REPORT_DIRECTIVES}.items():
+    for name, directive in ThreatsDomain.directives.items():
         if not _taken("directive", name, is_directive_registered(name)):
             app.add_directive(name, directive)
     for name, role in ThreatsDomain.roles.items():
@@ -70,6 +82,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_post_transform(LatexItemTargets)
 
     app.connect("config-inited", events.check_config)
+    # above 12: sphinx-needs resolves its need types there (see needs.start)
+    app.connect("config-inited", start_needs_bridge, priority=13)
+    app.connect("env-get-outdated", events.read_catalogs)
     app.connect("builder-inited", events.add_css)
     app.connect("env-get-updated", events.analyse_build)
     app.connect("doctree-resolved", events.fill_placeholders)

@@ -258,8 +258,16 @@ class Mitigation(Item):
     applies_to: tuple[str, ...] = ()
     owner: str = ""
     verified_by: str = ""
+    #: The sphinx-needs type of a need counted as a mitigation (it links to
+    #: threats through ``mitigates``); empty for a ``mitigation`` directive.
+    need_type: str = ""
 
     kind: Kind = field(default=Kind.MITIGATION, init=False, repr=False, compare=False)
+
+    @property
+    def label(self) -> str:
+        """How messages name it: ``mitigation``, or its need type (``req``)."""
+        return self.need_type or self.kind.value
 
     @property
     def in_effect(self) -> bool:

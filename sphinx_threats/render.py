@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from docutils import nodes
 
+from .analysis import CoveragePercent
 from .model import Status
 from .views import (
     GAP_STATUS,
@@ -29,14 +30,19 @@ from .views import (
     BackLink,
     Badge,
     Categories,
+    CoverageGrid,
     FieldValue,
     GapGroup,
+    GridCell,
     ItemView,
     Link,
     Links,
-    MatrixGroup,
     MatrixRow,
+    MatrixView,
+    MitigationState,
     Numbers,
+    RiskCell,
+    RiskMap,
     ScopeTerms,
     ServiceCoverage,
     StatusValue,
@@ -55,6 +61,20 @@ NO_SEARCH = ("no-search",)
 
 CWE_URL = "https://cwe.mitre.org/data/definitions/{}.html"
 CAPEC_URL = "https://capec.mitre.org/data/definitions/{}.html"
+
+#: Header and relative width (the text writer's characters before fitting
+#: 80 columns; LaTeX's share of the line) of each ``threat-matrix`` column.
+MATRIX_HEADERS: dict[str, tuple[str, int]] = {
+    "threat": ("Threat", 30),
+    "status": ("Status", 11),
+    "services": ("Services covered", 13),
+    "mitigations": ("Mitigations", 20),
+    "decisions": ("Decisions", 16),
+    "severity": ("Severity", 9),
+    "category": ("Category", 14),
+    "owner": ("Owner", 12),
+    "tags": ("Tags", 10),
+}
 
 #: Makes an empty reference to an item, with the builder's URI; ``None`` when
 #: the item cannot be linked from here (not declared, or on a page this output
@@ -150,22 +170,32 @@ def _bullets(rows: Iterable[Sequence[nodes.Node]]) -> nodes.bullet_list:
 
 
 def _cell(value: Any) -> nodes.entry:
+    if isinstance(value, list):  # blocks
+        return element(nodes.entry, *value)
+    if isinstance(value, nodes.entry):
+        return value
     if isinstance(value, nodes.paragraph | nodes.bullet_list | nodes.table):
         return element(nodes.entry, value)
     return element(nodes.entry, _para(value))
 
 
 def _table(
-    headers: Sequence[str],
+    headers: Sequence[str | nodes.Node],
     rows: Iterable[Sequence[Any]],
     classes: Sequence[str],
     widths: Sequence[int] | None = None,
     starts: Sequence[int] = (),
+    *,
+    fixed: bool = False,
 ) -> nodes.table:
-    """A table; rows whose index is in ``starts`` begin a group (a service)."""
-    # column widths matter to the text and LaTeX writers
+    """A table; rows whose index is in ``starts`` begin a group (a service).
+
+    ``widths`` are what the text writer wraps cells at (in characters) and,
+    when ``fixed``, the LaTeX writer's column proportions of the line width.
+    """
     colspecs = [
-        element(nodes.colspec, colwidth=w) for w in widths or [max(len(h), 8) for h in headers]
+        element(nodes.colspec, colwidth=w)
+        for w in widths or [max(len(h) if isinstance(h, str) else 4, 8) for h in headers]
     ]
     head = element(nodes.thead, element(nodes.row, *[_cell(h) for h in headers]))
     first_rows = set(starts)
@@ -179,28 +209,91 @@ def _table(
     ]
     if not body_rows:
         body_rows = [element(nodes.row, *[_cell("-") for _ in headers])]
+    # docutils' own mark of widths given (``.. table:: :widths:``): the LaTeX
+    # writer then sizes each column as its share of the line width
+    given = ["colwidths-given"] if fixed else []
     return element(
         nodes.table,
         element(nodes.tgroup, *colspecs, head, element(nodes.tbody, *body_rows), cols=len(headers)),
-        classes=["threats-table", *classes],
+        classes=["threats-table", *classes, *given],
     )
 
 
-def _coverage_cell(covered: int, total: int, worst: Status | None) -> list[nodes.Node]:
+#: Text output is read in an 80-column terminal: a table's column widths sum
+#: to this, less the three characters of border each column takes.
+TEXT_WIDTH = 79
+
+
+def _fit(weights: Sequence[int], width: int = TEXT_WIDTH) -> list[int]:
+    """Column widths in proportion to ``weights`` whose table fits ``width``."""
+    room = width - 1 - 3 * len(weights)
+    total = sum(weights) or 1
+    out = [max(4, room * w // total) for w in weights]
+    return out
+
+
+#: Short badges of the coverage grid (the full status is in the cell's
+#: title and the legend).
+SHORT_STATUS = {
+    Status.MITIGATED: "ok",
+    Status.ACCEPTED: "acc",
+    Status.PARTIAL: "part",
+    Status.PLANNED: "plan",
+    Status.NOT_APPLICABLE: "n/a",
+    Status.UNMITIGATED: GAP_STATUS,
+}
+
+#: Services per grid table outside HTML: a page (or 80 columns) holds no more.
+GRID_CHUNK = {"latex": 10, "text": 6}
+
+
+def _coverage_cell(row: MatrixRow) -> list[nodes.Node]:
+    covered, total, worst = row.covered, row.total, row.worst
     if total == 0:
+        if row.service is not None:
+            return [nodes.Text("answered by its owner")]
         return [nodes.Text("no services in scope")]
     parts: list[nodes.Node] = [nodes.Text(f"{covered} of {total}")]
     if worst is not None:
-        parts += [nodes.Text(" (worst: "), status_badge(worst), nodes.Text(")")]
+        parts += [nodes.Text(" worst: "), status_badge(worst)]
     return parts
+
+
+def _bar(percent: float | None) -> nodes.inline:
+    """A CSS bar of ``percent`` in steps of 5 (decoration only: the number is
+    always written beside it, so it reads without colour and outside HTML)."""
+    step = 0 if percent is None else int(5 * round(percent / 5))
+    inner = element(nodes.inline, "", classes=["threats-bar-fill"])
+    return element(nodes.inline, inner, classes=["threats-bar", f"threats-bar-{step}"])
+
+
+def _figure(figure: CoveragePercent, weighted: bool = False) -> list[nodes.Node]:
+    """``k of n`` with a bar and the percentage, or ``-``."""
+    percent = figure.weighted if weighted else figure.percent
+    if percent is None:
+        return [nodes.Text("-")]
+    text = f"{percent:.1f}%" if weighted else f"{figure.covered} of {figure.total} ({percent:.1f}%)"
+    return [_bar(percent), nodes.Text(" " + text)]
 
 
 class Renderer:
     """Draws the nodes of item blocks and reports from their views."""
 
-    def __init__(self, linker: Linker, category_labels: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        linker: Linker,
+        category_labels: Mapping[str, str],
+        output_format: str = "html",
+        page: str = "",
+    ) -> None:
         self.linker = linker
         self.labels = category_labels
+        #: The builder's format (``html``, ``latex``, ``text``, ...).
+        self.format = output_format
+        #: Prefix of the anchors a report makes on its page (unique per page,
+        #: also where ``singlehtml`` or LaTeX merge pages).
+        self.anchor_prefix = "threats-" + _CSS.sub("-", page.lower())
+        self._anchors = 0
 
     def xref(self, link: Link) -> nodes.Element:
         """A link showing the item's ID (the ID alone when it cannot be linked)."""
@@ -221,6 +314,10 @@ class Renderer:
         if link.title and link.title != link.id:
             return [self.xref(link), _new_text(_Text, " " + link.title)]
         return [self.xref(link)]
+
+    def _titled_inline(self, link: Link) -> nodes.Node:
+        """An item's link and title as one inline (to join in a list)."""
+        return element(nodes.inline, *self.titled(link))
 
     def _xrefs(self, links: Iterable[Link]) -> list[nodes.Node]:
         return _joined(self.xref(link) for link in links)
@@ -261,7 +358,10 @@ class Renderer:
             case Url(text):
                 return [_text_or_link(text)]
             case Links(links):
-                return self._xrefs(links)
+                return _joined(
+                    (self._titled_inline(link) for link in links),
+                    "; " if any(link.title for link in links) else ", ",
+                )
         raise TypeError(f"not a field value: {value!r}")
 
     def item_links(self, view: ItemView) -> list[nodes.Node]:
@@ -293,59 +393,88 @@ class Renderer:
 
     # -- reports ------------------------------------------------------------------
 
-    def matrix(self, view: Sequence[MatrixGroup]) -> list[nodes.Node]:
+    def matrix(self, view: MatrixView) -> list[nodes.Node]:
         """Nodes of ``threat-matrix``."""
+        columns, badges, groups = view
         out: list[nodes.Node] = []
-        headers = [
-            "ID",
-            "Threat",
-            "Category",
-            "Severity",
-            "Service",
-            "Mitigations",
-            "Acceptances",
-            "Status",
-            "Services covered",
-        ]
-        for key, rows in view:
+        headers = [MATRIX_HEADERS[c][0] for c in columns]
+        widths = _fit([MATRIX_HEADERS[c][1] for c in columns])
+        for key, rows in groups:
             if key:
                 out.append(
                     element(nodes.rubric, self.labels.get(key, key), classes=["threats-group"])
                 )
-            body = [self._matrix_row(row) for row in rows]
+            body = [self._matrix_row(row, columns, badges) for row in rows]
             out.append(
-                _table(headers, body, ["threats-matrix"], [10, 20, 12, 9, 9, 18, 10, 10, 11])
+                _table(headers, body, ["threats-matrix"], widths, fixed=self.format == "latex")
             )
-        if not view:
+        if not groups:
             out.append(_para("No threats match."))
         return out
 
-    def _matrix_row(self, row: MatrixRow) -> list[Any]:
-        link, severity = row.threat, row.severity or "unknown"
-        mits = row.mitigations
-        return [
-            self.xref(link),
-            _para(link.title or link.id),
-            _para(*_joined(self._category(c) for c in row.categories)),
-            badge(severity, "severity", severity),
-            self.xref(row.service) if row.service else _para("product"),
-            _bullets(
-                [self.xref(m.link), nodes.Text(" "), badge(m.state, "state", m.state.split(",")[0])]
-                for m in mits
-            )
-            if mits
-            else _para("-"),
-            _para(*self._xrefs(a.link for a in row.acceptances)) if row.acceptances else _para("-"),
-            status_badge(row.status),
-            _para(*_coverage_cell(row.covered, row.total, row.worst)),
+    def _matrix_row(
+        self, row: MatrixRow, columns: Sequence[str], badges: Sequence[str]
+    ) -> list[Any]:
+        cells: list[Any] = []
+        for column in columns:
+            match column:
+                case "threat":
+                    cells.append(self._threat_cell(row, badges))
+                case "status":
+                    cells.append(status_badge(row.status))
+                case "services":
+                    cells.append(_para(*_coverage_cell(row)))
+                case "mitigations":
+                    cells.append(self._states(row.mitigations))
+                case "decisions":
+                    cells.append(self._states(row.decisions))
+                case "severity":
+                    cells.append(self._severity(row.severity))
+                case "category":
+                    cells.append(_para(*self._categories(row.categories)))
+                case "owner":
+                    cells.append(_para(*self.titled(row.service)) if row.service else "product")
+                case "tags":
+                    cells.append(_para(*_joined(badge(t, "tag") for t in row.tags)) or "-")
+        return cells
+
+    def _threat_cell(self, row: MatrixRow, badges: Sequence[str]) -> list[nodes.Node]:
+        link = row.threat
+        blocks: list[nodes.Node] = [
+            element(nodes.paragraph, *self.titled(link), classes=["threats-threat"])
         ]
+        marks: list[nodes.Node] = []
+        if "severity" in badges:
+            marks.append(self._severity(row.severity))
+        if "category" in badges:
+            marks += self._categories(row.categories)
+        if marks:
+            blocks.append(element(nodes.paragraph, *_joined(marks, " "), classes=["threats-marks"]))
+        return blocks
 
-    def coverage(self, view: Sequence[ServiceCoverage]) -> list[nodes.Node]:
-        """Nodes of ``threat-coverage``: one row per pair, grouped per service.
+    def _severity(self, severity: str | None) -> nodes.inline:
+        return badge(severity or "unknown", "severity", severity or "unknown")
 
-        A services x threats grid does not survive 50 services (nor LaTeX); one
-        block per service stays readable at any size.
-        """
+    def _categories(self, categories: Sequence[str]) -> list[nodes.Node]:
+        return _joined((self._category(c) for c in categories), " ")
+
+    def _states(self, states: Sequence[MitigationState]) -> nodes.Node:
+        if not states:
+            return _para("-")
+        return _bullets(
+            [
+                self.xref(s.link),
+                nodes.Text(" "),
+                badge(s.state, "state", s.state.split()[0].rstrip(",")),
+            ]
+            for s in states
+        )
+
+    def coverage(self, view: Sequence[ServiceCoverage] | CoverageGrid) -> list[nodes.Node]:
+        """Nodes of ``threat-coverage``: one row per pair, grouped per service,
+        or (``:layout: grid``) a threats x services grid."""
+        if isinstance(view, CoverageGrid):
+            return self.coverage_grid(view)
         headers = ["Service", "Threat", "Severity", "Status", "Covered by"]
         body: list[list[Any]] = []
         starts: list[int] = []
@@ -354,18 +483,108 @@ class Renderer:
             gaps = Counter(c.status for c in rows).get(Status.UNMITIGATED, 0)
             summary = f"{len(rows)} threats in scope" + (f", {gaps} GAP" if gaps else "")
             if not rows:
-                body.append([_para(*self.titled(service)), "no threats in scope", "", "", ""])
+                body.append([self._service_cell(service, None), "no threats in scope", "", "", ""])
             for position, (link, sev, status, by) in enumerate(rows):
                 body.append(
                     [
-                        _para(*self.titled(service), f" ({summary})") if position == 0 else "",
+                        self._service_cell(service, summary) if position == 0 else "",
                         _para(*self.titled(link)),
-                        badge(sev or "unknown", "severity", sev or "unknown"),
+                        self._severity(sev),
                         status_badge(status),
                         _para(*self._xrefs(by)) if by else "-",
                     ]
                 )
-        return [_table(headers, body, ["threats-coverage"], [18, 34, 10, 12, 26], starts)]
+        widths = _fit([18, 34, 10, 12, 20])
+        return [
+            _table(
+                headers, body, ["threats-coverage"], widths, starts, fixed=self.format == "latex"
+            )
+        ]
+
+    def _service_cell(self, service: Link, summary: str | None) -> list[nodes.Node]:
+        """The service's link and title, and on a line of its own what it has in
+        scope (a title may hold parentheses of its own)."""
+        blocks: list[nodes.Node] = [_para(*self.titled(service))]
+        if summary:
+            blocks.append(element(nodes.paragraph, summary, classes=["threats-note"]))
+        return blocks
+
+    def coverage_grid(self, view: CoverageGrid) -> list[nodes.Node]:
+        """Threats as rows, services as columns, a short badge per cell; outside
+        HTML, in tables of a few services each (a page holds no more)."""
+        services, rows = view
+        out: list[nodes.Node] = [self._grid_legend()]
+        chunk = GRID_CHUNK.get(self.format, len(services) or 1)
+        for first in range(0, max(len(services), 1), chunk):
+            part = range(first, min(first + chunk, len(services)))
+            if len(services) > chunk:
+                out.append(
+                    element(
+                        nodes.rubric,
+                        f"Services {first + 1}-{part.stop} of {len(services)}",
+                        classes=["threats-group"],
+                    )
+                )
+            headers: list[str | nodes.Node] = ["Threat"]
+            headers += [
+                element(nodes.paragraph, self.xref(services[i]), classes=["threats-grid-service"])
+                for i in part
+            ]
+            body = [
+                [
+                    element(nodes.paragraph, *self.titled(threat), classes=["threats-threat"]),
+                    *[self._grid_cell(threat, services[i], cells[i]) for i in part],
+                ]
+                for threat, _severity, cells in rows
+            ]
+            widths = [30] + [max(4, len(services[i].id)) for i in part]
+            if self.format == "text":
+                # five characters hold every short badge ("owner" wraps above it)
+                widths = [TEXT_WIDTH - 1 - 3 * (len(part) + 1) - 5 * len(part)] + [5] * len(part)
+            out.append(
+                _table(headers, body, ["threats-grid"], widths, fixed=self.format == "latex")
+            )
+        return out
+
+    def _grid_cell(self, threat: Link, service: Link, cell: GridCell | None) -> nodes.entry:
+        if cell is None:
+            return element(nodes.entry, classes=["threats-grid-none"])
+        status, owner, by = cell
+        word = GAP_STATUS if status is Status.UNMITIGATED else status.value
+        what = (
+            f"{service.id} owns {threat.id}: {word}"
+            if owner
+            else f"{threat.id} in {service.id}: {word}"
+        )
+        if by:
+            what += " by " + ", ".join(b.id for b in by)
+        short = badge(
+            SHORT_STATUS[status], "status", "gap" if status is Status.UNMITIGATED else status.value
+        )
+        parts: list[nodes.Node] = [short]
+        if owner:
+            parts.insert(0, element(nodes.inline, "owner ", classes=["threats-grid-owner"]))
+        # the cell links to the threat, whose block says per service what
+        # covers it; the link's title (a tooltip in HTML) says it in full
+        ref = self.linker(threat)
+        if ref is not None:
+            ref["reftitle"] = what
+            for part in parts:
+                part.parent = ref
+            ref.children.extend(parts)
+            parts = [ref]
+        return element(nodes.entry, _para(*parts), classes=["threats-grid-cell"])
+
+    def _grid_legend(self) -> nodes.paragraph:
+        parts: list[nodes.Node] = [nodes.Text("Legend: ")]
+        for status, short in SHORT_STATUS.items():
+            word = GAP_STATUS if status is Status.UNMITIGATED else status.value
+            parts += [
+                badge(short, "status", "gap" if status is Status.UNMITIGATED else status.value),
+                nodes.Text(f" {word}; "),
+            ]
+        parts.append(nodes.Text("owner: the service owns the threat (its overall status)."))
+        return element(nodes.paragraph, *parts, classes=["threats-legend"])
 
     def gaps(self, view: Sequence[GapGroup]) -> list[nodes.Node]:
         """Nodes of ``threat-gaps``."""
@@ -392,7 +611,7 @@ class Renderer:
 
     def summary(self, view: SummaryView) -> list[nodes.Node]:
         """Nodes of ``threat-summary``."""
-        severity_cols, status_rows, per_service, gap_counts = view
+        severity_cols, status_rows, per_service, gap_counts, overall = view
         rows: list[list[Any]] = [
             [status_badge(status), *[str(n) if n else "-" for n in counts], str(sum(counts))]
             for status, counts in status_rows
@@ -401,22 +620,45 @@ class Renderer:
         rows.append(
             [_para(element(nodes.strong, "Total")), *[str(n) for n in totals], str(sum(totals))]
         )
-        out: list[nodes.Node] = [
+        fixed = self.format == "latex"
+        out: list[nodes.Node] = []
+        if overall is not None:
+            out.append(
+                element(
+                    nodes.paragraph,
+                    element(nodes.strong, "Overall coverage: "),
+                    *_figure(overall),
+                    nodes.Text(", weighted by severity "),
+                    *_figure(overall, weighted=True),
+                    classes=["threats-overall"],
+                )
+            )
+        out += [
             element(nodes.rubric, "Threats by status and severity"),
-            _table(["Status", *severity_cols, "Total"], rows, ["threats-summary"]),
-            element(nodes.rubric, "Coverage per service"),
             _table(
-                ["Service", "Covered pairs", "Coverage", "Weighted by severity"],
+                ["Status", *severity_cols, "Total"],
+                rows,
+                ["threats-summary"],
+                # as wide as the longest word, which the text writer would break
+                [14] + [max(len(s), 5) for s in severity_cols] + [5],
+                fixed=fixed,
+            ),
+            element(nodes.rubric, "Coverage per service, worst first"),
+            _table(
+                ["Service", "Own threats", "Product threats in scope", "Total", "Weighted"],
                 [
                     [
                         _para(*self.titled(link)),
-                        f"{covered} of {total}",
-                        "-" if pct is None else f"{pct:.1f}%",
-                        "-" if weighted is None else f"{weighted:.1f}%",
+                        _para(*_figure(own)),
+                        _para(*_figure(in_scope)),
+                        _para(*_figure(total)),
+                        _para(*_figure(total, weighted=True)),
                     ]
-                    for link, covered, total, pct, weighted in per_service
+                    for link, own, in_scope, total in per_service
                 ],
                 ["threats-summary-coverage"],
+                _fit([16, 13, 13, 13, 8]),
+                fixed=fixed,
             ),
         ]
         if gap_counts:
@@ -426,9 +668,79 @@ class Renderer:
                     ["Kind", "Count"],
                     [[badge(k, "gap", k), str(n)] for k, n in gap_counts],
                     ["threats-summary-gaps"],
+                    [20, 6],
+                    fixed=fixed,
                 )
             )
         return out
+
+    def risk_map(self, view: RiskMap) -> list[nodes.Node]:
+        """Nodes of ``threat-risk-map``: the grid, then each cell's threats."""
+        (row_axis, column_axis), row_names, column_names, cells, unplaced = view
+        self._anchors += 1
+        prefix = f"{self.anchor_prefix}-risk-{self._anchors}"
+        headers: list[str | nodes.Node] = [f"{row_axis} (rows) / {column_axis} (columns)"]
+        headers += [self._axis(column_axis, c) for c in column_names]
+        body: list[list[Any]] = []
+        lists: list[nodes.Node] = []
+        for r, (name, row) in enumerate(zip(row_names, cells, strict=True)):
+            line: list[Any] = [_para(self._axis(row_axis, name))]
+            for c, cell in enumerate(row):
+                anchor = f"{prefix}-{r}-{c}"
+                line.append(self._risk_cell(cell, anchor))
+                if cell.threats:
+                    lists.append(self._risk_list(view.axes, cell, anchor))
+            body.append(line)
+        widths = _fit([14] + [10] * len(column_names))
+        out: list[nodes.Node] = [
+            _table(headers, body, ["threats-risk-map"], widths, fixed=self.format == "latex")
+        ]
+        if not any(cell.threats for row in cells for cell in row):
+            out.append(_para("No threats match."))
+        out += lists
+        if unplaced:
+            out.append(
+                element(
+                    nodes.rubric,
+                    f"Not on the map: no {row_axis} or {column_axis} ({len(unplaced)})",
+                    classes=["threats-group"],
+                )
+            )
+            out.append(_bullets(self._backlink_row(row) for row in unplaced))
+        return out
+
+    def _axis(self, axis: str, value: str) -> nodes.Node:
+        if axis == "status":
+            return status_badge(value)
+        if axis == "severity":
+            return self._severity(None if value == "unknown" else value)
+        return nodes.Text(value)
+
+    def _risk_cell(self, cell: RiskCell, anchor: str) -> nodes.entry:
+        count, open_count = len(cell.threats), cell.open
+        classes = ["threats-risk-cell"]
+        if cell.severity:
+            classes.append(f"threats-risk-{_CSS.sub('-', cell.severity.lower())}")
+        parts: list[nodes.Node] = [nodes.Text("-")]
+        if count:
+            text = f"{count} ({open_count} open)"
+            parts = [element(nodes.reference, text, internal=True, refid=anchor)]
+        if cell.severity:
+            # the colour's meaning, in words (never colour alone)
+            parts.append(element(nodes.inline, f" {cell.severity}", classes=["threats-risk-level"]))
+        return element(nodes.entry, _para(*parts), classes=classes)
+
+    def _risk_list(self, axes: tuple[str, str], cell: RiskCell, anchor: str) -> nodes.container:
+        title = f"{axes[0]} {cell.row}, {axes[1]} {cell.column}: "
+        title += f"{len(cell.threats)} threat{'s' if len(cell.threats) != 1 else ''}"
+        title += f", {cell.open} open"
+        return element(
+            nodes.container,
+            element(nodes.target, ids=[anchor]),
+            element(nodes.paragraph, element(nodes.strong, title), classes=["threats-risk-title"]),
+            _bullets(self._backlink_row(row) for row in cell.threats),
+            classes=["threats-risk-list"],
+        )
 
     def report(self, name: str, view: Any) -> nodes.container:
         """The nodes of one report directive, drawn by the method its spec names."""

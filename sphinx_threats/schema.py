@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -413,8 +413,13 @@ def parse_item(
     option_lines: Mapping[str, int] | None = None,
     has_body: bool = True,
     default_service: str | None = None,
+    unusable: Collection[str] = (),
 ) -> tuple[Item, list[Problem]]:
     """Build the record of one item from raw option values.
+
+    ``unusable`` names options that were given but whose value the source
+    already reported as unreadable: they count as given, with no value, and
+    nothing more is said of them.
 
     Every source (a directive, a YAML catalogue, another tool's model) comes
     through here, so all get the same validation: values are *coerced* to
@@ -426,8 +431,15 @@ def parse_item(
     label = f"{kind.value} {ident!r}" if raw_id else f"{kind.value} {title.strip()!r}"
     reader = _Reader(kind, ident, label, location, option_lines)
     _check_header(reader, raw_id, title)
-    values = coerce_options(reader, options, vocabulary)
-    check_item(reader, values, options, vocabulary, has_body=has_body)
+    values = coerce_options(
+        reader, {k: v for k, v in options.items() if k not in unusable}, vocabulary
+    )
+    for name in unusable:
+        option = OPTIONS_BY_NAME[kind].get(name)
+        if option is not None:
+            values[option.field] = None if option.type in _SINGLE_VALUE_TYPES else ()
+    given = {**options, **{name: "?" for name in unusable}}  # given: not blank, not missing
+    check_item(reader, values, given, vocabulary, has_body=has_body)
     if kind in (Kind.THREAT, Kind.MITIGATION) and "service" not in options and default_service:
         values["service"] = default_service
     item = ITEM_CLASSES[kind](

@@ -16,13 +16,16 @@ from typing import Any, NamedTuple
 from .analysis import (
     AcceptanceState,
     Coverage,
+    CoveragePercent,
     Gap,
     Report,
     assumption_is_stale,
-    coverage_percentages,
+    overall_coverage,
+    service_figures,
     severity_rank,
 )
 from .model import (
+    STATUS_ORDER,
     Assumption,
     GapKind,
     Item,
@@ -383,10 +386,34 @@ def selected_threats(report: Report, filters: Mapping[str, Sequence[str]]) -> li
 
 
 class MitigationState(NamedTuple):
-    """A mitigation of a threat, with its state (``implemented, partial``)."""
+    """A mitigation or decision on a threat, with its state (``implemented, partial``)."""
 
     link: Link
     state: str
+
+
+#: ``threat-matrix`` columns by name, in their default order; a ``:columns:``
+#: option picks and orders them.
+MATRIX_COLUMNS: dict[str, str] = {
+    "threat": "the threat: linked ID and title, with its severity and category badges",
+    "status": "its computed overall status",
+    "services": '"k of n services covered" with the worst service status',
+    "mitigations": "its mitigations, linked, with their status",
+    "decisions": "its risk acceptances and not-applicable items, with their state",
+    "severity": "its severity (then left out of the threat column)",
+    "category": "its categories (then left out of the threat column)",
+    "owner": "its owning service",
+    "tags": "its tags",
+}
+#: Columns shown without ``:columns:``.
+DEFAULT_MATRIX_COLUMNS = ("threat", "status", "services", "mitigations", "decisions")
+#: The column each ``:group-by:`` makes redundant.
+_GROUPED_COLUMN = {
+    "category": "category",
+    "severity": "severity",
+    "service": "owner",
+    "tag": "tags",
+}
 
 
 class MatrixRow(NamedTuple):
@@ -398,12 +425,14 @@ class MatrixRow(NamedTuple):
     #: The owning service, or ``None`` at product level.
     service: Link | None
     mitigations: tuple[MitigationState, ...]
-    acceptances: tuple[MitigationState, ...]
+    #: Risk acceptances, then not-applicable items.
+    decisions: tuple[MitigationState, ...]
     status: Status | None
     #: Services in scope covered, of those in scope (not counting not-applicable).
     covered: int
     total: int
     worst: Status | None
+    tags: tuple[str, ...] = ()
 
 
 class MatrixGroup(NamedTuple):
@@ -411,6 +440,16 @@ class MatrixGroup(NamedTuple):
 
     key: str
     rows: tuple[MatrixRow, ...]
+
+
+class MatrixView(NamedTuple):
+    """What ``threat-matrix`` shows."""
+
+    #: Column names (of :data:`MATRIX_COLUMNS`), in order.
+    columns: tuple[str, ...]
+    #: Badges the threat column carries (``severity``, ``category``).
+    badges: tuple[str, ...]
+    groups: tuple[MatrixGroup, ...]
 
 
 def _group_keys(threat: Threat, group_by: str | None) -> Sequence[str]:
@@ -426,13 +465,32 @@ def _group_keys(threat: Threat, group_by: str | None) -> Sequence[str]:
     return ("",)
 
 
-def matrix_view(report: Report, request: ReportRequest) -> tuple[MatrixGroup, ...]:
+def matrix_columns(request: ReportRequest) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The columns of a ``threat-matrix`` and the badges of its threat column."""
+    group_by = request.option("group-by")
+    chosen = request.option("columns")
+    columns = tuple(chosen.split(",")) if chosen else DEFAULT_MATRIX_COLUMNS
+    grouped = _GROUPED_COLUMN.get(group_by or "")
+    columns = tuple(c for c in columns if c != grouped)
+    badges = tuple(b for b in ("severity", "category") if b not in columns and b != grouped)
+    return columns, badges
+
+
+def matrix_view(report: Report, request: ReportRequest) -> MatrixView:
     """Rows of ``threat-matrix``, grouped."""
     group_by = request.option("group-by")
     groups: dict[str, list[MatrixRow]] = defaultdict(list)
     for threat in selected_threats(report, request.filter_map):
         counted = [
             c for c in report.threat_coverage(threat.id) if c.status is not Status.NOT_APPLICABLE
+        ]
+        decisions = [
+            MitigationState(link_of(report, Kind.RISK_ACCEPTANCE, a), _acc_state(report, a))
+            for a in report.acceptances_of.get(threat.id, ())
+        ]
+        decisions += [
+            MitigationState(link_of(report, Kind.NOT_APPLICABLE, n), _na_state(report, n))
+            for n in report.exclusions_of.get(threat.id, ())
         ]
         row = MatrixRow(
             link_of(report, Kind.THREAT, threat.id),
@@ -443,19 +501,18 @@ def matrix_view(report: Report, request: ReportRequest) -> tuple[MatrixGroup, ..
                 MitigationState(link_of(report, Kind.MITIGATION, m), _mit_state(report, m))
                 for m in report.mitigations_of.get(threat.id, ())
             ),
-            tuple(
-                MitigationState(link_of(report, Kind.RISK_ACCEPTANCE, a), _acc_state(report, a))
-                for a in report.acceptances_of.get(threat.id, ())
-            ),
+            tuple(decisions),
             report.threat_status.get(threat.id),
             sum(1 for c in counted if c.status.covered),
             len(counted),
             worst_status(c.status for c in counted),
+            threat.tags,
         )
         for key in _group_keys(threat, group_by):
             groups[key].append(row)
     order = _group_order(report, group_by, groups)
-    return tuple(MatrixGroup(key, tuple(groups[key])) for key in order)
+    columns, badges = matrix_columns(request)
+    return MatrixView(columns, badges, tuple(MatrixGroup(key, tuple(groups[key])) for key in order))
 
 
 def _group_order(report: Report, group_by: str | None, groups: Mapping[str, Any]) -> list[str]:
@@ -486,21 +543,60 @@ class ServiceCoverage(NamedTuple):
     rows: tuple[CoverageRow, ...]
 
 
-def coverage_view(report: Report, request: ReportRequest) -> tuple[ServiceCoverage, ...]:
-    """Per service, its threats in scope and their status (``threat-coverage``)."""
+class GridCell(NamedTuple):
+    """One cell of the coverage grid: a pair's status, or the owner's answer."""
+
+    status: Status
+    #: The service owns the threat: the cell shows the threat's overall status.
+    owner: bool
+    by: tuple[Link, ...]
+
+
+class GridRow(NamedTuple):
+    """One threat of the coverage grid; ``None`` where a service has nothing to answer."""
+
+    threat: Link
+    severity: str | None
+    cells: tuple[GridCell | None, ...]
+
+
+class CoverageGrid(NamedTuple):
+    """``threat-coverage`` with ``:layout: grid``: threats x services."""
+
+    services: tuple[Link, ...]
+    rows: tuple[GridRow, ...]
+
+
+#: ``:layout:`` values of ``threat-coverage``.
+COVERAGE_LAYOUTS = ("list", "grid")
+
+
+def _coverage_scope(report: Report, request: ReportRequest) -> tuple[list[str], set[str], set[str]]:
+    """Services shown, threats wanted, and the statuses asked for."""
     filters = request.filter_map
     threat_filters = {k: v for k, v in filters.items() if k not in ("service", "status")}
     wanted = {t.id for t in selected_threats(report, threat_filters)}
     services = filters.get("service") or report.services
-    statuses = set(filters.get("status") or ())
+    return sorted(set(services) & set(report.services)), wanted, set(filters.get("status") or ())
+
+
+def _status_wanted(status: Status, statuses: set[str]) -> bool:
+    shown = GAP_STATUS if status is Status.UNMITIGATED else status.value
+    return not statuses or shown in statuses or status.value in statuses
+
+
+def coverage_view(
+    report: Report, request: ReportRequest
+) -> tuple[ServiceCoverage, ...] | CoverageGrid:
+    """Per service, its threats in scope and their status (``threat-coverage``)."""
+    if request.option("layout") == "grid":
+        return coverage_grid(report, request)
+    services, wanted, statuses = _coverage_scope(report, request)
     out = []
-    for s in sorted(set(services) & set(report.services)):
+    for s in services:
         rows = []
         for cov in report.service_coverage(s):
-            if cov.threat not in wanted:
-                continue
-            shown = GAP_STATUS if cov.status is Status.UNMITIGATED else cov.status.value
-            if statuses and shown not in statuses and cov.status.value not in statuses:
+            if cov.threat not in wanted or not _status_wanted(cov.status, statuses):
                 continue
             threat = report.threat(cov.threat)
             rows.append(
@@ -513,6 +609,119 @@ def coverage_view(report: Report, request: ReportRequest) -> tuple[ServiceCovera
             )
         out.append(ServiceCoverage(link_of(report, Kind.SERVICE, s), tuple(rows)))
     return tuple(out)
+
+
+def coverage_grid(report: Report, request: ReportRequest) -> CoverageGrid:
+    """Threats as rows, services as columns: each pair's status, and each
+    owner's answer (the threat's overall status)."""
+    services, wanted, statuses = _coverage_scope(report, request)
+    rows = []
+    for threat in selected_threats(report, {}):
+        if threat.id not in wanted:
+            continue
+        pairs = {c.service: c for c in report.threat_coverage(threat.id)}
+        cells: list[GridCell | None] = []
+        for s in services:
+            if s == threat.service:
+                status = report.threat_status.get(threat.id, Status.UNMITIGATED)
+                by = report.threat_by.get(threat.id, ())
+                cells.append(GridCell(status, True, tuple(_by_link(report, b) for b in by)))
+            elif s in pairs:
+                pair = pairs[s]
+                cells.append(
+                    GridCell(pair.status, False, tuple(_by_link(report, b) for b in pair.by))
+                )
+            else:
+                cells.append(None)
+        if any(c is not None and _status_wanted(c.status, statuses) for c in cells):
+            rows.append(
+                GridRow(link_of(report, Kind.THREAT, threat.id), threat.severity, tuple(cells))
+            )
+    return CoverageGrid(tuple(link_of(report, Kind.SERVICE, s) for s in services), tuple(rows))
+
+
+class RiskCell(NamedTuple):
+    """One cell of the risk map."""
+
+    #: The cell's row and column values (``high``, ``medium``; ``critical``, ``planned``).
+    row: str
+    column: str
+    #: The severity that colours the cell (``None``: not coloured).
+    severity: str | None
+    threats: tuple[BackLink, ...]
+    #: How many of them are open (not mitigated, accepted or not-applicable).
+    open: int
+
+
+class RiskMap(NamedTuple):
+    """What ``threat-risk-map`` shows."""
+
+    #: The row and column axes: (``likelihood``, ``impact``) or (``severity``, ``status``).
+    axes: tuple[str, str]
+    rows: tuple[str, ...]
+    columns: tuple[str, ...]
+    #: Row by row, one cell per column.
+    cells: tuple[tuple[RiskCell, ...], ...]
+    #: Threats that could not be placed (no likelihood or impact), when the
+    #: map is likelihood x impact.
+    unplaced: tuple[BackLink, ...]
+
+
+_CLOSED = (Status.MITIGATED, Status.ACCEPTED, Status.NOT_APPLICABLE)
+
+
+def risk_map_view(report: Report, request: ReportRequest) -> RiskMap:
+    """The likelihood x impact grid when threats carry them, else severity x
+    status; each cell with its threats and how many are open."""
+    settings = report.settings
+    threats = selected_threats(report, request.filter_map)
+    placed = [t for t in threats if t.likelihood and t.impact]
+    keyed: dict[tuple[str, str], list[Threat]] = defaultdict(list)
+    unplaced: list[Threat] = []
+    colour: Callable[[str, str], str | None]
+    if placed:
+        axes = ("likelihood", "impact")
+        rows, columns = settings.likelihoods, settings.impacts
+        matrix = {(lk, im): sev for lk, im, sev in settings.risk_matrix}
+        for t in threats:
+            if t in placed:
+                keyed[(t.likelihood or "", t.impact or "")].append(t)
+            else:
+                unplaced.append(t)
+
+        def colour(row: str, column: str) -> str | None:
+            return matrix.get((row, column))
+    else:
+        axes = ("severity", "status")
+        rows = settings.severities
+        if any(t.severity not in rows for t in threats):
+            rows = (*rows, "unknown")
+        columns = tuple(s.value for s in STATUS_ORDER)
+        for t in threats:
+            severity = t.severity if t.severity in settings.severities else "unknown"
+            status = report.threat_status.get(t.id, Status.UNMITIGATED)
+            keyed[(severity, status.value)].append(t)
+
+        def colour(row: str, column: str) -> str | None:
+            return row if row != "unknown" else None
+
+    def cell(row: str, column: str) -> RiskCell:
+        members = keyed.get((row, column), [])
+        return RiskCell(
+            row,
+            column,
+            colour(row, column),
+            _threat_links(report, (t.id for t in members)),
+            sum(1 for t in members if report.threat_status.get(t.id) not in _CLOSED),
+        )
+
+    return RiskMap(
+        axes,
+        tuple(rows),
+        tuple(columns),
+        tuple(tuple(cell(r, c) for c in columns) for r in rows),
+        _threat_links(report, (t.id for t in unplaced)),
+    )
 
 
 class GapRow(NamedTuple):
@@ -575,13 +784,12 @@ class StatusCounts(NamedTuple):
 
 
 class ServiceSummary(NamedTuple):
-    """Coverage of one service."""
+    """Coverage of one service: own threats, product threats in scope, total."""
 
     service: Link
-    covered: int
-    total: int
-    percent: float | None
-    weighted: float | None
+    own: CoveragePercent
+    in_scope: CoveragePercent
+    total: CoveragePercent
 
 
 class SummaryView(NamedTuple):
@@ -589,9 +797,23 @@ class SummaryView(NamedTuple):
 
     severities: tuple[str, ...]
     statuses: tuple[StatusCounts, ...]
+    #: Worst coverage first.
     services: tuple[ServiceSummary, ...]
     #: (gap kind, count), by kind.
     gap_counts: tuple[tuple[str, int], ...]
+    #: Coverage of the whole model (as in ``threats.json``'s summary).
+    overall: CoveragePercent | None = None
+
+
+def _worst_first(row: ServiceSummary) -> tuple[bool, float, float, str]:
+    total = row.total
+    # services with nothing to answer go last
+    return (
+        total.percent is None,
+        total.percent or 0.0,
+        total.weighted or 0.0,
+        row.service.id,
+    )
 
 
 def summary_view(report: Report, request: ReportRequest) -> SummaryView:
@@ -613,17 +835,23 @@ def summary_view(report: Report, request: ReportRequest) -> SummaryView:
     services = filters.get("service") or report.services
     per_service = []
     for s in sorted(set(services) & set(report.services)):
-        pairs = [
-            c
-            for c in report.service_coverage(s)
-            if c.threat in wanted and c.status is not Status.NOT_APPLICABLE
-        ]
+        figures = service_figures(report, s, wanted)
         per_service.append(
-            ServiceSummary(link_of(report, Kind.SERVICE, s), *coverage_percentages(report, pairs))
+            ServiceSummary(
+                link_of(report, Kind.SERVICE, s), figures.own, figures.in_scope, figures.total
+            )
         )
+    per_service.sort(key=_worst_first)
     gap_counts = Counter(g.kind.value for g in report.gaps)
+    # the overall figure is the model's, like the badge's; a filtered summary
+    # does not show it (it would not be the same figure)
+    overall = None if any(filters.values()) else overall_coverage(report)
     return SummaryView(
-        tuple(severity_cols), status_rows, tuple(per_service), tuple(sorted(gap_counts.items()))
+        tuple(severity_cols),
+        status_rows,
+        tuple(per_service),
+        tuple(sorted(gap_counts.items())),
+        overall,
     )
 
 
@@ -652,26 +880,59 @@ class ReportRequest(NamedTuple):
         return dict(self.options).get(name)
 
 
+class ReportOption(NamedTuple):
+    """One of a report's own options: the values it allows."""
+
+    values: tuple[str, ...]
+    #: Takes a comma list of values (kept in the order given), not one value.
+    many: bool = False
+    help: str = ""
+
+
 class ReportSpec(NamedTuple):
     """One report directive: its own options and how its view is computed."""
 
     name: str
-    #: Its own options (besides the filters) and the values each allows.
-    options: Mapping[str, tuple[str, ...]]
+    #: Its own options (besides the filters).
+    options: Mapping[str, ReportOption]
     view: Callable[[Report, ReportRequest], Any]
     #: The :class:`~.render.Renderer` method drawing the view.
     draw: str
 
 
-#: Every report directive, by name: read by the directives, the events and
-#: the renderer.
+#: Every report directive, by name: read by the directives, the events,
+#: the renderer and the reference documentation.
 REPORTS: dict[str, ReportSpec] = {
     spec.name: spec
     for spec in (
-        ReportSpec("threat-matrix", {"group-by": GROUP_BY}, matrix_view, "matrix"),
-        ReportSpec("threat-coverage", {}, coverage_view, "coverage"),
+        ReportSpec(
+            "threat-matrix",
+            {
+                "columns": ReportOption(
+                    tuple(MATRIX_COLUMNS), many=True, help="which columns, in this order"
+                ),
+                "group-by": ReportOption(
+                    GROUP_BY, help="one table per value; the grouped column is left out"
+                ),
+            },
+            matrix_view,
+            "matrix",
+        ),
+        ReportSpec(
+            "threat-coverage",
+            {
+                "layout": ReportOption(
+                    COVERAGE_LAYOUTS,
+                    help="``list`` (default): one block per service; ``grid``: threats "
+                    "as rows, services as columns",
+                )
+            },
+            coverage_view,
+            "coverage",
+        ),
         ReportSpec("threat-gaps", {}, gaps_view, "gaps"),
         ReportSpec("threat-summary", {}, summary_view, "summary"),
+        ReportSpec("threat-risk-map", {}, risk_map_view, "risk_map"),
     )
 }
 

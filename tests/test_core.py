@@ -194,7 +194,7 @@ def test_reports_render_with_filters_and_grouping(app: SphinxTestApp) -> None:
     for category in ("denial-of-service", "information-disclosure", "spoofing", "tampering"):
         assert f">{category}</p>" in matrix
     assert "T-PHISH" not in matrix
-    assert "1 of 1" in matrix and "no services in scope" in matrix
+    assert "1 of 1" in matrix and "answered by its owner" in matrix
     coverage = page[page.index("threat-coverage") : page.index("threat-gaps")]
     assert 'href="api.html#api"' in coverage and 'href="api.html#web"' not in coverage
     assert "threats-status-accepted" in coverage and "RA-FLOOD" in coverage

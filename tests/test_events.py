@@ -10,8 +10,8 @@ from .conftest import ROOTS
 from .helpers import built_app
 
 
-def _events(src: Path) -> list[dict[str, object]]:
-    log = src / "_build" / "events.jsonl"
+def _events(out: Path) -> list[dict[str, object]]:
+    log = out / "events.jsonl"
     return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
 
 
@@ -22,7 +22,7 @@ def test_event_once_per_build_before_any_page_is_written(tmp_path: Path) -> None
     for _ in range(2):  # a first build, then an unchanged rebuild
         with built_app("html", srcdir=src, builddir=out):
             pass
-    first, second = _events(src)
+    first, second = _events(out)
     assert first["pages_written_before"] == []
     assert first["threats"] == {"T-FLOOD": "unmitigated", "T-REPLAY": "mitigated"}
     assert first["gaps"] == ["unmitigated"]

@@ -2,7 +2,8 @@
 
 The reference cannot drift from the code: directive options come from
 ``schema.OPTIONS``, configuration values from ``config.CONFIG_VALUES``,
-warning subtypes from ``model.GapKind``, report options from ``render``.
+warning subtypes from ``model.GapKind``, report options and matrix columns
+from ``views.REPORTS``.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def _literal(text: str) -> nodes.paragraph:
 
 class ThreatsReference(SphinxDirective):
     """``.. threats-reference:: options KIND | config | warnings | roles | reports
-    | cli COMMAND | sarif-rules | sarif-levels | worsenings``."""
+    | matrix-columns | cli COMMAND | sarif-rules | sarif-levels | worsenings``."""
 
     required_arguments = 1
     optional_arguments = 1
@@ -109,11 +110,32 @@ class ThreatsReference(SphinxDirective):
             ]
             return [_table(["Role", "Full form", "Links to"], rows, [20, 30, 20])]
         if what == "reports":
-            rows = [[_literal(f":{f}:"), "comma list"] for f in views.FILTERS]
-            rows.append(
-                [_literal(":group-by:"), "threat-matrix only: " + ", ".join(views.GROUP_BY)]
-            )
-            return [_table(["Option", "Value"], rows, [15, 50])]
+            rows = [[_literal(f":{f}:"), "every report", "comma list"] for f in views.FILTERS]
+            for spec in views.REPORTS.values():
+                for name, option in spec.options.items():
+                    values = ", ".join(option.values)
+                    rows.append(
+                        [
+                            _literal(f":{name}:"),
+                            spec.name,
+                            self._rst(
+                                ("comma list of: " if option.many else "one of: ")
+                                + values
+                                + (f"; {option.help}" if option.help else "")
+                            ),
+                        ]
+                    )
+            return [_table(["Option", "Report", "Value"], rows, [15, 15, 45])]
+        if what == "matrix-columns":
+            rows = [
+                [
+                    _literal(name),
+                    "yes" if name in views.DEFAULT_MATRIX_COLUMNS else "",
+                    help_text,
+                ]
+                for name, help_text in views.MATRIX_COLUMNS.items()
+            ]
+            return [_table(["Column", "Shown by default", "Shows"], rows, [15, 10, 50])]
         if what == "cli":
             return [self._cli_options(self.arguments[1])]
         if what == "sarif-rules":

@@ -195,14 +195,13 @@ def as_text(
         # the figures and the bar take 50 columns; the service ID gets the rest
         id_width = max(7, min(max(len(s) for s, _ in services), columns - 52))
         lines.append(
-            f"  {'service':<{id_width}}  {'covered':>7}  {'in scope':>8}  {'percent':>8}"
-            f"  {'weighted':>8}"
+            f"  {'service':<{id_width}}  {'covered':>7}  {'of':>8}  {'percent':>8}  {'weighted':>8}"
         )
         for service, figures in services:
             pct = figures.get("percent")
             bar = _bar(pct, style)
             numbers = (
-                f"{figures.get('covered', 0):>7}  {figures.get('in-scope', 0):>8}"
+                f"{figures.get('covered', 0):>7}  {_answers(figures):>8}"
                 f"  {_percent(pct):>8}  {_percent(figures.get('weighted-percent')):>8}  {bar}"
             )
             if len(service) > id_width:
@@ -223,6 +222,12 @@ def as_text(
         lines.append(head)
         lines += wrap(gap.message, columns, " " * 6)
     return "\n".join(lines) + "\n"
+
+
+def _answers(figures: dict[str, Any]) -> int:
+    """What ``covered`` is counted of: own threats and product threats in
+    scope (``total``; files written before it had only ``in-scope``)."""
+    return int(figures.get("total", figures.get("in-scope", 0)))
 
 
 def _bar(percent: Any, style: Style) -> str:
@@ -251,13 +256,13 @@ def as_markdown(
             "",
             "### Coverage per service, worst first",
             "",
-            "| Service | Covered | In scope | Percent | Weighted |",
+            "| Service | Covered | Of | Percent | Weighted |",
             "|:--|--:|--:|--:|--:|",
         ]
         for service, figures in services:
             lines.append(
                 f"| {markdown_escape(service)} | {figures.get('covered', 0)} | "
-                f"{figures.get('in-scope', 0)} | {_percent(figures.get('percent'))} | "
+                f"{_answers(figures)} | {_percent(figures.get('percent'))} | "
                 f"{_percent(figures.get('weighted-percent'))} |"
             )
     lines += ["", f"### {_gaps_heading(gaps, counts)}"]

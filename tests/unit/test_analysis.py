@@ -10,8 +10,11 @@ from sphinx_threats.analysis import (
     Gap,
     Settings,
     analyse,
+    coverage_percentages,
     fails,
     gap_order,
+    overall_coverage,
+    service_figures,
     severity_rank,
     severity_weight,
 )
@@ -24,7 +27,6 @@ from sphinx_threats.model import (
     Status,
     ThreatModel,
 )
-from sphinx_threats.views import coverage_percentages
 
 from .builders import TODAY, ModelBuilder, days, gaps_of, kinds_ids, pair_status
 
@@ -1030,3 +1032,43 @@ def test_coverage_percentages() -> None:
     assert pct == 50.0
     assert weighted == round(100 * (5 + 1) / (5 + 1 + 2 + 3), 1)
     assert coverage_percentages(report, []) == (0, 0, None, None)
+
+
+def test_service_coverage_counts_its_own_threats_by_overall_status() -> None:
+    # SPEC "Coverage of a service": a service owning an unmitigated threat is
+    # not 100% covered, even with nothing else in scope
+    b = ModelBuilder()
+    b.service("relay")
+    b.service("web")
+    b.threat("OWN-OPEN", severity="high", service="relay")  # unmitigated
+    b.threat("OWN-DONE", severity="low", service="relay")
+    b.threat("OWN-NA", severity="high", service="relay")
+    b.threat("PROD", severity="medium", applies_to="relay, web")
+    b.mitigation("M-OWN", mitigates="OWN-DONE", service="relay")
+    b.mitigation("M-PROD", mitigates="PROD", service="relay")
+    b.not_applicable("X", threats="OWN-NA")
+    report = b.analyse()
+    relay = service_figures(report, "relay")
+    assert (relay.own.covered, relay.own.total) == (1, 2)
+    assert (relay.in_scope.covered, relay.in_scope.total) == (1, 1)
+    assert (relay.total.covered, relay.total.total, relay.total.percent) == (2, 3, 66.7)
+    # weights: high 4 (open), low 2, medium 3
+    assert relay.total.weighted == round(100 * (2 + 3) / (4 + 2 + 3), 1)
+    web = service_figures(report, "web")
+    assert (web.own.total, web.in_scope.covered, web.in_scope.total) == (0, 0, 1)
+    assert service_figures(report, "web", wanted={"OWN-OPEN"}).total.percent is None
+
+
+def test_overall_coverage_counts_every_answer_once() -> None:
+    b = ModelBuilder()
+    b.service("relay")
+    b.threat("OWN", severity="high", service="relay")  # relay's own: unmitigated
+    b.threat("PROD", severity="high", applies_to="relay")  # pair: mitigated
+    b.threat("LONE", severity="high")  # no service: its overall status (mitigated)
+    b.threat("GONE", severity="high")  # not-applicable: not counted
+    b.mitigation("M-PROD", mitigates="PROD", service="relay")
+    b.mitigation("M-LONE", mitigates="LONE")
+    b.not_applicable("X", threats="GONE")
+    report = b.analyse()
+    overall = overall_coverage(report)
+    assert (overall.covered, overall.total, overall.percent) == (2, 3, 66.7)

@@ -16,8 +16,7 @@ def _record(app, report):
         "threats": {t: s.value for t, s in sorted(report.threat_status.items())},
         "gaps": [g.kind.value for g in report.gaps],
     }
-    log = Path(app.srcdir, "_build", "events.jsonl")
-    log.parent.mkdir(exist_ok=True)
+    log = Path(app.outdir).parent / "events.jsonl"
     with log.open("a", encoding="utf-8") as f:
         f.write(json.dumps(seen) + "\n")
 
