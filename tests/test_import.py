@@ -68,8 +68,10 @@ class Built:
     data: dict[str, Any]
 
     def warnings(self) -> list[str]:
-        """Every warning line of the build."""
-        return [line for line in self.build_run.stderr.splitlines() if "WARNING" in line]
+        """Every warning line of the build (colour codes removed: Sphinx colours
+        its output when ``CI`` is set, as it is in CI)."""
+        text = re.sub(r"\x1b\[[0-9;]*m", "", self.build_run.stderr)
+        return [line for line in text.splitlines() if "WARNING" in line]
 
     def items(self, plural: str) -> dict[str, dict[str, Any]]:
         """The built ``threats.json`` items of one kind, by ID."""
