@@ -47,7 +47,7 @@ from .model import (
     ThreatActor,
     ThreatModel,
 )
-from .schema import REFERENCES, Option, OptionType
+from .schema import REFERENCES, Option, OptionType, did_you_mean
 
 
 def _never_external(kind: Kind, ident: str) -> bool:
@@ -192,6 +192,8 @@ def reference_gaps(decl: Declarations, roles: Iterable[Reference], settings: Set
             if not _unknown_names(items, option, decl.known[target]):
                 continue
             for item in items:
+                if option.name == "mitigates" and is_orphan(decl, item, settings):
+                    continue  # one cause, one warning: the orphan-mitigation says it
                 value = getattr(item, option.field)
                 for ref in (value,) if isinstance(value, str) else value or ():
                     ref = ref.removeprefix("!")
@@ -232,6 +234,18 @@ def _is_known(decl: Declarations, kind: Kind, ident: str, settings: Settings) ->
     return ident in decl.known[kind] or settings.is_external(kind, ident)
 
 
+def is_orphan(decl: Declarations, item: Item, settings: Settings) -> bool:
+    """Whether ``item`` is a mitigation none of whose threats exists, here or
+    elsewhere (the reference check and the orphan check must agree).
+
+    A need (a requirement, a test) naming no threat is a dead link, reported
+    as ``unknown-ref``, not an orphan control."""
+    mitigates: tuple[str, ...] = getattr(item, "mitigates", ())
+    if not mitigates or getattr(item, "need_type", None):
+        return False
+    return not any(_is_known(decl, Kind.THREAT, t, settings) for t in mitigates)
+
+
 def _unknown_ref(
     decl: Declarations,
     ref: str,
@@ -245,6 +259,7 @@ def _unknown_ref(
         detail = f"{ref!r} is a {found.kind.value}, not a {kind.value}"
     else:
         detail = f"no {kind.value} has the ID {ref!r}"
+    detail += did_you_mean(ref, decl.known[kind])
     ids = (ref,) if referrer is None else (ref, referrer)
     return Gap(
         GapKind.UNKNOWN_REF,
@@ -311,6 +326,34 @@ def scope_of(decl: Declarations) -> Scope:
         in_scope.discard(threat.service or "")
         scope[t] = tuple(sorted(in_scope))
     return Scope(scope, dict(relied_on_by), dict(threats_of_actor), dict(threats_of_service))
+
+
+def idle_decisions(decl: Declarations, scope: Scope) -> list[Gap]:
+    """``invalid`` for an acceptance or exclusion for a service that neither
+    owns the threat nor has it in scope: it decides nothing there."""
+    gaps: list[Gap] = []
+    threats = decl.threats
+    services = decl.known[Kind.SERVICE]
+    for kind in (Kind.RISK_ACCEPTANCE, Kind.NOT_APPLICABLE):
+        for item in cast("list[RiskAcceptance | NotApplicable]", decl.items(kind)):
+            s = item.service
+            if s is None or s not in services:
+                continue  # product-wide, or an unknown service (its own unknown-ref)
+            idle = [
+                t
+                for t in dict.fromkeys(item.threats)
+                if t in threats and threats[t].service != s and s not in scope.scope[t]
+            ]
+            if idle:
+                message = (
+                    f"{kind.value} {item.id!r} decides nothing: {', '.join(idle)} "
+                    f"{'is' if len(idle) == 1 else 'are'} not in scope for {s}; add {s} to "
+                    "the threat's :applies-to: (or the threat to its :exposed-to:), or "
+                    "fix :service:"
+                )
+                where = item.location_of("service")
+                gaps.append(Gap(GapKind.INVALID, message, (item.id, *idle, s), where))
+    return gaps
 
 
 # -- 4. acceptances -------------------------------------------------------------------------
@@ -444,9 +487,8 @@ def mitigation_coverage(decl: Declarations, scope: Scope, settings: Settings) ->
         for t in dict.fromkeys(mit.mitigates):
             mitigations_of[t].append(ident)
             ranked_of[t].append(ranked)
-        # a need (a requirement, a test) naming no threat is a dead link,
-        # reported as unknown-ref, not an orphan control
-        if mit.mitigates and not mit.need_type and threats.keys().isdisjoint(mit.mitigates):
+        # the disjointness test first: it is cheap and almost always false
+        if threats.keys().isdisjoint(mit.mitigates) and is_orphan(decl, mit, settings):
             message = (
                 f"mitigation {ident!r} mitigates no declared threat "
                 f"({', '.join(mit.mitigates)}); fix :mitigates: or remove it"
@@ -912,6 +954,7 @@ def analyse(model: ThreatModel, settings: Settings) -> Report:
         gaps = [Gap(p.kind, p.message, p.ids, p.location) for p in model.problems]
         gaps += decl.duplicates
         gaps += reference_gaps(decl, model.references, settings)
+        gaps += idle_decisions(decl, scope)
         gaps += acceptances.gaps
         gaps += mitigations.gaps
         gaps += status_gaps(decl, result)

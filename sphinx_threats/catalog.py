@@ -194,12 +194,12 @@ def _entry(
     body, body_line = "", 0
     options: dict[str, RawValue] = {}
     lines: dict[str, int] = {}
-    unusable: list[str] = []
+    unreadable: list[str] = []
     for key, value in _pairs(entry, problems, label):
         name = key.value
         raw = _value(value, problems, f"{label}: {name!r}")
         if raw is None and isinstance(value, yaml.MappingNode):
-            unusable.append(name)  # reported; nothing more to say of it
+            unreadable.append(name)  # reported; nothing more to say of it
         if name in ("title", "body"):
             if isinstance(raw, list):
                 problems.say(f"{label}: {name!r} must be text, not a list", value)
@@ -224,7 +224,7 @@ def _entry(
         vocabulary,
         option_lines=lines,
         has_body=bool(body.strip()),
-        unusable=unusable,
+        unreadable=unreadable,
     )
     problems.found.extend(found)
     return CatalogEntry(item, body, body_line)

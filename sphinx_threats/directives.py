@@ -9,9 +9,8 @@ never an item.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from docutils import nodes
 from docutils.statemachine import StringList
@@ -19,7 +18,8 @@ from sphinx.util.docutils import SphinxDirective
 
 from .catalog import CatalogRender
 from .config import category_labels
-from .envdata import location_in, threats_domain
+from .envdata import source_location as located
+from .envdata import threats_domain
 from .model import GapKind, Item, Kind, Location, Problem
 from .nodes import threats_item_status, threats_report
 from .schema import (
@@ -34,8 +34,11 @@ from .views import FILTERS, REPORTS, ReportOption, ReportRequest
 
 
 def source_location(directive: SphinxDirective, lineno: int | None = None) -> Location:
-    """Where a directive is, as the model records it."""
-    return location_in(directive.env, lineno or directive.lineno)
+    """Where line ``lineno`` of the parser's input (default: the directive's)
+    really is: through ``include``, ``rst_prolog`` and autodoc docstrings, as
+    docutils' own warnings say."""
+    source, line = directive.state_machine.get_source_and_line(lineno or directive.lineno)
+    return located(directive.env, source, line)
 
 
 def vocabulary(config: Any) -> Vocabulary:
@@ -49,26 +52,22 @@ def vocabulary(config: Any) -> Vocabulary:
     )
 
 
-def _option_lines(directive: SphinxDirective, names: list[str]) -> dict[str, int]:
-    """Line of each option, found in the directive's source text.
-
-    Both ``:name: value`` (rST, MyST) and ``name: value`` (MyST YAML block)
-    are recognised; an option not found keeps the directive's line.
-    """
-    lines: dict[str, int] = {}
-    text_lines = directive.block_text.splitlines()
-    first = directive.lineno
-    for name in names:
-        pattern = re.compile(rf"^\s*:?{re.escape(name)}:")
-        for offset, line in enumerate(text_lines):
-            if offset and pattern.match(line):
-                lines[name] = first + offset
-                break
-    return lines
-
-
 def _is_myst(directive: SphinxDirective) -> bool:
     return type(directive.state_machine).__module__.startswith("myst_parser")
+
+
+class Parsed(NamedTuple):
+    """What a directive was handed, split into its parts."""
+
+    title: str
+    options: dict[str, str]
+    #: Input line (as ``lineno`` counts) of each option.
+    lines: dict[str, int]
+    body: StringList
+    #: Input offset of the body's first line (for ``nested_parse``).
+    body_offset: int
+    #: Options given in a YAML block YAML refused, whose value could not be read.
+    unreadable: tuple[str, ...] = ()
 
 
 class OwnOptionsDirective(SphinxDirective):
@@ -80,6 +79,10 @@ class OwnOptionsDirective(SphinxDirective):
     report it rather than drop the directive), this skips the nested
     field-list parse docutils runs per directive: a tenth of the whole build
     on large threat models.
+
+    Every option's line is taken from where it was parsed, never searched
+    for in the text (a search finds a nested item's option, or misses
+    ``:Status:``).
     """
 
     has_content = True
@@ -92,43 +95,91 @@ class OwnOptionsDirective(SphinxDirective):
     name_for_messages: ClassVar[str]
 
     def _problem(self, message: str, lineno: int | None = None) -> None:
+        """An ``invalid`` problem at input line ``lineno`` (default: the directive's)."""
         threats_domain(self.env).note_problem(
             self.env.docname,
             Problem(GapKind.INVALID, message, source_location(self, lineno)),
         )
 
-    def _title_options_body(self) -> tuple[str, dict[str, str], StringList, int]:
+    def _content_line(self, index: int) -> int:
+        """Input line of line ``index`` of the content."""
+        if _is_myst(self):
+            return self.lineno + 1 + index  # MyST: the content follows the fence line
+        return self.content_offset + 1 + index
+
+    def _title_options_body(self) -> Parsed:
         """Split what docutils or MyST handed over into title, options and body."""
         arg_lines = self.arguments[0].splitlines() if self.arguments else []
         split = next((i for i, line in enumerate(arg_lines) if is_option_line(line)), None)
         title_lines = arg_lines if split is None else arg_lines[:split]
         title = " ".join(line.strip() for line in title_lines)
         options: dict[str, str] = {}
+        lines: dict[str, int] = {}
+        unreadable: tuple[str, ...] = ()
+        body, offset = self.content, self.content_offset
         if split is not None:  # reStructuredText: options follow the title
+            # the argument block ends just before the blank line above the content
+            first = self.content_offset - len(arg_lines) + split
             parsed = parse_option_lines(arg_lines[split:])
             options = parsed.options
-            self._report_repeated(title, parsed.repeated, self.lineno + split)
-        body, offset = self.content, self.content_offset
-        if split is None and _is_myst(self) and body:
-            options, used = self._myst_options(title, body)
+            lines = {name: first + at for name, at in parsed.positions.items()}
+            self._report_repeated(title, parsed.repeated, first)
+            rest = split + parsed.used
+            if rest < len(arg_lines):
+                body, offset = self._text_after_options(
+                    title, arg_lines[rest:], first + parsed.used
+                )
+        elif _is_myst(self) and body:
+            used, options, lines, unreadable = self._myst_options(title, body)
             body, offset = body[used:], offset + used
             while body and not body[0].strip():
                 body, offset = body[1:], offset + 1
-        return title, options, body, offset
+        return Parsed(title, options, lines, body, offset, unreadable)
 
-    def _myst_options(self, title: str, body: StringList) -> tuple[dict[str, str], int]:
+    def _text_after_options(
+        self, title: str, text: list[str], lineno: int
+    ) -> tuple[StringList, int]:
+        """Text written right after the options, with no blank line: docutils
+        would reject the whole directive ("invalid option block"); here it is
+        said once and the text is kept as the start of the body."""
+        self._problem(
+            f"{self.name_for_messages} {title.strip()!r}: text right after the options needs "
+            "a blank line before it; it is read as the body",
+            lineno,
+        )
+        machine = self.state_machine
+        items = []
+        for index in range(len(text)):
+            source, line = machine.get_source_and_line(lineno + index)
+            items.append((source or "", (line or 1) - 1))
+        body = StringList(text, items=items)
+        if len(self.content):
+            body.append("", *items[-1])
+            body.extend(self.content)
+        return body, lineno - 1
+
+    def _myst_options(
+        self, title: str, body: StringList
+    ) -> tuple[int, dict[str, str], dict[str, int], tuple[str, ...]]:
+        """Options from the first content lines (a ``---`` YAML block or
+        ``:name: value`` lines): how many lines they take, the options, their lines."""
         lines = list(body)
         if lines[0].strip() == "---":
             end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
             if end is None:
-                return {}, 0
-            options, error = parse_yaml_options("\n".join(lines[1:end]))
-            if error:
-                self._problem(f"{self.name_for_messages} {title!r}: {error}")
-            return options, end + 1
-        parsed = parse_option_lines(lines)
-        self._report_repeated(title, parsed.repeated, self.lineno + 1)
-        return parsed.options, parsed.used
+                return 0, {}, {}, ()
+            parsed = parse_yaml_options("\n".join(lines[1:end]))
+            if parsed.error:
+                at = 1 + (parsed.error_line or 0)
+                self._problem(
+                    f"{self.name_for_messages} {title!r}: {parsed.error}", self._content_line(at)
+                )
+            positions = {n: self._content_line(1 + at) for n, at in parsed.positions.items()}
+            return end + 1, parsed.options, positions, parsed.unreadable
+        found = parse_option_lines(lines)
+        self._report_repeated(title, found.repeated, self._content_line(0))
+        positions = {n: self._content_line(at) for n, at in found.positions.items()}
+        return found.used, found.options, positions, ()
 
     def _report_repeated(self, title: str, repeated: list[tuple[str, int]], first: int) -> None:
         """An option given twice: the first value counts, the repeat is reported."""
@@ -148,19 +199,24 @@ class ItemDirective(OwnOptionsDirective):
     def run(self) -> list[nodes.Node]:
         """Record the item and leave its block with placeholders for computed parts."""
         location = source_location(self)
-        title, options, body, body_offset = self._title_options_body()
+        parsed = self._title_options_body()
+        machine = self.state_machine
         default_service = None
         if self.kind in (Kind.THREAT, Kind.MITIGATION):
             default_service = self.env.temp_data.get("threats:service")
         item, problems = parse_item(
             self.kind,
-            title,
-            options,
+            parsed.title,
+            parsed.options,
             location,
             vocabulary(self.config),
-            option_lines=_option_lines(self, list(options)),
-            has_body=any(line.strip() for line in body),
+            option_lines={
+                name: machine.get_source_and_line(line)[1] or location.lineno
+                for name, line in parsed.lines.items()
+            },
+            has_body=any(line.strip() for line in parsed.body),
             default_service=default_service,
+            unreadable=parsed.unreadable,
         )
         if self.kind is Kind.SERVICE:
             # threats and mitigations later on this page belong to this service
@@ -168,7 +224,7 @@ class ItemDirective(OwnOptionsDirective):
         domain = threats_domain(self.env)
         domain.note_item(self.env.docname, item, problems)
 
-        return [item_block(self, item, body, body_offset)]
+        return [item_block(self, item, parsed.body, parsed.body_offset)]
 
 
 def item_block(
@@ -176,8 +232,9 @@ def item_block(
 ) -> nodes.admonition:
     """The block of one item: its title, placeholders for its fields and
     back-links (filled once the model is known), and its body."""
-    block = nodes.admonition(classes=["threats-item", f"threats-{item.kind.value}"], ids=[item.id])
+    block = nodes.admonition(classes=["threats-item", f"threats-{item.kind.value}"])
     directive.set_source_info(block)
+    take_anchor(directive.state.document, block, item.id)
     heading = nodes.title()
     heading += nodes.inline(item.kind.label, item.kind.label, classes=["threats-kind"])
     heading += nodes.Text(" ")
@@ -188,6 +245,7 @@ def item_block(
     placeholder = {
         "kind": item.kind.value,
         "item_id": item.id,
+        "file": item.location.file,
         "lineno": item.location.lineno,
         "docname": directive.env.docname,
     }
@@ -198,6 +256,34 @@ def item_block(
         block += container
     block += threats_item_status("", part="links", **placeholder)
     return block
+
+
+def take_anchor(document: nodes.document, block: nodes.Element, ident: str) -> None:
+    """Give the block the item's ID as its anchor (the SPEC's contract).
+
+    A section or target already holding that id on the page gets another
+    one, the way docutils numbers a clash, and its names follow it, so
+    no builder writes two equal ids or labels; a target written later
+    sees the id taken and gets its own.  A second item with the same ID
+    (a ``duplicate-id``) gets a numbered id instead: the first keeps it.
+    """
+    holder = document.ids.get(ident)
+    if holder is not None and "threats-item" in holder.get("classes", ()):
+        document.set_id(block)  # the duplicate: docutils numbers it
+        return
+    block["ids"].append(ident)
+    document.ids[ident] = block
+    if holder is None:
+        return
+    holder["ids"].remove(ident)
+    document.set_id(holder)  # its names now map to a taken id: numbered
+    renamed = holder["ids"][0]
+    for name, target in list(document.nameids.items()):
+        if target == ident:
+            document.nameids[name] = renamed
+    for node in document.findall(nodes.Element):
+        if node.get("refid") == ident and node is not block:
+            node["refid"] = renamed
 
 
 def _item_directive(kind: Kind) -> type[ItemDirective]:
@@ -230,23 +316,21 @@ class ReportDirective(OwnOptionsDirective):
 
     def run(self) -> list[nodes.Node]:
         """Record the report and return its placeholder."""
-        location = source_location(self)
-        argument, options, body, _ = self._title_options_body()
+        parsed = self._title_options_body()
+        argument, options, body = parsed.title, parsed.options, parsed.body
         if argument:
             self._problem(f"{self.report} takes no argument (given {argument!r})")
         content = [i for i, line in enumerate(body) if line.strip()]
         if content:
-            offset = body.info(content[0])[1]
             self._problem(
                 f"{self.report} takes no content; use its options to filter",
-                offset + 1 if isinstance(offset, int) else None,
+                parsed.body_offset + 1 + content[0],
             )
         spec = REPORTS[self.report]
-        lines = _option_lines(self, list(options))
         filters: dict[str, tuple[str, ...]] = {}
         own: dict[str, str] = {}
         for name, value in options.items():
-            lineno = lines.get(name, location.lineno)
+            lineno = parsed.lines.get(name)
             if name in FILTERS:
                 filters[name] = tuple(split_list(value))
             elif name in spec.options:
@@ -267,7 +351,7 @@ class ReportDirective(OwnOptionsDirective):
         self.set_source_info(node)
         return [node]
 
-    def _own_option(self, name: str, value: str, option: ReportOption, lineno: int) -> str:
+    def _own_option(self, name: str, value: str, option: ReportOption, lineno: int | None) -> str:
         """The value kept for one of the report's own options (``""``: none).
 
         A list option keeps its allowed values, in the order given, and
@@ -316,7 +400,8 @@ class CatalogDirective(OwnOptionsDirective):
 
     def run(self) -> list[nodes.Node]:
         """Render the chosen entries and record which, for the model."""
-        path, options, _, _ = self._title_options_body()
+        parsed = self._title_options_body()
+        path = parsed.title
         if not path:
             self._problem("threat-catalog needs the path of a catalogue as its argument")
             return []
@@ -329,7 +414,7 @@ class CatalogDirective(OwnOptionsDirective):
                 "(add it there to load it)"
             )
             return []
-        wanted = self._filters(options)
+        wanted = self._filters(parsed.options, parsed.lines)
         positions = tuple(
             n for n, entry in enumerate(catalog.entries) if _chosen(entry.item, wanted)
         )
@@ -348,8 +433,7 @@ class CatalogDirective(OwnOptionsDirective):
             out.append(item_block(self, entry.item, body, entry.body_line - 1))
         return out
 
-    def _filters(self, options: dict[str, str]) -> dict[str, set[str]]:
-        lines = _option_lines(self, list(options))
+    def _filters(self, options: dict[str, str], lines: dict[str, int]) -> dict[str, set[str]]:
         wanted: dict[str, set[str]] = {}
         for name, value in options.items():
             if name in ("kinds", *FILTERS):
@@ -380,8 +464,7 @@ def _chosen(item: Item, wanted: dict[str, set[str]]) -> bool:
             if item.kind.plural not in values and item.kind.value not in values:
                 return False
             continue
-        field = {"tags": "tags", "category": "category", "severity": "severity"}.get(name, name)
-        declared = getattr(item, field, None)
+        declared = getattr(item, name, None)
         if declared is None:
             continue  # the filter does not apply to this kind
         declared_values = {declared} if isinstance(declared, str) else set(declared)

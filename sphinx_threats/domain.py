@@ -25,6 +25,7 @@ from .directives import CATALOG_DIRECTIVES, ITEM_DIRECTIVES, REPORT_DIRECTIVES
 from .envdata import PageLinks, threats_domain
 from .model import ROLE_KINDS, GapKind, Item, Kind, Location, Problem, Reference, ThreatModel
 from .roles import ItemRole
+from .schema import ID_RE
 from .views import ReportRequest
 
 __all__ = ["ROLE_KINDS", "ThreatsDomain", "threats_domain"]
@@ -247,8 +248,10 @@ class ThreatsDomain(Domain):
         """Every item (first declaration of each ID), for ``objects.inv`` and search."""
         external = {id(item) for item in self._external_items}
         for ident, item in self.index().items():
-            if ident.startswith("@") or not item.location.docname or id(item) in external:
-                continue  # no ID of its own, on no page, or another extension's object
+            if not ID_RE.match(ident) or not item.location.docname or id(item) in external:
+                # no valid ID of its own (a line break would corrupt objects.inv
+                # for every intersphinx user), on no page, or another extension's object
+                continue
             yield ident, item.title, item.kind.value, item.location.docname, ident, 1
 
     def resolve_xref(

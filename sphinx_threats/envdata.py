@@ -7,6 +7,7 @@ class body (they need these helpers, the domain needs them).
 
 from __future__ import annotations
 
+import os
 from pathlib import PurePath
 from typing import TYPE_CHECKING, cast
 
@@ -30,6 +31,39 @@ def location_in(env: BuildEnvironment, lineno: int) -> Location:
     """A line of the document being read, as the model records it."""
     docname = env.docname
     return Location(PurePath(env.doc2path(docname, base=False)).as_posix(), lineno, docname)
+
+
+#: How Sphinx names the text of a translated message it parses again.
+TRANSLATED_SUFFIX = ":<translated>"
+
+
+def source_location(env: BuildEnvironment, source: str | None, line: int | None) -> Location:
+    """Where docutils says a line comes from, as the model records it.
+
+    ``source`` is what ``get_source_and_line`` gives: the file an
+    ``include`` read (or the page itself), or autodoc's
+    ``module.py:docstring of name``.  A file inside the source directory is
+    recorded relative to it (posix), like a page; anything else is kept as
+    Sphinx prints it.  The docname stays the page being read: links go there.
+    """
+    if not source or line is None:
+        return location_in(env, line or 0)
+    path = PurePath(source)
+    try:
+        file = path.relative_to(env.srcdir).as_posix() if path.is_absolute() else source
+    except ValueError:
+        file = source  # outside the source directory: as Sphinx shows it
+    return Location(file, line, env.docname)
+
+
+def warning_location(srcdir: str | PurePath, location: Location) -> str:
+    """``file:line`` as Sphinx's own warnings print it: files of the project
+    (pages, catalogues) under the source directory, ``<rst_prolog>`` and
+    absolute paths as recorded."""
+    file = location.file
+    if not file.startswith("<"):
+        file = os.path.normpath(os.path.join(srcdir, file))
+    return f"{file}:{location.lineno}"
 
 
 def single_file_pages(builder: Builder) -> set[str]:

@@ -9,11 +9,14 @@ pages whose computed content changed without re-reading them.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import glob
 import hashlib
 import os
 import re
+import stat
+import tempfile
 import weakref
 from collections import Counter
 from pathlib import Path
@@ -34,7 +37,7 @@ from .config import category_labels
 from .directives import catalog_file
 from .directives import vocabulary as vocabulary_of
 from .domain import ThreatsDomain
-from .envdata import PageLinks, threats_domain
+from .envdata import PageLinks, threats_domain, warning_location
 from .export import BADGE_FILE, coverage_badge, to_data, to_json
 from .model import GapKind, Kind, Location, Problem
 from .nodes import threats_item_status, threats_placeholder, threats_report
@@ -218,15 +221,11 @@ def analyse_build(app: Sphinx, env: BuildEnvironment) -> list[str]:
     if report.gaps or config_problems:
         # Sphinx left its "looking for now-outdated files..." line open
         logger.info("")
-    srcdir = str(app.srcdir)
     for gap in [*config_problems, *report.gaps]:
-        loc = gap.location
         # the file the line is in, which for a catalogue item rendered on a
         # page is the catalogue, not the page
-        path = os.path.normpath(os.path.join(srcdir, loc.file))
-        logger.warning(
-            gap.message, type="threats", subtype=gap.kind.value, location=f"{path}:{loc.lineno}"
-        )
+        location = warning_location(app.srcdir, gap.location)
+        logger.warning(gap.message, type="threats", subtype=gap.kind.value, location=location)
     app.emit("threats-analysed", report)
     return pages_to_rewrite(env, domain, report)
 
@@ -324,7 +323,7 @@ def _fill(
     report = domain.report(settings_of(app.config, env))
     labels = category_labels(app.config.threats_categories)
     renderers: dict[str, Renderer] = {}
-    page_views: dict[str, dict[tuple[str, str, int], Any]] = {}
+    page_views: dict[str, dict[tuple[str, str, str, int], Any]] = {}
     for node in found:
         # singlehtml and latex merge pages: link from the page the node came from
         origin = node.get("docname") or docname
@@ -337,10 +336,13 @@ def _fill(
             item_views = page_views.get(origin)
             if item_views is None:
                 item_views = page_views[origin] = {
-                    (item.kind.value, item.id, item.location.lineno): views.item_view(report, item)
+                    (item.kind.value, item.id, item.location.file, item.location.lineno): (
+                        views.item_view(report, item)
+                    )
                     for item in domain.items_of(origin)
                 }
-            view = item_views.get((node["kind"], node["item_id"], node["lineno"]))
+            key = (node["kind"], node["item_id"], node["file"], node["lineno"])
+            view = item_views.get(key)
             if view is None:
                 node.replace_self([])
             elif node["part"] == "fields":
@@ -373,6 +375,29 @@ def add_css(app: Sphinx) -> None:
         copy_asset_file(STATIC / CSS_FILE, static, force=True)
 
 
+def export_path(app: Sphinx) -> Path | None:
+    """Where ``threats.json`` goes (``None``: not exported)."""
+    target = app.config.threats_export
+    if target is False:
+        return None
+    return Path(app.outdir, "threats.json" if target is True else target)
+
+
+def keep_export_out_of_epub(app: Sphinx) -> None:
+    """Take the last build's ``threats.json`` out of an epub's output directory.
+
+    The epub builder packs every file it finds there and warns about a type
+    it does not know (``epub.unknown_project_files``), so a rebuild into the
+    same directory would warn where the first build did not.  The file is
+    written again, beside the ``.epub`` and not in it, when the build ends.
+    """
+    path = export_path(app)
+    if app.builder.name != "epub" or path is None:
+        return
+    if path.is_file() and path.resolve().is_relative_to(Path(app.outdir).resolve()):
+        path.unlink()
+
+
 def finish_build(app: Sphinx, exception: BaseException | None) -> None:
     """Write ``threats.json`` and fail the build on gaps."""
     if exception is not None or app.builder.name in SKIP_BUILDERS:
@@ -396,10 +421,9 @@ def finish_build(app: Sphinx, exception: BaseException | None) -> None:
 
 
 def _export(app: Sphinx, report: Report, failing: list[Gap]) -> None:
-    target = app.config.threats_export
-    if target is False:
+    path = export_path(app)
+    if path is None:
         return
-    path = Path(app.outdir, "threats.json" if target is True else target)
     builder = app.builder
     suppress = app.config.suppress_warnings
 
@@ -422,15 +446,53 @@ def _export(app: Sphinx, report: Report, failing: list[Gap]) -> None:
         fail_on=app.config.threats_fail_on,
         failing=set(failing),
     )
+    try:
+        write_if_changed(path, to_json(data))
+        if builder.format == "html":
+            # a README shows it; the same figure as the summary's
+            percent = data["summary"]["coverage"]["percent"]
+            write_if_changed(path.with_name(BADGE_FILE), coverage_badge(percent))
+    except OSError as err:
+        # the gap summary and the exit status still follow; Sphinx would turn
+        # the exception into an extension error and lose both
+        conf_py = Path(app.confdir, "conf.py")
+        logger.warning(
+            "threats_export: cannot write %s (%s); the threat model was not exported",
+            path,
+            err.strerror or err,
+            type="threats",
+            subtype="invalid",
+            location=f"{conf_py}:{line_in_conf(conf_py, 'threats_export')}",
+        )
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def write_if_changed(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a file beside it (never half a file),
+    leaving an identical regular file untouched (its timestamp too).
+
+    Only a regular file is read: whatever else is at the path (a FIFO, a
+    device) could block the read, and is replaced.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    _write_if_changed(path, to_json(data))
-    if builder.format == "html":
-        # a README shows it; the same figure as the summary's
-        percent = data["summary"]["coverage"]["percent"]
-        _write_if_changed(path.with_name(BADGE_FILE), coverage_badge(percent))
-
-
-def _write_if_changed(path: Path, text: str) -> None:
-    """Write ``text`` unless the file already holds it (keeps its mtime)."""
-    if not path.exists() or path.read_text(encoding="utf-8") != text:
-        path.write_text(text, encoding="utf-8")
+    data = text.encode("utf-8")
+    try:
+        if stat.S_ISREG(os.stat(path).st_mode) and path.read_bytes() == data:
+            return
+    except FileNotFoundError:
+        pass
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.chmod(temporary, 0o666 & ~_umask())  # as a plain open() would create it
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

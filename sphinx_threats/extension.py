@@ -23,19 +23,55 @@ logger = logging.getLogger(__name__)
 ENV_VERSION = 2
 
 
-def _taken(what: str, name: str, registered: bool) -> bool:
-    """Whether another extension registered ``name``; if so, say what to use."""
-    if not registered:
-        return False
+def check_short_names(app: Sphinx) -> None:
+    """Say, once per build, which short names another extension holds.
+
+    Run when the builder is ready: every extension's ``config-inited``
+    handlers have run by then (sphinx-needs registers its need-type
+    directives there, after our ``setup()``), and a short name taken then
+    silently turns ``.. threat::`` into the other extension's directive.
+    """
+    from docutils.parsers.rst import directives, roles
+
+    from .domain import ThreatsDomain
+
+    # the registries are looked up by name, as the parsers do; only names that
+    # are registered are asked for, so no language module is needed
+    unused: Any = None
+    for name, ours in ThreatsDomain.directives.items():
+        if (
+            is_directive_registered(name)
+            and directives.directive(name, unused, unused)[0] is not ours
+        ):
+            _warn_taken(app, "directive", name)
+    for name, role in ThreatsDomain.roles.items():
+        registered: Any = (
+            roles.role(name, unused, 0, unused)[0] if is_role_registered(name) else role
+        )
+        if registered is not role:
+            _warn_taken(app, "role", name)
+
+
+def _warn_taken(app: Sphinx, what: str, name: str) -> None:
+    from pathlib import Path
+
+    from .events import line_in_conf
+
+    # a sphinx-needs need type is the usual taker: point at its declaration
+    need_types = getattr(app.config, "needs_types", None) or ()
+    taker = "needs_types" if any(t.get("directive") == name for t in need_types) else ""
+    conf_py = Path(app.confdir, "conf.py")
+    location = f"{conf_py}:{line_in_conf(conf_py, taker)}" if taker else None
     logger.warning(
-        "sphinx-threats: the %s name %r is taken by another extension; use the 'threats:%s' form",
+        "sphinx-threats: the %s name %r is taken by another extension; use the 'threats:%s' "
+        "form (in MyST too)",
         what,
         name,
         name,
         type="threats",
         subtype="invalid",
+        location=location,
     )
-    return True
 
 
 def start_needs_bridge(app: Sphinx, config: Config) -> None:
@@ -68,12 +104,13 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # bridge's hidden need
     app.add_event("threats-item-declared")
 
-    # Short names too, unless another extension already took the name.
+    # Short names too, unless another extension already took the name
+    # (check_short_names says so, also for a name taken after this setup()).
     for name, directive in ThreatsDomain.directives.items():
-        if not _taken("directive", name, is_directive_registered(name)):
+        if not is_directive_registered(name):
             app.add_directive(name, directive)
     for name, role in ThreatsDomain.roles.items():
-        if not _taken("role", name, is_role_registered(name)):
+        if not is_role_registered(name):
             app.add_role(name, role)
 
     for node in PLACEHOLDERS:
@@ -85,7 +122,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # above 12: sphinx-needs resolves its need types there (see needs.start)
     app.connect("config-inited", start_needs_bridge, priority=13)
     app.connect("env-get-outdated", events.read_catalogs)
+    app.connect("builder-inited", check_short_names)
     app.connect("builder-inited", events.add_css)
+    app.connect("builder-inited", events.keep_export_out_of_epub)
     app.connect("env-get-updated", events.analyse_build)
     app.connect("doctree-resolved", events.fill_placeholders)
     app.connect("warn-missing-reference", events.silence_missing_reference)

@@ -34,7 +34,6 @@ from sphinx_needs.api import (
     add_field,
     add_need,
     add_need_type,
-    get_need_types,
 )
 
 # read at ``env-get-updated``, after every document is read and before
@@ -43,7 +42,6 @@ from sphinx_needs.api import (
 from sphinx_needs.data import SphinxNeedsData
 from sphinx_needs.exceptions import NeedsApiConfigException
 
-from .directives import ITEM_DIRECTIVES, REPORT_DIRECTIVES
 from .envdata import threats_domain
 from .events import line_in_conf, settings_of
 from .model import GapKind, Item, Kind, Location, Mitigation, Problem
@@ -181,7 +179,6 @@ def start(app: Sphinx, config: Config) -> None:
     types (12), as :func:`~sphinx_needs.api.add_need_type` requires, and before
     sphinx-needs reads ``needs_links`` and ``needs_fields`` (500).
     """
-    _check_short_names(app)
     for kind, need_type in NEED_TYPES.items():
         try:
             add_need_type(app, need_type, kind.label, "TM_", _COLOURS[kind], "node")
@@ -214,23 +211,6 @@ def start(app: Sphinx, config: Config) -> None:
     app.connect("threats-item-declared", item_need)
     # before sphinx-needs' own merge (500)
     app.connect("env-merge-info", merge_first_declarations, priority=400)
-
-
-def _check_short_names(app: Sphinx) -> None:
-    """A need type whose directive is one of our short names takes it."""
-    ours = {**ITEM_DIRECTIVES, **REPORT_DIRECTIVES}
-    conf_py = Path(app.confdir, "conf.py")
-    for directive in get_need_types(app):
-        if directive in ours:
-            logger.warning(
-                "sphinx-threats: the directive name %r is taken by a sphinx-needs need type; "
-                "use the 'threats:%s' form",
-                directive,
-                directive,
-                type="threats",
-                subtype="invalid",
-                location=f"{conf_py}:{line_in_conf(conf_py, 'needs_types')}",
-            )
 
 
 def _id_regex(config: Config) -> str:

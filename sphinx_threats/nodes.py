@@ -23,7 +23,9 @@ class threats_placeholder(nodes.General, nodes.Element):
 class threats_item_status(threats_placeholder):
     """Computed part of an item block: status and back-links.
 
-    Attributes: ``kind`` (item kind), ``item_id``.
+    Attributes: ``kind`` (item kind), ``item_id``, ``file`` and ``lineno``
+    (where the item is declared: an included file's, not the page's),
+    ``docname``.
     """
 
 

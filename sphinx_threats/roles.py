@@ -6,7 +6,7 @@ from docutils import nodes
 from sphinx.environment import BuildEnvironment
 from sphinx.roles import XRefRole
 
-from .envdata import location_in, threats_domain
+from .envdata import TRANSLATED_SUFFIX, source_location, threats_domain
 from .model import GapKind, Kind, Problem, Reference
 
 
@@ -38,7 +38,12 @@ class ItemRole(XRefRole):
         """Record the reference for the analysis."""
         target = node["reftarget"].strip()
         docname = env.docname
-        location = location_in(env, self.lineno)
+        source, line = self.get_source_info()
+        if source and source.endswith(TRANSLATED_SUFFIX):
+            # Sphinx parses a translated paragraph again, on its own: the
+            # reference was recorded, at its real line, when the page was read
+            return [node], []
+        location = source_location(env, source, line)
         domain = threats_domain(env)
         if not target:
             domain.note_problem(

@@ -14,9 +14,11 @@ usable, so nothing is ever dropped.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import enum
+import json
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -35,7 +37,9 @@ from .model import (
 
 ID_RE = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]*\Z")
 _SPLIT_IDS = re.compile(r"[,\s]+")
-_NUMBER = re.compile(r"(?:(?:CWE|CAPEC)-)?(\d+)\Z", re.IGNORECASE)
+# ASCII digits only: ``\d`` also takes the digits of other scripts (Arabic-Indic,
+# full-width), which name no catalogue entry
+_NUMBER = re.compile(r"(?:(?:CWE|CAPEC)-)?([0-9]+)\Z", re.IGNORECASE)
 
 
 class OptionType(enum.StrEnum):
@@ -283,15 +287,19 @@ class OptionLines(NamedTuple):
     repeated: list[tuple[str, int]]
     #: How many lines were options.
     used: int
+    #: Index of the line each option (its first occurrence) is written on.
+    positions: dict[str, int] = {}
 
 
 def parse_option_lines(lines: Sequence[str]) -> OptionLines:
     """Options from ``:name: value`` lines (a value may go on over indented lines).
 
     Parsing stops at the first line that is neither an option nor a
-    continuation.
+    continuation.  Names match case-insensitively (``:Status:`` is ``status``),
+    as docutils' own option names do.
     """
     options: dict[str, str] = {}
+    positions: dict[str, int] = {}
     repeated: list[tuple[str, int]] = []
     current: str | None = None
     used = 0
@@ -305,26 +313,123 @@ def parse_option_lines(lines: Sequence[str]) -> OptionLines:
             else:
                 current = name
                 options[name] = (match.group(2) or "").strip()
+                positions[name] = position
         elif line[:1] in (" ", "\t") and line.strip():
             if current is not None:
                 options[current] = f"{options[current]}\n{line.strip()}".strip()
         else:
             break
         used = position + 1
-    return OptionLines(options, repeated, used)
+    return OptionLines(options, repeated, used, positions)
 
 
-def parse_yaml_options(text: str) -> tuple[dict[str, str], str | None]:
+class YamlOptions(NamedTuple):
+    """What :func:`parse_yaml_options` found in a MyST ``---`` block."""
+
+    #: Option name (lower case) -> value, as the option parser expects it.
+    options: dict[str, str]
+    #: Index of the block line each option is written on.
+    positions: dict[str, int]
+    #: Why YAML refused the block (it was then read line by line), else ``None``.
+    error: str | None = None
+    #: Index of the block line YAML's problem is on (when it says).
+    error_line: int | None = None
+    #: Options whose value could not be read (only when YAML refused the
+    #: block): given, but nothing more is said about them.
+    unreadable: tuple[str, ...] = ()
+
+
+_YAML_KEY = re.compile(
+    r"""(?P<q>["']?)(?P<key>[^"':#\s][^"':#]*?)(?P=q)\s*:(?:\s+|\Z)(?P<value>.*)"""
+)
+#: A plain YAML value starting with one of these is an alias, a tag or an
+#: anchor; here a value is never one (``applies-to: *`` means every service).
+_YAML_INDICATORS = ("*", "!", "&")
+
+
+def _quote_indicators(lines: Sequence[str]) -> list[str]:
+    """The block with values like ``*`` or ``!legacy`` quoted as YAML strings."""
+    out = []
+    for line in lines:
+        key = _YAML_KEY.match(line) if line[:1] not in (" ", "\t", "-") else None
+        item = None if key else re.match(r"(\s*-\s+)(.*)", line)
+        if key and key.group("value").lstrip().startswith(_YAML_INDICATORS):
+            value = key.group("value").strip()
+            line = f"{line[: key.start('value')]}{json.dumps(value)}"
+        elif item and item.group(2).lstrip().startswith(_YAML_INDICATORS):
+            line = f"{item.group(1)}{json.dumps(item.group(2).strip())}"
+        out.append(line)
+    return out
+
+
+def _key_positions(lines: Sequence[str]) -> dict[str, int]:
+    """Block line of each top-level key (quoted or not, any case)."""
+    positions: dict[str, int] = {}
+    for index, line in enumerate(lines):
+        if line[:1] in (" ", "\t", "-", "#"):
+            continue
+        match = _YAML_KEY.match(line)
+        if match:
+            positions.setdefault(match.group("key").strip().lower(), index)
+    return positions
+
+
+def _read_line_by_line(lines: Sequence[str]) -> tuple[dict[str, str], tuple[str, ...]]:
+    """``key: value`` lines, for a block YAML refuses: what can be read is kept.
+
+    Each value is read as YAML on its own; one that is not valid even alone
+    is *unreadable* (the block's error already names it).
+    """
+    options: dict[str, str] = {}
+    unreadable: list[str] = []
+    current: str | None = None
+    for line in _quote_indicators(lines):
+        match = _YAML_KEY.match(line) if line[:1] not in (" ", "\t", "-", "#") else None
+        if match:
+            current = match.group("key").strip().lower()
+            if current in options or current in unreadable:
+                current = None  # the first one counts
+                continue
+            try:
+                options[current] = _yaml_text(yaml.safe_load(match.group("value")))
+            except yaml.YAMLError:
+                unreadable.append(current)
+                current = None
+        elif current is not None and line.lstrip().startswith("- "):
+            # a block list; any other continuation is YAML the error names
+            entry = line.strip().removeprefix("- ").strip().strip("'\"")
+            options[current] = f"{options[current]}, {entry}" if options[current] else entry
+    return options, tuple(unreadable)
+
+
+def parse_yaml_options(text: str) -> YamlOptions:
     """Options from a MyST ``---`` block: values as the strings the option
-    parser expects (lists comma-joined, dates ISO).  Returns the options and
-    an error message when the block is not a YAML mapping."""
+    parser expects (lists comma-joined, dates ISO), names in lower case.
+
+    A value starting with ``*``, ``!`` or ``&`` is read as text, not as a YAML
+    alias, tag or anchor.  When YAML refuses the block, it is read line by
+    line as ``key: value`` (so the item keeps its ID) and the error says
+    YAML's own problem.
+    """
+    lines = text.splitlines()
+    positions = _key_positions(lines)
     try:
-        data = yaml.safe_load(text) if text.strip() else {}
+        data = yaml.safe_load("\n".join(_quote_indicators(lines))) if text.strip() else {}
     except yaml.YAMLError as err:
-        return {}, f"the options block is not valid YAML ({err.__class__.__name__})"
+        mark = getattr(err, "problem_mark", None)
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        line = mark.line if mark is not None else None
+        at = f"line {line + 1} of the block: " if line is not None else ""
+        error = f"the options block is not valid YAML ({at}{problem}); it was read line by line"
+        options, unreadable = _read_line_by_line(lines)
+        return YamlOptions(options, positions, error, line, unreadable)
     if not isinstance(data, dict):
-        return {}, "the options block is not a YAML mapping of option names to values"
-    return {str(k): _yaml_text(v) for k, v in data.items()}, None
+        error = "the options block is not a YAML mapping of option names to values"
+        return YamlOptions({}, positions, error, 0)
+    options = {}
+    for key, value in data.items():
+        options.setdefault(str(key).strip().lower(), _yaml_text(value))
+    return YamlOptions(options, positions)
 
 
 def _yaml_text(value: object) -> str:
@@ -337,6 +442,15 @@ def _yaml_text(value: object) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(_yaml_text(v) for v in value)
     return str(value)
+
+
+def did_you_mean(value: str, choices: Iterable[str]) -> str:
+    """``; did you mean 'x'?`` naming the choice closest to ``value``, or ``""``."""
+    close = difflib.get_close_matches(value, list(choices), n=1)
+    if not close:
+        lowered = {c.lower(): c for c in choices}
+        close = [lowered[c] for c in difflib.get_close_matches(value.lower(), list(lowered), n=1)]
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def placeholder_id(location: Location) -> str:
@@ -413,18 +527,16 @@ def parse_item(
     option_lines: Mapping[str, int] | None = None,
     has_body: bool = True,
     default_service: str | None = None,
-    unusable: Collection[str] = (),
+    unreadable: Collection[str] = (),
 ) -> tuple[Item, list[Problem]]:
     """Build the record of one item from raw option values.
-
-    ``unusable`` names options that were given but whose value the source
-    already reported as unreadable: they count as given, with no value, and
-    nothing more is said of them.
 
     Every source (a directive, a YAML catalogue, another tool's model) comes
     through here, so all get the same validation: values are *coerced* to
     field values option by option, then the item is *checked* as a whole.
-    Returns the record (always) and the problems found.
+    Options named in ``unreadable`` were given but could not be read (their
+    source already reported why): they count as given and nothing more is
+    said of them.  Returns the record (always) and the problems found.
     """
     raw_id = str(options.get("id") or "").strip()
     ident = raw_id or placeholder_id(location)
@@ -432,14 +544,14 @@ def parse_item(
     reader = _Reader(kind, ident, label, location, option_lines)
     _check_header(reader, raw_id, title)
     values = coerce_options(
-        reader, {k: v for k, v in options.items() if k not in unusable}, vocabulary
+        reader, {k: v for k, v in options.items() if k not in unreadable}, vocabulary
     )
-    for name in unusable:
+    for name in unreadable:
         option = OPTIONS_BY_NAME[kind].get(name)
         if option is not None:
             values[option.field] = None if option.type in _SINGLE_VALUE_TYPES else ()
-    given = {**options, **{name: "?" for name in unusable}}  # given: not blank, not missing
-    check_item(reader, values, given, vocabulary, has_body=has_body)
+    given = {**dict.fromkeys(unreadable), **options}
+    check_item(reader, values, given, vocabulary, has_body=has_body, unreadable=unreadable)
     if kind in (Kind.THREAT, Kind.MITIGATION) and "service" not in options and default_service:
         values["service"] = default_service
     item = ITEM_CLASSES[kind](
@@ -476,7 +588,8 @@ def coerce_options(
         option = spec.get(name)
         if option is None:
             reader.say(
-                f"{reader.label}: unknown option :{name}: (allowed: {', '.join(sorted(spec))})",
+                f"{reader.label}: unknown option :{name}: (allowed: {', '.join(sorted(spec))})"
+                f"{did_you_mean(name, spec)}",
                 name,
             )
         elif option.type is not OptionType.ID:
@@ -502,15 +615,18 @@ def coerce_value(reader: _Reader, option: Option, raw: RawValue, vocabulary: Voc
         case OptionType.TEXT | OptionType.URL:
             return _text(reader, option, raw)
         case OptionType.REF:
-            refs = _entries(raw, split_ids)
-            if len(refs) != 1:
+            written = _entries(raw, split_ids)
+            refs = _no_scope_terms(reader, option, written)
+            if len(refs) != 1 and len(refs) == len(written):  # else said just above
                 reader.say(
                     f"{reader.label}: :{name}: takes exactly one ID, not {_shown(raw)}", name
                 )
             return refs[0] if refs else None
         case OptionType.REFS | OptionType.SCOPE:
             ids = _entries(raw, split_ids)
-            if kind is OptionType.SCOPE and "!" in ids:
+            if kind is OptionType.REFS:
+                ids = _no_scope_terms(reader, option, ids)
+            elif "!" in ids:
                 reader.say(
                     f"{reader.label}: :{name}: has a '!' with no service ID after it "
                     "(write '!ID' to take a service out of scope)",
@@ -526,6 +642,20 @@ def coerce_value(reader: _Reader, option: Option, raw: RawValue, vocabulary: Voc
             return _date(reader, option, raw)
         case _:
             return _choice_value(reader, option, raw, vocabulary)
+
+
+def _no_scope_terms(reader: _Reader, option: Option, ids: list[str]) -> list[str]:
+    """``ids`` without ``*`` and ``!ID``: they mean something only in ``:applies-to:``."""
+    kept = [i for i in ids if i != "*" and not i.startswith("!")]
+    if len(kept) < len(ids):
+        terms = [repr(i) for i in ids if i not in kept]
+        verb = "means" if len(terms) == 1 else "mean"
+        reader.say(
+            f"{reader.label}: :{option.name}: takes IDs; {', '.join(terms)} {verb} something "
+            "only in :applies-to: and is left out here",
+            option.name,
+        )
+    return kept
 
 
 def _shown(raw: RawValue) -> str:
@@ -576,21 +706,25 @@ def _date(reader: _Reader, option: Option, raw: RawValue) -> dt.date | None:
 
 
 def _choice_value(reader: _Reader, option: Option, raw: RawValue, vocabulary: Vocabulary) -> Any:
+    """Values of a vocabulary, matched case-insensitively (``High`` from another
+    tool is ``high``) and kept in the configured spelling."""
     allowed = vocabulary.allowed(option.vocabulary or "")
+    spelling = {value.casefold(): value for value in reversed(allowed)}
     several = option.type is OptionType.CHOICES
     chosen = _entries(raw, split_list) if several else [str(raw).strip()]
     good = []
     for value in chosen:
-        if value in allowed:
-            good.append(value)
+        known = spelling.get(value.casefold())
+        if known is not None:
+            good.append(known)
         else:
             reader.say(
                 f"{reader.label}: {value!r} is not an allowed :{option.name}: (allowed: "
-                f"{', '.join(allowed)})",
+                f"{', '.join(allowed)}){did_you_mean(value, allowed)}",
                 option.name,
             )
     if several:
-        return tuple(good)
+        return tuple(dict.fromkeys(good))
     return good[0] if good else None
 
 
@@ -601,25 +735,32 @@ def check_item(
     vocabulary: Vocabulary,
     *,
     has_body: bool,
+    unreadable: Collection[str] = (),
 ) -> None:
     """Problems of the item as a whole: required options, and each kind's own rules.
 
     Completes ``values`` where a rule derives one (a severity from the risk
-    matrix; an unknown effect counts as partial).
+    matrix; an unknown effect counts as partial).  A value given but unusable
+    was reported already: nothing that follows from it is reported again.
     """
     label = reader.label
     for option in OPTIONS[reader.kind]:
+        if option.name in unreadable:
+            continue
         if option.required and option.type is not OptionType.ID and not values.get(option.field):
             if option.name not in given:
                 reader.say(f"{label} needs :{option.name}:")
             elif _is_blank(given[option.name]):
                 reader.say(f"{label}: :{option.name}: is empty", option.name)
     if reader.kind is Kind.THREAT:
-        _check_severity(reader, values, vocabulary)
+        if not {"severity", "likelihood", "impact"} & set(unreadable):
+            _check_severity(reader, values, vocabulary)
     elif reader.kind is Kind.MITIGATION:
+        # only a status the user wrote as planned needs a date: a missing or
+        # unknown one (it counts as planned) is its own warning already
         status = values.get("status")
-        if status in ("planned", "in-progress", None) and "due" not in given:
-            reader.say(f"{label} is {status or 'planned'} and needs a :due: date")
+        if status in ("planned", "in-progress") and "due" not in given:
+            reader.say(f"{label} is {status} and needs a :due: date")
         if values.get("effect") is None and "effect" in given:
             values["effect"] = "unknown"  # an unknown effect counts as partial
         if values.get("effect") is None:

@@ -240,9 +240,85 @@ def test_missing_status_and_due_of_mitigation() -> None:
     item, problems = parse(Kind.MITIGATION, {"id": "M-1", "mitigates": "T-1"})
     assert isinstance(item, Mitigation)
     assert item.status is None  # counts as planned
-    messages = " | ".join(p.message for p in problems)
-    assert ":status:" in messages
-    assert ":due:" in messages
+    # one cause, one warning: the user never wrote "planned", so no ":due:" problem
+    [problem] = problems
+    assert "needs :status:" in problem.message
+
+
+@pytest.mark.parametrize("status", ["done", "Planed"])
+def test_unknown_status_is_one_problem(status: str) -> None:
+    item, problems = parse(Kind.MITIGATION, {"id": "M-1", "mitigates": "T-1", "status": status})
+    assert item.status is None  # counts as planned (never passes for a control)
+    [problem] = problems
+    assert "allowed: planned, in-progress, implemented, verified" in problem.message
+    if status == "Planed":
+        assert "did you mean 'planned'?" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "kept"),
+    [
+        ("severity", "High", "high"),
+        ("severity", "CRITICAL", "critical"),
+        ("category", "Spoofing, TAMPERING", ("spoofing", "tampering")),
+        ("likelihood", "Medium", "medium"),
+    ],
+)
+def test_enumerated_values_match_case_insensitively(option: str, value: str, kept: object) -> None:
+    item, problems = parse(Kind.THREAT, {"id": "T-1", "severity": "low", option: value})
+    assert problems == []
+    assert getattr(item, option) == kept
+
+
+def test_status_and_effect_match_case_insensitively() -> None:
+    item, problems = parse(
+        Kind.MITIGATION,
+        {"id": "M-1", "mitigates": "T-1", "status": "Implemented", "effect": "PARTIAL"},
+    )
+    assert problems == []
+    assert item.status == "implemented"  # type: ignore[attr-defined]
+    assert item.effect == "partial"  # type: ignore[attr-defined]
+
+
+def test_unknown_value_says_the_closest() -> None:
+    _, problems = parse(Kind.THREAT, {"id": "T-1", "severity": "hihg"})
+    [problem] = problems
+    assert "did you mean 'high'?" in problem.message
+    _, problems = parse(Kind.THREAT, {"id": "T-1", "severity": "low", "sevrity": "high"})
+    [problem] = problems
+    assert "unknown option :sevrity:" in problem.message
+    assert "did you mean 'severity'?" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("kind", "option", "value"),
+    [
+        (Kind.RISK_ACCEPTANCE, "threats", "*"),
+        (Kind.RISK_ACCEPTANCE, "service", "*"),
+        (Kind.SERVICE, "exposed-to", "*"),
+        (Kind.SERVICE, "relies-on", "!M-1"),
+        (Kind.THREAT, "actors", "*"),
+        (Kind.THREAT, "service", "*"),
+        (Kind.MITIGATION, "mitigates", "T-1, *"),
+    ],
+)
+def test_star_and_bang_only_in_applies_to(kind: Kind, option: str, value: str) -> None:
+    options = {**VALID[kind], option: value}
+    lines = {name: 40 + i for i, name in enumerate(options)}
+    item, problems = parse(kind, options, lines=lines)
+    [problem] = problems
+    assert problem.location.lineno == lines[option]
+    assert "something only in :applies-to:" in problem.message
+    kept = getattr(item, option.replace("-", "_"))
+    assert "*" not in (kept or ()) and not any(i.startswith("!") for i in kept or ())
+
+
+@pytest.mark.parametrize("value", ["\u0667\u0669", "\uff19\uff19", "CWE-\u0667"])
+def test_only_ascii_digits_are_catalogue_numbers(value: str) -> None:
+    item, problems = parse(Kind.THREAT, {"id": "T-1", "severity": "low", "cwe": value})
+    [problem] = problems
+    assert "takes numbers" in problem.message
+    assert item.cwe == ()  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("status", ["planned", "in-progress"])
@@ -402,7 +478,7 @@ def test_good_dates() -> None:
     ("kind", "option", "value"),
     [
         (Kind.THREAT, "severity", "urgent"),
-        (Kind.THREAT, "severity", "High"),  # case-sensitive
+        (Kind.THREAT, "severity", "Hihg"),
         (Kind.THREAT, "likelihood", "certain"),
         (Kind.THREAT, "impact", "catastrophic"),
         (Kind.THREAT, "category", "spoofing, phishing"),
