@@ -139,6 +139,12 @@ class Declarations:
         return {s: cast("Service", index[s]) for s in sorted(self.known[Kind.SERVICE])}
 
     @cached_property
+    def own_services(self) -> dict[str, Service]:
+        """This project's services (not another project's, from ``threats_external``):
+        the only ones with pairs, since each project answers for its own."""
+        return {s: svc for s, svc in self.services.items() if not svc.location.external}
+
+    @cached_property
     def threats(self) -> dict[str, Threat]:
         """Declared threats, by ID in model order."""
         return {t.id: cast("Threat", t) for t in self.of_kind[Kind.THREAT]}
@@ -307,12 +313,13 @@ def scope_of(decl: Declarations) -> Scope:
     """The scope of every threat (never its owning service) and the back-link indexes."""
     exposed: dict[str, list[str]] = defaultdict(list)
     relied_on_by: dict[str, list[str]] = defaultdict(list)
-    for s, service in decl.services.items():
+    services = decl.own_services
+    for s, service in services.items():
         for t in service.exposed_to:
             exposed[t].append(s)
         for m in service.relies_on:
             relied_on_by[m].append(s)
-    service_ids = decl.known[Kind.SERVICE]
+    service_ids = set(services)
     threats_of_actor: dict[str, list[str]] = defaultdict(list)
     threats_of_service: dict[str, list[str]] = defaultdict(list)
     scope: dict[str, tuple[str, ...]] = {}
@@ -906,8 +913,8 @@ def service_figures(
 def overall_coverage(report: Report) -> CoveragePercent:
     """Coverage of the whole model: every answer a service owes (its own
     threats and its product threats in scope, as in :func:`service_figures`),
-    plus, by its overall status, each threat that no declared service owns
-    or has in scope (``not-applicable`` ones left out)."""
+    plus, by its overall status, each threat of this project that no declared
+    service owns or has in scope (``not-applicable`` ones left out)."""
     answers: list[Coverage] = []
     answered: set[str] = set()
     for service in report.services:
@@ -918,7 +925,11 @@ def overall_coverage(report: Report) -> CoveragePercent:
         answered.update(report.threats_of_service.get(service, ()))
     for threat in report.threats():
         status = report.threat_status.get(threat.id, Status.NOT_APPLICABLE)
-        if threat.id not in answered and status is not Status.NOT_APPLICABLE:
+        if (
+            threat.id not in answered
+            and status is not Status.NOT_APPLICABLE
+            and not threat.location.external  # another project's to answer
+        ):
             answers.append(Coverage(threat.id, "", status, report.threat_by.get(threat.id, ())))
     return coverage_percentages(report, answers)
 
@@ -959,6 +970,8 @@ def analyse(model: ThreatModel, settings: Settings) -> Report:
         gaps += mitigations.gaps
         gaps += status_gaps(decl, result)
         gaps += assumptions.gaps
+        # another project's items are that project's to answer: no gap of theirs here
+        gaps = [g for g in gaps if not g.location.external]
         exclusions_of: dict[str, list[str]] = defaultdict(list)
         for na in cast("list[NotApplicable]", decl.items(Kind.NOT_APPLICABLE)):
             for t in dict.fromkeys(na.threats):
@@ -967,7 +980,7 @@ def analyse(model: ThreatModel, settings: Settings) -> Report:
             model=model,
             settings=settings,
             index=decl.index,
-            services=sorted(decl.known[Kind.SERVICE]),
+            services=list(decl.own_services),
             threat_status=result.threat_status,
             threat_by=result.threat_by,
             scope=scope.scope,

@@ -193,6 +193,52 @@ def _check_catalogs(value: Any, seen: Mapping[str, Any]) -> list[str]:
     return _str_list(value, "threats_catalogs")
 
 
+#: What names an external model (it prefixes IDs: ``product:TM-1``).
+EXTERNAL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*\Z")
+
+
+def _check_external(value: Any, seen: Mapping[str, Any]) -> dict[str, list[str]]:
+    """``{name: source}`` -> ``{name: [base_url, source]}`` (``base_url`` may be empty)."""
+    if not isinstance(value, dict):
+        raise Invalid(f"threats_external must be a dict {{name: source}}, not {value!r}")
+    out: dict[str, list[str]] = {}
+    for name, source in value.items():
+        if not isinstance(name, str) or not EXTERNAL_NAME.match(name):
+            raise Invalid(
+                f"threats_external: the name {name!r} must be a letter, then letters, digits, "
+                "'-' or '_' (it prefixes IDs, as in 'product:TM-1')"
+            )
+        if isinstance(source, str) and source.strip():
+            out[name] = ["", source.strip()]
+        elif (
+            isinstance(source, list | tuple)
+            and len(source) == 2
+            and all(isinstance(part, str) for part in source)
+            and source[1].strip()
+        ):
+            out[name] = [source[0].strip(), source[1].strip()]
+        else:
+            raise Invalid(
+                f"threats_external[{name!r}] must be a path or URL of a threats.json, or a "
+                f"pair (base_url, path_or_url), not {source!r}"
+            )
+    return out
+
+
+def _check_timeout(value: Any, seen: Mapping[str, Any]) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            pass
+        else:
+            if number > 0:
+                return number
+    raise Invalid(f"threats_external_timeout must be a positive number of seconds, not {value!r}")
+
+
 def _check_export(value: Any, seen: Mapping[str, Any]) -> bool | str:
     if isinstance(value, bool):
         return value
@@ -329,6 +375,26 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         "YAML catalogues declaring items in bulk: paths or glob patterns relative to "
         "``conf.py``. A changed catalogue rebuilds what shows its items.",
         _check_catalogs,
+    ),
+    ConfigValue(
+        "threats_external",
+        {},
+        "",
+        "dict name -> path, URL or (base_url, path_or_url)",
+        "Other projects' ``threats.json`` whose items this project references (``ID`` or "
+        "``name:ID``) and answers: a path relative to ``conf.py``, an http(s) URL, or a pair "
+        "``(base_url, path_or_url)`` as in ``intersphinx_mapping``; links go to "
+        "``base_url`` (for a URL alone, its directory) plus each item's ``uri``.",
+        _check_external,
+    ),
+    ConfigValue(
+        "threats_external_timeout",
+        10,
+        "",
+        "number (seconds)",
+        "How long to wait for an external model fetched by URL; when it cannot be fetched, "
+        "the copy cached by the last build is used, with a warning.",
+        _check_timeout,
     ),
     ConfigValue(
         "threats_export",

@@ -23,6 +23,7 @@ from .analysis import Report, Settings, analyse, declarations
 from .catalog import Catalog, CatalogRender
 from .directives import CATALOG_DIRECTIVES, ITEM_DIRECTIVES, REPORT_DIRECTIVES
 from .envdata import PageLinks, threats_domain
+from .external import ExternalModel, own_and_external, strip_prefix
 from .model import ROLE_KINDS, GapKind, Item, Kind, Location, Problem, Reference, ThreatModel
 from .roles import ItemRole
 from .schema import ID_RE
@@ -113,7 +114,10 @@ class ThreatsDomain(Domain):
     _index: dict[str, Item] | None = None
     #: Items and problems from outside our directives (the sphinx-needs bridge's
     #: mitigating needs), given again on every build: derived, never pickled.
-    _external_items: tuple[Item, ...] = ()
+    _bridged_items: tuple[Item, ...] = ()
+    _bridged_problems: tuple[Problem, ...] = ()
+    #: The ``threats_external`` sources of this build (read again on every build).
+    _externals: tuple[ExternalModel, ...] = ()
     _external_problems: tuple[Problem, ...] = ()
     _rendered: dict[str, list[Item]] | None = None
 
@@ -179,12 +183,23 @@ class ThreatsDomain(Domain):
                     self.data[key][docname] = otherdata[key][docname]
         self._changed()
 
-    def set_external(self, items: Iterable[Item], problems: Iterable[Problem] = ()) -> None:
+    def set_bridged(self, items: Iterable[Item], problems: Iterable[Problem] = ()) -> None:
         """Items and problems of this build that no directive of ours declared
         (needs that mitigate threats), counted by the analysis as if declared."""
-        self._external_items = tuple(items)
+        self._bridged_items = tuple(items)
+        self._bridged_problems = tuple(problems)
+        self._changed()
+
+    def set_externals(self, models: Iterable[ExternalModel], problems: Iterable[Problem]) -> None:
+        """This build's ``threats_external`` sources (read before any document)."""
+        self._externals = tuple(models)
         self._external_problems = tuple(problems)
         self._changed()
+
+    def target(self, ident: str) -> str:
+        """The ID a reference names: ``name:ID`` of a ``threats_external``
+        source is that source's ``ID``."""
+        return strip_prefix(ident, {model.name for model in self._externals})
 
     def items_of(self, docname: str) -> list[Item]:
         """Items shown in ``docname``: declared there, then rendered from catalogues."""
@@ -208,18 +223,27 @@ class ThreatsDomain(Domain):
                 self.catalogs(), data["renders"]
             )
             self._rendered = rendered
+            own, external = own_and_external(
+                [
+                    *(item for items in data["items"].values() for item in items),
+                    *catalog_items,
+                    *self._bridged_items,
+                ],
+                list(self._externals),
+            )
             self._model = ThreatModel.build(
-                chain(
-                    (item for items in data["items"].values() for item in items),
-                    catalog_items,
-                    self._external_items,
-                ),
+                chain(own, external),
                 chain(
                     (p for ps in data["problems"].values() for p in ps),
                     problems,
+                    self._bridged_problems,
                     self._external_problems,
                 ),
-                (r for refs in data["references"].values() for r in refs),
+                (
+                    replace(r, target=self.target(r.target))
+                    for refs in data["references"].values()
+                    for r in refs
+                ),
             )
         return self._model
 
@@ -246,11 +270,13 @@ class ThreatsDomain(Domain):
 
     def get_objects(self) -> Iterator[tuple[str, str, str, str, str, int]]:
         """Every item (first declaration of each ID), for ``objects.inv`` and search."""
-        external = {id(item) for item in self._external_items}
+        bridged = {id(item) for item in self._bridged_items}
         for ident, item in self.index().items():
-            if not ID_RE.match(ident) or not item.location.docname or id(item) in external:
+            if not ID_RE.match(ident) or not item.location.docname or id(item) in bridged:
                 # no valid ID of its own (a line break would corrupt objects.inv
-                # for every intersphinx user), on no page, or another extension's object
+                # for every intersphinx user), on no page of ours (a catalogue
+                # item rendered nowhere, another project's), or another
+                # extension's object
                 continue
             yield ident, item.title, item.kind.value, item.location.docname, ident, 1
 
@@ -264,8 +290,8 @@ class ThreatsDomain(Domain):
         node: pending_xref,
         contnode: nodes.Element,
     ) -> nodes.reference | None:
-        """Link to the item ``target`` if it is of kind ``typ``."""
-        item = self.index().get(target)
+        """Link to the item ``target`` (``ID`` or ``name:ID``) if it is of kind ``typ``."""
+        item = self.index().get(self.target(target))
         if item is None or item.kind.value != typ:
             return None
         return self._refnode(builder, fromdocname, item, node, contnode)
@@ -280,7 +306,7 @@ class ThreatsDomain(Domain):
         contnode: nodes.Element,
     ) -> list[tuple[str, nodes.reference]]:
         """The ``any`` role: an item with this ID, whatever its kind."""
-        item = self.index().get(target)
+        item = self.index().get(self.target(target))
         if item is None:
             return []
         return [
@@ -304,6 +330,12 @@ class ThreatsDomain(Domain):
             del contnode[:]
             contnode += nodes.Text(item.title)
         todocname = item.location.docname
+        if not todocname and item.location.uri:
+            # another project's item: its page there
+            title = f"{item.kind.label} {item.id} ({item.location.external})"
+            return nodes.reference(
+                "", "", contnode, internal=False, refuri=item.location.uri, reftitle=title
+            )
         base = PageLinks(builder, fromdocname).uri(todocname) if todocname else None
         if base is None:
             raise NoUri(item.id)

@@ -42,6 +42,7 @@ from .export import BADGE_FILE, coverage_badge, to_data, to_json
 from .model import GapKind, Kind, Location, Problem
 from .nodes import threats_item_status, threats_placeholder, threats_report
 from .render import Linker, Renderer, element
+from .sources import read_sources
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -207,6 +208,22 @@ def read_catalogs(
     )
 
 
+def read_externals(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """Read every ``threats_external`` source, once per build, before any document.
+
+    No page needs reading again: what an external item changes on a page
+    (a title, a status, a link) is computed content, and the analysis asks
+    for exactly the pages whose computed content changed.
+    """
+    conf_py = Path(app.confdir, "conf.py")
+    where = Location(str(conf_py), line_in_conf(conf_py, "threats_external"))
+    models, problems = read_sources(app, vocabulary_of(app.config), where)
+    threats_domain(env).set_externals(models, problems)
+    return []
+
+
 # -- analysis ------------------------------------------------------------------
 
 
@@ -257,7 +274,7 @@ def page_digests(domain: ThreatsDomain, report: Report) -> dict[str, str]:
         # than the garbage collector's passes over them in between
         parts: list[Any] = [views.item_view(report, item) for item in domain.items_of(docname)]
         for ref in data["references"].get(docname, ()):
-            parts.append(views.link_of(report, ref.kind, ref.target))
+            parts.append(views.link_of(report, ref.kind, domain.target(ref.target)))
         for request in data["reports"].get(docname, ()):
             parts.append(views.report_view(report, request))
         digests[docname] = hashlib.sha256(repr(parts).encode()).hexdigest()

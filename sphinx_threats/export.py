@@ -77,8 +77,12 @@ def to_data(
             "docname": item.location.docname,
             "file": item.location.file,
             "lineno": item.location.lineno,
-            "uri": uri(item),
+            "uri": item.location.uri if item.location.external else uri(item),
         }
+        if item.location.external:
+            # another project's (threats_external): not exported as ours, and
+            # a project reading this file leaves it out
+            entry["external"] = item.location.external
         if isinstance(item, Mitigation):
             # the declared :status: stays; the computed part is what it achieves
             entry["in-effect"] = item.in_effect

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 #: Bump when the pickled domain data changes shape.
-ENV_VERSION = 2
+ENV_VERSION = 3
 
 
 def check_short_names(app: Sphinx) -> None:
@@ -122,6 +122,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # above 12: sphinx-needs resolves its need types there (see needs.start)
     app.connect("config-inited", start_needs_bridge, priority=13)
     app.connect("env-get-outdated", events.read_catalogs)
+    app.connect("env-get-outdated", events.read_externals)
     app.connect("builder-inited", check_short_names)
     app.connect("builder-inited", events.add_css)
     app.connect("builder-inited", events.keep_export_out_of_epub)

@@ -171,6 +171,12 @@ class Location:
     lineno: int
     #: Sphinx document name (``services/relay``); empty for non-documents.
     docname: str = ""
+    #: For an item of another project (``threats_external``): that source's
+    #: name; empty for this project's own items and problems.
+    external: str = ""
+    #: For an item of another project: the absolute URI of its anchor there
+    #: (empty when that project's pages are not known).
+    uri: str = ""
 
 
 @dataclass(frozen=True)

@@ -323,7 +323,7 @@ def collect_mitigating_needs(app: Sphinx, env: BuildEnvironment) -> list[str]:
         record = {key: need.get(key) for key in _NEED_KEYS}
         mitigations.append(mitigation_of_need(record, location, line, status_map))
     problems += _id_regex_problems(app, env)
-    domain.set_external(mitigations, problems)
+    domain.set_bridged(mitigations, problems)
     return []
 
 

@@ -159,7 +159,8 @@ def link_of(report: Report, kind: Kind, ident: str) -> Link:
     item = report.get(ident, kind)
     if item is None:
         return Link(kind.value, ident, None)
-    return Link(kind.value, ident, item.title, item.location.docname)
+    where = item.location
+    return Link(kind.value, ident, item.title, where.docname, where.uri)
 
 
 def _threat_links(report: Report, ids: Iterable[str]) -> tuple[BackLink, ...]:

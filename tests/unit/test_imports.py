@@ -15,6 +15,8 @@ PURE = [
     "sphinx_threats.views",
     "sphinx_threats.export",
     "sphinx_threats.config",
+    "sphinx_threats.catalog",
+    "sphinx_threats.external",
     "sphinx_threats.cli",
 ]
 

@@ -1,0 +1,206 @@
+"""Another project's ``threats.json`` read back into model records (``threats_external``).
+
+Pure (no Sphinx): :mod:`~.sources` fetches the bytes (a path, or a URL with
+its cache); this module turns them into the same records a directive makes,
+through :func:`~.schema.parse_item`, so an external item gets exactly the
+validation one of ours gets.  Each record's :class:`~.model.Location` keeps
+the other project's file and line, names the source (``external``) and
+carries the absolute URI of the item's anchor there, when that project's
+pages are known.
+
+What the other project computed (statuses, coverage, gaps) is not read: this
+project analyses the items again, with its own mitigations added.  Items that
+file lists as external to *it* are left out: each project exports only its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Collection, Iterator
+from dataclasses import replace
+from typing import Any, NamedTuple
+
+from .model import Item, Kind, Location, Problem
+from .schema import OPTIONS_BY_NAME, REFERENCES, RawValue, Vocabulary, parse_item
+
+#: The ``"schema"`` version of ``threats.json`` that can be read.
+SCHEMA_VERSION = 1
+#: The largest external model read, in bytes (a larger one is refused).
+MAX_BYTES = 20 * 1024 * 1024
+#: How many of an external model's item problems one warning lists.
+SHOWN_PROBLEMS = 3
+
+
+class ExternalModel(NamedTuple):
+    """What one ``threats_external`` source gives this build."""
+
+    #: The source's name in ``threats_external`` (the ``name`` of ``name:ID``).
+    name: str
+    #: The items, in file order (empty when the source is unusable).
+    items: tuple[Item, ...]
+    #: What is wrong with the source or some of its items (``""``: nothing).
+    problem: str = ""
+    #: Whether the source is a ``threats.json`` at all (else it gives nothing).
+    usable: bool = True
+
+
+class Unusable(ValueError):
+    """The bytes are not a ``threats.json`` this version can read."""
+
+
+def read_model(name: str, data: bytes, base_url: str, vocabulary: Vocabulary) -> ExternalModel:
+    """The items of the ``threats.json`` in ``data``; never raises on bad input.
+
+    ``base_url`` (may be empty: the items are then shown unlinked) is joined
+    with each item's ``uri`` to link to it.
+    """
+    if len(data) > MAX_BYTES:
+        message = f"it is {len(data)} bytes; the limit is {MAX_BYTES} bytes"
+        return ExternalModel(name, (), message, usable=False)
+    try:
+        items = _items(name, _parse(data), base_url)
+    except Unusable as err:
+        return ExternalModel(name, (), str(err), usable=False)
+    records: list[Item] = []
+    problems: list[Problem] = []
+    for kind, entry, location in items:
+        options: dict[str, RawValue] = {
+            key: value for key, value in entry.items() if key in OPTIONS_BY_NAME[kind]
+        }
+        options = {k: v for k, v in options.items() if v not in (None, "", [])}
+        item, found = parse_item(kind, str(entry.get("title") or ""), options, location, vocabulary)
+        records.append(item)
+        problems.extend(found)
+    return ExternalModel(name, tuple(records), _summary(problems))
+
+
+def digest(data: bytes) -> str:
+    """A digest of a source's bytes (to tell a changed source)."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def _parse(data: bytes) -> dict[str, Any]:
+    try:
+        raw = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise Unusable("it is not UTF-8 text") from None
+    except json.JSONDecodeError as err:
+        raise Unusable(f"it is not JSON ({err.msg} at line {err.lineno})") from None
+    except RecursionError:
+        raise Unusable("it is not a threats.json (nested too deeply)") from None
+    if not isinstance(raw, dict) or "schema" not in raw:
+        raise Unusable('it is not a threats.json written by sphinx-threats (no "schema" key)')
+    schema = raw["schema"]
+    if schema != SCHEMA_VERSION or isinstance(schema, bool):
+        raise Unusable(
+            f"it has schema version {json.dumps(schema)}; this sphinx-threats reads "
+            f"schema {SCHEMA_VERSION} only"
+        )
+    if not isinstance(raw.get("items", {}), dict):
+        raise Unusable('its "items" is not an object')
+    return raw
+
+
+def _items(
+    name: str, raw: dict[str, Any], base_url: str
+) -> list[tuple[Kind, dict[str, Any], Location]]:
+    """Every usable entry, with its kind and where it is (checked before any is used)."""
+    kinds = {kind.plural: kind for kind in Kind}
+    found: list[tuple[Kind, dict[str, Any], Location]] = []
+    for key, entries in raw.get("items", {}).items():
+        kind = kinds.get(key)
+        if kind is None:
+            continue  # a kind a newer version knows: nothing here can use it
+        if not isinstance(entries, list):
+            raise Unusable(f'its "items.{key}" is not a list')
+        for entry, where in _entries(name, key, entries, base_url):
+            found.append((kind, entry, where))
+    return found
+
+
+def _entries(
+    name: str, key: str, entries: list[Any], base_url: str
+) -> Iterator[tuple[dict[str, Any], Location]]:
+    for n, entry in enumerate(entries):
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("id"), str)
+            or not isinstance(entry.get("file", ""), str)
+            or not isinstance(entry.get("lineno", 0), int)
+            or not isinstance(entry.get("uri", ""), str)
+        ):
+            raise Unusable(f'its "items.{key}[{n}]" is not an item entry (id, file, lineno, uri)')
+        if entry.get("external"):
+            continue  # that project's own external item: not its to export
+        uri = entry.get("uri", "")
+        location = Location(
+            entry.get("file", ""),
+            entry.get("lineno", 0),
+            "",
+            name,
+            join_uri(base_url, uri) if base_url and uri else "",
+        )
+        yield entry, location
+
+
+def join_uri(base_url: str, uri: str) -> str:
+    """``uri`` (relative to the other project's output root) under ``base_url``."""
+    return base_url.rstrip("/") + "/" + uri.lstrip("/")
+
+
+def _summary(problems: list[Problem]) -> str:
+    if not problems:
+        return ""
+    shown = "; ".join(p.message for p in problems[:SHOWN_PROBLEMS])
+    more = len(problems) - SHOWN_PROBLEMS
+    return (
+        f"{len(problems)} problem(s) with its items under this project's configuration "
+        f"(they are used as far as they can be): {shown}"
+        + (f"; and {more} more" if more > 0 else "")
+    )
+
+
+def own_and_external(own: list[Item], models: list[ExternalModel]) -> tuple[list[Item], list[Item]]:
+    """This project's items with every ``name:ID`` reference to a source's item
+    written as ``ID``, and the external items that count here.
+
+    An ID declared here shadows an external item with that ID, and the first
+    source (in ``threats_external`` order) shadows the later ones: every ID
+    names one item, and this project's own declaration is the one it answers
+    for.
+    """
+    taken = {item.id for item in own}
+    external: list[Item] = []
+    for model in models:
+        for item in model.items:
+            if item.id not in taken:
+                taken.add(item.id)
+                external.append(item)
+    names = {model.name for model in models}
+    return [unprefixed(item, names) for item in own], external
+
+
+def strip_prefix(ident: str, names: Collection[str]) -> str:
+    """``ID`` for ``name:ID`` when ``name`` is a source (``!name:ID``: ``!ID``)."""
+    bang = "!" if ident.startswith("!") else ""
+    name, colon, rest = ident[len(bang) :].partition(":")
+    return f"{bang}{rest}" if colon and name in names and rest else ident
+
+
+def unprefixed(item: Item, names: Collection[str]) -> Item:
+    """``item`` with its references' ``name:ID`` written as ``ID``."""
+    if not names:
+        return item
+    changes: dict[str, Any] = {}
+    for option in REFERENCES[item.kind]:
+        value = getattr(item, option.field)
+        if isinstance(value, str):
+            new: Any = strip_prefix(value, names)
+        elif isinstance(value, tuple):
+            new = tuple(strip_prefix(v, names) for v in value)
+        else:
+            continue
+        if new != value:
+            changes[option.field] = new
+    return replace(item, **changes) if changes else item

@@ -1,0 +1,157 @@
+"""Reading another project's ``threats.json`` into model records (pure)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sphinx_threats.config import validate_named
+from sphinx_threats.external import own_and_external, read_model, strip_prefix
+from sphinx_threats.model import Location, Mitigation, Service, Threat
+from sphinx_threats.schema import Vocabulary
+
+VOCABULARY = Vocabulary(
+    categories=("spoofing", "tampering"),
+    severities=("high", "medium", "low"),
+    likelihoods=("high", "low"),
+    impacts=("high", "low"),
+)
+
+
+def _file(**items: list[dict[str, Any]]) -> bytes:
+    return json.dumps({"schema": 1, "project": "P", "items": items}).encode()
+
+
+def test_entries_become_the_records_a_directive_makes() -> None:
+    data = _file(
+        threats=[
+            {
+                "id": "TM-1",
+                "title": "Stolen tokens",
+                "category": ["spoofing"],
+                "severity": "High",  # matched as a directive matches it
+                "applies-to": ["*", "!web"],
+                "status": "mitigated",  # computed there: not an option, not read
+                "docname": "index",
+                "file": "index.rst",
+                "lineno": 7,
+                "uri": "index.html#TM-1",
+            }
+        ],
+        mitigations=[
+            {
+                "id": "M-1",
+                "title": "Binding",
+                "mitigates": ["TM-1"],
+                "status": "implemented",
+                "due": None,
+                "file": "m.rst",
+                "lineno": 3,
+                "uri": "",
+                "in-effect": True,
+            },
+            {"id": "X-1", "title": "Theirs", "external": "other", "mitigates": ["TM-9"]},
+        ],
+    )
+    model = read_model("product", data, "https://p.example/docs/", VOCABULARY)
+    assert model.usable and model.problem == ""
+    threat, mitigation = model.items
+    assert isinstance(threat, Threat) and isinstance(mitigation, Mitigation)
+    assert threat.severity == "high" and threat.applies_to == ("*", "!web")
+    assert threat.location == Location(
+        "index.rst", 7, "", "product", "https://p.example/docs/index.html#TM-1"
+    )
+    assert mitigation.status == "implemented" and mitigation.location.uri == ""
+
+
+def test_item_problems_are_one_message_and_the_items_still_load() -> None:
+    data = _file(
+        threats=[
+            {"id": f"T-{n}", "title": "t", "severity": "urgent", "category": ["x"]}
+            for n in range(3)
+        ]
+    )
+    model = read_model("product", data, "", VOCABULARY)
+    assert len(model.items) == 3 and model.usable
+    assert model.problem.startswith("6 problem(s)") and model.problem.endswith("and 3 more")
+
+
+def test_not_a_threats_json_gives_nothing() -> None:
+    for data, says in [
+        (b"", "not JSON"),
+        (b'{"schema": true}', "schema version true"),
+        (_file(threats=[["TM-1"]]), '"items.threats[0]" is not an item entry'),
+    ]:
+        model = read_model("product", data, "", VOCABULARY)
+        assert not model.usable and model.items == () and says in model.problem
+
+
+def test_prefixes_and_shadowing() -> None:
+    assert strip_prefix("product:TM-1", {"product"}) == "TM-1"
+    assert strip_prefix("!product:web", {"product"}) == "!web"
+    assert strip_prefix("other:TM-1", {"product"}) == "other:TM-1"  # intersphinx's, say
+    assert strip_prefix("product:", {"product"}) == "product:"
+    here = Location("index.rst", 1)
+    own = [
+        Service("relay", "Relay", here),
+        Mitigation("M-1", "m", here, mitigates=("product:TM-1", "R-1")),
+    ]
+    theirs = read_model(
+        "product",
+        _file(
+            services=[{"id": "relay", "title": "Theirs"}, {"id": "web", "title": "Web"}],
+            threats=[{"id": "TM-1", "title": "t", "severity": "high"}],
+        ),
+        "",
+        VOCABULARY,
+    )
+    again = read_model("second", _file(services=[{"id": "web", "title": "Later"}]), "", VOCABULARY)
+    mine, external = own_and_external(own, [theirs, again])
+    assert [i.id for i in external] == ["web", "TM-1"]  # relay is ours; web from the first
+    assert external[0].title == "Web"
+    assert isinstance(mine[1], Mitigation) and mine[1].mitigates == ("TM-1", "R-1")
+
+
+def test_config_forms() -> None:
+    checked, problems = validate_named(
+        {"threats_external": {"a": "x.json", "b": ("https://b/", "https://b/t.json")}}
+    )
+    assert problems == []
+    assert checked["threats_external"] == {
+        "a": ["", "x.json"],
+        "b": ["https://b/", "https://b/t.json"],
+    }
+    for bad in ({"a:b": "x"}, {"a": ""}, {"a": ("only",)}, ["x"]):
+        _, problems = validate_named({"threats_external": bad})
+        assert [name for name, _ in problems] == ["threats_external"]
+    _, problems = validate_named({"threats_external_timeout": 0})
+    assert [name for name, _ in problems] == ["threats_external_timeout"]
+
+
+def test_analysis_answers_for_this_projects_services_only() -> None:
+    import datetime as dt
+
+    from sphinx_threats.analysis import Settings, analyse
+    from sphinx_threats.model import Status, ThreatModel
+
+    here, there = Location("index.rst", 1, "index"), Location("p.rst", 1, "", "product")
+    model = ThreatModel.build(
+        [
+            Service("relay", "Relay", here),
+            Service("web", "Web", there),
+            Threat("TM-1", "t1", there, severity="high", applies_to=("*",)),
+            Threat("TM-2", "t2", there, severity="high", applies_to=("web",)),
+            Threat("TM-3", "t3", there, severity="high", applies_to=("relay", "web")),
+            # the product's platform control names the relay: it covers it here
+            Mitigation(
+                "M-P", "p", there, mitigates=("TM-3",), applies_to=("relay",), status="implemented"
+            ),
+            Mitigation("M-X", "x", there, mitigates=("TM-404",), status="bogus"),
+        ]
+    )
+    report = analyse(model, Settings(today=dt.date(2026, 6, 1)))
+    assert report.services == ["relay"]
+    assert set(report.coverage) == {("TM-1", "relay"), ("TM-3", "relay")}
+    assert report.coverage[("TM-3", "relay")].status is Status.MITIGATED
+    # TM-1's pair is ours to answer; TM-2 (web's), M-X's problems are the product's
+    assert [(g.kind.value, g.ids) for g in report.gaps] == [("service-gap", ("TM-1", "relay"))]
