@@ -128,7 +128,9 @@ def to_data(
 
 def summary(report: Report) -> dict[str, Any]:
     """Counts by status and severity, gaps by kind, coverage per service and overall."""
-    threats = [i for i in report.index.values() if isinstance(i, Threat)]
+    # this project's threats: another project's (threats_external) count only
+    # in the coverage of the services they are in scope for
+    threats = [t for t in report.threats() if not t.location.external]
     services = {}
     for s in report.services:
         own, in_scope, total = service_figures(report, s)[1:]

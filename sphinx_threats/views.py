@@ -824,7 +824,10 @@ def summary_view(report: Report, request: ReportRequest) -> SummaryView:
     threats = selected_threats(report, filters)
     counts: Counter[tuple[str, str]] = Counter()
     for t in threats:
-        counts[(str(report.threat_status.get(t.id)), t.severity or "unknown")] += 1
+        # the counts are this project's threats; another project's threats
+        # (threats_external) count only where they are in scope of a service
+        if not t.location.external:
+            counts[(str(report.threat_status.get(t.id)), t.severity or "unknown")] += 1
     severity_cols = list(severities) + (
         ["unknown"] if any(k[1] == "unknown" for k in counts) else []
     )

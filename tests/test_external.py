@@ -366,3 +366,57 @@ def test_intersphinx_links_product_threats(tmp_path: Path, product: Path) -> Non
     assert "unknown-ref" not in {w[2] for w in warnings}
     assert "orphan-mitigation" not in {w[2] for w in warnings}  # M-R1 mitigates product:TM-1
     assert "ref." not in everything
+
+
+# -- the summary and the command see this project's model --------------------------------
+
+
+def test_summary_counts_this_projects_threats(tmp_path: Path, product: Path) -> None:
+    src = _service(tmp_path, (BASE, str(product / "threats.json")))
+    with (src / "other.rst").open("a") as page:
+        page.write("\n.. threat-summary::\n")
+    with built_app("html", srcdir=src, builddir=tmp_path / "out") as app:
+        summary = threats_json(app)["summary"]
+        other = html(app, "other")
+    # R-1 is this project's only threat; the product's count where they are
+    # in scope of relay (TM-1 and TM-2), in its coverage
+    assert (summary["threats"], summary["by-status"]) == (1, {"unmitigated": 1})
+    assert summary["by-severity"] == {"medium": 1}
+    assert summary["services"]["relay"]["in-scope"] == 2
+    assert summary["services"]["relay"]["own"] == 1
+    assert "mitigated" not in summary["by-status"]
+    # the status table's Total row: one threat, of medium severity
+    total_row = other.split("<strong>Total</strong>")[1].split("</tr>")[0]
+    cells = [c.split("</p>")[0] for c in total_row.split("<p>")[1:]]
+    assert cells == ["0", "0", "1", "0", "0", "1"]
+
+
+def test_diff_ignores_what_changed_in_the_other_project(tmp_path: Path, product: Path) -> None:
+    from .cli_helpers import build, edit, run_cli
+
+    model = tmp_path / "product.json"
+    shutil.copy(product / "threats.json", model)
+    src = _service(tmp_path, (BASE, str(model)))
+    old, _ = build(src, tmp_path / "old")
+    # upstream: the product raises TM-1's severity and downgrades its TLS control
+    data = json.loads(model.read_text())
+    for entry in data["items"]["threats"]:
+        if entry["id"] == "TM-1":
+            entry["severity"] = "critical"
+    for entry in data["items"]["mitigations"]:
+        if entry["id"] == "M-TLS":
+            entry["status"] = "planned"
+            entry["due"] = "2027-01-01"
+    model.write_text(json.dumps(data))
+    upstream, _ = build(src, tmp_path / "upstream")
+    result = run_cli("diff", str(old), str(upstream), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout
+    assert "TM-1" not in result.stdout and "M-TLS" not in result.stdout
+
+    # this project's change: our control of TM-1 at relay is only planned now
+    edit(src / "index.rst", ":status: implemented", ":status: planned\n   :due: 2027-01-01")
+    ours, _ = build(src, tmp_path / "ours")
+    result = run_cli("diff", str(upstream), str(ours), cwd=tmp_path)
+    assert result.returncode == 1, result.stdout
+    assert "M-R1" in result.stdout  # the downgraded mitigation
+    assert "TM-1 at relay: mitigated -> planned" in result.stdout

@@ -93,6 +93,11 @@ class ThreatsFile:
         """The items listed under ``key`` (empty when there are none)."""
         return self.items.get(key, {})
 
+    def own(self, key: str) -> dict[str, dict[str, Any]]:
+        """The items listed under ``key`` that this project declares (not
+        another project's, marked ``"external"``)."""
+        return {i: e for i, e in self.of(key).items() if not e.get("external")}
+
     def gap_severity(self, gap: GapEntry) -> str | None:
         """The most severe severity of the threats the gap names (``None`` when
         it names none, or only threats without a severity)."""

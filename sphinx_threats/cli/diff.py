@@ -205,7 +205,8 @@ def _gaps(old: ThreatsFile, new: ThreatsFile) -> Iterator[Change]:
 
 
 def _threats(old: ThreatsFile, new: ThreatsFile) -> Iterator[Change]:
-    before, after = old.of("threats"), new.of("threats")
+    # another project's items change with that project, not with this change
+    before, after = old.own("threats"), new.own("threats")
     for ident in sorted(after.keys() - before.keys()):
         entry = after[ident]
         yield Change("added-threat", False, (ident,), _name(ident, entry), **_at(entry))
@@ -231,13 +232,15 @@ def _threats(old: ThreatsFile, new: ThreatsFile) -> Iterator[Change]:
 
 
 def _mitigations(old: ThreatsFile, new: ThreatsFile) -> Iterator[Change]:
-    before, after = old.of("mitigations"), new.of("mitigations")
+    before, after = old.own("mitigations"), new.own("mitigations")
     threats_now = new.of("threats")
-    for ident in sorted(after.keys() - before.keys()):
+    # a mitigation moved between this project and another is neither added
+    # nor removed
+    for ident in sorted(after.keys() - old.of("mitigations").keys()):
         entry = after[ident]
         text = f"{_name(ident, entry)}, {entry.get('status') or 'no status'}"
         yield Change("added-mitigation", False, (ident,), text, **_at(entry))
-    for ident in sorted(before.keys() - after.keys()):
+    for ident in sorted(before.keys() - new.of("mitigations").keys()):
         entry = before[ident]
         mitigated = [t for t in entry.get("mitigates") or () if t in threats_now]
         text = f"{_name(ident, entry)}, was {entry.get('status') or 'no status'}"
@@ -273,7 +276,9 @@ def _mitigations(old: ThreatsFile, new: ThreatsFile) -> Iterator[Change]:
 
 
 def _statuses(old: ThreatsFile, new: ThreatsFile) -> Iterator[Change]:
-    before, after = old.of("threats"), new.of("threats")
+    # an external threat's own status is its project's; its pairs with this
+    # project's services (below) are this project's
+    before, after = old.own("threats"), new.own("threats")
     for ident in sorted(before.keys() & after.keys()):
         was, now = before[ident].get("status"), after[ident].get("status")
         if isinstance(was, str) and isinstance(now, str) and was != now:
@@ -307,7 +312,7 @@ def _statuses(old: ThreatsFile, new: ThreatsFile) -> Iterator[Change]:
 
 
 def _acceptances(old: ThreatsFile, new: ThreatsFile) -> Iterator[Change]:
-    before, after = old.of("risk-acceptances"), new.of("risk-acceptances")
+    before, after = old.own("risk-acceptances"), new.own("risk-acceptances")
     for ident in sorted(after.keys() - before.keys()):
         entry = after[ident]
         threats = ", ".join(entry.get("threats") or ()) or "no threat"
