@@ -37,7 +37,13 @@ from .config import category_labels
 from .directives import catalog_file
 from .directives import vocabulary as vocabulary_of
 from .domain import ThreatsDomain
-from .envdata import PageLinks, threats_domain, warning_location
+from .envdata import (
+    PageLinks,
+    anchor_written,
+    conditional_anchors,
+    threats_domain,
+    warning_location,
+)
 from .export import BADGE_FILE, coverage_badge, to_data, to_json
 from .model import GapKind, Kind, Location, Problem
 from .nodes import threats_item_status, threats_placeholder, threats_report
@@ -224,6 +230,14 @@ def read_externals(
     return []
 
 
+def note_conditional_items(app: Sphinx, doctree: nodes.document) -> None:
+    """Record the page's items whose blocks only some builders write
+    (inside ``only`` or ``ifconfig``): links to them are left out elsewhere."""
+    found = conditional_anchors(doctree)
+    if found:
+        threats_domain(app.env).note_conditions(app.env.docname, found)
+
+
 # -- analysis ------------------------------------------------------------------
 
 
@@ -269,10 +283,14 @@ def page_digests(domain: ThreatsDomain, report: Report) -> dict[str, str]:
     """Per page, a digest of everything it shows that comes from other pages."""
     digests: dict[str, str] = {}
     data = domain.data
+    # whether a link is made depends on the target's `only`/`ifconfig` too;
+    # such blocks are few and seldom moved, so every page shares their digest
+    conditional = sorted((d, sorted(found.items())) for d, found in data["conditions"].items())
     for docname in sorted(domain.pages()):
         # the views are not kept for writing: drawn again then, they cost less
         # than the garbage collector's passes over them in between
         parts: list[Any] = [views.item_view(report, item) for item in domain.items_of(docname)]
+        parts.append(conditional)
         for ref in data["references"].get(docname, ()):
             parts.append(views.link_of(report, ref.kind, domain.target(ref.target)))
         for request in data["reports"].get(docname, ()):
@@ -306,9 +324,9 @@ def make_linker(builder: Builder, fromdocname: str) -> Linker:
             ref["internal"] = False
             ref["refuri"] = target.uri
             return ref
-        base = pages.uri(target.docname)
+        base = pages.item_uri(target.docname, target.id)
         if base is None:
-            return None  # a page this output leaves out
+            return None  # a page this output leaves out, or a block in a false `only`
         if base:
             ref["refuri"] = f"{base}#{target.id}"
         else:
@@ -444,16 +462,20 @@ def _export(app: Sphinx, report: Report, failing: list[Gap]) -> None:
     builder = app.builder
     suppress = app.config.suppress_warnings
 
-    pages: dict[str, str] = {}
+    # None: not a page of this output; "" is one (dirhtml's root page)
+    pages: dict[str, str | None] = {}
 
     def uri(item: Any) -> str:
         docname = item.location.docname
         if docname not in pages:
             try:
-                pages[docname] = builder.get_target_uri(docname) if docname else ""
-            except NoUri:  # not a page of this output
-                pages[docname] = ""
-        return f"{pages[docname]}#{item.id}" if pages[docname] else ""
+                pages[docname] = builder.get_target_uri(docname) if docname else None
+            except NoUri:
+                pages[docname] = None
+        page = pages[docname]
+        if page is None or not anchor_written(builder, docname, item.id):
+            return ""
+        return f"{page}#{item.id}"
 
     data = to_data(
         report,

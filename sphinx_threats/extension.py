@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 #: Bump when the pickled domain data changes shape.
-ENV_VERSION = 3
+ENV_VERSION = 4
 
 
 def check_short_names(app: Sphinx) -> None:
@@ -126,6 +126,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", check_short_names)
     app.connect("builder-inited", events.add_css)
     app.connect("builder-inited", events.keep_export_out_of_epub)
+    app.connect("doctree-read", events.note_conditional_items)
     app.connect("env-get-updated", events.analyse_build)
     app.connect("doctree-resolved", events.fill_placeholders)
     app.connect("warn-missing-reference", events.silence_missing_reference)
