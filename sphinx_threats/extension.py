@@ -88,7 +88,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     from . import config, events
     from .domain import ThreatsDomain
     from .nodes import PLACEHOLDERS, skip_placeholder
-    from .transforms import LatexItemTargets
+    from .transforms import LatexItemTargets, SingleFileItemAnchors
 
     for spec in config.CONFIG_VALUES:
         rebuild = cast("Any", spec.rebuild)  # a str Literal for Sphinx's typing
@@ -117,6 +117,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         visit = (skip_placeholder, None)
         app.add_node(node, html=visit, latex=visit, text=visit, man=visit, texinfo=visit)
     app.add_post_transform(LatexItemTargets)
+    app.add_post_transform(SingleFileItemAnchors)
 
     app.connect("config-inited", events.check_config)
     # above 12: sphinx-needs resolves its need types there (see needs.start)

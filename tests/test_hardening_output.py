@@ -10,6 +10,7 @@ links to a page outside the output are.
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from .helpers import (
     built_app,
     dangling_fragments,
     html,
+    html_anchors,
     latex_labels,
     threats_json,
 )
@@ -101,3 +103,55 @@ def test_moving_an_item_into_the_other_branch_unlinks_it_everywhere(tmp_path: Pa
     assert "#T-HTML" not in other
     assert dangling == []
 
+
+ANCHOR_ROOTS = ["hard-anchors", "hard-anchors-myst"]
+
+
+@pytest.mark.parametrize("root", ANCHOR_ROOTS)
+@pytest.mark.parametrize("builder", ["html", "dirhtml", "singlehtml"])
+def test_item_ids_are_unique_html_ids(tmp_path: Path, root: str, builder: str) -> None:
+    """5: an item ID that is a section id on another page (one file on singlehtml)."""
+    src = _copy(tmp_path, root)
+    with built_app(builder, srcdir=src, builddir=tmp_path / "out") as app:
+        outdir = Path(app.outdir)
+        pages = [p for p in outdir.rglob("*.html") if "_static" not in p.parts]
+        anchors = {p.relative_to(outdir).as_posix(): html_anchors(p) for p in pages}
+        dangling = dangling_fragments(outdir)
+    for page, (ids, _) in anchors.items():
+        assert sorted(i for i in set(ids) if ids.count(i) > 1) == [], page
+    assert dangling == []
+    # the items keep their IDs
+    page = (outdir / _page(builder, "other")).read_text(encoding="utf-8")
+    assert 'class="threats-item threats-service admonition" id="relay"' in page
+    assert 'class="threats-item threats-threat admonition" id="web"' in page
+    if builder == "singlehtml":
+        # every link to them lands on them
+        ids, hrefs = anchors["index.html"]
+        # the roles of both pages (and the back-links): the ids are unique and the items hold them
+        assert hrefs.count("#relay") >= 2 and hrefs.count("#web") >= 2
+        # the section now holds another id, and its page's own links follow it
+        # (`Web`_; MyST has no such implicit reference)
+        (section,) = [i for i in ids if i.startswith("web-")]
+        assert (f"#{section}" in hrefs) is root.endswith("anchors")
+
+
+def _page(builder: str, docname: str) -> str:
+    if builder == "singlehtml":
+        return "index.html"
+    return f"{docname}/index.html" if builder == "dirhtml" else f"{docname}.html"
+
+
+@pytest.mark.parametrize("root", [*ANCHOR_ROOTS, "hard", "hard-myst"])
+def test_latex_labels_are_defined_once(
+    tmp_path: Path, root: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # test-hard's autodoc module: imported from this copy, forgotten after
+    monkeypatch.delitem(sys.modules, "hardmod", raising=False)
+    src = _copy(tmp_path, root)
+    with built_app("latex", srcdir=src, builddir=tmp_path / "out") as app:
+        (tex_file,) = Path(app.outdir).glob("*.tex")
+        labels, refs = latex_labels(tex_file.read_text(encoding="utf-8"))
+    sys.modules.pop("hardmod", None)
+    assert sorted(label for label in set(labels) if labels.count(label) > 1) == []
+    assert sorted(set(refs) - set(labels)) == []
+    assert "other:relay" in labels if "anchors" in root else "index:relay" in labels
