@@ -89,22 +89,50 @@ def settings_of(config: Config, env: BuildEnvironment | None = None) -> Settings
     )
 
 
-def _intersphinx_lookup(env: BuildEnvironment) -> Any:
-    """Whether an ID is in a project loaded through intersphinx."""
+def _intersphinx_entries(env: BuildEnvironment) -> Any:
+    """The intersphinx inventory entry of an ID (``None``: in no project loaded)."""
     inventory: dict[str, dict[str, Any]] = getattr(env, "intersphinx_inventory", None) or {}
     named: dict[str, dict[str, dict[str, Any]]] = (
         getattr(env, "intersphinx_named_inventory", None) or {}
     )
 
-    def known(kind: Kind, ident: str) -> bool:
-        objtype = f"threats:{kind.value}"
+    def entry(kind: str, ident: str) -> Any:
+        objtype = f"threats:{kind}"
         if ident in inventory.get(objtype, {}):
-            return True
+            return inventory[objtype][ident]
         # ``project:ID`` names one inventory explicitly
         prefix, _, rest = ident.partition(":")
-        return bool(rest) and rest in named.get(prefix, {}).get(objtype, {})
+        return named.get(prefix, {}).get(objtype, {}).get(rest) if rest else None
+
+    return entry
+
+
+def _intersphinx_lookup(env: BuildEnvironment) -> Any:
+    """Whether an ID is in a project loaded through intersphinx."""
+    entry = _intersphinx_entries(env)
+
+    def known(kind: Kind, ident: str) -> bool:
+        return entry(kind.value, ident) is not None
 
     return known
+
+
+def intersphinx_uri(env: BuildEnvironment, fromdocname: str) -> Any:
+    """The URI of an ID's page in a project loaded through intersphinx, from
+    ``fromdocname`` (``""``: in none), as intersphinx links a role to it."""
+    entry = _intersphinx_entries(env)
+
+    def uri(kind: str, ident: str) -> str:
+        found = entry(kind, ident)
+        if found is None:
+            return ""
+        # Sphinx 8.1 keeps tuples (project, version, uri, name); later, objects
+        target: str = found.uri if hasattr(found, "uri") else found[2]
+        if "://" not in target:  # a local inventory: relative to the page, as intersphinx does
+            target = "../" * fromdocname.count("/") + target
+        return target
+
+    return uri
 
 
 # -- configuration -----------------------------------------------------------
@@ -315,14 +343,17 @@ def pages_to_rewrite(env: BuildEnvironment, domain: ThreatsDomain, report: Repor
 def make_linker(builder: Builder, fromdocname: str) -> Linker:
     """Links from ``fromdocname`` to items, with the builder's own URIs."""
     pages = PageLinks(builder, fromdocname)
+    elsewhere = intersphinx_uri(builder.env, fromdocname)
 
     def link(target: views.Link) -> nodes.reference | None:
         ref = element(nodes.reference, internal=True, reftitle=f"{target.kind} {target.id}")
         if not target.docname:
-            if not target.uri:
+            # another project's: from threats_external, else through intersphinx
+            uri = target.uri or elsewhere(target.kind, target.id)
+            if not uri:
                 return None  # on no page here: shown, not linked
             ref["internal"] = False
-            ref["refuri"] = target.uri
+            ref["refuri"] = uri
             return ref
         base = pages.item_uri(target.docname, target.id)
         if base is None:
