@@ -450,18 +450,21 @@ def export_path(app: Sphinx) -> Path | None:
 
 
 def keep_export_out_of_epub(app: Sphinx) -> None:
-    """Take the last build's ``threats.json`` out of an epub's output directory.
+    """Take the last build's ``threats.json`` and badge out of an epub's output directory.
 
     The epub builder packs every file it finds there and warns about a type
     it does not know (``epub.unknown_project_files``), so a rebuild into the
-    same directory would warn where the first build did not.  The file is
-    written again, beside the ``.epub`` and not in it, when the build ends.
+    same directory would warn where the first build did not, and pack the
+    badge (a type it knows) into the book.  Both are written again, beside
+    the ``.epub`` and not in it, when the build ends.
     """
     path = export_path(app)
     if app.builder.name != "epub" or path is None:
         return
-    if path.is_file() and path.resolve().is_relative_to(Path(app.outdir).resolve()):
-        path.unlink()
+    outdir = Path(app.outdir).resolve()
+    for written in (path, path.with_name(BADGE_FILE)):
+        if written.is_file() and written.resolve().is_relative_to(outdir):
+            written.unlink()
 
 
 def finish_build(app: Sphinx, exception: BaseException | None) -> None:
