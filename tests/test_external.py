@@ -102,6 +102,8 @@ def test_service_answers_the_product_threats(
     assert coverage == {
         ("TM-1", "relay"): ("mitigated", ["M-R1"]),  # covered by our own mitigation
         ("TM-2", "relay"): ("unmitigated", []),
+        ("TM-4", "relay"): ("accepted", ["RA-1"]),  # the product's acceptance counts
+        ("TM-5", "relay"): ("not-applicable", ["NA-1"]),  # and its not-applicable
     }
     items = _by_id(data)
     assert items["TM-1"]["external"] == "product"
@@ -109,6 +111,7 @@ def test_service_answers_the_product_threats(
     assert items["M-WEB-1"]["uri"] == BASE + "services/web.html#M-WEB-1"
     assert "external" not in items["relay"] and items["relay"]["file"] == page
     assert items["M-R1"]["mitigates"] == ["TM-1"]  # product:TM-1 names the product's TM-1
+    assert items["R-1"]["actors"] == ["outsider"]  # an actor of the product's
     # links to the product pages, with the product's titles
     assert f'href="{BASE}index.html#TM-1"' in index
     assert f'href="{BASE}index.html#TM-2"' in index
@@ -343,10 +346,11 @@ def test_summary_counts_this_projects_threats(tmp_path: Path, product: Path) -> 
         summary = threats_json(app)["summary"]
         other = html(app, "other")
     # R-1 is this project's only threat; the product's count where they are
-    # in scope of relay (TM-1 and TM-2), in its coverage
+    # in scope of relay (TM-1, TM-2, TM-4; TM-5 is not applicable), in its coverage
     assert (summary["threats"], summary["by-status"]) == (1, {"unmitigated": 1})
     assert summary["by-severity"] == {"medium": 1}
-    assert summary["services"]["relay"]["in-scope"] == 2
+    assert summary["services"]["relay"]["in-scope"] == 3
+    assert summary["services"]["relay"]["in-scope-covered"] == 2  # TM-1 and TM-4
     assert summary["services"]["relay"]["own"] == 1
     assert "mitigated" not in summary["by-status"]
     # the status table's Total row: one threat, of medium severity
