@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from html.parser import HTMLParser
@@ -127,3 +130,21 @@ _LATEX_REF = re.compile(r"\\(?:hyperref\[|(?:auto)?(?:page)?ref\*?\{)\\detokeniz
 def latex_labels(tex: str) -> tuple[list[str], list[str]]:
     """Every label a LaTeX file defines (with repeats) and every label it refers to."""
     return _LATEX_LABEL.findall(tex), _LATEX_REF.findall(tex)
+
+
+def serial_and_parallel(src: Path, where: Path) -> list[dict[str, bytes]]:
+    """``src`` built to HTML by ``sphinx-build -j 1`` and ``-j 2`` in
+    subprocesses (under ``where``): each build's pages and ``threats.json``."""
+    outputs = []
+    for jobs in ("1", "2"):
+        out = where / f"out-{jobs}"
+        subprocess.run(
+            [sys.executable, "-m", "sphinx", "-q", "-j", jobs, "-b", "html", str(src), str(out)],
+            check=True,
+            capture_output=True,
+            env={**os.environ, "PYTHONHASHSEED": "0"},
+        )
+        outputs.append(
+            {p.name: p.read_bytes() for p in [*out.glob("*.html"), out / "threats.json"]}
+        )
+    return outputs

@@ -8,10 +8,7 @@ pages that show its items; parallel builds equal serial ones.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -19,7 +16,7 @@ from typing import Any
 import pytest
 
 from .conftest import ROOTS
-from .helpers import built_app, html, threat_warnings, threats_json
+from .helpers import built_app, html, serial_and_parallel, threat_warnings, threats_json
 
 PLACE = ("file", "lineno", "docname", "uri")
 
@@ -399,16 +396,5 @@ def test_editing_and_removing_a_catalogue_updates_what_shows_it(tmp_path: Path) 
 
 def test_parallel_build_equals_serial(tmp_path: Path) -> None:
     src = _copy("test-catalog", tmp_path)
-    outputs = []
-    for jobs in ("1", "2"):
-        out = tmp_path / f"out-{jobs}"
-        subprocess.run(
-            [sys.executable, "-m", "sphinx", "-q", "-j", jobs, "-b", "html", str(src), str(out)],
-            check=True,
-            capture_output=True,
-            env={**os.environ, "PYTHONHASHSEED": "0"},
-        )
-        outputs.append(
-            {p.name: p.read_bytes() for p in [*out.glob("*.html"), out / "threats.json"]}
-        )
+    outputs = serial_and_parallel(src, tmp_path)
     assert outputs[0] == outputs[1]

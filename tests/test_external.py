@@ -11,23 +11,19 @@ conf.py) when the source is missing, malformed, unreachable or too large.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
 import shutil
 import socket
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from .browser import serve
 from .conftest import ROOTS
-from .helpers import built_app, html, threat_warnings, threats_json
+from .helpers import built_app, html, serial_and_parallel, threat_warnings, threats_json
 
 BASE = "https://product.example/docs/"
 #: The line of conf.py that :func:`_service` writes ``threats_external`` on.
@@ -43,24 +39,11 @@ def product(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out / "build" / "html"
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
 def served(product: Path) -> Iterator[str]:
     """The product's output served on 127.0.0.1; the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(product))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serve(product) as base:
+        yield base + "/"
 
 
 def _closed_port() -> int:
@@ -119,6 +102,8 @@ def test_service_answers_the_product_threats(
     assert coverage == {
         ("TM-1", "relay"): ("mitigated", ["M-R1"]),  # covered by our own mitigation
         ("TM-2", "relay"): ("unmitigated", []),
+        ("TM-4", "relay"): ("accepted", ["RA-1"]),  # the product's acceptance counts
+        ("TM-5", "relay"): ("not-applicable", ["NA-1"]),  # and its not-applicable
     }
     items = _by_id(data)
     assert items["TM-1"]["external"] == "product"
@@ -126,6 +111,7 @@ def test_service_answers_the_product_threats(
     assert items["M-WEB-1"]["uri"] == BASE + "services/web.html#M-WEB-1"
     assert "external" not in items["relay"] and items["relay"]["file"] == page
     assert items["M-R1"]["mitigates"] == ["TM-1"]  # product:TM-1 names the product's TM-1
+    assert items["R-1"]["actors"] == ["outsider"]  # an actor of the product's
     # links to the product pages, with the product's titles
     assert f'href="{BASE}index.html#TM-1"' in index
     assert f'href="{BASE}index.html#TM-2"' in index
@@ -192,20 +178,12 @@ def test_unreachable_url_uses_the_cached_copy(tmp_path: Path, product: Path) -> 
 
 
 def test_a_fetched_copy_is_used_when_the_server_goes_away(tmp_path: Path, product: Path) -> None:
-    handler = functools.partial(_QuietHandler, directory=str(product))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/threats.json"
-    src = _service(tmp_path, url)
     out = tmp_path / "out"
-    try:
+    with serve(product) as base:
+        src = _service(tmp_path, base + "/threats.json")
         with built_app("html", srcdir=src, builddir=out) as app:
             assert [w[2] for w in threat_warnings(app)] == ["service-gap", "unmitigated"]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    # the server is gone
     with built_app("html", srcdir=src, builddir=out) as app:
         warnings = threat_warnings(app)
         index = html(app, "index")
@@ -326,18 +304,7 @@ def test_parallel_build_equals_serial(tmp_path: Path, product: Path) -> None:
     )
     with (src / "conf.py").open("a") as conf:
         conf.write('threats_catalogs = ["catalogs/*.yaml"]\n')
-    outputs = []
-    for jobs in ("1", "2"):
-        out = tmp_path / f"out-{jobs}"
-        subprocess.run(
-            [sys.executable, "-m", "sphinx", "-q", "-j", jobs, "-b", "html", str(src), str(out)],
-            check=True,
-            capture_output=True,
-            env={**os.environ, "PYTHONHASHSEED": "0"},
-        )
-        outputs.append(
-            {p.name: p.read_bytes() for p in [*out.glob("*.html"), out / "threats.json"]}
-        )
+    outputs = serial_and_parallel(src, tmp_path)
     assert outputs[0] == outputs[1]
     data = json.loads(outputs[0]["threats.json"])
     coverage = {(c["threat"], c["service"]): c["status"] for c in data["coverage"]}
@@ -409,10 +376,11 @@ def test_summary_counts_this_projects_threats(tmp_path: Path, product: Path) -> 
         summary = threats_json(app)["summary"]
         other = html(app, "other")
     # R-1 is this project's only threat; the product's count where they are
-    # in scope of relay (TM-1 and TM-2), in its coverage
+    # in scope of relay (TM-1, TM-2, TM-4; TM-5 is not applicable), in its coverage
     assert (summary["threats"], summary["by-status"]) == (1, {"unmitigated": 1})
     assert summary["by-severity"] == {"medium": 1}
-    assert summary["services"]["relay"]["in-scope"] == 2
+    assert summary["services"]["relay"]["in-scope"] == 3
+    assert summary["services"]["relay"]["in-scope-covered"] == 2  # TM-1 and TM-4
     assert summary["services"]["relay"]["own"] == 1
     assert "mitigated" not in summary["by-status"]
     # the status table's Total row: one threat, of medium severity

@@ -14,7 +14,7 @@ import textwrap
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import _common
 from ._data import (
@@ -375,15 +375,26 @@ def run(args: argparse.Namespace) -> int:
     old, new = load(args.old), load(args.new)
     counts = counting_rule(new, args.fail_on)
     base = _common.base_dir(args.base_dir)
-    changes = compare(old, new)
+    diff = Comparison(old, new, compare(old, new), counts, base)
     if args.format == "json":
-        text = as_json(old, new, changes, counts, base)
+        text = as_json(diff)
     elif args.format == "markdown":
-        text = as_markdown(old, new, changes, counts, base)
+        text = as_markdown(diff)
     else:
-        text = as_text(old, new, changes, counts, base, Style(use_colour(args.color)), width())
+        text = as_text(diff, Style(use_colour(args.color)), width())
     _common.write_text(text, None)
-    return 1 if any(counts(c) for c in changes) else 0
+    return 1 if any(counts(c) for c in diff.changes) else 0
+
+
+class Comparison(NamedTuple):
+    """What the printers show: the two files, the changes from one to the
+    other, which of them count, and the directory paths are shown from."""
+
+    old: ThreatsFile
+    new: ThreatsFile
+    changes: list[Change]
+    counts: Callable[[Change], bool]
+    base: str
 
 
 def _sections(
@@ -420,17 +431,10 @@ def _subject(change: Change, base: str) -> str:
     return f"{change.text} ({where})" if where else change.text
 
 
-def as_text(
-    old: ThreatsFile,
-    new: ThreatsFile,
-    changes: list[Change],
-    counts: Callable[[Change], bool],
-    base: str,
-    style: Style,
-    columns: int,
-) -> str:
+def as_text(diff: Comparison, style: Style, columns: int) -> str:
     """The changes for a terminal, ``columns`` wide."""
-    lines = [style(f"Changes from {old.path} to {new.path}", "bold")]
+    changes, counts, base = diff.changes, diff.counts, diff.base
+    lines = [style(f"Changes from {diff.old.path} to {diff.new.path}", "bold")]
     for title, group in _sections(changes, counts):
         lines += ["", style(f"{title} ({len(group)})", "bold")]
         for change in group:
@@ -446,18 +450,13 @@ def as_text(
     return "\n".join(lines) + "\n"
 
 
-def as_markdown(
-    old: ThreatsFile,
-    new: ThreatsFile,
-    changes: list[Change],
-    counts: Callable[[Change], bool],
-    base: str,
-) -> str:
+def as_markdown(diff: Comparison) -> str:
     """The changes as GitHub-flavoured Markdown (a pull-request comment)."""
+    changes, counts, base = diff.changes, diff.counts, diff.base
     lines = [
         "## Threat model changes",
         "",
-        f"From {markdown_code(old.path)} to {markdown_code(new.path)}: "
+        f"From {markdown_code(diff.old.path)} to {markdown_code(diff.new.path)}: "
         f"**{_verdict(changes, counts)}**",
     ]
     for title, group in _sections(changes, counts):
@@ -479,14 +478,9 @@ def as_markdown(
     return "\n".join(lines) + "\n"
 
 
-def as_json(
-    old: ThreatsFile,
-    new: ThreatsFile,
-    changes: list[Change],
-    counts: Callable[[Change], bool],
-    base: str,
-) -> str:
+def as_json(diff: Comparison) -> str:
     """The changes as JSON, for scripts."""
+    changes, counts, base = diff.changes, diff.counts, diff.base
     entries = []
     for change in changes:
         entry: dict[str, Any] = {
@@ -505,8 +499,8 @@ def as_json(
             entry["old"], entry["new"] = change.old, change.new
         entries.append(entry)
     out = {
-        "old": old.path,
-        "new": new.path,
+        "old": diff.old.path,
+        "new": diff.new.path,
         "changes": entries,
         "worse": sum(1 for c in changes if c.worse),
         "counted": sum(1 for c in changes if counts(c)),
