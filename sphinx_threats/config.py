@@ -403,7 +403,8 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         "bool or str",
         "Write ``threats.json`` into the output directory (``True``), not at all "
         "(``False``), or to this path (relative to the output directory, or absolute), "
-        "to keep it out of a published tree.",
+        "to keep it out of a published tree. An ``epub`` build writes it beside the "
+        "``.epub``, never into the book.",
         _check_export,
         # a bool default makes Sphinx refuse ``-D threats_export=path`` unless
         # str is announced too

@@ -22,7 +22,7 @@ from sphinx.util.nodes import make_refnode
 from .analysis import Report, Settings, analyse, declarations
 from .catalog import Catalog, CatalogRender
 from .directives import CATALOG_DIRECTIVES, ITEM_DIRECTIVES, REPORT_DIRECTIVES
-from .envdata import PageLinks, threats_domain
+from .envdata import Condition, PageLinks, threats_domain
 from .external import ExternalModel, own_and_external, strip_prefix
 from .model import ROLE_KINDS, GapKind, Item, Kind, Location, Problem, Reference, ThreatModel
 from .roles import ItemRole
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from sphinx.environment import BuildEnvironment
 
 #: Domain data keys holding per-document lists.
-PER_DOC = ("items", "problems", "references", "reports", "renders")
+PER_DOC = ("items", "problems", "references", "reports", "renders", "conditions")
 
 
 def place_catalog_items(
@@ -102,12 +102,14 @@ class ThreatsDomain(Domain):
         "references": {},  # docname -> list[Reference] (roles)
         "reports": {},  # docname -> list[ReportRequest] (report directives on the page)
         "renders": {},  # docname -> list[CatalogRender] (threat-catalog directives)
+        # docname -> {anchor: tuple[Condition, ...]}: item blocks inside `only`/`ifconfig`
+        "conditions": {},
         "digests": {},  # docname -> digest of the computed content it shows
         # file -> Catalog: every catalogue of threats_catalogs, read again on
         # every build before the documents (see events.read_catalogs)
         "catalogs": {},
     }
-    data_version = 1
+    data_version = 2
 
     _model: ThreatModel | None = None
     _report: Report | None = None
@@ -158,6 +160,10 @@ class ThreatsDomain(Domain):
         """Record a ``threat-catalog`` directive placed in ``docname``."""
         self._doc_list("renders", docname).append(render)
         self._changed()
+
+    def note_conditions(self, docname: str, found: dict[str, tuple[Condition, ...]]) -> None:
+        """Record the item anchors of ``docname`` written only under conditions."""
+        self.data["conditions"][docname] = found
 
     def set_catalogs(self, catalogs: dict[str, Catalog]) -> None:
         """Take this build's catalogues (read before any document)."""
@@ -336,7 +342,7 @@ class ThreatsDomain(Domain):
             return nodes.reference(
                 "", "", contnode, internal=False, refuri=item.location.uri, reftitle=title
             )
-        base = PageLinks(builder, fromdocname).uri(todocname) if todocname else None
+        base = PageLinks(builder, fromdocname).item_uri(todocname, item.id) if todocname else None
         if base is None:
             raise NoUri(item.id)
         return make_refnode(

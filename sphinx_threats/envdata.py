@@ -8,10 +8,14 @@ class body (they need these helpers, the domain needs them).
 from __future__ import annotations
 
 import os
+import weakref
 from pathlib import PurePath
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, NamedTuple, cast
 
+from docutils import nodes
+from sphinx import addnodes
 from sphinx.errors import NoUri
+from sphinx.ext.ifconfig import ifconfig
 
 from .model import Location
 
@@ -80,6 +84,81 @@ def single_file_pages(builder: Builder) -> set[str]:
     return seen
 
 
+class Condition(NamedTuple):
+    """A directive an item's block is inside, whose condition Sphinx decides
+    for each builder when it writes the page."""
+
+    #: ``only`` (a tag expression) or ``ifconfig`` (Python over the configuration).
+    directive: str
+    #: Its argument, as written.
+    expr: str
+
+
+def conditional_anchors(doctree: nodes.document) -> dict[str, tuple[Condition, ...]]:
+    """The item anchors of a page read now whose block is inside ``only`` or
+    ``ifconfig``, with the conditions around it (outermost first).
+
+    Taken from the page as read, before any builder decides the conditions:
+    the item counts everywhere (the SPEC), its anchor only where written.
+    """
+    found: dict[str, tuple[Condition, ...]] = {}
+    for block in doctree.findall(nodes.admonition):
+        if "threats-item" not in block["classes"] or not block["ids"]:
+            continue
+        conditions: list[Condition] = []
+        parent = block.parent
+        while parent is not None:
+            if isinstance(parent, addnodes.only):
+                conditions.append(Condition("only", parent["expr"]))
+            elif isinstance(parent, ifconfig):
+                conditions.append(Condition("ifconfig", parent["expr"]))
+            parent = parent.parent
+        if conditions:
+            for anchor in block["ids"]:
+                found[anchor] = tuple(reversed(conditions))
+    return found
+
+
+# Per builder, each condition decided once: the tags and the configuration
+# do not change while a builder writes.
+_decided: weakref.WeakKeyDictionary[Builder, dict[Condition, bool]] = weakref.WeakKeyDictionary()
+
+
+def _holds(builder: Builder, condition: Condition) -> bool:
+    """Whether Sphinx writes what ``condition`` guards, decided as Sphinx does."""
+    if condition.directive == "only":
+        try:
+            return bool(builder.tags.eval_condition(condition.expr))
+        except Exception:
+            return True  # Sphinx warns and keeps the content (process_only_nodes)
+    # as sphinx.ext.ifconfig's process_ifconfig_nodes evaluates it
+    config = builder.config
+    namespace = {value.name: value.value for value in config}
+    namespace.update(config.__dict__.copy())
+    namespace["builder"] = builder.name
+    try:
+        # the page's own expression, which Sphinx evaluates the same way anyway
+        return bool(eval(condition.expr, namespace))
+    except Exception:
+        return False  # Sphinx puts an error message in its place
+
+
+def anchor_written(builder: Builder, docname: str, anchor: str) -> bool:
+    """Whether this builder writes the anchor ``anchor`` of page ``docname``:
+    not when the item's block is inside an ``only`` or ``ifconfig`` whose
+    condition is false for it."""
+    conditions = threats_domain(builder.env).data["conditions"].get(docname, {}).get(anchor)
+    if not conditions:
+        return True
+    decided = _decided.setdefault(builder, {})
+    for condition in conditions:
+        if condition not in decided:
+            decided[condition] = _holds(builder, condition)
+        if not decided[condition]:
+            return False
+    return True
+
+
 class PageLinks:
     """URIs from one page to the pages holding items, as the builder makes them.
 
@@ -108,3 +187,10 @@ class PageLinks:
             except NoUri:
                 self._uris[todocname] = None  # a page this output leaves out
         return self._uris[todocname]
+
+    def item_uri(self, todocname: str, ident: str) -> str | None:
+        """:meth:`uri` of the page holding the item ``ident``; ``None`` also
+        when this output leaves the item's block out (see :func:`anchor_written`)."""
+        if not anchor_written(self.builder, todocname, ident):
+            return None
+        return self.uri(todocname)

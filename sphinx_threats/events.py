@@ -37,7 +37,13 @@ from .config import category_labels
 from .directives import catalog_file
 from .directives import vocabulary as vocabulary_of
 from .domain import ThreatsDomain
-from .envdata import PageLinks, threats_domain, warning_location
+from .envdata import (
+    PageLinks,
+    anchor_written,
+    conditional_anchors,
+    threats_domain,
+    warning_location,
+)
 from .export import BADGE_FILE, coverage_badge, to_data, to_json
 from .model import GapKind, Kind, Location, Problem
 from .nodes import threats_item_status, threats_placeholder, threats_report
@@ -83,22 +89,50 @@ def settings_of(config: Config, env: BuildEnvironment | None = None) -> Settings
     )
 
 
-def _intersphinx_lookup(env: BuildEnvironment) -> Any:
-    """Whether an ID is in a project loaded through intersphinx."""
+def _intersphinx_entries(env: BuildEnvironment) -> Any:
+    """The intersphinx inventory entry of an ID (``None``: in no project loaded)."""
     inventory: dict[str, dict[str, Any]] = getattr(env, "intersphinx_inventory", None) or {}
     named: dict[str, dict[str, dict[str, Any]]] = (
         getattr(env, "intersphinx_named_inventory", None) or {}
     )
 
-    def known(kind: Kind, ident: str) -> bool:
-        objtype = f"threats:{kind.value}"
+    def entry(kind: str, ident: str) -> Any:
+        objtype = f"threats:{kind}"
         if ident in inventory.get(objtype, {}):
-            return True
+            return inventory[objtype][ident]
         # ``project:ID`` names one inventory explicitly
         prefix, _, rest = ident.partition(":")
-        return bool(rest) and rest in named.get(prefix, {}).get(objtype, {})
+        return named.get(prefix, {}).get(objtype, {}).get(rest) if rest else None
+
+    return entry
+
+
+def _intersphinx_lookup(env: BuildEnvironment) -> Any:
+    """Whether an ID is in a project loaded through intersphinx."""
+    entry = _intersphinx_entries(env)
+
+    def known(kind: Kind, ident: str) -> bool:
+        return entry(kind.value, ident) is not None
 
     return known
+
+
+def intersphinx_uri(env: BuildEnvironment, fromdocname: str) -> Any:
+    """The URI of an ID's page in a project loaded through intersphinx, from
+    ``fromdocname`` (``""``: in none), as intersphinx links a role to it."""
+    entry = _intersphinx_entries(env)
+
+    def uri(kind: str, ident: str) -> str:
+        found = entry(kind, ident)
+        if found is None:
+            return ""
+        # Sphinx 8.1 keeps tuples (project, version, uri, name); later, objects
+        target: str = found.uri if hasattr(found, "uri") else found[2]
+        if "://" not in target:  # a local inventory: relative to the page, as intersphinx does
+            target = "../" * fromdocname.count("/") + target
+        return target
+
+    return uri
 
 
 # -- configuration -----------------------------------------------------------
@@ -224,6 +258,14 @@ def read_externals(
     return []
 
 
+def note_conditional_items(app: Sphinx, doctree: nodes.document) -> None:
+    """Record the page's items whose blocks only some builders write
+    (inside ``only`` or ``ifconfig``): links to them are left out elsewhere."""
+    found = conditional_anchors(doctree)
+    if found:
+        threats_domain(app.env).note_conditions(app.env.docname, found)
+
+
 # -- analysis ------------------------------------------------------------------
 
 
@@ -269,10 +311,14 @@ def page_digests(domain: ThreatsDomain, report: Report) -> dict[str, str]:
     """Per page, a digest of everything it shows that comes from other pages."""
     digests: dict[str, str] = {}
     data = domain.data
+    # whether a link is made depends on the target's `only`/`ifconfig` too;
+    # such blocks are few and seldom moved, so every page shares their digest
+    conditional = sorted((d, sorted(found.items())) for d, found in data["conditions"].items())
     for docname in sorted(domain.pages()):
         # the views are not kept for writing: drawn again then, they cost less
         # than the garbage collector's passes over them in between
         parts: list[Any] = [views.item_view(report, item) for item in domain.items_of(docname)]
+        parts.append(conditional)
         for ref in data["references"].get(docname, ()):
             parts.append(views.link_of(report, ref.kind, domain.target(ref.target)))
         for request in data["reports"].get(docname, ()):
@@ -297,18 +343,21 @@ def pages_to_rewrite(env: BuildEnvironment, domain: ThreatsDomain, report: Repor
 def make_linker(builder: Builder, fromdocname: str) -> Linker:
     """Links from ``fromdocname`` to items, with the builder's own URIs."""
     pages = PageLinks(builder, fromdocname)
+    elsewhere = intersphinx_uri(builder.env, fromdocname)
 
     def link(target: views.Link) -> nodes.reference | None:
         ref = element(nodes.reference, internal=True, reftitle=f"{target.kind} {target.id}")
         if not target.docname:
-            if not target.uri:
+            # another project's: from threats_external, else through intersphinx
+            uri = target.uri or elsewhere(target.kind, target.id)
+            if not uri:
                 return None  # on no page here: shown, not linked
             ref["internal"] = False
-            ref["refuri"] = target.uri
+            ref["refuri"] = uri
             return ref
-        base = pages.uri(target.docname)
+        base = pages.item_uri(target.docname, target.id)
         if base is None:
-            return None  # a page this output leaves out
+            return None  # a page this output leaves out, or a block in a false `only`
         if base:
             ref["refuri"] = f"{base}#{target.id}"
         else:
@@ -401,18 +450,21 @@ def export_path(app: Sphinx) -> Path | None:
 
 
 def keep_export_out_of_epub(app: Sphinx) -> None:
-    """Take the last build's ``threats.json`` out of an epub's output directory.
+    """Take the last build's ``threats.json`` and badge out of an epub's output directory.
 
     The epub builder packs every file it finds there and warns about a type
     it does not know (``epub.unknown_project_files``), so a rebuild into the
-    same directory would warn where the first build did not.  The file is
-    written again, beside the ``.epub`` and not in it, when the build ends.
+    same directory would warn where the first build did not, and pack the
+    badge (a type it knows) into the book.  Both are written again, beside
+    the ``.epub`` and not in it, when the build ends.
     """
     path = export_path(app)
     if app.builder.name != "epub" or path is None:
         return
-    if path.is_file() and path.resolve().is_relative_to(Path(app.outdir).resolve()):
-        path.unlink()
+    outdir = Path(app.outdir).resolve()
+    for written in (path, path.with_name(BADGE_FILE)):
+        if written.is_file() and written.resolve().is_relative_to(outdir):
+            written.unlink()
 
 
 def finish_build(app: Sphinx, exception: BaseException | None) -> None:
@@ -444,16 +496,20 @@ def _export(app: Sphinx, report: Report, failing: list[Gap]) -> None:
     builder = app.builder
     suppress = app.config.suppress_warnings
 
-    pages: dict[str, str] = {}
+    # None: not a page of this output; "" is one (dirhtml's root page)
+    pages: dict[str, str | None] = {}
 
     def uri(item: Any) -> str:
         docname = item.location.docname
         if docname not in pages:
             try:
-                pages[docname] = builder.get_target_uri(docname) if docname else ""
-            except NoUri:  # not a page of this output
-                pages[docname] = ""
-        return f"{pages[docname]}#{item.id}" if pages[docname] else ""
+                pages[docname] = builder.get_target_uri(docname) if docname else None
+            except NoUri:
+                pages[docname] = None
+        page = pages[docname]
+        if page is None or not anchor_written(builder, docname, item.id):
+            return ""
+        return f"{page}#{item.id}"
 
     data = to_data(
         report,

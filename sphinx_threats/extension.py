@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 #: Bump when the pickled domain data changes shape.
-ENV_VERSION = 3
+ENV_VERSION = 4
 
 
 def check_short_names(app: Sphinx) -> None:
@@ -88,7 +88,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     from . import config, events
     from .domain import ThreatsDomain
     from .nodes import PLACEHOLDERS, skip_placeholder
-    from .transforms import LatexItemTargets
+    from .transforms import LatexItemTargets, SingleFileItemAnchors
 
     for spec in config.CONFIG_VALUES:
         rebuild = cast("Any", spec.rebuild)  # a str Literal for Sphinx's typing
@@ -117,6 +117,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         visit = (skip_placeholder, None)
         app.add_node(node, html=visit, latex=visit, text=visit, man=visit, texinfo=visit)
     app.add_post_transform(LatexItemTargets)
+    app.add_post_transform(SingleFileItemAnchors)
 
     app.connect("config-inited", events.check_config)
     # above 12: sphinx-needs resolves its need types there (see needs.start)
@@ -126,6 +127,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", check_short_names)
     app.connect("builder-inited", events.add_css)
     app.connect("builder-inited", events.keep_export_out_of_epub)
+    app.connect("doctree-read", events.note_conditional_items)
     app.connect("env-get-updated", events.analyse_build)
     app.connect("doctree-resolved", events.fill_placeholders)
     app.connect("warn-missing-reference", events.silence_missing_reference)

@@ -10,8 +10,10 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from sphinx.application import Sphinx
 from sphinx.testing.util import SphinxTestApp
@@ -76,6 +78,58 @@ def built_app(builder: str, **kwargs: Any) -> Iterator[SphinxTestApp]:
         yield app
     finally:
         app.cleanup()
+
+
+class _Anchors(HTMLParser):
+    """The ids and the ``href`` values of one HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: list[str] = []
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name == "id" and value is not None:
+                self.ids.append(value)
+            elif name == "href" and value is not None:
+                self.hrefs.append(value)
+
+
+def html_anchors(page: Path) -> tuple[list[str], list[str]]:
+    """Every ``id`` (with repeats) and every ``href`` of an HTML page."""
+    parser = _Anchors()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser.ids, parser.hrefs
+
+
+def dangling_fragments(outdir: str | Path) -> list[str]:
+    """``page: href`` of every link in the HTML output whose ``#fragment``
+    names no element of the page it points into (``dir/`` is ``dir/index.html``)."""
+    outdir = Path(outdir)
+    pages = [p for p in outdir.rglob("*.html") if "_static" not in p.parts]
+    ids = {page.resolve(): set(html_anchors(page)[0]) for page in pages}
+    dangling = []
+    for page in pages:
+        for href in html_anchors(page)[1]:
+            parsed = urlsplit(href)
+            if parsed.scheme or parsed.netloc or not parsed.fragment:
+                continue
+            target = (page.parent / unquote(parsed.path)).resolve() if parsed.path else page
+            if parsed.path.endswith("/") or target.is_dir():
+                target = target / "index.html"
+            if unquote(parsed.fragment) not in ids.get(target.resolve(), set()):
+                dangling.append(f"{page.relative_to(outdir)}: {href}")
+    return dangling
+
+
+_LATEX_LABEL = re.compile(r"\\label\{\\detokenize\{([^}]*)\}\}")
+_LATEX_REF = re.compile(r"\\(?:hyperref\[|(?:auto)?(?:page)?ref\*?\{)\\detokenize\{([^}]*)\}")
+
+
+def latex_labels(tex: str) -> tuple[list[str], list[str]]:
+    """Every label a LaTeX file defines (with repeats) and every label it refers to."""
+    return _LATEX_LABEL.findall(tex), _LATEX_REF.findall(tex)
 
 
 def serial_and_parallel(src: Path, where: Path) -> list[dict[str, bytes]]:

@@ -314,24 +314,54 @@ def test_parallel_build_equals_serial(tmp_path: Path, product: Path) -> None:
 # -- intersphinx -------------------------------------------------------------------------
 
 
-def test_intersphinx_links_product_threats(tmp_path: Path, product: Path) -> None:
-    src = _copy("test-ext-service", tmp_path)
+#: A control of this project for a product threat named by its bare ID (found
+#: only through intersphinx), appended to the root's page in its own syntax.
+BARE_CONTROL = {
+    ".rst": "\n.. mitigation:: Replay window\n   :id: M-R2\n   :mitigates: TM-2\n"
+    "   :status: implemented\n",
+    ".md": "\n```{mitigation} Replay window\n:id: M-R2\n:mitigates: TM-2\n"
+    ":status: implemented\n```\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("root", "page"), [("test-ext-service", "index.rst"), ("test-ext-service-myst", "index.md")]
+)
+def test_intersphinx_links_product_threats(
+    tmp_path: Path, product: Path, root: str, page: str
+) -> None:
+    """14: a threat known only through intersphinx (no threats_external) is
+    accepted by :mitigates:, linked from roles and from the mitigation's block,
+    and makes no orphan-mitigation nor unknown-ref."""
+    src = _copy(root, tmp_path)
     inventory = product / "objects.inv"
     with (src / "conf.py").open("a") as conf:
         conf.write(
             'extensions.append("sphinx.ext.intersphinx")\n'
             f"intersphinx_mapping = {{'product': ({BASE!r}, {str(inventory)!r})}}\n"
         )
+    with (src / page).open("a") as text:
+        text.write(BARE_CONTROL[Path(page).suffix])
     with built_app("html", srcdir=src, builddir=tmp_path / "out") as app:
         warnings = threat_warnings(app)
         index = html(app, "index")
         everything = app.warning.getvalue()
+        data = threats_json(app)
     # product:TM-1 names the product's project, TM-2 and M-TLS are found in it
     assert f'href="{BASE}index.html#TM-1"' in index
     assert f'href="{BASE}index.html#TM-2"' in index
     assert f'href="{BASE}index.html#M-TLS"' in index
+    # the mitigations' own blocks link the product threats they mitigate
+    for control, threat in (("M-R1", "TM-1"), ("M-R2", "TM-2")):
+        block = index.split(f'id="{control}"', 1)[1].split('class="threats-item', 1)[0]
+        assert f'href="{BASE}index.html#{threat}"' in block, control
     assert "unknown-ref" not in {w[2] for w in warnings}
-    assert "orphan-mitigation" not in {w[2] for w in warnings}  # M-R1 mitigates product:TM-1
+    # M-R1 mitigates product:TM-1, M-R2 the bare TM-2
+    assert "orphan-mitigation" not in {w[2] for w in warnings}
+    assert {g["kind"] for g in data["gaps"]} <= {"unmitigated"}  # R-1, this project's own
+    controls = {m["id"]: m for m in data["items"]["mitigations"]}
+    assert controls["M-R1"]["mitigates"] == ["product:TM-1"]
+    assert controls["M-R2"]["mitigates"] == ["TM-2"]
     assert "ref." not in everything
 
 

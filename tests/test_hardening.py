@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -209,16 +210,23 @@ def test_export_replaces_a_fifo_without_reading_it(tmp_path: Path) -> None:
 
 
 def test_epub_rebuild_is_as_clean_as_the_first(tmp_path: Path) -> None:
-    """9: the last threats.json is not packed (nor warned about) by the next epub build."""
+    """9: the last threats.json (and badge) is not packed (nor warned about) by
+    the next epub build; both are written beside the book."""
     src = _copy(tmp_path, "hard-late")
     out, doctrees = tmp_path / "epub", tmp_path / "doctrees"
-    runs = [
-        _sphinx_build(
-            "-b", "epub", "-d", doctrees, "-D", "version=1", "-D", "copyright=x", src, out
+    runs, packed = [], []
+    for _ in range(2):
+        runs.append(
+            _sphinx_build(
+                "-b", "epub", "-d", doctrees, "-D", "version=1", "-D", "copyright=x", src, out
+            )
         )
-        for _ in range(2)
-    ]
+        (book,) = out.glob("*.epub")
+        with zipfile.ZipFile(book) as epub:
+            packed.append(sorted(name for name in epub.namelist() if "threats" in name))
     for run in runs:
         assert "threats.json" not in run.stderr
     assert runs[0].stderr == runs[1].stderr
+    assert packed == [["_static/sphinx-threats.css"]] * 2
     assert (out / "threats.json").is_file()
+    assert (out / "threats-coverage.svg").is_file()

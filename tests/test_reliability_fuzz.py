@@ -3,9 +3,13 @@
 A seeded generator writes pages of item and report directives whose titles,
 IDs, option names and option values are random strings (markup characters,
 quotes, non-ASCII letters, digits, control characters, very long runs), in
-reStructuredText and MyST. One build per seed must finish, list every item
-in ``threats.json`` exactly once, report only ``threats.*`` warnings, and give
-the same warnings again on an unchanged rebuild.
+reStructuredText and MyST, option names and values in any letter case; part
+of each page's directives are in a generated file the page includes, and
+``rst_prolog`` adds lines before every reStructuredText page. One build per
+seed must finish, list every item in ``threats.json`` exactly once at the
+exact file and line of its directive, report only ``threats.*`` warnings
+(each at a line of a file of the project), and give the same warnings again
+on an unchanged rebuild.
 
 ``SPHINX_THREATS_FUZZ_RUNS`` sets how many seeds run (default 2).
 """
@@ -17,6 +21,7 @@ import os
 import random
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -89,10 +94,17 @@ SNIPPETS = (
     "99999999999999999999",
 )
 LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+#: Lines before every reStructuredText page: no item location may move.
+RST_PROLOG = ".. |sub| replace:: substituted\n.. |team| replace:: the *team*\n\n"
 
 
-def text(rng: random.Random, *, myst: bool) -> str:
-    """A random one-line string (sometimes long, sometimes empty)."""
+def cased(rng: random.Random, word: str) -> str:
+    """``word`` as a writer may type it: ``Status``, ``SEVERITY``, ``High``."""
+    return rng.choice((word, word, word.upper(), word.title(), word.capitalize()))
+
+
+def text(rng: random.Random, *, myst: bool, long: bool = True) -> str:
+    """A random one-line string (sometimes long, unless not ``long``; sometimes empty)."""
     parts = []
     for _ in range(rng.choice((0, 1, 1, 2, 3, 5))):
         if rng.random() < 0.4:
@@ -100,7 +112,8 @@ def text(rng: random.Random, *, myst: bool) -> str:
         else:
             parts.append("".join(rng.choice(ALPHABET) for _ in range(rng.randint(1, 12))))
     if rng.random() < 0.03:
-        parts.append("w" * rng.randint(1_000, 20_000))
+        # docutils' include refuses a file with a line over 10,000 characters
+        parts.append("w" * rng.randint(1_000, 20_000 if long else 9_000))
     value = LINE_BREAKS.sub(" ", "".join(parts))
     if myst:
         value = value.replace("`", "'")  # a backtick run could close the MyST fence
@@ -108,23 +121,50 @@ def text(rng: random.Random, *, myst: bool) -> str:
     return value
 
 
-def page(rng: random.Random, name: str, myst: bool) -> tuple[str, int]:
-    """A page of random directives and how many items it declares."""
+class Page(NamedTuple):
+    """A generated page: its text, and the part file it includes (if any)."""
+
+    text: str
+    #: The included part's text (``""``: the page includes nothing).
+    part: str
+    #: ``(file, line)`` of every item directive, in the page or in the part.
+    items: list[tuple[str, int]]
+
+
+def page(rng: random.Random, name: str, myst: bool, part_file: str = "") -> Page:
+    """A page of random directives; with ``part_file``, some of them in a
+    file the page includes (after its first directives)."""
     lines = [f"# {name}", ""] if myst else [name, "=" * len(name), ""]
-    items = 0
-    for _ in range(rng.randint(8, 20)):
+    part: list[str] = []
+    page_file = f"{name}{'.md' if myst else '.rst'}"
+    items: list[tuple[str, int]] = []
+    count = rng.randint(8, 20)
+    include_at = rng.randint(0, count) if part_file else -1
+    for number in range(count):
+        if number == include_at:
+            if myst:
+                lines += [f"```{{include}} {part_file}", "```", ""]
+            else:
+                lines += [f".. include:: {part_file}", ""]
+        # before the include or after it, in the page, or in the part
+        into, file = (part, part_file) if part_file and rng.random() < 0.4 else (lines, page_file)
+        long = into is lines
         if rng.random() < 0.15:
             kind = rng.choice(REPORTS)
         else:
             kind = rng.choice(KINDS)
-            items += 1
+            items.append((file, len(into) + 1))
         # a title starting with ':' is an option to docutils (``.. threat:: :id: x``)
-        title = text(rng, myst=myst).strip().lstrip(":")
+        title = text(rng, myst=myst, long=long).strip().lstrip(":")
         opts = []
         for _ in range(rng.randint(0, 6)):
-            opts.append((rng.choice(OPTIONS), text(rng, myst=myst).strip()))
+            value = text(rng, myst=myst, long=long).strip()
+            if rng.random() < 0.3:
+                value = cased(rng, rng.choice(("high", "implemented", "planned", "spoofing")))
+            opts.append((cased(rng, rng.choice(OPTIONS)), value))
         if kind not in REPORTS and rng.random() < 0.8:
-            opts.insert(0, ("id", rng.choice(("T-1", "M-2", "S-1", "A-1", text(rng, myst=myst)))))
+            ident = rng.choice(("T-1", "M-2", "S-1", "A-1", text(rng, myst=myst, long=long)))
+            opts.insert(0, (cased(rng, "id"), ident))
         if kind in REPORTS:
             title = ""
             # Known bug (test_report_options_parsed_like_item_options): report directives
@@ -135,18 +175,22 @@ def page(rng: random.Random, name: str, myst: bool) -> tuple[str, int]:
             if myst:
                 opts = [(k, "v" + v.replace("#", "")) for k, v in opts]
         if myst:
-            lines.append(f"```{{{kind}}} {title}".rstrip())
-            lines += [f":{k}: {v}".rstrip() for k, v in opts]
+            into.append(f"```{{{kind}}} {title}".rstrip())
+            into += [f":{k}: {v}".rstrip() for k, v in opts]
             if rng.random() < 0.5:
-                lines += ["", "Body text."] if kind not in REPORTS else []
-            lines.append("```")
+                into += ["", "Body text."] if kind not in REPORTS else []
+            into.append("```")
         else:
-            lines.append(f".. {kind}:: {title}".rstrip())
-            lines += [f"   :{k}: {v}".rstrip() for k, v in opts]
+            into.append(f".. {kind}:: {title}".rstrip())
+            into += [f"   :{k}: {v}".rstrip() for k, v in opts]
             if rng.random() < 0.5 and kind not in REPORTS:
-                lines += ["", "   Body text."]
-        lines.append("")
-    return "\n".join(lines), items
+                into += ["", "   Body text."]
+        into.append("")
+    if include_at == count:
+        lines += (
+            [f"```{{include}} {part_file}", "```", ""] if myst else [f".. include:: {part_file}"]
+        )
+    return Page("\n".join(lines), "\n".join(part), items)
 
 
 def declared_items(data: dict[str, object]) -> int:
@@ -163,18 +207,27 @@ def test_random_input_never_breaks_a_build(tmp_path: Path, seed: int) -> None:
     srcdir.mkdir()
     (srcdir / "conf.py").write_text(
         'project = "fuzz"\nextensions = ["myst_parser", "sphinx_threats"]\n'
-        'threats_today = "2026-06-01"\nthreats_fail_on = []\n',
+        'threats_today = "2026-06-01"\nthreats_fail_on = []\n'
+        # the parts are read through their pages only
+        'exclude_patterns = ["_build", "*-part.md"]\n'
+        f"rst_prolog = {RST_PROLOG!r}\n",
         encoding="utf-8",
     )
     (srcdir / "index.rst").write_text(
         "Fuzz\n====\n\n.. toctree::\n   :glob:\n\n   *\n", encoding="utf-8"
     )
-    expected = 0
+    expected: list[tuple[str, int]] = []
     for n in range(6):
         myst = n % 3 == 2
-        source, items = page(rng, f"page{n}", myst)
-        (srcdir / f"page{n}{'.md' if myst else '.rst'}").write_text(source, encoding="utf-8")
-        expected += items
+        part_file = f"page{n}-part.{'md' if myst else 'inc'}" if n % 2 else ""
+        generated = page(rng, f"page{n}", myst, part_file)
+        (srcdir / f"page{n}{'.md' if myst else '.rst'}").write_text(
+            generated.text, encoding="utf-8"
+        )
+        if part_file:
+            (srcdir / part_file).write_text(generated.part, encoding="utf-8")
+        expected += generated.items
+    lengths = {p.name: len(p.read_text(encoding="utf-8").splitlines()) for p in srcdir.iterdir()}
 
     runs = []
     for _ in range(2):  # the second build changes nothing
@@ -185,7 +238,9 @@ def test_random_input_never_breaks_a_build(tmp_path: Path, seed: int) -> None:
         ) as app:
             out = re.sub(r"\x1b\[[0-9;]*m", "", app.warning.getvalue())
             data = json.loads(Path(app.outdir, "threats.json").read_text(encoding="utf-8"))
-        assert declared_items(data) == expected, f"seed {seed}"
+        assert declared_items(data) == len(expected), f"seed {seed}"
+        located = [(e["file"], e["lineno"]) for es in data["items"].values() for e in es]
+        assert sorted(located) == sorted(expected), f"seed {seed}"
         lines = out.splitlines()
         starts = [
             i for i, line in enumerate(lines) if re.search(r"(WARNING|ERROR|CRITICAL):", line)
@@ -195,6 +250,11 @@ def test_random_input_never_breaks_a_build(tmp_path: Path, seed: int) -> None:
         ]
         others = [m for m in messages if "[threats." not in m]
         assert others == [], f"seed {seed}"
+        for message in messages:
+            # at a line of one of the project's files, never of the prolog
+            where = re.match(rf"{re.escape(str(srcdir))}/([^:]+):(\d+): ", message)
+            assert where, message
+            assert 1 <= int(where.group(2)) <= lengths[where.group(1)], message
         runs.append([m for m in messages if "[threats." in m])
     assert runs[0] == runs[1], f"seed {seed}: an unchanged rebuild warns differently"
 
