@@ -22,6 +22,13 @@ from .helpers import built_app, html, threat_warnings, threats_json
 ROOTS = Path(__file__).parent / "roots"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_autodoc_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    """test-hard's autodoc module is imported from each test's own copy (its
+    docstring's location names that copy), and forgotten after the test."""
+    monkeypatch.delitem(sys.modules, "hardmod", raising=False)
+
+
 def _copy(tmp_path: Path, root: str) -> Path:
     import shutil
 
