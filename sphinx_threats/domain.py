@@ -23,7 +23,7 @@ from .analysis import Report, Settings, analyse, declarations
 from .catalog import Catalog, CatalogRender
 from .directives import CATALOG_DIRECTIVES, ITEM_DIRECTIVES, REPORT_DIRECTIVES
 from .envdata import Condition, PageLinks, threats_domain
-from .external import ExternalModel, own_and_external, strip_prefix
+from .external import ExternalModel, own_and_external, strip_prefix, unprefixed
 from .model import ROLE_KINDS, GapKind, Item, Kind, Location, Problem, Reference, ThreatModel
 from .roles import ItemRole
 from .schema import ID_RE
@@ -212,7 +212,10 @@ class ThreatsDomain(Domain):
         items: list[Item] = self.data["items"].get(docname, [])
         self.model()
         rendered = (self._rendered or {}).get(docname)
-        return [*items, *rendered] if rendered else items
+        shown = [*items, *rendered] if rendered else items
+        names = {model.name for model in self._externals}
+        # shown as the analysis sees them: ``name:ID`` references as ``ID``
+        return [unprefixed(item, names) for item in shown] if names else shown
 
     def pages(self) -> set[str]:
         """Every page that declares, renders, cites or reports anything."""

@@ -117,6 +117,10 @@ def test_service_answers_the_product_threats(
     assert f'href="{BASE}index.html#TM-2"' in index
     assert f'href="{BASE}index.html#M-TLS"' in index
     assert "Stolen session tokens" in index
+    # the items' own fields name the product's items as the analysis does:
+    # M-R1's threats (product:TM-1) and R-1's actor (product:outsider), linked
+    assert "product:" not in index
+    assert f'href="{BASE}services/web.html#outsider"' in index
     # another project's items are not ours to list for intersphinx
     inventory = Path(app.outdir, "objects.inv").read_bytes()
     assert b"TM-1" not in inventory
