@@ -120,6 +120,8 @@ class ThreatsDomain(Domain):
     _bridged_problems: tuple[Problem, ...] = ()
     #: The ``threats_external`` sources of this build (read again on every build).
     _externals: tuple[ExternalModel, ...] = ()
+    #: Their names (the ``name`` of ``name:ID``).
+    _external_names: frozenset[str] = frozenset()
     _external_problems: tuple[Problem, ...] = ()
     _rendered: dict[str, list[Item]] | None = None
 
@@ -199,13 +201,14 @@ class ThreatsDomain(Domain):
     def set_externals(self, models: Iterable[ExternalModel], problems: Iterable[Problem]) -> None:
         """This build's ``threats_external`` sources (read before any document)."""
         self._externals = tuple(models)
+        self._external_names = frozenset(model.name for model in self._externals)
         self._external_problems = tuple(problems)
         self._changed()
 
     def target(self, ident: str) -> str:
         """The ID a reference names: ``name:ID`` of a ``threats_external``
         source is that source's ``ID``."""
-        return strip_prefix(ident, {model.name for model in self._externals})
+        return strip_prefix(ident, self._external_names)
 
     def items_of(self, docname: str) -> list[Item]:
         """Items shown in ``docname``: declared there, then rendered from catalogues."""
@@ -213,7 +216,7 @@ class ThreatsDomain(Domain):
         self.model()
         rendered = (self._rendered or {}).get(docname)
         shown = [*items, *rendered] if rendered else items
-        names = {model.name for model in self._externals}
+        names = self._external_names
         # shown as the analysis sees them: ``name:ID`` references as ``ID``
         return [unprefixed(item, names) for item in shown] if names else shown
 

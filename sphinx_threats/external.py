@@ -15,7 +15,6 @@ file lists as external to *it* are left out: each project exports only its own.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Collection, Iterator
 from dataclasses import replace
@@ -28,6 +27,8 @@ from .schema import OPTIONS_BY_NAME, REFERENCES, RawValue, Vocabulary, parse_ite
 SCHEMA_VERSION = 1
 #: The largest external model read, in bytes (a larger one is refused).
 MAX_BYTES = 20 * 1024 * 1024
+#: Said of a source over :data:`MAX_BYTES` (it is not read further).
+TOO_LARGE = f"it is larger than the limit of {MAX_BYTES} bytes"
 #: How many of an external model's item problems one warning lists.
 SHOWN_PROBLEMS = 3
 
@@ -56,8 +57,7 @@ def read_model(name: str, data: bytes, base_url: str, vocabulary: Vocabulary) ->
     with each item's ``uri`` to link to it.
     """
     if len(data) > MAX_BYTES:
-        message = f"it is {len(data)} bytes; the limit is {MAX_BYTES} bytes"
-        return ExternalModel(name, (), message, usable=False)
+        return ExternalModel(name, (), TOO_LARGE, usable=False)
     try:
         items = _items(name, _parse(data), base_url)
     except Unusable as err:
@@ -73,11 +73,6 @@ def read_model(name: str, data: bytes, base_url: str, vocabulary: Vocabulary) ->
         records.append(item)
         problems.extend(found)
     return ExternalModel(name, tuple(records), _summary(problems))
-
-
-def digest(data: bytes) -> str:
-    """A digest of a source's bytes (to tell a changed source)."""
-    return hashlib.sha256(data).hexdigest()
 
 
 def _parse(data: bytes) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import urllib.parse
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from .external import MAX_BYTES, ExternalModel, read_model
+from .external import MAX_BYTES, TOO_LARGE, ExternalModel, read_model
 from .model import GapKind, Location, Problem
 from .schema import Vocabulary
 
@@ -74,7 +74,7 @@ def read_sources(
 def _read_file(path: Path) -> Fetched:
     try:
         if path.stat().st_size > MAX_BYTES:
-            return Fetched(None, f"it is larger than the limit of {MAX_BYTES} bytes; not used")
+            return Fetched(None, f"{TOO_LARGE}; not used")
         return Fetched(path.read_bytes())
     except FileNotFoundError:
         return Fetched(None, f"no such file {path}; not used")
@@ -102,7 +102,7 @@ def _fetch(app: Sphinx, name: str, url: str) -> Fetched:
     except OSError as err:  # requests' errors are OSErrors (timeouts, refusals, HTTP codes)
         return _cached(cache, f"cannot fetch it ({_reason(err)})")
     if len(data) > MAX_BYTES:
-        return Fetched(None, f"it is larger than the limit of {MAX_BYTES} bytes; not used")
+        return Fetched(None, f"{TOO_LARGE}; not used")
     return Fetched(data, keep=cache)
 
 
