@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import weakref
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, NamedTuple, cast
 
 from docutils import nodes
@@ -47,17 +47,27 @@ def source_location(env: BuildEnvironment, source: str | None, line: int | None)
     ``source`` is what ``get_source_and_line`` gives: the file an
     ``include`` read (or the page itself), or autodoc's
     ``module.py:docstring of name``.  A file inside the source directory is
-    recorded relative to it (posix), like a page; anything else is kept as
-    Sphinx prints it.  The docname stays the page being read: links go there.
+    recorded relative to it (posix), like a page, however docutils named it
+    (absolute, or relative to the working directory); another file by its
+    absolute path; anything else is kept as Sphinx prints it.  The docname
+    stays the page being read: links go there.
     """
     if not source or line is None:
         return location_in(env, line or 0)
-    path = PurePath(source)
-    try:
-        file = path.relative_to(env.srcdir).as_posix() if path.is_absolute() else source
-    except ValueError:
-        file = source  # outside the source directory: as Sphinx shows it
-    return Location(file, line, env.docname)
+    path = Path(source)
+    if not path.is_absolute():
+        if not path.is_file():
+            return Location(source, line, env.docname)  # not a file: as Sphinx shows it
+        # docutils' include names the file it read relative to the working
+        # directory when the two share a parent (docutils.utils.relative_path)
+        path = Path(os.path.abspath(path))
+        source = str(path)
+    srcdir = Path(env.srcdir)
+    if not path.is_relative_to(srcdir):  # perhaps through a symbolic link
+        path, srcdir = path.resolve(), srcdir.resolve()
+        if not path.is_relative_to(srcdir):
+            return Location(source, line, env.docname)  # outside the source directory
+    return Location(path.relative_to(srcdir).as_posix(), line, env.docname)
 
 
 def warning_location(srcdir: str | PurePath, location: Location) -> str:

@@ -142,6 +142,35 @@ def test_myst_locations_yaml_and_values(tmp_path: Path) -> None:
     assert "line 2 of the block" in message
 
 
+@pytest.mark.parametrize("cwd", ["parent", "sibling", "through a link"])
+@pytest.mark.parametrize(
+    ("root", "included"),
+    [("hard", ("index.rst", "part.inc", 4, 7)), ("hard-myst", ("index.md", "part.md", 3, 6))],
+)
+def test_an_include_named_from_the_working_directory_is_found(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    root: str,
+    included: tuple[str, str, int, int],
+    cwd: str,
+) -> None:
+    """docutils names an included file relative to the working directory when
+    the two share a parent (a clone under /tmp runs pytest on pytest's /tmp)."""
+    src = _copy(tmp_path, root)
+    (tmp_path / "sibling").mkdir()
+    if cwd == "through a link":  # the source directory is named through a link
+        (tmp_path / "link").symlink_to(tmp_path)
+        src = tmp_path / "link" / root
+    monkeypatch.chdir(tmp_path if cwd == "parent" else tmp_path / "sibling")
+    with built_app("html", srcdir=src, builddir=tmp_path / "out") as app:
+        got = threat_warnings(app)
+        items = _located(app)
+    page, file, item_line, bad_line = included
+    assert (file, bad_line, "invalid") in got
+    assert items["T-INC"] == (file, item_line)
+    assert {w[0] for w in got} == {page, file}
+
+
 def test_a_short_name_taken_after_setup_is_said(tmp_path: Path) -> None:
     """17: sphinx-needs-like registration at config-inited, after our setup()."""
     src = _copy(tmp_path, "hard-late")
