@@ -32,6 +32,11 @@ from .helpers import all_warnings, built_app, html, threat_warnings, threats_jso
 ROOT_NAMES = ("needs", "needs-myst")
 SUFFIX = {"needs": ".rst", "needs-myst": ".md"}
 TESTED_WITH = "9.1.0"
+#: Graphviz's ``dot`` draws the needflow of ``tables``.  CI installs it
+#: (``.ci/run``) and must draw it; a machine without it, outside CI, runs every
+#: other check of these builds and skips only what needs the drawing.
+NO_DOT = shutil.which("dot") is None and not os.environ.get("CI")
+DOT_MISSING = "dot command 'dot' cannot be run"
 
 
 def _copy(name: str, dest: Path) -> Path:
@@ -76,8 +81,11 @@ def _comparable(outdir: Path, page: str) -> str:
 
 
 def _not_threats(app: Any) -> list[str]:
-    """Warnings that are not ours (sphinx-needs', Sphinx's)."""
-    return [w for w in all_warnings(app) if "[threats." not in w]
+    """Warnings that are not ours (sphinx-needs', Sphinx's); without ``dot``
+    outside CI, not Sphinx's one warning that it cannot draw the needflow."""
+    return [
+        w for w in all_warnings(app) if "[threats." not in w and not (NO_DOT and DOT_MISSING in w)
+    ]
 
 
 def test_tested_against_this_sphinx_needs() -> None:
@@ -127,13 +135,15 @@ def test_needtable_needflow_and_filters_see_threats(tmp_path: Path, root: str) -
     # needlist: type == "tm-threat" and severity == "high"
     listed = page[page.index("needlist-tables-0") : page.index("needflow-tables-0")]
     assert "T-REPLAY" in listed and "T-FLOOD" not in listed
+    # each item renders once, as ours: the need is hidden
+    assert model.count('id="T-REPLAY"') == 1
+    assert 'class="need' not in model
+    if NO_DOT:
+        pytest.skip("the needflow's drawing needs Graphviz's dot (CI has it)")
     # needflow (graphviz): requirements and tests to threats, each a link
     flow = page[page.index('<map id="needflow"') : page.index("</map>")]
     assert 'href="requirements.html#REQ-RATE"' in flow
     assert 'href="model.html#T-FLOOD"' in flow
-    # each item renders once, as ours: the need is hidden
-    assert model.count('id="T-REPLAY"') == 1
-    assert 'class="need' not in model
 
 
 # -- needs as mitigations ---------------------------------------------------------------
@@ -192,7 +202,8 @@ def test_dead_mitigates_link_is_one_unknown_ref_at_its_line(tmp_path: Path, root
     with built_app("html", srcdir=src) as app:
         assert threat_warnings(app) == [(page.name, line, "unknown-ref")]
         assert _not_threats(app) == []  # sphinx-needs says nothing of its own
-        assert "req 'REQ-DEAD'" in all_warnings(app)[0]
+        ours = [w for w in all_warnings(app) if "[threats." in w]
+        assert "req 'REQ-DEAD'" in ours[0]
 
 
 def test_ids_sphinx_needs_refuses_are_said_once_with_the_fix(tmp_path: Path) -> None:
@@ -252,7 +263,8 @@ def test_need_type_taking_a_short_name(tmp_path: Path, order: str) -> None:
 
 @pytest.mark.parametrize("root", ROOT_NAMES)
 def test_strict_build_passes_with_the_bridge_on(tmp_path: Path, root: str) -> None:
-    for builder in ("html", "needs"):
+    # html draws the needflow: -W makes Sphinx's "cannot run dot" an error
+    for builder in ("needs",) if NO_DOT else ("html", "needs"):
         result = subprocess.run(
             [
                 sys.executable,
@@ -271,6 +283,8 @@ def test_strict_build_passes_with_the_bridge_on(tmp_path: Path, root: str) -> No
         )
         assert result.returncode == 0, result.stderr
         assert "WARNING" not in result.stderr
+    if NO_DOT:
+        pytest.skip("html with -W draws the needflow: it needs Graphviz's dot (CI has it)")
 
 
 def _spread(src: Path) -> None:
