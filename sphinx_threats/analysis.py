@@ -1018,44 +1018,52 @@ def sorted_gaps(gaps: Iterable[Gap]) -> list[Gap]:
 
 def analyse(model: ThreatModel, settings: Settings) -> Report:
     """Compute scope, coverage, statuses and gaps of ``model``."""
-    # a record per pair in scope, and no reference cycles among them
+    # a record per pair in scope, and no reference cycles among them; the
+    # steps' own results are freed before the collector resumes, so that its
+    # first pass does not scan them (measured: 35 M of 1,635 M instructions at
+    # 20,000 threats, ``valgrind --tool=cachegrind``)
     with paused_gc():
-        decl = declarations(model.items)
-        scope = scope_of(decl)
-        acceptances = judge_acceptances(decl, settings)
-        mitigations = mitigation_coverage(decl, scope, settings)
-        result = statuses(decl, scope, acceptances, mitigations)
-        assumptions = judge_assumptions(decl, settings)
-        gaps = [Gap(p.kind, p.message, p.ids, p.location) for p in model.problems]
-        gaps += decl.duplicates
-        gaps += reference_gaps(decl, model.references, settings)
-        gaps += idle_decisions(decl, scope)
-        gaps += acceptances.gaps
-        gaps += mitigations.gaps
-        gaps += status_gaps(decl, result)
-        gaps += assumptions.gaps
-        # another project's items are that project's to answer: no gap of theirs here
-        gaps = [g for g in gaps if not g.location.external]
-        exclusions_of: dict[str, list[str]] = defaultdict(list)
-        for na in cast("list[NotApplicable]", decl.items(Kind.NOT_APPLICABLE)):
-            for t in _distinct(na.threats):
-                exclusions_of[t].append(na.id)
-        return Report(
-            model=model,
-            settings=settings,
-            index=decl.index,
-            services=list(decl.own_services),
-            threat_status=result.threat_status,
-            threat_by=result.threat_by,
-            scope=scope.scope,
-            pairs_of_threat=result.pairs_of_threat,
-            gaps=sorted_gaps(gaps),
-            acceptance_state=acceptances.state,
-            mitigations_of=mitigations.mitigations_of,
-            acceptances_of=acceptances.acceptances_of,
-            exclusions_of=dict(exclusions_of),
-            threats_of_actor=scope.threats_of_actor,
-            threats_of_service=scope.threats_of_service,
-            relied_on_by=scope.relied_on_by,
-            rests_on=assumptions.rests_on,
-        )
+        return _report(model, settings)
+
+
+def _report(model: ThreatModel, settings: Settings) -> Report:
+    """The named steps in order, and the report they make."""
+    decl = declarations(model.items)
+    scope = scope_of(decl)
+    acceptances = judge_acceptances(decl, settings)
+    mitigations = mitigation_coverage(decl, scope, settings)
+    result = statuses(decl, scope, acceptances, mitigations)
+    assumptions = judge_assumptions(decl, settings)
+    gaps = [Gap(p.kind, p.message, p.ids, p.location) for p in model.problems]
+    gaps += decl.duplicates
+    gaps += reference_gaps(decl, model.references, settings)
+    gaps += idle_decisions(decl, scope)
+    gaps += acceptances.gaps
+    gaps += mitigations.gaps
+    gaps += status_gaps(decl, result)
+    gaps += assumptions.gaps
+    # another project's items are that project's to answer: no gap of theirs here
+    gaps = [g for g in gaps if not g.location.external]
+    exclusions_of: dict[str, list[str]] = defaultdict(list)
+    for na in cast("list[NotApplicable]", decl.items(Kind.NOT_APPLICABLE)):
+        for t in _distinct(na.threats):
+            exclusions_of[t].append(na.id)
+    return Report(
+        model=model,
+        settings=settings,
+        index=decl.index,
+        services=list(decl.own_services),
+        threat_status=result.threat_status,
+        threat_by=result.threat_by,
+        scope=scope.scope,
+        pairs_of_threat=result.pairs_of_threat,
+        gaps=sorted_gaps(gaps),
+        acceptance_state=acceptances.state,
+        mitigations_of=mitigations.mitigations_of,
+        acceptances_of=acceptances.acceptances_of,
+        exclusions_of=dict(exclusions_of),
+        threats_of_actor=scope.threats_of_actor,
+        threats_of_service=scope.threats_of_service,
+        relied_on_by=scope.relied_on_by,
+        rests_on=assumptions.rests_on,
+    )
