@@ -79,3 +79,25 @@ def test_equivalence_check_sees_a_missing_link(built: Path, tmp_path: Path) -> N
         page.write_text(text)
     problems = equivalence.compare({"plain": before, "threats": after})
     assert any("item links threat -> service" in p for p in problems), problems
+
+
+def test_instruction_count_child_analyses_this_tree(tmp_path: Path) -> None:
+    """``bench/instructions.py``'s child (what valgrind runs) builds and
+    analyses a small model of this checkout; the count itself needs valgrind."""
+    import subprocess
+
+    script = REPO / "bench" / "instructions.py"
+    said = {}
+    for analyse in ("0", "1"):
+        done = subprocess.run(
+            [sys.executable, str(script), "--child", analyse, "--threats", "300"],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=tmp_path,
+        )
+        assert done.returncode == 0, done.stderr
+        said[analyse] = done.stdout
+    assert said["0"] == ""  # the model alone
+    found = re.fullmatch(r"300 threats analysed, (\d+) gaps\n", said["1"])
+    assert found and int(found.group(1)) > 0, said["1"]
