@@ -446,6 +446,10 @@ def _most_severe(
 # -- 5. mitigations -------------------------------------------------------------------------
 
 
+#: The services a mitigation covers; ``None``: every service.
+Covered = set[str] | frozenset[str] | None
+
+
 class Ranked(NamedTuple):
     """A mitigation as the status rules see it."""
 
@@ -453,7 +457,7 @@ class Ranked(NamedTuple):
     #: 0: full and in effect; 1: partial (or an unknown effect) in effect; 2: planned.
     rank: int
     #: Services it covers; ``None``: every service.
-    covers: set[str] | frozenset[str] | None
+    covers: Covered
 
 
 #: Builds a :class:`Ranked` without the Python-level NamedTuple constructor,
@@ -481,9 +485,7 @@ def _rank(mit: Mitigation) -> int:
 _NOTHING: frozenset[str] = frozenset()
 
 
-def _covers(
-    mit: Mitigation, relied_on_by: Sequence[str], services: set[str]
-) -> set[str] | frozenset[str] | None:
+def _covers(mit: Mitigation, relied_on_by: Sequence[str], services: set[str]) -> Covered:
     """The services ``mit`` covers (``None``: every service); a new set each,
     not copied to a frozenset, since nothing changes it afterwards."""
     terms = mit.applies_to
@@ -627,7 +629,7 @@ def _one_mitigation(
     t: str,
     status: Status,
     by: tuple[str, ...],
-    covers: set[str] | frozenset[str] | None,
+    covers: Covered,
     services: tuple[str, ...],
 ) -> list[Coverage]:
     """The pairs of a threat decided by its only mitigation, with no decisions:
@@ -679,14 +681,23 @@ def _overall(
     return _best(mitigations, None)
 
 
-def statuses(
-    decl: Declarations, scope: Scope, acceptances: Acceptances, mitigations: MitigationCoverage
-) -> Statuses:
-    """The overall status of every threat and the status of every pair in scope."""
+def exclusions(decl: Declarations) -> dict[str, list[NotApplicable]]:
+    """The not-applicables naming each threat, in model order."""
     excluded_of: dict[str, list[NotApplicable]] = defaultdict(list)
     for na in cast("list[NotApplicable]", decl.items(Kind.NOT_APPLICABLE)):
         for t in _distinct(na.threats):
             excluded_of[t].append(na)
+    return dict(excluded_of)
+
+
+def statuses(
+    decl: Declarations,
+    scope: Scope,
+    acceptances: Acceptances,
+    mitigations: MitigationCoverage,
+    excluded_of: Mapping[str, Sequence[NotApplicable]],
+) -> Statuses:
+    """The overall status of every threat and the status of every pair in scope."""
     threat_status: dict[str, Status] = {}
     threat_by: dict[str, tuple[str, ...]] = {}
     pairs_of_threat: dict[str, list[Coverage]] = {}
@@ -1032,7 +1043,8 @@ def _report(model: ThreatModel, settings: Settings) -> Report:
     scope = scope_of(decl)
     acceptances = judge_acceptances(decl, settings)
     mitigations = mitigation_coverage(decl, scope, settings)
-    result = statuses(decl, scope, acceptances, mitigations)
+    excluded_of = exclusions(decl)
+    result = statuses(decl, scope, acceptances, mitigations, excluded_of)
     assumptions = judge_assumptions(decl, settings)
     gaps = [Gap(p.kind, p.message, p.ids, p.location) for p in model.problems]
     gaps += decl.duplicates
@@ -1044,10 +1056,6 @@ def _report(model: ThreatModel, settings: Settings) -> Report:
     gaps += assumptions.gaps
     # another project's items are that project's to answer: no gap of theirs here
     gaps = [g for g in gaps if not g.location.external]
-    exclusions_of: dict[str, list[str]] = defaultdict(list)
-    for na in cast("list[NotApplicable]", decl.items(Kind.NOT_APPLICABLE)):
-        for t in _distinct(na.threats):
-            exclusions_of[t].append(na.id)
     return Report(
         model=model,
         settings=settings,
@@ -1061,7 +1069,7 @@ def _report(model: ThreatModel, settings: Settings) -> Report:
         acceptance_state=acceptances.state,
         mitigations_of=mitigations.mitigations_of,
         acceptances_of=acceptances.acceptances_of,
-        exclusions_of=dict(exclusions_of),
+        exclusions_of={t: [na.id for na in nas] for t, nas in excluded_of.items()},
         threats_of_actor=scope.threats_of_actor,
         threats_of_service=scope.threats_of_service,
         relied_on_by=scope.relied_on_by,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -84,8 +85,6 @@ def test_equivalence_check_sees_a_missing_link(built: Path, tmp_path: Path) -> N
 def test_instruction_count_child_analyses_this_tree(tmp_path: Path) -> None:
     """``bench/instructions.py``'s child (what valgrind runs) builds and
     analyses a small model of this checkout; the count itself needs valgrind."""
-    import subprocess
-
     script = REPO / "bench" / "instructions.py"
     said = {}
     for analyse in ("0", "1"):
