@@ -19,14 +19,9 @@ from sphinx_threats.model import (
     Threat,
     ThreatActor,
 )
-from sphinx_threats.schema import (
-    OPTIONS,
-    Vocabulary,
-    parse_item,
-    placeholder_id,
-    split_ids,
-    split_list,
-)
+from sphinx_threats.schema.options import OPTIONS, Vocabulary
+from sphinx_threats.schema.syntax import split_ids, split_list
+from sphinx_threats.schema.values import parse_item, placeholder_id
 
 VOCABULARY = Vocabulary(
     categories=("spoofing", "tampering", "information-disclosure"),
