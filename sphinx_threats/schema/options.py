@@ -1,9 +1,9 @@
 """Every item option, declared once, and the tables derived from it.
 
 Pure (no Sphinx).  :data:`OPTIONS` is the one declaration of every option of
-every item kind: the option syntax (:mod:`.syntax`), the coercion and checks
-(:mod:`.values`), the reference checks (:data:`REFERENCES`), the export
-(:func:`option_values`) and the documentation derive from it.
+every item kind: the coercion and checks (:mod:`.values`), the reference
+checks (:data:`REFERENCES`), the export (:func:`option_values`), the
+sphinx-needs fields and the documentation derive from it.
 """
 
 from __future__ import annotations
