@@ -47,7 +47,8 @@ from .model import (
     ThreatActor,
     ThreatModel,
 )
-from .schema import REFERENCES, Option, OptionType, did_you_mean
+from .schema.options import REFERENCES, Option, OptionType
+from .schema.values import did_you_mean
 
 
 def _never_external(kind: Kind, ident: str) -> bool:

@@ -3,7 +3,7 @@
 Pure (no Sphinx).  A catalogue is a mapping whose keys are the item kinds in
 the plural (``threats``, ``mitigations``, ...), each a list of entries; an
 entry has ``id``, ``title``, the directive's options under their option names
-and ``body``.  Every value goes through :func:`~.schema.parse_item`, the code
+and ``body``.  Every value goes through :func:`~.schema.values.parse_item`, the code
 that reads directive options, so a catalogue and a directive can never
 disagree.
 
@@ -24,7 +24,8 @@ from typing import Any, NamedTuple
 import yaml
 
 from .model import GapKind, Item, Kind, Location, Problem
-from .schema import RawValue, Vocabulary, parse_item
+from .schema.options import Vocabulary
+from .schema.values import RawValue, parse_item
 
 #: The largest catalogue read, in bytes (a larger one is refused with a warning).
 MAX_BYTES = 5 * 1024 * 1024

@@ -2,7 +2,7 @@
 
 docutils drops a whole directive on an unknown option or a missing argument;
 these directives accept every option and argument and let
-:func:`~.schema.parse_item` report what is wrong, so a typo costs a warning,
+:func:`~.schema.values.parse_item` report what is wrong, so a typo costs a warning,
 never an item.
 """
 
@@ -22,14 +22,9 @@ from .envdata import source_location as located
 from .envdata import threats_domain
 from .model import GapKind, Item, Kind, Location, Problem
 from .nodes import threats_item_status, threats_report
-from .schema import (
-    Vocabulary,
-    is_option_line,
-    parse_item,
-    parse_option_lines,
-    parse_yaml_options,
-    split_list,
-)
+from .schema.options import Vocabulary
+from .schema.syntax import parse_myst_options, split_argument, split_list
+from .schema.values import parse_item
 from .views import FILTERS, REPORTS, ReportOption, ReportRequest
 
 
@@ -110,25 +105,21 @@ class OwnOptionsDirective(SphinxDirective):
     def _title_options_body(self) -> Parsed:
         """Split what docutils or MyST handed over into title, options and body."""
         arg_lines = self.arguments[0].splitlines() if self.arguments else []
-        split = next((i for i, line in enumerate(arg_lines) if is_option_line(line)), None)
-        title_lines = arg_lines if split is None else arg_lines[:split]
-        title = " ".join(line.strip() for line in title_lines)
+        argument = split_argument(arg_lines)
+        title = argument.title
         options: dict[str, str] = {}
         lines: dict[str, int] = {}
         unreadable: tuple[str, ...] = ()
         body, offset = self.content, self.content_offset
-        if split is not None:  # reStructuredText: options follow the title
+        if argument.start is not None:  # reStructuredText: options follow the title
             # the argument block ends just before the blank line above the content
-            first = self.content_offset - len(arg_lines) + split
-            parsed = parse_option_lines(arg_lines[split:])
+            first = self.content_offset - len(arg_lines) + argument.start
+            parsed = argument.options
             options = parsed.options
             lines = {name: first + at for name, at in parsed.positions.items()}
             self._report_repeated(title, parsed.repeated, first)
-            rest = split + parsed.used
-            if rest < len(arg_lines):
-                body, offset = self._text_after_options(
-                    title, arg_lines[rest:], first + parsed.used
-                )
+            if argument.rest:
+                body, offset = self._text_after_options(title, argument.rest, first + parsed.used)
         elif _is_myst(self) and body:
             used, options, lines, unreadable = self._myst_options(title, body)
             body, offset = body[used:], offset + used
@@ -163,23 +154,15 @@ class OwnOptionsDirective(SphinxDirective):
     ) -> tuple[int, dict[str, str], dict[str, int], tuple[str, ...]]:
         """Options from the first content lines (a ``---`` YAML block or
         ``:name: value`` lines): how many lines they take, the options, their lines."""
-        lines = list(body)
-        if lines[0].strip() == "---":
-            end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
-            if end is None:
-                return 0, {}, {}, ()
-            parsed = parse_yaml_options("\n".join(lines[1:end]))
-            if parsed.error:
-                at = 1 + (parsed.error_line or 0)
-                self._problem(
-                    f"{self.name_for_messages} {title!r}: {parsed.error}", self._content_line(at)
-                )
-            positions = {n: self._content_line(1 + at) for n, at in parsed.positions.items()}
-            return end + 1, parsed.options, positions, parsed.unreadable
-        found = parse_option_lines(lines)
+        found = parse_myst_options(list(body))
+        if found.error:
+            self._problem(
+                f"{self.name_for_messages} {title!r}: {found.error}",
+                self._content_line(found.error_line),
+            )
         self._report_repeated(title, found.repeated, self._content_line(0))
         positions = {n: self._content_line(at) for n, at in found.positions.items()}
-        return found.used, found.options, positions, ()
+        return found.used, found.options, positions, found.unreadable
 
     def _report_repeated(self, title: str, repeated: list[tuple[str, int]], first: int) -> None:
         """An option given twice: the first value counts, the repeat is reported."""

@@ -30,7 +30,7 @@ from .model import (
     Threat,
     worst_status,
 )
-from .schema import option_values
+from .schema.options import option_values
 
 SCHEMA_VERSION = 1
 

@@ -2,7 +2,7 @@
 
 Pure (no Sphinx): :mod:`~.sources` fetches the bytes (a path, or a URL with
 its cache); this module turns them into the same records a directive makes,
-through :func:`~.schema.parse_item`, so an external item gets exactly the
+through :func:`~.schema.values.parse_item`, so an external item gets exactly the
 validation one of ours gets.  Each record's :class:`~.model.Location` keeps
 the other project's file and line, names the source (``external``) and
 carries the absolute URI of the item's anchor there, when that project's
@@ -21,7 +21,8 @@ from dataclasses import replace
 from typing import Any, NamedTuple
 
 from .model import Item, Kind, Location, Problem
-from .schema import OPTIONS_BY_NAME, REFERENCES, RawValue, Vocabulary, parse_item
+from .schema.options import OPTIONS_BY_NAME, REFERENCES, Vocabulary
+from .schema.values import RawValue, parse_item
 
 #: The ``"schema"`` version of ``threats.json`` that can be read.
 SCHEMA_VERSION = 1

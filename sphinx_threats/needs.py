@@ -45,7 +45,7 @@ from sphinx_needs.exceptions import NeedsApiConfigException
 from .envdata import threats_domain
 from .events import line_in_conf, settings_of
 from .model import GapKind, Item, Kind, Location, Mitigation, Problem
-from .schema import OPTIONS, OptionType, option_values
+from .schema.options import OPTIONS, OptionType, option_values
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -90,7 +90,7 @@ _LIST_TYPES = {OptionType.REFS, OptionType.SCOPE, OptionType.NUMBERS, OptionType
 
 def _field_specs() -> dict[str, tuple[str, bool]]:
     """Every need field the items fill: name -> (description, is a list), from
-    :data:`~.schema.OPTIONS` (an option of several kinds is one field)."""
+    :data:`~.schema.options.OPTIONS` (an option of several kinds is one field)."""
     specs: dict[str, tuple[str, bool]] = {}
     for kind, options in OPTIONS.items():
         for option in options:

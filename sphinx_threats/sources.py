@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from .external import MAX_BYTES, TOO_LARGE, ExternalModel, read_model
 from .model import GapKind, Location, Problem
-from .schema import Vocabulary
+from .schema.options import Vocabulary
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx

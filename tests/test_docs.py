@@ -9,7 +9,7 @@ from sphinx.testing.util import SphinxTestApp
 
 from sphinx_threats.config import CONFIG_VALUES
 from sphinx_threats.model import GapKind, Kind
-from sphinx_threats.schema import OPTIONS
+from sphinx_threats.schema.options import OPTIONS
 
 from .helpers import threats_json
 

@@ -24,7 +24,7 @@ import sphinx_needs
 from sphinx_threats.config import DEFAULT_NEEDS_STATUS, validate_named
 from sphinx_threats.model import Location
 from sphinx_threats.needs import FIELDS, map_status, mitigation_of_need, need_fields, option_line
-from sphinx_threats.schema import OPTIONS
+from sphinx_threats.schema.options import OPTIONS
 
 from .conftest import ROOTS
 from .helpers import all_warnings, built_app, html, threat_warnings, threats_json

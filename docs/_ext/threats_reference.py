@@ -1,7 +1,7 @@
 """Reference tables generated from sphinx_threats' own declarations.
 
 The reference cannot drift from the code: directive options come from
-``schema.OPTIONS``, configuration values from ``config.CONFIG_VALUES``,
+``schema.options.OPTIONS``, configuration values from ``config.CONFIG_VALUES``,
 warning subtypes from ``model.GapKind``, report options and matrix columns
 from ``views.REPORTS``.
 """
@@ -13,12 +13,13 @@ from typing import Any
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
-from sphinx_threats import config, schema, views
+from sphinx_threats import config, views
 from sphinx_threats.cli import build_parser
 from sphinx_threats.cli import diff as cli_diff
 from sphinx_threats.cli._gaps import RULES, SEVERITY_LEVELS
 from sphinx_threats.domain import ROLE_KINDS
 from sphinx_threats.model import GapKind, Kind
+from sphinx_threats.schema.options import OPTIONS
 
 
 def _table(headers: list[str], rows: list[list[Any]], widths: list[int]) -> nodes.table:
@@ -73,7 +74,7 @@ class ThreatsReference(SphinxDirective):
                     "yes" if o.required else "",
                     self._rst(o.help),
                 ]
-                for o in schema.OPTIONS[kind]
+                for o in OPTIONS[kind]
             ]
             return [_table(["Option", "Type", "Required", "Meaning"], rows, [15, 12, 8, 50])]
         if what == "config":

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ..model import Kind
-from ..schema import ID_RE
+from ..schema.options import ID_RE
 
 #: Directive names of the items an import writes, in the order a page shows them.
 ITEM_KINDS = tuple(kind.value for kind in Kind)

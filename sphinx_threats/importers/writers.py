@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from ..schema import is_option_line
+from ..schema.syntax import is_option_line
 from .markup import (
     fence_for,
     myst_line,

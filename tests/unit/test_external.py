@@ -8,7 +8,7 @@ from typing import Any
 from sphinx_threats.config import validate_named
 from sphinx_threats.external import own_and_external, read_model, strip_prefix
 from sphinx_threats.model import Location, Mitigation, Service, Threat
-from sphinx_threats.schema import Vocabulary
+from sphinx_threats.schema.options import Vocabulary
 
 VOCABULARY = Vocabulary(
     categories=("spoofing", "tampering"),

@@ -15,7 +15,7 @@ from sphinx_threats.importers.markup import (
     safe_markdown,
 )
 from sphinx_threats.importers.model import IdAllocator, slug, tag_text
-from sphinx_threats.schema import ID_RE
+from sphinx_threats.schema.options import ID_RE
 
 
 @pytest.mark.parametrize(
@@ -135,7 +135,7 @@ def test_every_option_written_is_one_the_directive_has() -> None:
 
     from sphinx_threats.importers.model import ImportSettings
     from sphinx_threats.model import Kind
-    from sphinx_threats.schema import OPTIONS
+    from sphinx_threats.schema.options import OPTIONS
 
     tests = Path(__file__).parents[1]
     samples = tests.parents[1] / "shared" / "testdata" / "samples"

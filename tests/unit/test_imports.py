@@ -10,7 +10,9 @@ import pytest
 PURE = [
     "sphinx_threats",
     "sphinx_threats.model",
-    "sphinx_threats.schema",
+    "sphinx_threats.schema.options",
+    "sphinx_threats.schema.syntax",
+    "sphinx_threats.schema.values",
     "sphinx_threats.analysis",
     "sphinx_threats.views",
     "sphinx_threats.export",

@@ -19,14 +19,14 @@ from sphinx_threats.model import (
     Threat,
     ThreatActor,
 )
-from sphinx_threats.schema import (
-    OPTIONS,
-    Vocabulary,
-    parse_item,
-    placeholder_id,
+from sphinx_threats.schema.options import OPTIONS, Vocabulary
+from sphinx_threats.schema.syntax import (
+    parse_myst_options,
+    split_argument,
     split_ids,
     split_list,
 )
+from sphinx_threats.schema.values import parse_item, placeholder_id
 
 VOCABULARY = Vocabulary(
     categories=("spoofing", "tampering", "information-disclosure"),
@@ -708,3 +708,46 @@ def test_split_ids(raw: str, expected: list[str]) -> None:
 )
 def test_split_list(raw: str, expected: list[str]) -> None:
     assert split_list(raw) == expected
+
+
+def test_split_argument_takes_the_title_up_to_the_first_option() -> None:
+    found = split_argument(
+        ["Relay spoofing", "across lines", ":id: T-1", ":ID: T-2", "  wrapped", "text"]
+    )
+    assert found.title == "Relay spoofing across lines" and found.start == 2
+    assert found.options.options == {"id": "T-1"}
+    assert found.options.repeated == [("id", 1)]  # counted from the first option line
+    assert found.rest == ["text"]  # no blank line before it: the directive says so
+
+
+def test_split_argument_without_options_is_all_title() -> None:
+    found = split_argument(["A title", "that wraps"])
+    assert (found.title, found.start, found.options.options, found.rest) == (
+        "A title that wraps",
+        None,
+        {},
+        [],
+    )
+
+
+def test_myst_yaml_block_positions_count_from_the_content() -> None:
+    found = parse_myst_options(["---", "id: T-1", "applies-to: *", "---", "Body"])
+    assert found.used == 4 and found.error is None
+    assert found.options == {"id": "T-1", "applies-to": "*"}
+    assert found.positions == {"id": 1, "applies-to": 2}
+
+
+def test_myst_yaml_block_yaml_refuses_is_read_line_by_line() -> None:
+    found = parse_myst_options(["---", "id: T-1", "severity: [high", "cwe: 79", "---"])
+    assert found.options["id"] == "T-1" and found.error is not None
+    assert "not valid YAML" in found.error and found.error_line == 3
+
+
+def test_myst_unclosed_block_holds_no_options() -> None:
+    found = parse_myst_options(["---", "id: T-1"])
+    assert (found.used, found.options, found.error) == (0, {}, None)
+
+
+def test_myst_option_lines_report_a_repeat() -> None:
+    found = parse_myst_options([":id: T-1", ":Id: T-2", "", "Body"])
+    assert (found.used, found.options, found.repeated) == (2, {"id": "T-1"}, [("id", 1)])
