@@ -22,6 +22,7 @@ from .envdata import source_location as located
 from .envdata import threats_domain
 from .model import GapKind, Item, Kind, Location, Problem
 from .nodes import threats_item_status, threats_report
+from .render.registry import REPORTS
 from .schema import (
     Vocabulary,
     is_option_line,
@@ -30,7 +31,7 @@ from .schema import (
     parse_yaml_options,
     split_list,
 )
-from .views import FILTERS, REPORTS, ReportOption, ReportRequest
+from .views.request import FILTERS, ReportOption, ReportRequest
 
 
 def source_location(directive: SphinxDirective, lineno: int | None = None) -> Location:
