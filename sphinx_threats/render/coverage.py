@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
 from docutils import nodes
 
 from ..model import Status
 from ..views.coverage import CoverageGrid, CoverageView, GridCell
 from ..views.links import GAP_STATUS, Link
-from .elements import TEXT_WIDTH, badge, element, fit, para, status_badge, table
+from .elements import TEXT_WIDTH, Cell, badge, element, fit, para, status_badge, table
 from .renderer import Renderer
 
 #: Short badges of the coverage grid (the full status is in the cell's
@@ -34,7 +33,7 @@ def draw_coverage(renderer: Renderer, view: CoverageView) -> list[nodes.Node]:
     if isinstance(view, CoverageGrid):
         return draw_coverage_grid(renderer, view)
     headers = ["Service", "Threat", "Severity", "Status", "Covered by"]
-    body: list[list[Any]] = []
+    body: list[list[Cell]] = []
     starts: list[int] = []
     for service, rows in view:
         starts.append(len(body))

@@ -127,7 +127,12 @@ def bullets(rows: Iterable[Sequence[nodes.Node]]) -> nodes.bullet_list:
     )
 
 
-def _cell(value: Any) -> nodes.entry:
+#: What a table cell holds: text, an inline node or a block (in a paragraph
+#: unless it is one), a list of blocks, or a ready entry.
+Cell = str | nodes.Node | list[nodes.Node]
+
+
+def _cell(value: Cell) -> nodes.entry:
     if isinstance(value, list):  # blocks
         return element(nodes.entry, *value)
     if isinstance(value, nodes.entry):
@@ -139,7 +144,7 @@ def _cell(value: Any) -> nodes.entry:
 
 def table(
     headers: Sequence[str | nodes.Node],
-    rows: Iterable[Sequence[Any]],
+    rows: Iterable[Sequence[Cell]],
     classes: Sequence[str],
     widths: Sequence[int] | None = None,
     starts: Sequence[int] = (),

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from docutils import nodes
 
 from ..views.matrix import MatrixRow, MatrixView, MitigationState
-from .elements import badge, bullets, element, fit, joined, para, status_badge, table
+from .elements import Cell, badge, bullets, element, fit, joined, para, status_badge, table
 from .renderer import Renderer
 
 #: Header and relative width (the text writer's characters before fitting
@@ -60,8 +59,8 @@ def draw_matrix(renderer: Renderer, view: MatrixView) -> list[nodes.Node]:
 
 def _matrix_row(
     renderer: Renderer, row: MatrixRow, columns: Sequence[str], badges: Sequence[str]
-) -> list[Any]:
-    cells: list[Any] = []
+) -> list[Cell]:
+    cells: list[Cell] = []
     for column in columns:
         match column:
             case "threat":

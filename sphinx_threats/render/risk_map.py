@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from docutils import nodes
 
 from ..views.risk_map import RiskCell, RiskMap
-from .elements import bullets, css_name, element, fit, para, status_badge, table
+from .elements import Cell, bullets, css_name, element, fit, para, status_badge, table
 from .renderer import Renderer
 
 
@@ -17,10 +15,10 @@ def draw_risk_map(renderer: Renderer, view: RiskMap) -> list[nodes.Node]:
     prefix = renderer.anchor("risk")
     headers: list[str | nodes.Node] = [f"{row_axis} (rows) / {column_axis} (columns)"]
     headers += [_axis(renderer, column_axis, c) for c in column_names]
-    body: list[list[Any]] = []
+    body: list[list[Cell]] = []
     lists: list[nodes.Node] = []
     for r, (name, row) in enumerate(zip(row_names, cells, strict=True)):
-        line: list[Any] = [para(_axis(renderer, row_axis, name))]
+        line: list[Cell] = [para(_axis(renderer, row_axis, name))]
         for c, cell in enumerate(row):
             anchor = f"{prefix}-{r}-{c}"
             line.append(_risk_cell(renderer, cell, anchor))

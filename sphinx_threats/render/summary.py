@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from docutils import nodes
 
 from ..figures import CoveragePercent
 from ..views.summary import SummaryView
-from .elements import badge, element, fit, para, status_badge, table
+from .elements import Cell, badge, element, fit, para, status_badge, table
 from .renderer import Renderer
 
 
@@ -32,7 +30,7 @@ def _figure(figure: CoveragePercent, weighted: bool = False) -> list[nodes.Node]
 def draw_summary(renderer: Renderer, view: SummaryView) -> list[nodes.Node]:
     """Nodes of ``threat-summary``."""
     severity_cols, status_rows, per_service, gap_counts, overall = view
-    rows: list[list[Any]] = [
+    rows: list[list[Cell]] = [
         [status_badge(status), *[str(n) if n else "-" for n in counts], str(sum(counts))]
         for status, counts in status_rows
     ]
