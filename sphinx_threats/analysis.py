@@ -2,19 +2,30 @@
 
 No Sphinx here.  :func:`analyse` runs named steps, each with a typed result,
 in time linear in the model and the number of (threat, service) pairs in
-scope:
+scope (the sections of this module, in order):
 
 1. :func:`declarations`: the first declaration of every ID (later ones are
-   duplicates), the known IDs per kind and the items per kind;
-2. :func:`reference_gaps`: every ID an option or role names must exist;
+   ``duplicate-id`` gaps), the known IDs per kind and the items per kind;
+2. :func:`reference_gaps`: every ID an option or role names must exist
+   (``unknown-ref``);
 3. :func:`scope_of`: the services in scope for every threat (``:applies-to:``
    with ``*``/``!ID``, plus the services listing it in ``:exposed-to:``; never
-   its owning service) and the back-link indexes;
-4. :func:`judge_acceptances`: one :class:`AcceptanceState` per acceptance;
+   its owning service) and the back-link indexes; :func:`idle_decisions`: an
+   acceptance or exclusion for a service with nothing of it in scope;
+4. :func:`judge_acceptances`: one :class:`AcceptanceState` per acceptance,
+   and its expiry and approval gaps;
 5. :func:`mitigation_coverage`: which services each mitigation covers (its own
    service, its ``:applies-to:``, or a service that ``:relies-on:`` it);
-6. :func:`statuses`: the overall status of every threat and the status of
-   every pair, following the first-match rules of the SPEC, and their gaps.
+6. :func:`judge_assumptions`: what each threat and mitigation rests on, and
+   the stale assumptions (assumptions never change a status);
+7. :func:`exclusions` then :func:`statuses`: the not-applicables of every
+   threat, the overall status of every threat and the status of every pair,
+   following the first-match rules of the SPEC; :func:`status_gaps`: the
+   threats and pairs not covered well enough.
+
+The report's gaps are the model's own problems and those of every step, less
+another project's, in :func:`gap_order`.  The figures read from the report
+(coverage percentages, what fails the build) are in :mod:`.figures`.
 """
 
 from __future__ import annotations
@@ -22,7 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections import defaultdict
-from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from itertools import chain
@@ -544,7 +555,7 @@ def mitigation_coverage(decl: Declarations, scope: Scope, settings: Settings) ->
     return MitigationCoverage(dict(mitigations_of), dict(ranked_of), gaps)
 
 
-# -- assumptions ---------------------------------------------------------------------------
+# -- 6. assumptions -----------------------------------------------------------------------
 
 
 class Assumptions(NamedTuple):
@@ -581,7 +592,7 @@ def assumption_is_stale(assumption: Assumption, settings: Settings) -> bool:
     return assumption.review_by is not None and assumption.review_by < settings.today
 
 
-# -- 6. statuses ----------------------------------------------------------------------------
+# -- 7. statuses ----------------------------------------------------------------------------
 
 
 #: Status by rank: what the best mitigations in a set achieve.
@@ -883,126 +894,6 @@ def severity_rank(severity: str | None, severities: Sequence[str]) -> int:
     if severity is None or severity not in severities:
         return 0
     return severities.index(severity)
-
-
-def severity_weight(severity: str | None, severities: Sequence[str]) -> int:
-    """Weight of a pair in the weighted coverage.
-
-    With ``n`` severities the most severe weighs ``n`` and the least ``1``
-    (``critical`` 5, ``high`` 4, ``medium`` 3, ``low`` 2, ``info`` 1 by default);
-    a threat without a usable severity weighs as the most severe.
-    """
-    return len(severities) - severity_rank(severity, severities) if severities else 1
-
-
-class CoveragePercent(NamedTuple):
-    """Coverage of some pairs: counts and percentages (``None`` with no pairs)."""
-
-    covered: int
-    total: int
-    percent: float | None
-    weighted: float | None
-
-
-def coverage_percentages(report: Report, pairs: Sequence[Coverage]) -> CoveragePercent:
-    """(covered, in scope, percent, severity-weighted percent) of some pairs."""
-    if not pairs:
-        return CoveragePercent(0, 0, None, None)
-    severities = report.settings.severities
-
-    def weight(c: Coverage) -> int:
-        threat = report.threat(c.threat)
-        return severity_weight(threat.severity if threat else None, severities)
-
-    covered = [c for c in pairs if c.status.covered]
-    total_weight = sum(weight(c) for c in pairs)
-    return CoveragePercent(
-        len(covered),
-        len(pairs),
-        round(100 * len(covered) / len(pairs), 1),
-        round(100 * sum(weight(c) for c in covered) / total_weight, 1),
-    )
-
-
-class ServiceFigures(NamedTuple):
-    """Coverage of one service (SPEC "Coverage of a service")."""
-
-    service: str
-    #: Its own threats, each by its overall status.
-    own: CoveragePercent
-    #: The product threats in scope for it, each by the pair's status.
-    in_scope: CoveragePercent
-    #: Both together.
-    total: CoveragePercent
-
-
-def service_answers(
-    report: Report, service: str, wanted: Container[str] | None = None
-) -> tuple[list[Coverage], list[Coverage]]:
-    """What ``service`` must answer: its own threats (as pairs carrying the
-    threat's overall status) and the product threats in scope (their pairs),
-    leaving out ``not-applicable`` ones and, given ``wanted``, other threats."""
-    own = [
-        Coverage(t, service, report.threat_status[t], report.threat_by.get(t, ()))
-        for t in dict.fromkeys(report.threats_of_service.get(service, ()))
-        if (wanted is None or t in wanted)
-        and report.threat_status.get(t, Status.NOT_APPLICABLE) is not Status.NOT_APPLICABLE
-    ]
-    in_scope = [
-        c
-        for c in report.service_coverage(service)
-        if (wanted is None or c.threat in wanted) and c.status is not Status.NOT_APPLICABLE
-    ]
-    return own, in_scope
-
-
-def service_figures(
-    report: Report, service: str, wanted: Container[str] | None = None
-) -> ServiceFigures:
-    """Coverage of ``service``: own threats, product threats in scope, total."""
-    own, in_scope = service_answers(report, service, wanted)
-    return ServiceFigures(
-        service,
-        coverage_percentages(report, own),
-        coverage_percentages(report, in_scope),
-        coverage_percentages(report, own + in_scope),
-    )
-
-
-def overall_coverage(report: Report) -> CoveragePercent:
-    """Coverage of the whole model: every answer a service owes (its own
-    threats and its product threats in scope, as in :func:`service_figures`),
-    plus, by its overall status, each threat of this project that no declared
-    service owns or has in scope (``not-applicable`` ones left out)."""
-    answers: list[Coverage] = []
-    answered: set[str] = set()
-    for service in report.services:
-        own, in_scope = service_answers(report, service)
-        answers += own
-        answers += in_scope
-        answered.update(report.scope_of_service.get(service, ()))
-        answered.update(report.threats_of_service.get(service, ()))
-    for threat in report.threats():
-        status = report.threat_status.get(threat.id, Status.NOT_APPLICABLE)
-        if (
-            threat.id not in answered
-            and status is not Status.NOT_APPLICABLE
-            and not threat.location.external  # another project's to answer
-        ):
-            answers.append(Coverage(threat.id, "", status, report.threat_by.get(threat.id, ())))
-    return coverage_percentages(report, answers)
-
-
-def fails(
-    gap: Gap, fail_on: Iterable[str], min_severity: str | None, severities: Sequence[str]
-) -> bool:
-    """Whether ``gap`` fails the build under ``threats_fail_on`` and
-    ``threats_fail_min_severity``."""
-    if gap.kind.value not in set(fail_on):
-        return False
-    if min_severity is None or not gap.graded or min_severity not in severities:
-        return True
-    return severity_rank(gap.severity, severities) <= severities.index(min_severity)
 
 
 def gap_order(gap: Gap) -> tuple[str, int, str, tuple[str, ...], str]:

@@ -22,10 +22,11 @@ from .envdata import source_location as located
 from .envdata import threats_domain
 from .model import GapKind, Item, Kind, Location, Problem
 from .nodes import threats_item_status, threats_report
+from .render.registry import REPORTS
 from .schema.options import Vocabulary
 from .schema.syntax import parse_myst_options, split_argument, split_list
 from .schema.values import parse_item
-from .views import FILTERS, REPORTS, ReportOption, ReportRequest
+from .views.request import FILTERS, ReportOption, ReportRequest
 
 
 def source_location(directive: SphinxDirective, lineno: int | None = None) -> Location:

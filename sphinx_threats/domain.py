@@ -27,7 +27,7 @@ from .external import ExternalModel, own_and_external, strip_prefix, unprefixed
 from .model import ROLE_KINDS, GapKind, Item, Kind, Location, Problem, Reference, ThreatModel
 from .roles import ItemRole
 from .schema.options import ID_RE
-from .views import ReportRequest
+from .views.request import ReportRequest
 
 __all__ = ["ROLE_KINDS", "ThreatsDomain", "threats_domain"]
 

@@ -29,9 +29,8 @@ from sphinx.util.fileutil import copy_asset_file
 from sphinx.util.logging import is_suppressed_warning
 
 from . import config as config_module
-from . import views
 from ._util import paused_gc
-from .analysis import Gap, Report, Settings, fails
+from .analysis import Gap, Report, Settings
 from .catalog import Catalog, read_catalog
 from .config import category_labels
 from .directives import catalog_file
@@ -45,10 +44,17 @@ from .envdata import (
     warning_location,
 )
 from .export import BADGE_FILE, coverage_badge, to_data, to_json
+from .figures import fails
 from .model import GapKind, Kind, Location, Problem
 from .nodes import threats_item_status, threats_placeholder, threats_report
-from .render import Linker, Renderer, element
+from .render.elements import element
+from .render.items import item_fields, item_links
+from .render.registry import draw_report, report_view
+from .render.renderer import Linker, Renderer
 from .sources import read_sources
+from .views.items import item_view
+from .views.links import Link, link_of
+from .views.request import ReportRequest
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -317,12 +323,12 @@ def page_digests(domain: ThreatsDomain, report: Report) -> dict[str, str]:
     for docname in sorted(domain.pages()):
         # the views are not kept for writing: drawn again then, they cost less
         # than the garbage collector's passes over them in between
-        parts: list[Any] = [views.item_view(report, item) for item in domain.items_of(docname)]
+        parts: list[Any] = [item_view(report, item) for item in domain.items_of(docname)]
         parts.append(conditional)
         for ref in data["references"].get(docname, ()):
-            parts.append(views.link_of(report, ref.kind, domain.target(ref.target)))
+            parts.append(link_of(report, ref.kind, domain.target(ref.target)))
         for request in data["reports"].get(docname, ()):
-            parts.append(views.report_view(report, request))
+            parts.append(report_view(report, request))
         digests[docname] = hashlib.sha256(repr(parts).encode()).hexdigest()
     return digests
 
@@ -345,7 +351,7 @@ def make_linker(builder: Builder, fromdocname: str) -> Linker:
     pages = PageLinks(builder, fromdocname)
     elsewhere = intersphinx_uri(builder.env, fromdocname)
 
-    def link(target: views.Link) -> nodes.reference | None:
+    def link(target: Link) -> nodes.reference | None:
         ref = element(nodes.reference, internal=True, reftitle=f"{target.kind} {target.id}")
         if not target.docname:
             # another project's: from threats_external, else through intersphinx
@@ -403,7 +409,7 @@ def _fill(
             if item_views is None:
                 item_views = page_views[origin] = {
                     (item.kind.value, item.id, item.location.file, item.location.lineno): (
-                        views.item_view(report, item)
+                        item_view(report, item)
                     )
                     for item in domain.items_of(origin)
                 }
@@ -412,13 +418,12 @@ def _fill(
             if view is None:
                 node.replace_self([])
             elif node["part"] == "fields":
-                node.replace_self(renderer.item_fields(view))
+                node.replace_self(item_fields(renderer, view))
             else:
-                node.replace_self(renderer.item_links(view))
+                node.replace_self(item_links(renderer, view))
         elif isinstance(node, threats_report):
-            request: views.ReportRequest = node["request"]
-            view = views.report_view(report, request)
-            node.replace_self(renderer.report(request.name, view))
+            request: ReportRequest = node["request"]
+            node.replace_self(draw_report(renderer, report, request))
 
 
 def silence_missing_reference(app: Sphinx, domain: Any, node: nodes.Element) -> bool | None:

@@ -11,14 +11,8 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
-from .analysis import (
-    AcceptanceState,
-    Gap,
-    Report,
-    assumption_is_stale,
-    overall_coverage,
-    service_figures,
-)
+from .analysis import AcceptanceState, Gap, Report, assumption_is_stale
+from .figures import overall_coverage, service_figures
 from .model import (
     Assumption,
     Item,

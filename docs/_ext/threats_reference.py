@@ -3,7 +3,7 @@
 The reference cannot drift from the code: directive options come from
 ``schema.options.OPTIONS``, configuration values from ``config.CONFIG_VALUES``,
 warning subtypes from ``model.GapKind``, report options and matrix columns
-from ``views.REPORTS``.
+from ``render.registry.REPORTS`` and ``views.matrix``.
 """
 
 from __future__ import annotations
@@ -13,13 +13,16 @@ from typing import Any
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
-from sphinx_threats import config, views
+from sphinx_threats import config
 from sphinx_threats.cli import build_parser
 from sphinx_threats.cli import diff as cli_diff
 from sphinx_threats.cli._gaps import RULES, SEVERITY_LEVELS
 from sphinx_threats.domain import ROLE_KINDS
 from sphinx_threats.model import GapKind, Kind
+from sphinx_threats.render.registry import REPORTS
 from sphinx_threats.schema.options import OPTIONS
+from sphinx_threats.views.matrix import DEFAULT_MATRIX_COLUMNS, MATRIX_COLUMNS
+from sphinx_threats.views.request import FILTERS
 
 
 def _table(headers: list[str], rows: list[list[Any]], widths: list[int]) -> nodes.table:
@@ -111,8 +114,8 @@ class ThreatsReference(SphinxDirective):
             ]
             return [_table(["Role", "Full form", "Links to"], rows, [20, 30, 20])]
         if what == "reports":
-            rows = [[_literal(f":{f}:"), "every report", "comma list"] for f in views.FILTERS]
-            for spec in views.REPORTS.values():
+            rows = [[_literal(f":{f}:"), "every report", "comma list"] for f in FILTERS]
+            for spec in REPORTS.values():
                 for name, option in spec.options.items():
                     values = ", ".join(option.values)
                     rows.append(
@@ -131,10 +134,10 @@ class ThreatsReference(SphinxDirective):
             rows = [
                 [
                     _literal(name),
-                    "yes" if name in views.DEFAULT_MATRIX_COLUMNS else "",
+                    "yes" if name in DEFAULT_MATRIX_COLUMNS else "",
                     help_text,
                 ]
-                for name, help_text in views.MATRIX_COLUMNS.items()
+                for name, help_text in MATRIX_COLUMNS.items()
             ]
             return [_table(["Column", "Shown by default", "Shows"], rows, [15, 10, 50])]
         if what == "cli":

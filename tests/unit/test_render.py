@@ -1,11 +1,11 @@
-"""``render.element`` builds the same nodes as the docutils constructors."""
+"""``render.elements.element`` builds the same nodes as the docutils constructors."""
 
 from __future__ import annotations
 
 import pytest
 from docutils import nodes
 
-from sphinx_threats.render import element
+from sphinx_threats.render.elements import element
 
 CLASSES = [
     nodes.paragraph,

@@ -1,0 +1,86 @@
+"""Item blocks: their field list and their computed back-links."""
+
+from __future__ import annotations
+
+from docutils import nodes
+
+from ..views.items import (
+    Badge,
+    Categories,
+    FieldValue,
+    ItemView,
+    Links,
+    Numbers,
+    ScopeTerms,
+    StatusValue,
+    Tags,
+    Url,
+)
+from ..views.links import Link
+from .elements import (
+    NO_SEARCH,
+    badge,
+    bullets,
+    element,
+    field,
+    joined,
+    literal,
+    status_badge,
+    text_or_link,
+)
+from .renderer import Renderer
+
+CWE_URL = "https://cwe.mitre.org/data/definitions/{}.html"
+CAPEC_URL = "https://capec.mitre.org/data/definitions/{}.html"
+
+
+def item_fields(renderer: Renderer, view: ItemView) -> nodes.field_list:
+    """The field list of an item block."""
+    fields = [field("ID", [literal(view.id, "threats-id")])]
+    fields += [field(f.name, _field_value(renderer, f.value)) for f in view.fields]
+    return element(nodes.field_list, *fields, classes=["threats-fields"])
+
+
+def _field_value(renderer: Renderer, value: FieldValue) -> list[nodes.Node]:
+    match value:
+        case str():
+            return [nodes.Text(value)]
+        case Link():
+            return renderer.titled(value)
+        case StatusValue(status):
+            return [status_badge(status)]
+        case Badge(family, text):
+            return [badge(text, family, text.split()[0])]
+        case Categories(ids):
+            return joined(renderer.category(c) for c in ids)
+        case Tags(tags):
+            return joined(badge(t, "tag") for t in tags)
+        case ScopeTerms(terms):
+            return [nodes.Text(", ".join(terms))]
+        case Numbers(catalogue, numbers):
+            url = CWE_URL if catalogue == "cwe" else CAPEC_URL
+            label = catalogue.upper()
+            return joined(
+                element(nodes.reference, f"{label}-{n}", refuri=url.format(n)) for n in numbers
+            )
+        case Url(text):
+            return [text_or_link(text)]
+        case Links(links):
+            return joined(
+                (renderer.titled_inline(link) for link in links),
+                "; " if any(link.title for link in links) else ", ",
+            )
+    raise TypeError(f"not a field value: {value!r}")
+
+
+def item_links(renderer: Renderer, view: ItemView) -> list[nodes.Node]:
+    """The computed back-links of an item block (empty sections omitted)."""
+    out: list[nodes.Node] = []
+    for section in view.links:
+        if not section.rows:
+            continue
+        out.append(element(nodes.rubric, section.title, classes=["threats-backlinks-title"]))
+        out.append(bullets(renderer.backlink_row(row) for row in section.rows))
+    if not out:
+        return []
+    return [element(nodes.container, *out, classes=["threats-backlinks", *NO_SEARCH])]

@@ -1,0 +1,265 @@
+"""What an item block shows: its fields and its computed back-links."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from ..analysis import Coverage, Report, assumption_is_stale
+from ..model import (
+    Assumption,
+    Item,
+    Kind,
+    Mitigation,
+    NotApplicable,
+    RiskAcceptance,
+    Service,
+    Status,
+    Threat,
+    ThreatActor,
+)
+from .links import (
+    BackLink,
+    Link,
+    acceptance_state,
+    decided_by,
+    exclusion_state,
+    link_of,
+    mitigation_state,
+    threat_links,
+)
+
+# -- field values: a closed set of small types, drawn by ``render`` with ``match`` ----------
+
+
+class StatusValue(NamedTuple):
+    """A computed status (``None``: unknown)."""
+
+    status: Status | None
+
+
+class Badge(NamedTuple):
+    """A word shown as a badge of a family (``severity``, ``mitigation``, ``acceptance``)."""
+
+    family: str
+    text: str
+
+
+class Categories(NamedTuple):
+    """Category IDs, shown with their labels."""
+
+    ids: tuple[str, ...]
+
+
+class Tags(NamedTuple):
+    """Free-form tags."""
+
+    tags: tuple[str, ...]
+
+
+class ScopeTerms(NamedTuple):
+    """``:applies-to:`` terms as written (``*``, ``!ID``)."""
+
+    terms: tuple[str, ...]
+
+
+class Numbers(NamedTuple):
+    """CWE or CAPEC numbers, linked to their catalogue."""
+
+    catalogue: str
+    numbers: tuple[str, ...]
+
+
+class Links(NamedTuple):
+    """Links to items, shown as their IDs."""
+
+    links: tuple[Link, ...]
+
+
+class Url(NamedTuple):
+    """Text that is a link when it is an http(s) URL."""
+
+    text: str
+
+
+#: What a field can show.
+FieldValue = (
+    str | Link | Links | StatusValue | Badge | Categories | Tags | ScopeTerms | Numbers | Url
+)
+
+
+class Field(NamedTuple):
+    """One row of an item's field list."""
+
+    name: str
+    value: FieldValue
+
+
+class BackLinks(NamedTuple):
+    """A titled section of back-links."""
+
+    title: str
+    rows: tuple[BackLink, ...]
+
+
+class ItemView(NamedTuple):
+    """Everything an item block shows."""
+
+    kind: str
+    id: str
+    fields: tuple[Field, ...]
+    links: tuple[BackLinks, ...]
+
+
+def _owner_field(report: Report, service: str | None, otherwise: str) -> Field:
+    """The ``Service`` field: the owning service, or what its absence means."""
+    return Field("Service", link_of(report, Kind.SERVICE, service) if service else otherwise)
+
+
+def _text_fields(**named: str) -> list[Field]:
+    """A field for each non-empty text (names with ``_`` for spaces)."""
+    return [Field(name.replace("_", " "), value) for name, value in named.items() if value]
+
+
+def item_view(report: Report, item: Item) -> ItemView:
+    """Everything an item block shows, as plain data (see the module doc)."""
+    fields: list[Field]
+    links: list[BackLinks] = []
+    if isinstance(item, ThreatActor):
+        fields = _text_fields(Description=item.description)
+        links.append(
+            BackLinks("Threats", threat_links(report, report.threats_of_actor.get(item.id, ())))
+        )
+    elif isinstance(item, Service):
+        fields = _text_fields(Owner=item.owner)
+        fields += _refs_field("Exposed to", report, Kind.THREAT, item.exposed_to)
+        fields += _refs_field("Relies on", report, Kind.MITIGATION, item.relies_on)
+        fields += _refs_field("Depends on", report, Kind.SERVICE, item.depends_on)
+        own = report.threats_of_service.get(item.id, ())
+        links.append(BackLinks("Own threats", threat_links(report, own)))
+        in_scope = _pair_rows(report, report.service_coverage(item.id), Kind.THREAT)
+        links.append(BackLinks("Product threats in scope", in_scope))
+    elif isinstance(item, Threat):
+        fields, links = _threat_view(report, item)
+    elif isinstance(item, Mitigation):
+        fields = [
+            Field("Status", Badge("mitigation", item.status or "planned")),
+            Field("Effect", item.effect),
+            *_text_fields(Due=item.due.isoformat() if item.due else ""),
+            # the threats it mitigates are listed below, with titles and statuses
+            _owner_field(report, item.service, "product level"),
+            *_scope_field(item.applies_to),
+            *_text_fields(Owner=item.owner),
+        ]
+        if item.verified_by:
+            fields.append(Field("Verified by", Url(item.verified_by)))
+        links.append(BackLinks("Threats", threat_links(report, dict.fromkeys(item.mitigates))))
+        relied = report.relied_on_by.get(item.id, ())
+        links.append(
+            BackLinks(
+                "Relied on by", tuple(BackLink(link_of(report, Kind.SERVICE, s)) for s in relied)
+            )
+        )
+    elif isinstance(item, RiskAcceptance):
+        fields = [Field("Status", Badge("acceptance", acceptance_state(report, item.id)))]
+        fields += _refs_field("Threats", report, Kind.THREAT, item.threats)
+        if item.service:
+            fields.append(_owner_field(report, item.service, ""))
+        fields += _text_fields(Owner=item.owner)
+        fields.append(Field("Expires", item.expires.isoformat() if item.expires else "-"))
+        fields += _text_fields(Approved_by=item.approved_by)
+        if item.residual_severity:
+            fields.append(Field("Residual severity", Badge("severity", item.residual_severity)))
+    elif isinstance(item, Assumption):
+        fields = [Field("Status", Badge("assumption", _assumption_state(report, item.id)))]
+        fields += _refs_field("Threats", report, Kind.THREAT, item.threats)
+        fields += _refs_field("Mitigations", report, Kind.MITIGATION, item.mitigations)
+        fields += _text_fields(Owner=item.owner)
+        fields += _text_fields(Review_by=item.review_by.isoformat() if item.review_by else "")
+    else:
+        assert isinstance(item, NotApplicable)
+        fields = _refs_field("Threats", report, Kind.THREAT, item.threats)
+        fields.append(_owner_field(report, item.service, "whole product"))
+        fields += _text_fields(Owner=item.owner)
+    if item.tags:
+        fields.append(Field("Tags", Tags(item.tags)))
+    if isinstance(item, Threat | Mitigation):
+        links.append(_rests_on(report, item.id))
+    return ItemView(item.kind.value, item.id, tuple(fields), tuple(links))
+
+
+def _threat_view(report: Report, item: Threat) -> tuple[list[Field], list[BackLinks]]:
+    fields = [
+        Field("Status", StatusValue(report.threat_status.get(item.id))),
+        Field("Severity", Badge("severity", item.severity or "unknown")),
+    ]
+    if item.category:
+        fields.append(Field("Category", Categories(item.category)))
+    if item.likelihood or item.impact:
+        fields.append(
+            Field("Likelihood / impact", f"{item.likelihood or '-'} / {item.impact or '-'}")
+        )
+    fields += _refs_field("Actors", report, Kind.THREAT_ACTOR, item.actors)
+    fields.append(_owner_field(report, item.service, "product level"))
+    fields += _scope_field(item.applies_to)
+    fields += [Field("CWE", Numbers("cwe", item.cwe))] if item.cwe else []
+    fields += [Field("CAPEC", Numbers("capec", item.capec))] if item.capec else []
+    links = [
+        BackLinks(
+            title,
+            tuple(
+                BackLink(link_of(report, kind, i), state(report, i)) for i in index.get(item.id, ())
+            ),
+        )
+        for title, kind, index, state in (
+            ("Mitigations", Kind.MITIGATION, report.mitigations_of, mitigation_state),
+            ("Risk acceptances", Kind.RISK_ACCEPTANCE, report.acceptances_of, acceptance_state),
+            ("Not applicable", Kind.NOT_APPLICABLE, report.exclusions_of, exclusion_state),
+        )
+    ]
+    in_scope = _pair_rows(report, report.threat_coverage(item.id), Kind.SERVICE)
+    links.append(BackLinks("Services in scope", in_scope))
+    return fields, links
+
+
+def _scope_field(terms: tuple[str, ...]) -> list[Field]:
+    return [Field("Applies to", ScopeTerms(terms))] if terms else []
+
+
+def _refs_field(name: str, report: Report, kind: Kind, ids: Sequence[str]) -> list[Field]:
+    if not ids:
+        return []
+    return [Field(name, Links(tuple(link_of(report, kind, i) for i in ids)))]
+
+
+def _pair_rows(report: Report, pairs: Sequence[Coverage], other: Kind) -> tuple[BackLink, ...]:
+    """Back-link rows of (threat, service) pairs: the other side, the pair's
+    status and what decides it."""
+    return tuple(
+        BackLink(
+            link_of(report, other, c.threat if other is Kind.THREAT else c.service),
+            c.status,
+            tuple(decided_by(report, b) for b in c.by),
+        )
+        for c in pairs
+    )
+
+
+def _assumption_state(report: Report, ident: str) -> str:
+    assumption = report.get(ident, Kind.ASSUMPTION)
+    if not isinstance(assumption, Assumption):
+        return "unknown"
+    if assumption_is_stale(assumption, report.settings):
+        return "stale"
+    if assumption.review_by:
+        return f"review by {assumption.review_by.isoformat()}"
+    return "holds"
+
+
+def _rests_on(report: Report, ident: str) -> BackLinks:
+    """The assumptions a threat or mitigation rests on (context, never a decision)."""
+    rows = tuple(
+        BackLink(link_of(report, Kind.ASSUMPTION, a), _assumption_state(report, a))
+        for a in report.rests_on.get(ident, ())
+    )
+    return BackLinks("Rests on", rows)

@@ -1,0 +1,75 @@
+"""What a report directive asks for: its filters and options, and the threats they select."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
+
+from ..analysis import Report, severity_rank
+from ..model import Threat
+
+#: Filter options of the report directives.
+FILTERS = ("service", "category", "severity", "status", "tags")
+
+
+class ReportRequest(NamedTuple):
+    """One report directive as written: which report, its filters and options.
+
+    Kept per page in the domain, so the page's digest covers the report.
+    """
+
+    name: str
+    #: (filter option, values), sorted.
+    filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: (option, value) of the report's own options, sorted.
+    options: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def filter_map(self) -> dict[str, tuple[str, ...]]:
+        """The filters as a mapping."""
+        return dict(self.filters)
+
+    def option(self, name: str) -> str | None:
+        """The value of one of the report's own options, if given."""
+        return dict(self.options).get(name)
+
+
+class ReportOption(NamedTuple):
+    """One of a report's own options: the values it allows."""
+
+    values: tuple[str, ...]
+    #: Takes a comma list of values (kept in the order given), not one value.
+    many: bool = False
+    help: str = ""
+
+
+def _matches(report: Report, threat: Threat, filters: Mapping[str, Sequence[str]]) -> bool:
+    return all(
+        _passes(report, threat, key, set(wanted)) for key, wanted in filters.items() if wanted
+    )
+
+
+def _passes(report: Report, threat: Threat, key: str, wanted: set[str]) -> bool:
+    """Whether ``threat`` passes one report filter."""
+    match key:
+        case "service":
+            in_scope = report.scope.get(threat.id, ())
+            return threat.service in wanted or not wanted.isdisjoint(in_scope)
+        case "category":
+            return not wanted.isdisjoint(threat.category)
+        case "severity":
+            return (threat.severity or "") in wanted
+        case "status":
+            return str(report.threat_status.get(threat.id)) in wanted
+        case "tags":
+            return not wanted.isdisjoint(threat.tags)
+    return True
+
+
+def selected_threats(report: Report, filters: Mapping[str, Sequence[str]]) -> list[Threat]:
+    """Threats passing the report filters, by severity then ID."""
+    severities = report.settings.severities
+    chosen = [
+        t for t in report.index.values() if isinstance(t, Threat) and _matches(report, t, filters)
+    ]
+    return sorted(chosen, key=lambda t: (severity_rank(t.severity, severities), t.id))
