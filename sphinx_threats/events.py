@@ -44,11 +44,12 @@ from .envdata import (
     threats_domain,
     warning_location,
 )
-from .export import BADGE_FILE, coverage_badge, to_data, to_json
+from .exporters.badge import BADGE_FILE, coverage_badge
 from .model import GapKind, Kind, Location, Problem
 from .nodes import threats_item_status, threats_placeholder, threats_report
 from .render import Linker, Renderer, element
 from .sources import read_sources
+from .threatsfile.write import to_data, to_json
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from sphinx_threats.cli._common import UsageError, base_dir, join_base, split_list
-from sphinx_threats.cli._data import parse, severity_rank
 from sphinx_threats.cli._gaps import RULES, level, rule_of
 from sphinx_threats.cli._term import markdown_escape, wrap
 from sphinx_threats.model import GapKind
+from sphinx_threats.threatsfile.read import FormatError, parse, severity_rank
 
 
 def _file(**extra: object) -> dict[str, object]:
@@ -33,7 +33,7 @@ def test_unknown_keys_and_missing_optional_ones_are_fine() -> None:
         ),
         "f.json",
     )
-    assert data.of("threats")["T"]["external"] == "other"
+    assert data.of("threats")["T"].external == "other"
     assert data.of("mitigations") == {}
     assert data.fail_on is None and data.summary == {}
     (gap,) = data.gaps
@@ -47,7 +47,8 @@ def test_the_first_declaration_of_a_duplicate_id_wins() -> None:
     data = parse(
         _file(items={"threats": [{"id": "T", "lineno": 3}, {"id": "T", "lineno": 9}]}), "f.json"
     )
-    assert data.of("threats")["T"]["lineno"] == 3
+    assert data.of("threats")["T"].lineno == 3
+    assert [e.lineno for e in data.entries("threats")] == [3, 9]
 
 
 def test_gap_severity_is_the_most_severe_named_threat() -> None:
@@ -78,8 +79,8 @@ def test_unknown_severity_counts_as_most_severe() -> None:
         _file(**{"fail-on": "unmitigated"}),
     ],
 )
-def test_wrong_shapes_are_usage_errors(raw: dict[str, object]) -> None:
-    with pytest.raises(UsageError, match=r"^f\.json is not a valid threats\.json: "):
+def test_wrong_shapes_are_format_errors(raw: dict[str, object]) -> None:
+    with pytest.raises(FormatError, match=r"^is not a valid threats\.json: "):
         parse(raw, "f.json")
 
 
