@@ -118,6 +118,7 @@ class ThreatsFile:
     summary: dict[str, Any]
     #: The build's ``threats_fail_on``; ``None`` when the file does not say.
     fail_on: tuple[str, ...] | None
+    # built on first use, once per key: gap_severity looks up threats for every gap
     _by_id: dict[str, dict[str, ItemEntry]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )

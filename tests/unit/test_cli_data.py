@@ -7,7 +7,9 @@ import pytest
 from sphinx_threats.cli._common import UsageError, base_dir, join_base, split_list
 from sphinx_threats.cli._gaps import RULES, level, rule_of
 from sphinx_threats.cli._term import markdown_escape, wrap
+from sphinx_threats.cli.diff import LABELS
 from sphinx_threats.model import GapKind
+from sphinx_threats.threatsfile.compare import OTHER_CHANGES, WORSENINGS
 from sphinx_threats.threatsfile.read import FormatError, parse, severity_rank
 
 
@@ -110,3 +112,14 @@ def test_markdown_escape_keeps_titles_literal() -> None:
 def test_wrap_never_breaks_a_path() -> None:
     lines = wrap("see services/a-very-long-file-name.rst:12 now", 20, "  ")
     assert "  services/a-very-long-file-name.rst:12" in lines
+
+
+def test_a_mitigation_without_an_effect_has_the_models_default() -> None:
+    data = parse(
+        _file(items={"mitigations": [{"id": "M-1"}, {"id": "M-2", "effect": "partial"}]}), "f"
+    )
+    assert [m.effect for m in data.of("mitigations").values()] == ["full", "partial"]
+
+
+def test_every_change_has_a_label() -> None:
+    assert set(LABELS) == {*WORSENINGS, *OTHER_CHANGES}
