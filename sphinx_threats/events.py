@@ -43,7 +43,7 @@ from .envdata import (
     threats_domain,
     warning_location,
 )
-from .export import BADGE_FILE, coverage_badge, to_data, to_json
+from .exporters.badge import BADGE_FILE, coverage_badge
 from .figures import fails
 from .model import GapKind, Kind, Location, Problem
 from .nodes import threats_item_status, threats_placeholder, threats_report
@@ -52,6 +52,7 @@ from .render.items import item_fields, item_links
 from .render.registry import draw_report, report_view
 from .render.renderer import Linker, Renderer
 from .sources import read_sources
+from .threatsfile.write import to_data, to_json
 from .views.items import item_view
 from .views.links import Link, link_of
 from .views.request import ReportRequest

@@ -15,7 +15,6 @@ file lists as external to *it* are left out: each project exports only its own.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterator
 from dataclasses import replace
 from typing import Any, NamedTuple
@@ -23,9 +22,8 @@ from typing import Any, NamedTuple
 from .model import Item, Kind, Location, Problem
 from .schema.options import OPTIONS_BY_NAME, REFERENCES, Vocabulary
 from .schema.values import RawValue, parse_item
+from .threatsfile.read import FormatError, ItemEntry, ThreatsFile, read
 
-#: The ``"schema"`` version of ``threats.json`` that can be read.
-SCHEMA_VERSION = 1
 #: The largest external model read, in bytes (a larger one is refused).
 MAX_BYTES = 20 * 1024 * 1024
 #: Said of a source over :data:`MAX_BYTES` (it is not read further).
@@ -47,10 +45,6 @@ class ExternalModel(NamedTuple):
     usable: bool = True
 
 
-class Unusable(ValueError):
-    """The bytes are not a ``threats.json`` this version can read."""
-
-
 def read_model(name: str, data: bytes, base_url: str, vocabulary: Vocabulary) -> ExternalModel:
     """The items of the ``threats.json`` in ``data``; never raises on bad input.
 
@@ -60,84 +54,35 @@ def read_model(name: str, data: bytes, base_url: str, vocabulary: Vocabulary) ->
     if len(data) > MAX_BYTES:
         return ExternalModel(name, (), TOO_LARGE, usable=False)
     try:
-        items = _items(name, _parse(data), base_url)
-    except Unusable as err:
-        return ExternalModel(name, (), str(err), usable=False)
+        model = read(data)
+    except FormatError as err:
+        return ExternalModel(name, (), err.about("it"), usable=False)
     records: list[Item] = []
     problems: list[Problem] = []
-    for kind, entry, location in items:
+    for kind, entry in _entries(model):
         options: dict[str, RawValue] = {
-            key: value for key, value in entry.items() if key in OPTIONS_BY_NAME[kind]
+            key: value
+            for key, value in entry.values.items()
+            if key in OPTIONS_BY_NAME[kind] and value not in (None, "", [])
         }
-        options = {k: v for k, v in options.items() if v not in (None, "", [])}
-        item, found = parse_item(kind, str(entry.get("title") or ""), options, location, vocabulary)
+        uri = join_uri(base_url, entry.uri) if base_url and entry.uri else ""
+        location = Location(entry.file, entry.lineno, "", name, uri)
+        item, found = parse_item(kind, entry.title, options, location, vocabulary)
         records.append(item)
         problems.extend(found)
     return ExternalModel(name, tuple(records), _summary(problems))
 
 
-def _parse(data: bytes) -> dict[str, Any]:
-    try:
-        raw = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise Unusable("it is not UTF-8 text") from None
-    except json.JSONDecodeError as err:
-        raise Unusable(f"it is not JSON ({err.msg} at line {err.lineno})") from None
-    except RecursionError:
-        raise Unusable("it is not a threats.json (nested too deeply)") from None
-    if not isinstance(raw, dict) or "schema" not in raw:
-        raise Unusable('it is not a threats.json written by sphinx-threats (no "schema" key)')
-    schema = raw["schema"]
-    if schema != SCHEMA_VERSION or isinstance(schema, bool):
-        raise Unusable(
-            f"it has schema version {json.dumps(schema)}; this sphinx-threats reads "
-            f"schema {SCHEMA_VERSION} only"
-        )
-    if not isinstance(raw.get("items", {}), dict):
-        raise Unusable('its "items" is not an object')
-    return raw
-
-
-def _items(
-    name: str, raw: dict[str, Any], base_url: str
-) -> list[tuple[Kind, dict[str, Any], Location]]:
-    """Every usable entry, with its kind and where it is (checked before any is used)."""
+def _entries(model: ThreatsFile) -> Iterator[tuple[Kind, ItemEntry]]:
+    """The entries this project can use, with their kind, in file order."""
     kinds = {kind.plural: kind for kind in Kind}
-    found: list[tuple[Kind, dict[str, Any], Location]] = []
-    for key, entries in raw.get("items", {}).items():
+    for key, entries in model.items.items():
         kind = kinds.get(key)
         if kind is None:
             continue  # a kind a newer version knows: nothing here can use it
-        if not isinstance(entries, list):
-            raise Unusable(f'its "items.{key}" is not a list')
-        for entry, where in _entries(name, key, entries, base_url):
-            found.append((kind, entry, where))
-    return found
-
-
-def _entries(
-    name: str, key: str, entries: list[Any], base_url: str
-) -> Iterator[tuple[dict[str, Any], Location]]:
-    for n, entry in enumerate(entries):
-        if (
-            not isinstance(entry, dict)
-            or not isinstance(entry.get("id"), str)
-            or not isinstance(entry.get("file", ""), str)
-            or not isinstance(entry.get("lineno", 0), int)
-            or not isinstance(entry.get("uri", ""), str)
-        ):
-            raise Unusable(f'its "items.{key}[{n}]" is not an item entry (id, file, lineno, uri)')
-        if entry.get("external"):
-            continue  # that project's own external item: not its to export
-        uri = entry.get("uri", "")
-        location = Location(
-            entry.get("file", ""),
-            entry.get("lineno", 0),
-            "",
-            name,
-            join_uri(base_url, uri) if base_url and uri else "",
-        )
-        yield entry, location
+        for entry in entries:
+            if not entry.external:  # that project's own external item: not its to export
+                yield kind, entry
 
 
 def join_uri(base_url: str, uri: str) -> str:

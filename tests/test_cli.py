@@ -498,6 +498,35 @@ def test_a_file_diffed_with_itself(shop: SimpleNamespace) -> None:
     )
 
 
+def test_a_mitigation_without_effect_is_full(shop: SimpleNamespace, tmp_path: Path) -> None:
+    """A file whose mitigations have no ``effect`` (written by hand, or by
+    another tool) means the default, full: not a change when diffed with
+    itself or with a build, a reduction when the other side is partial."""
+    data = _data(shop.base)
+    full = [e for e in data["items"]["mitigations"] if e["effect"] == "full"]
+    for entry in full:
+        del entry["effect"]
+    (tmp_path / "no-effect.json").write_text(json.dumps(data), encoding="utf-8")
+    full[0]["effect"] = "partial"
+    (tmp_path / "partial.json").write_text(json.dumps(data), encoding="utf-8")
+    mitigation = full[0]["id"]
+
+    itself = run_cli("diff", "no-effect.json", "no-effect.json", cwd=tmp_path)
+    assert (itself.returncode, itself.stdout) == (
+        0,
+        "Changes from no-effect.json to no-effect.json\n\nNo changes.\n",
+    )
+    for old, new in ((shop.base, "no-effect.json"), ("no-effect.json", shop.base)):
+        result = run_cli("diff", str(old), str(new), cwd=tmp_path)
+        assert (result.returncode, result.stdout.endswith("\n\nNo changes.\n")) == (0, True)
+    reduced = run_cli("diff", "no-effect.json", "partial.json", "--format", "json", cwd=tmp_path)
+    assert reduced.returncode == 1
+    (change,) = json.loads(reduced.stdout)["changes"]
+    assert (change["change"], change["ids"]) == ("reduced-effect", [mitigation])
+    assert (change["old"], change["new"]) == ("full", "partial")
+    assert change["text"].endswith(": full -> partial")
+
+
 def test_moved_items_are_not_changes(shop: SimpleNamespace) -> None:
     before, after = _data(shop.base), _data(shop.moved)
 

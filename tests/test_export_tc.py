@@ -158,7 +158,11 @@ def test_export_is_deterministic(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [("{", "not a JSON file"), ('{"schema": 2}', "$.schema:"), ('{"schema": 1}', "$.items:")],
+    [
+        ("{", "is not JSON: Expecting property name"),
+        ('{"schema": 2}', "has schema version 2"),
+        ('{"schema": 1, "items": []}', "is not a valid threats.json: items should be an object"),
+    ],
 )
 def test_bad_input_is_a_usage_error(tmp_path: Path, content: str, message: str) -> None:
     source = tmp_path / "threats.json"

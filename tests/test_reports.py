@@ -109,7 +109,7 @@ def test_summary_overall_figure_badge_and_json_agree(built: Any) -> None:
 
 
 def test_badge_colour_thresholds() -> None:
-    from sphinx_threats.export import coverage_badge
+    from sphinx_threats.exporters.badge import coverage_badge
 
     assert 'fill="#1a7f37"' in coverage_badge(90.0)
     assert 'fill="#9a6700"' in coverage_badge(89.9)

@@ -1,10 +1,12 @@
 """The ``sphinx-threats`` command (``python -m sphinx_threats``).
 
 Every sub-command lives in a module of this package exposing ``NAME``,
-``add_parser(subparsers)`` and ``run(args) -> int``; nothing here imports
-Sphinx or docutils, so the command starts fast and works on a ``threats.json``
-from any build.  Usage errors exit 2, a worsening (``diff``) or a failing gap
-(``report``) exits 1.
+``add_parser(subparsers)`` (which sets ``run``: the parsed arguments to the
+sub-command's typed function, e.g. :func:`.diff.diff`) and that function;
+nothing here imports Sphinx or docutils, so the command starts fast and works
+on a ``threats.json`` from any build.  Every error is a
+:class:`~._common.UsageError`, printed here (exit 2); a worsening (``diff``) or
+a failing gap (``report``) exits 1.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from collections.abc import Sequence
 from .. import __version__
 from ._common import UsageError
 
-#: The sub-command modules, in the order ``--help`` lists them.
-SUBCOMMANDS = ("report", "diff", "sarif", "import_model", "export_model")
+#: The sub-command modules, in the order ``--help`` lists them: named for the
+#: sub-command (``_cmd`` where that name is a keyword or a package's).
+SUBCOMMANDS = ("report", "diff", "sarif", "import_model", "export_cmd")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,5 @@
-"""What the sub-commands share: usage errors, option parsing, paths."""
+"""What the sub-commands share: usage errors, reading ``threats.json``, option
+parsing, paths."""
 
 from __future__ import annotations
 
@@ -10,9 +11,29 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ..threatsfile.read import FormatError, GapEntry, ThreatsFile, read
+
 
 class UsageError(Exception):
     """A bad argument or an unreadable input: printed without a traceback, exit 2."""
+
+
+def load(path: str) -> ThreatsFile:
+    """Read and check the ``threats.json`` at ``path``; any problem is a :class:`UsageError`."""
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise UsageError(
+            f"{path}: no such file (a build writes threats.json into its output directory)"
+        ) from None
+    except IsADirectoryError:
+        raise UsageError(f"{path} is a directory; give the threats.json file") from None
+    except OSError as err:
+        raise UsageError(f"cannot read {path}: {err.strerror or err}") from None
+    try:
+        return read(data, path)
+    except FormatError as err:
+        raise UsageError(err.about(path)) from None
 
 
 #: ``formatter_class`` of every sub-command: keeps the examples of ``epilog``
@@ -74,6 +95,13 @@ def join_base(base: str, file: str) -> str:
     if not base or not file or file.startswith("/"):
         return file
     return f"{base}/{file}"
+
+
+def gap_where(gap: GapEntry, base: str = "") -> str:
+    """``file:line`` of a gap as seen from the repository root (the file alone
+    when the line is unknown)."""
+    path = join_base(base, gap.file)
+    return f"{path}:{gap.lineno}" if gap.lineno else path
 
 
 def split_list(value: str) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..model import GapKind
-from ._data import GapEntry, ThreatsFile
+from ..threatsfile.read import GapEntry, ThreatsFile
 
 
 class GapRule(NamedTuple):

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ..model import STATUS_ORDER
+from ..threatsfile.read import SEVERITIES, GapEntry, ThreatsFile
 from . import _common
-from ._data import SEVERITIES, GapEntry, ThreatsFile, load
 from ._gaps import RULES, kinds_in_order, level
 from ._term import Style, markdown_code, markdown_escape, use_colour, width, wrap
 
@@ -69,20 +69,39 @@ def failing_rule(data: ThreatsFile, fail_on: str | None) -> Callable[[GapEntry],
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print the report; 1 when a counted gap is present."""
-    data = load(args.file)
-    counts = failing_rule(data, args.fail_on)
-    base = _common.base_dir(args.base_dir)
+    """The sub-command with its parsed arguments."""
+    return report(
+        args.file,
+        output_format=args.format,
+        fail_on=args.fail_on,
+        base_dir=args.base_dir,
+        color=args.color,
+    )
+
+
+def report(
+    path: str,
+    *,
+    output_format: str = "text",
+    fail_on: str | None = None,
+    base_dir: str = "",
+    color: str = "auto",
+) -> int:
+    """Print the report of the ``threats.json`` at ``path``; 1 when a counted
+    gap is present."""
+    data = _common.load(path)
+    counts = failing_rule(data, fail_on)
+    base = _common.base_dir(base_dir)
     gaps = ordered_gaps(data)
     failing = [g for g in gaps if counts(g)]
-    if args.format == "json":
+    if output_format == "json":
         text = as_json(data, gaps, counts, base)
-    elif args.format == "markdown":
+    elif output_format == "markdown":
         text = as_markdown(data, gaps, counts, base)
-    elif args.format == "github":
+    elif output_format == "github":
         text = as_github(data, gaps, base)
     else:
-        text = as_text(data, gaps, counts, base, Style(use_colour(args.color)), width())
+        text = as_text(data, gaps, counts, base, Style(use_colour(color)), width())
     _common.write_text(text, None)
     return 1 if failing else 0
 
@@ -120,7 +139,7 @@ def _counts(data: ThreatsFile, summary_key: str, item_key: str) -> dict[str, int
     counts = data.summary.get(summary_key)
     if isinstance(counts, dict):
         return {str(k): int(v) for k, v in counts.items() if isinstance(v, int)}
-    found = Counter(str(t.get(item_key) or "unknown") for t in data.of("threats").values())
+    found = Counter(t.text(item_key) or "unknown" for t in data.of("threats").values())
     return dict(found)
 
 
@@ -218,7 +237,12 @@ def as_text(
         severity = data.gap_severity(gap)
         state = _gap_state(gap, counts)
         painted = style(state, "red", "bold") if state == "FAILS" else style(state, "dim")
-        head = "    " + gap.where(base) + (f"  {severity}" if severity else "") + f"  {painted}"
+        head = (
+            "    "
+            + _common.gap_where(gap, base)
+            + (f"  {severity}" if severity else "")
+            + f"  {painted}"
+        )
         lines.append(head)
         lines += wrap(gap.message, columns, " " * 6)
     return "\n".join(lines) + "\n"
@@ -271,7 +295,7 @@ def as_markdown(
         for gap in gaps:
             state = _gap_state(gap, counts)
             lines.append(
-                f"| {gap.kind} | {markdown_code(gap.where(base))} | "
+                f"| {gap.kind} | {markdown_code(_common.gap_where(gap, base))} | "
                 f"{markdown_escape(data.gap_severity(gap) or '')} | "
                 f"{'**fails**' if state == 'FAILS' else state} | {markdown_escape(gap.message)} |"
             )

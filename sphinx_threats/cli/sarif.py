@@ -16,8 +16,8 @@ from typing import Any
 from urllib.parse import quote
 
 from .. import __version__
+from ..threatsfile.read import GapEntry, ThreatsFile
 from . import _common
-from ._data import GapEntry, ThreatsFile, load
 from ._gaps import RULES, kinds_in_order, level, rule_of
 
 NAME = "sarif"
@@ -69,10 +69,16 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Write the SARIF log."""
-    data = load(args.file)
-    log = to_sarif(data, _common.base_dir(args.base_dir), args.help_uri_base)
-    _common.write_text(json.dumps(log, indent=2, ensure_ascii=False) + "\n", args.output)
+    """The sub-command with its parsed arguments."""
+    return sarif(args.file, args.output, base_dir=args.base_dir, help_uri_base=args.help_uri_base)
+
+
+def sarif(path: str, output: str, *, base_dir: str = "", help_uri_base: str = HELP_URI_BASE) -> int:
+    """Write the SARIF log of the ``threats.json`` at ``path`` to ``output``
+    (``-``: standard output)."""
+    data = _common.load(path)
+    log = to_sarif(data, _common.base_dir(base_dir), help_uri_base)
+    _common.write_text(json.dumps(log, indent=2, ensure_ascii=False) + "\n", output)
     return 0
 
 

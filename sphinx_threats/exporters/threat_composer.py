@@ -24,7 +24,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..importers import threat_composer as tc
-from ..importers.model import SourceError
+from ..threatsfile.read import ThreatsFile
+
+#: The version of Threat Composer's workspace schema written (not ours).
+WORKSPACE_SCHEMA = 1
 
 #: Namespace of the UUIDs derived from our IDs.
 NAMESPACE = uuid.UUID("3c0f2b9e-5d0a-4f7e-9a51-7c1e2d4b6a80")
@@ -51,23 +54,13 @@ TAG_MAX, CONTENT_MAX, COMMENT_MAX, GRAMMAR_MAX, NAME_MAX = 30, 1000, 1000, 200, 
 _LEADS_TO = ", which leads to "
 
 
-def export(data: Any) -> dict[str, Any]:
+#: The kinds of item a workspace holds something of, by ``"items"`` key.
+KINDS = ("threat-actors", "services", "threats", "mitigations", "risk-acceptances", "assumptions")
+
+
+def export(data: ThreatsFile) -> dict[str, Any]:
     """The Threat Composer workspace of one ``threats.json``."""
-    root = _mapping(data, "$")
-    if root.get("schema") != 1:
-        raise SourceError("$.schema", "expected a sphinx-threats threats.json (schema 1)")
-    items = _mapping(root.get("items"), "$.items")
-    kinds = {
-        key: _entries(items, key)
-        for key in (
-            "threat-actors",
-            "services",
-            "threats",
-            "mitigations",
-            "risk-acceptances",
-            "assumptions",
-        )
-    }
+    kinds = {key: [dict(e.values) for e in data.entries(key)] for key in KINDS}
     actors = {e["id"]: str(e.get("title", "")) for e in kinds["threat-actors"]}
     threat_numbers = _numbers(kinds["threats"], tc.THREAT_PREFIX)
     # acceptances and mitigations share Threat Composer's mitigation numbers
@@ -84,80 +77,74 @@ def export(data: Any) -> dict[str, Any]:
         _threat(e, threat_numbers[e["id"]], uuids[e["id"]], actors) for e in kinds["threats"]
     ]
     mitigations = [
-        _mitigation(e, mitigation_numbers[e["id"]], uuids[e["id"]], accepted=False)
-        for e in kinds["mitigations"]
-    ] + [
-        _mitigation(e, mitigation_numbers[e["id"]], uuids[e["id"]], accepted=True)
-        for e in kinds["risk-acceptances"]
+        _mitigation(
+            e, mitigation_numbers[e["id"]], uuids[e["id"]], accepted=key == "risk-acceptances"
+        )
+        for key in ("mitigations", "risk-acceptances")
+        for e in kinds[key]
     ]
+    assumptions = [
+        _assumption(e, assumption_numbers[e["id"]], uuids[e["id"]]) for e in kinds["assumptions"]
+    ]
+    services = [f"- {e.get('title', e['id'])} ({e['id']})" for e in kinds["services"]]
+    description = "Exported from sphinx-threats."
+    if services:
+        description += "\n\n### Services\n\n" + "\n".join(services)
+    return {
+        "schema": WORKSPACE_SCHEMA,
+        "applicationInfo": {
+            "name": _cut(data.project or "Threat model", NAME_MAX),
+            "description": description,
+        },
+        "threats": sorted(threats, key=lambda t: t["numericId"]),
+        "mitigations": sorted(mitigations, key=lambda m: m["numericId"]),
+        "assumptions": sorted(assumptions, key=lambda a: a["numericId"]),
+        "mitigationLinks": _mitigation_links(kinds, uuids),
+        "assumptionLinks": _assumption_links(kinds, uuids),
+    }
+
+
+def _mitigation_links(
+    kinds: dict[str, list[dict[str, Any]]], uuids: dict[str, str]
+) -> list[dict[str, str]]:
+    """A link from each mitigation and acceptance to each threat it names."""
     threat_ids = {e["id"] for e in kinds["threats"]}
-    mitigation_ids = {e["id"] for e in [*kinds["mitigations"], *kinds["risk-acceptances"]]}
-    mitigation_links = []
+    links = []
     for key, option in (("mitigations", "mitigates"), ("risk-acceptances", "threats")):
         for entry in kinds[key]:
             for threat in _ids(entry.get(option)):
                 if threat in threat_ids:
-                    mitigation_links.append(
-                        {"mitigationId": uuids[entry["id"]], "linkedId": uuids[threat]}
-                    )
-    assumptions = []
-    assumption_links = []
+                    links.append({"mitigationId": uuids[entry["id"]], "linkedId": uuids[threat]})
+    return links
+
+
+def _assumption_links(
+    kinds: dict[str, list[dict[str, Any]]], uuids: dict[str, str]
+) -> list[dict[str, str]]:
+    """A link from each assumption to each threat and mitigation it names."""
+    threat_ids = {e["id"] for e in kinds["threats"]}
+    mitigation_ids = {e["id"] for e in [*kinds["mitigations"], *kinds["risk-acceptances"]]}
+    links = []
     for entry in kinds["assumptions"]:
-        assumptions.append(_assumption(entry, assumption_numbers[entry["id"]], uuids[entry["id"]]))
         for link_type, option, known in (
             ("Threat", "threats", threat_ids),
             ("Mitigation", "mitigations", mitigation_ids),
         ):
             for ref in _ids(entry.get(option)):
                 if ref in known:
-                    assumption_links.append(
+                    links.append(
                         {
                             "type": link_type,
                             "assumptionId": uuids[entry["id"]],
                             "linkedId": uuids[ref],
                         }
                     )
-
-    services = [f"- {e.get('title', e['id'])} ({e['id']})" for e in kinds["services"]]
-    description = "Exported from sphinx-threats."
-    if services:
-        description += "\n\n### Services\n\n" + "\n".join(services)
-    return {
-        "schema": 1,
-        "applicationInfo": {
-            "name": _cut(str(root.get("project") or "Threat model"), NAME_MAX),
-            "description": description,
-        },
-        "threats": sorted(threats, key=lambda t: t["numericId"]),
-        "mitigations": sorted(mitigations, key=lambda m: m["numericId"]),
-        "assumptions": sorted(assumptions, key=lambda a: a["numericId"]),
-        "mitigationLinks": mitigation_links,
-        "assumptionLinks": assumption_links,
-    }
+    return links
 
 
 def to_json(workspace: dict[str, Any]) -> str:
     """The workspace as the text of a ``.tc.json`` file."""
     return json.dumps(workspace, indent=2, ensure_ascii=False) + "\n"
-
-
-def _mapping(value: Any, path: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise SourceError(path, "expected an object")
-    return value
-
-
-def _entries(items: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    value = items.get(key, [])
-    if not isinstance(value, list):
-        raise SourceError(f"$.items.{key}", "expected a list")
-    out = []
-    for i, entry in enumerate(value):
-        entry = _mapping(entry, f"$.items.{key}[{i}]")
-        if not isinstance(entry.get("id"), str):
-            raise SourceError(f"$.items.{key}[{i}].id", "expected a string")
-        out.append(entry)
-    return out
 
 
 def _ids(value: Any) -> list[str]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 
 from sphinx_threats.cli._common import UsageError, base_dir, join_base, split_list
-from sphinx_threats.cli._data import parse, severity_rank
 from sphinx_threats.cli._gaps import RULES, level, rule_of
 from sphinx_threats.cli._term import markdown_escape, wrap
+from sphinx_threats.cli.diff import LABELS
 from sphinx_threats.model import GapKind
+from sphinx_threats.threatsfile.compare import OTHER_CHANGES, WORSENINGS
+from sphinx_threats.threatsfile.read import FormatError, parse, severity_rank
 
 
 def _file(**extra: object) -> dict[str, object]:
@@ -33,7 +35,7 @@ def test_unknown_keys_and_missing_optional_ones_are_fine() -> None:
         ),
         "f.json",
     )
-    assert data.of("threats")["T"]["external"] == "other"
+    assert data.of("threats")["T"].external == "other"
     assert data.of("mitigations") == {}
     assert data.fail_on is None and data.summary == {}
     (gap,) = data.gaps
@@ -47,7 +49,8 @@ def test_the_first_declaration_of_a_duplicate_id_wins() -> None:
     data = parse(
         _file(items={"threats": [{"id": "T", "lineno": 3}, {"id": "T", "lineno": 9}]}), "f.json"
     )
-    assert data.of("threats")["T"]["lineno"] == 3
+    assert data.of("threats")["T"].lineno == 3
+    assert [e.lineno for e in data.entries("threats")] == [3, 9]
 
 
 def test_gap_severity_is_the_most_severe_named_threat() -> None:
@@ -78,8 +81,8 @@ def test_unknown_severity_counts_as_most_severe() -> None:
         _file(**{"fail-on": "unmitigated"}),
     ],
 )
-def test_wrong_shapes_are_usage_errors(raw: dict[str, object]) -> None:
-    with pytest.raises(UsageError, match=r"^f\.json is not a valid threats\.json: "):
+def test_wrong_shapes_are_format_errors(raw: dict[str, object]) -> None:
+    with pytest.raises(FormatError, match=r"^is not a valid threats\.json: "):
         parse(raw, "f.json")
 
 
@@ -109,3 +112,14 @@ def test_markdown_escape_keeps_titles_literal() -> None:
 def test_wrap_never_breaks_a_path() -> None:
     lines = wrap("see services/a-very-long-file-name.rst:12 now", 20, "  ")
     assert "  services/a-very-long-file-name.rst:12" in lines
+
+
+def test_a_mitigation_without_an_effect_has_the_models_default() -> None:
+    data = parse(
+        _file(items={"mitigations": [{"id": "M-1"}, {"id": "M-2", "effect": "partial"}]}), "f"
+    )
+    assert [m.effect for m in data.of("mitigations").values()] == ["full", "partial"]
+
+
+def test_every_change_has_a_label() -> None:
+    assert set(LABELS) == {*WORSENINGS, *OTHER_CHANGES}

@@ -80,7 +80,7 @@ def test_not_a_threats_json_gives_nothing() -> None:
     for data, says in [
         (b"", "not JSON"),
         (b'{"schema": true}', "schema version true"),
-        (_file(threats=[["TM-1"]]), '"items.threats[0]" is not an item entry'),
+        (_file(threats=[["TM-1"]]), "items.threats[0] should be an object"),
     ]:
         model = read_model("product", data, "", VOCABULARY)
         assert not model.usable and model.items == () and says in model.problem

@@ -24,7 +24,7 @@ from sphinx_threats.schema.options import ID_RE
         "sphinx_threats.importers.writers",
         "sphinx_threats.exporters.threat_composer",
         "sphinx_threats.cli.import_model",
-        "sphinx_threats.cli.export_model",
+        "sphinx_threats.cli.export_cmd",
         *(f"sphinx_threats.importers.{m}" for m in FORMATS.values()),
     ],
 )

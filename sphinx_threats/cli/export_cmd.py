@@ -8,13 +8,11 @@ risk acceptances, assumptions and their links, so a team is never locked in.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
 from ..exporters import threat_composer
-from ..importers.model import SourceError
-from ._common import UsageError
+from . import _common
 
 NAME = "export"
 
@@ -42,7 +40,7 @@ def add_parser(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("format", choices=sorted(TARGETS), metavar="FORMAT", help="threat-composer")
-    parser.add_argument("file", type=Path, metavar="THREATS_JSON", help="a build's threats.json")
+    parser.add_argument("file", metavar="THREATS_JSON", help="a build's threats.json")
     parser.add_argument(
         "-o", "--output", type=Path, required=True, metavar="OUT", help="the file to write"
     )
@@ -50,25 +48,20 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Read threats.json, write the workspace."""
-    source: Path = args.file
+    """The sub-command with its parsed arguments."""
+    return export(args.format, args.file, args.output)
+
+
+def export(target: str, path: str, output: Path) -> int:
+    """Write the ``threats.json`` at ``path`` to ``output`` in the ``target`` format."""
+    exporter = TARGETS[target]
+    workspace = exporter.export(_common.load(path))
     try:
-        data = json.loads(source.read_text(encoding="utf-8"))
+        output.write_text(exporter.to_json(workspace), encoding="utf-8")
     except OSError as err:
-        raise UsageError(f"cannot read {source}: {err.strerror}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise UsageError(f"{source} is not a JSON file ({err})") from None
-    try:
-        workspace = threat_composer.export(data)
-    except SourceError as err:
-        raise UsageError(f"{source}: {err}") from None
-    out: Path = args.output
-    try:
-        out.write_text(threat_composer.to_json(workspace), encoding="utf-8")
-    except OSError as err:
-        raise UsageError(f"cannot write {out}: {err.strerror}") from None
+        raise _common.UsageError(f"cannot write {output}: {err.strerror}") from None
     print(
-        f"wrote {out}: {len(workspace['threats'])} threats, {len(workspace['mitigations'])} "
+        f"wrote {output}: {len(workspace['threats'])} threats, {len(workspace['mitigations'])} "
         f"mitigations, {len(workspace['assumptions'])} assumptions"
     )
     return 0

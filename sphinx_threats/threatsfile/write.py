@@ -1,4 +1,4 @@
-"""``threats.json``: the model, its coverage and its gaps as stable JSON.
+"""Writing ``threats.json``: the model, its coverage and its gaps as stable JSON.
 
 Keys and lists are sorted, so two builds of the same sources diff cleanly and
 serial and parallel builds write identical bytes.
@@ -11,9 +11,9 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
-from .analysis import AcceptanceState, Gap, Report, assumption_is_stale
-from .figures import overall_coverage, service_figures
-from .model import (
+from ..analysis import AcceptanceState, Gap, Report, assumption_is_stale
+from ..figures import overall_coverage, service_figures
+from ..model import (
     Assumption,
     Item,
     Kind,
@@ -24,9 +24,8 @@ from .model import (
     Threat,
     worst_status,
 )
-from .schema.options import option_values
-
-SCHEMA_VERSION = 1
+from ..schema.options import option_values
+from . import SCHEMA_VERSION
 
 
 def item_status(report: Report, item: Item) -> str | None:
@@ -152,38 +151,6 @@ def summary(report: Report) -> dict[str, Any]:
             "weighted-percent": overall.weighted,
         },
     }
-
-
-#: Badge colours by overall coverage: (lowest percentage, colour), first
-#: match; each gives white text a contrast of at least 4.5:1.
-BADGE_THRESHOLDS = ((90.0, "#1a7f37"), (70.0, "#9a6700"), (0.0, "#b00020"))
-#: The badge's colour when there is nothing to cover.
-BADGE_NONE = "#57606a"
-BADGE_FILE = "threats-coverage.svg"
-
-
-def coverage_badge(percent: float | None) -> str:
-    """``threats-coverage.svg``: the overall coverage as a README badge."""
-    value = "n/a" if percent is None else f"{percent:.0f}%"
-    colour = BADGE_NONE
-    if percent is not None:
-        colour = next(c for floor, c in BADGE_THRESHOLDS if percent >= floor)
-    label = "threat coverage"
-    # widths from an average glyph width of 11px Verdana, as badges usually do
-    left, right = 6 * len(label) + 12, 7 * len(value) + 12
-    width = left + right
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="20" '
-        f'role="img" aria-label="{label}: {value}">'
-        f"<title>{label}: {value}</title>"
-        f'<rect width="{left}" height="20" fill="#24292f"/>'
-        f'<rect x="{left}" width="{right}" height="20" fill="{colour}"/>'
-        '<g fill="#fff" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11" '
-        'text-anchor="middle">'
-        f'<text x="{left / 2}" y="14">{label}</text>'
-        f'<text x="{left + right / 2}" y="14">{value}</text>'
-        "</g></svg>\n"
-    )
 
 
 def to_json(data: dict[str, Any]) -> str:

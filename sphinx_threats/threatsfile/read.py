@@ -1,0 +1,296 @@
+"""Reading ``threats.json`` back: one check of the whole file, typed records.
+
+Every reader goes through here: the command (``sphinx-threats``), another
+project's model (``threats_external``) and the exporters.  Only what some
+reader uses is checked; unknown keys are ignored and a missing optional key
+takes its default, declared once below, so a file from an older or a newer
+build of the same schema version still reads.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, NamedTuple
+
+from ..config import CONFIG_VALUES, DEFAULT_FAIL_ON
+from ..model import Mitigation
+from . import SCHEMA_VERSION
+
+#: Severities from most to least severe: the default of ``threats_severities``
+#: (``threats.json`` does not record the configured list).
+SEVERITIES: tuple[str, ...] = tuple(
+    next(c.default for c in CONFIG_VALUES if c.name == "threats_severities")
+)
+
+#: A mitigation's ``:effect:`` when its entry has none: the model's default.
+DEFAULT_EFFECT = str(next(f.default for f in fields(Mitigation) if f.name == "effect"))
+
+
+def severity_rank(severity: str | None) -> int:
+    """0 for the most severe; a missing or unknown severity counts as the most
+    severe (as it does for ``threats_fail_min_severity``)."""
+    return SEVERITIES.index(severity) if severity in SEVERITIES else 0
+
+
+class FormatError(ValueError):
+    """The data is not a ``threats.json`` this version reads.
+
+    The message is a predicate (``is not JSON: ...``): :meth:`about` puts the
+    file's name in front of it.
+    """
+
+    def about(self, subject: str) -> str:
+        """The message about ``subject`` (a path, or ``it``)."""
+        return f"{subject} {self}"
+
+
+class ItemEntry(NamedTuple):
+    """One entry of ``"items"``: the place of an item and its values as written."""
+
+    #: The list it is in (``"threats"``, ``"mitigations"``, ...).
+    key: str
+    id: str
+    #: ``""`` when the entry has none.
+    title: str
+    #: Source path relative to the Sphinx source directory.
+    file: str
+    #: 1-based line, 0 when unknown.
+    lineno: int
+    #: The item's page and anchor, relative to the output root (``""``: none).
+    uri: str
+    #: The ``threats_external`` source it came from; ``""`` for the project's own.
+    external: str
+    #: The whole entry: options by name, ``"status"``, ``"in-effect"``, ...
+    values: Mapping[str, Any]
+
+    def text(self, name: str) -> str | None:
+        """The value of ``name`` when it is a non-empty string."""
+        value = self.values.get(name)
+        return value if isinstance(value, str) and value else None
+
+    def texts(self, name: str) -> tuple[str, ...]:
+        """The strings of the list value of ``name`` (empty when it is none)."""
+        value = self.values.get(name)
+        return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+    @property
+    def effect(self) -> str:
+        """A mitigation's ``:effect:`` (:data:`DEFAULT_EFFECT` when not given)."""
+        return self.text("effect") or DEFAULT_EFFECT
+
+
+class GapEntry(NamedTuple):
+    """One entry of ``"gaps"``."""
+
+    kind: str
+    message: str
+    #: Every ID the gap concerns, as written.
+    ids: tuple[str, ...]
+    #: Source path relative to the Sphinx source directory.
+    file: str
+    #: 1-based line, 0 when unknown.
+    lineno: int
+    suppressed: bool
+    #: Whether the gap failed the build; ``None`` when the file does not say.
+    fails: bool | None
+
+    @property
+    def key(self) -> tuple[str, tuple[str, ...]]:
+        """What identifies the gap from one build to the next: its kind and IDs
+        (not its place, so a moved item is the same gap)."""
+        return self.kind, tuple(sorted(self.ids))
+
+
+@dataclass(frozen=True)
+class ThreatsFile:
+    """A ``threats.json``, read and checked."""
+
+    #: The path or name it was read from, as given (``""``: not said).
+    path: str
+    project: str
+    #: Every entry by list key (``"threats"``, ...), in file order.
+    items: dict[str, tuple[ItemEntry, ...]]
+    #: Status of every (threat, service) pair in scope.
+    coverage: dict[tuple[str, str], str]
+    gaps: tuple[GapEntry, ...]
+    summary: dict[str, Any]
+    #: The build's ``threats_fail_on``; ``None`` when the file does not say.
+    fail_on: tuple[str, ...] | None
+    # built on first use, once per key: gap_severity looks up threats for every gap
+    _by_id: dict[str, dict[str, ItemEntry]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def entries(self, key: str) -> tuple[ItemEntry, ...]:
+        """Every entry listed under ``key``, in file order (duplicates too)."""
+        return self.items.get(key, ())
+
+    def of(self, key: str) -> dict[str, ItemEntry]:
+        """The items listed under ``key`` by ID: the first declaration of a
+        duplicate ID (the list is sorted by ID, file, line)."""
+        found = self._by_id.get(key)
+        if found is None:
+            found = self._by_id[key] = {}
+            for entry in self.entries(key):
+                found.setdefault(entry.id, entry)
+        return found
+
+    def own(self, key: str) -> dict[str, ItemEntry]:
+        """The items listed under ``key`` that this project declares (not
+        another project's, marked ``"external"``)."""
+        return {i: e for i, e in self.of(key).items() if not e.external}
+
+    def gap_severity(self, gap: GapEntry) -> str | None:
+        """The most severe severity of the threats the gap names (``None`` when
+        it names none, or only threats without a severity)."""
+        threats = self.of("threats")
+        found = [threats[i].text("severity") for i in gap.ids if i in threats]
+        known = [s for s in found if s is not None]
+        return min(known, key=severity_rank, default=None)
+
+    def build_failing(self, gap: GapEntry) -> bool:
+        """Whether ``gap`` failed the build that wrote the file.
+
+        Files that do not record it count the unsuppressed gaps of the
+        recorded ``"fail-on"`` kinds (or of the default ``threats_fail_on``).
+        """
+        if gap.fails is not None:
+            return gap.fails
+        kinds = DEFAULT_FAIL_ON if self.fail_on is None else self.fail_on
+        return not gap.suppressed and gap.kind in kinds
+
+
+def read(data: bytes, path: str = "") -> ThreatsFile:
+    """The ``threats.json`` in ``data``; any problem is a :class:`FormatError`."""
+    try:
+        raw = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise FormatError("is not JSON (not UTF-8 text)") from None
+    except json.JSONDecodeError as err:
+        raise FormatError(
+            f"is not JSON: {err.msg} at line {err.lineno}, column {err.colno}"
+        ) from None
+    except RecursionError:
+        raise FormatError("is not a threats.json: nested too deeply") from None
+    return parse(raw, path)
+
+
+def parse(raw: Any, path: str = "") -> ThreatsFile:
+    """Check the parsed JSON of a ``threats.json`` and wrap it."""
+    if not isinstance(raw, dict) or "schema" not in raw:
+        raise FormatError('is not a threats.json written by sphinx-threats (no "schema" key)')
+    schema = raw["schema"]
+    if schema != SCHEMA_VERSION or isinstance(schema, bool):
+        newer = isinstance(schema, int) and not isinstance(schema, bool) and schema > 1
+        raise FormatError(
+            f"has schema version {json.dumps(schema)}; this sphinx-threats reads schema "
+            f"{SCHEMA_VERSION} only" + (" (upgrade sphinx-threats to read it)" if newer else "")
+        )
+    check = _Checker()
+    fail_on = raw.get("fail-on")
+    if fail_on is not None:
+        fail_on = tuple(check.text(k, "fail-on") for k in check.sequence(fail_on, "fail-on"))
+    project = raw.get("project")
+    return ThreatsFile(
+        path=path,
+        project=project if isinstance(project, str) else "",
+        items=_items(check, raw.get("items", {})),
+        coverage=_coverage(check, raw.get("coverage", [])),
+        gaps=_gaps(check, raw.get("gaps", [])),
+        summary=check.mapping(raw.get("summary", {}), "summary"),
+        fail_on=fail_on,
+    )
+
+
+def _items(check: _Checker, raw: Any) -> dict[str, tuple[ItemEntry, ...]]:
+    items: dict[str, tuple[ItemEntry, ...]] = {}
+    for key, entries in check.mapping(raw, "items").items():
+        listed = []
+        for n, entry in enumerate(check.sequence(entries, f"items.{key}")):
+            where = f"items.{key}[{n}]"
+            entry = check.mapping(entry, where)
+            external = entry.get("external") or ""
+            listed.append(
+                ItemEntry(
+                    key=key,
+                    id=check.text(entry.get("id"), f"{where}.id"),
+                    title=check.text(entry.get("title") or "", f"{where}.title"),
+                    file=check.text(entry.get("file", ""), f"{where}.file"),
+                    lineno=check.integer(entry.get("lineno", 0), f"{where}.lineno"),
+                    uri=check.text(entry.get("uri") or "", f"{where}.uri"),
+                    external=check.text(external, f"{where}.external"),
+                    values=entry,
+                )
+            )
+        items[key] = tuple(listed)
+    return items
+
+
+def _coverage(check: _Checker, raw: Any) -> dict[tuple[str, str], str]:
+    coverage: dict[tuple[str, str], str] = {}
+    for n, pair in enumerate(check.sequence(raw, "coverage")):
+        where = f"coverage[{n}]"
+        pair = check.mapping(pair, where)
+        threat = check.text(pair.get("threat"), f"{where}.threat")
+        service = check.text(pair.get("service"), f"{where}.service")
+        coverage[threat, service] = check.text(pair.get("status"), f"{where}.status")
+    return coverage
+
+
+def _gaps(check: _Checker, raw: Any) -> tuple[GapEntry, ...]:
+    gaps = []
+    for n, gap in enumerate(check.sequence(raw, "gaps")):
+        where = f"gaps[{n}]"
+        gap = check.mapping(gap, where)
+        ids = check.sequence(gap.get("ids", []), f"{where}.ids")
+        fails = gap.get("fails")
+        gaps.append(
+            GapEntry(
+                kind=check.text(gap.get("kind"), f"{where}.kind"),
+                message=check.text(gap.get("message", ""), f"{where}.message"),
+                ids=tuple(check.text(i, f"{where}.ids") for i in ids),
+                file=check.text(gap.get("file", ""), f"{where}.file"),
+                lineno=check.integer(gap.get("lineno", 0), f"{where}.lineno"),
+                suppressed=check.boolean(gap.get("suppressed", False), f"{where}.suppressed"),
+                fails=None if fails is None else check.boolean(fails, f"{where}.fails"),
+            )
+        )
+    return tuple(gaps)
+
+
+class _Checker:
+    """Type checks that name the JSON path of a bad value."""
+
+    @staticmethod
+    def _fail(where: str, expected: str, value: Any) -> FormatError:
+        return FormatError(
+            f"is not a valid threats.json: {where} should be {expected}, "
+            f"not {json.dumps(value)[:40]}"
+        )
+
+    def mapping(self, value: Any, where: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self._fail(where, "an object", value)
+        return value
+
+    def sequence(self, value: Any, where: str) -> list[Any]:
+        if not isinstance(value, list):
+            raise self._fail(where, "a list", value)
+        return value
+
+    def text(self, value: Any, where: str) -> str:
+        if not isinstance(value, str):
+            raise self._fail(where, "a string", value)
+        return value
+
+    def integer(self, value: Any, where: str) -> int:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise self._fail(where, "an integer", value)
+        return value
+
+    def boolean(self, value: Any, where: str) -> bool:
+        if not isinstance(value, bool):
+            raise self._fail(where, "true or false", value)
+        return value
