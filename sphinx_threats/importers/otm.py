@@ -82,6 +82,64 @@ THREAT_STATE: dict[str, str | None] = {
 STRIDE_NAMES = {name.lower(): category for category, name in STRIDE_CATEGORIES.items()}
 
 
+#: The documented mapping (the how-to renders it).
+MAPPING_ROWS = (
+    MappingRow("project.name", "project title"),
+    MappingRow(
+        "project description, owner, tags, attributes; representations; assets",
+        "product page prose",
+    ),
+    MappingRow("trustZones", "product page section; each service names its zone"),
+    MappingRow("dataflows", "product page section and both services' pages"),
+    MappingRow("components[].id", f"service :id: {SERVICE_PREFIX}-<id>"),
+    MappingRow("components[] type, description, parent, assets, attributes", "service body"),
+    MappingRow("components[].tags", "service :tags:"),
+    MappingRow("threats[].id", f"threat :id: {THREAT_PREFIX}-<id>"),
+    MappingRow("threats[] instanced on one component", "threat owned by that service"),
+    MappingRow(
+        "threats[] instanced on several components",
+        "product threat, :applies-to: those services",
+    ),
+    MappingRow("threat instance on a data flow", "counts for the flow's source component"),
+    MappingRow(
+        "threats[].categories (STRIDE names)",
+        ":category:",
+        "others: their slug, in conf.py",
+    ),
+    MappingRow("threats[].cwes", ":cwe:"),
+    *[
+        MappingRow(f"risk likelihood / impact ≥ {bound:g}", f":likelihood: / :impact: {level}")
+        for level, bound in LEVELS
+    ],
+    MappingRow(
+        "both likelihood and impact",
+        ":severity: from threats_risk_matrix (written in conf.py)",
+    ),
+    MappingRow("(either missing)", f":severity: {DEFAULT_SEVERITY}", "tagged 'imported'"),
+    MappingRow("risk values and comments, attributes", "threat body"),
+    *rows_from(
+        "threat instance state",
+        {k: v for k, v in THREAT_STATE.items()},
+        "",
+        "risk-acceptance: --expires, --owner, tagged 'imported'",
+    ),
+    MappingRow("mitigations[].id", f"mitigation :id: {MITIGATION_PREFIX}-<id>"),
+    MappingRow("mitigations[].riskReduction < 100", ":effect: partial"),
+    *rows_from(
+        "mitigation instance state",
+        {k: v for k, v in MITIGATION_STATE.items()},
+        ":status:",
+        "planned and in-progress get --due; a rejected or not-applicable link is dropped "
+        "and reported",
+    ),
+    MappingRow(
+        "a mitigation on several components",
+        "one mitigation, :applies-to: them, the least advanced state",
+    ),
+    MappingRow("a reference to an id that is not there", "reported and skipped"),
+)
+
+
 class OpenThreatModel:
     """Open Threat Model files (OTM 0.2, JSON or YAML)."""
 
@@ -136,65 +194,7 @@ class OpenThreatModel:
 
     def mapping_rows(self) -> list[MappingRow]:
         """The documented mapping (the how-to renders it)."""
-        return [
-            MappingRow("project.name", "project title"),
-            MappingRow(
-                "project description, owner, tags, attributes; representations; assets",
-                "product page prose",
-            ),
-            MappingRow("trustZones", "product page section; each service names its zone"),
-            MappingRow("dataflows", "product page section and both services' pages"),
-            MappingRow("components[].id", f"service :id: {SERVICE_PREFIX}-<id>"),
-            MappingRow(
-                "components[] type, description, parent, assets, attributes", "service body"
-            ),
-            MappingRow("components[].tags", "service :tags:"),
-            MappingRow("threats[].id", f"threat :id: {THREAT_PREFIX}-<id>"),
-            MappingRow("threats[] instanced on one component", "threat owned by that service"),
-            MappingRow(
-                "threats[] instanced on several components",
-                "product threat, :applies-to: those services",
-            ),
-            MappingRow("threat instance on a data flow", "counts for the flow's source component"),
-            MappingRow(
-                "threats[].categories (STRIDE names)",
-                ":category:",
-                "others: their slug, in conf.py",
-            ),
-            MappingRow("threats[].cwes", ":cwe:"),
-            *[
-                MappingRow(
-                    f"risk likelihood / impact ≥ {bound:g}", f":likelihood: / :impact: {level}"
-                )
-                for level, bound in LEVELS
-            ],
-            MappingRow(
-                "both likelihood and impact",
-                ":severity: from threats_risk_matrix (written in conf.py)",
-            ),
-            MappingRow("(either missing)", f":severity: {DEFAULT_SEVERITY}", "tagged 'imported'"),
-            MappingRow("risk values and comments, attributes", "threat body"),
-            *rows_from(
-                "threat instance state",
-                {k: v for k, v in THREAT_STATE.items()},
-                "",
-                "risk-acceptance: --expires, --owner, tagged 'imported'",
-            ),
-            MappingRow("mitigations[].id", f"mitigation :id: {MITIGATION_PREFIX}-<id>"),
-            MappingRow("mitigations[].riskReduction < 100", ":effect: partial"),
-            *rows_from(
-                "mitigation instance state",
-                {k: v for k, v in MITIGATION_STATE.items()},
-                ":status:",
-                "planned and in-progress get --due; a rejected or not-applicable link is dropped "
-                "and reported",
-            ),
-            MappingRow(
-                "a mitigation on several components",
-                "one mitigation, :applies-to: them, the least advanced state",
-            ),
-            MappingRow("a reference to an id that is not there", "reported and skipped"),
-        ]
+        return list(MAPPING_ROWS)
 
 
 def _level(value: float | None) -> str | None:

@@ -88,6 +88,79 @@ IMAGE_SUFFIX = {
 GOAL_TAG, ASSET_TAG = "goal: ", "asset: "
 
 
+#: The documented mapping (the how-to renders it).
+MAPPING_ROWS = (
+    MappingRow("applicationInfo.name", "project title, product page heading"),
+    MappingRow(
+        "applicationInfo / architecture / dataflow description",
+        "product page prose (Markdown)",
+        "headings renumbered to nest; raw HTML and MyST directives defused",
+    ),
+    MappingRow(
+        "architecture / dataflow image",
+        "image file under _images/, shown on the product page",
+    ),
+    MappingRow("threats[].numericId", f"threat :id: {THREAT_PREFIX}-<numericId>"),
+    MappingRow(
+        "threats[].threatAction, threatImpact",
+        "threat title (action, which leads to impact)",
+    ),
+    MappingRow("threats[].statement", "threat body (the full statement)"),
+    MappingRow(
+        "threats[].threatSource",
+        f"threat-actor {ACTOR_PREFIX}-<source> (deduplicated), threat :actors:",
+    ),
+    MappingRow("threats[].impactedGoal", f"threat tag '{GOAL_TAG}<goal>'"),
+    MappingRow("threats[].impactedAssets", f"threat tag '{ASSET_TAG}<asset>'"),
+    MappingRow("threats[].prerequisites", "threat body (in the statement)"),
+    *rows_from("STRIDE", STRIDE, ":category:"),
+    *rows_from("Priority", PRIORITY, ":severity:"),
+    MappingRow("(no Priority)", f":severity: {DEFAULT_SEVERITY}", f"tagged '{IMPORTED_TAG}'"),
+    MappingRow("threats[].status = threatIdentified", "(nothing; the status is computed)"),
+    MappingRow("threats[].status = threatResolved", f"threat tag '{RESOLVED_TAG}'"),
+    MappingRow(
+        "threats[].status = threatResolvedNotUseful",
+        f"not-applicable {NOT_APPLICABLE_PREFIX}-<numericId>",
+    ),
+    MappingRow("tags", ":tags:"),
+    MappingRow(
+        "metadata custom:*, threat/mitigation pack ids, customTemplate",
+        "body text (a list of fields)",
+    ),
+    MappingRow(
+        "metadata Comments",
+        "body text (Markdown, defused as the descriptions are)",
+    ),
+    MappingRow("displayOrder", "order of the items on their page"),
+    MappingRow("id (UUID)", "(replaced by the numericId IDs; links are resolved on import)"),
+    MappingRow("mitigations[].numericId", f"mitigation :id: {MITIGATION_PREFIX}-<numericId>"),
+    MappingRow(
+        "mitigations[].content", "mitigation title (the body too when it has several lines)"
+    ),
+    *rows_from(
+        "mitigations[].status",
+        {k: v for k, v in MITIGATION_STATUS.items() if v},
+        ":status:",
+        "planned and in-progress get --due, tagged 'imported'",
+    ),
+    MappingRow(
+        "mitigations[].status = mitigationResolvedWillNotAction",
+        f"risk-acceptance {MITIGATION_PREFIX}-<numericId> of the linked threats",
+        "--expires and an owner filled in, tagged 'imported'",
+    ),
+    MappingRow("mitigationLinks (to a threat)", "mitigation :mitigates:"),
+    MappingRow("mitigationLinks (to an assumption)", "assumption :mitigations:"),
+    MappingRow("assumptions[].numericId", f"assumption :id: {ASSUMPTION_PREFIX}-<numericId>"),
+    MappingRow("assumptions[].content", "assumption title and body"),
+    MappingRow("assumptionLinks type Threat / Mitigation", "assumption :threats: / :mitigations:"),
+    MappingRow("brainstorm", "product page section 'Brainstorm' (a list of fields)"),
+    MappingRow(
+        "a link to an item that is not there",
+        "reported with the source's IDs and skipped",
+    ),
+)
+
+
 class ThreatComposer:
     """Threat Composer's workspace exports (``.tc.json``, schema 1)."""
 
@@ -144,86 +217,7 @@ class ThreatComposer:
 
     def mapping_rows(self) -> list[MappingRow]:
         """The documented mapping (the how-to renders it)."""
-        return [
-            MappingRow("applicationInfo.name", "project title, product page heading"),
-            MappingRow(
-                "applicationInfo / architecture / dataflow description",
-                "product page prose (Markdown)",
-                "headings renumbered to nest; raw HTML and MyST directives defused",
-            ),
-            MappingRow(
-                "architecture / dataflow image",
-                "image file under _images/, shown on the product page",
-            ),
-            MappingRow("threats[].numericId", f"threat :id: {THREAT_PREFIX}-<numericId>"),
-            MappingRow(
-                "threats[].threatAction, threatImpact",
-                "threat title (action, which leads to impact)",
-            ),
-            MappingRow("threats[].statement", "threat body (the full statement)"),
-            MappingRow(
-                "threats[].threatSource",
-                f"threat-actor {ACTOR_PREFIX}-<source> (deduplicated), threat :actors:",
-            ),
-            MappingRow("threats[].impactedGoal", f"threat tag '{GOAL_TAG}<goal>'"),
-            MappingRow("threats[].impactedAssets", f"threat tag '{ASSET_TAG}<asset>'"),
-            MappingRow("threats[].prerequisites", "threat body (in the statement)"),
-            *rows_from("STRIDE", STRIDE, ":category:"),
-            *rows_from("Priority", PRIORITY, ":severity:"),
-            MappingRow(
-                "(no Priority)", f":severity: {DEFAULT_SEVERITY}", f"tagged '{IMPORTED_TAG}'"
-            ),
-            MappingRow("threats[].status = threatIdentified", "(nothing; the status is computed)"),
-            MappingRow("threats[].status = threatResolved", f"threat tag '{RESOLVED_TAG}'"),
-            MappingRow(
-                "threats[].status = threatResolvedNotUseful",
-                f"not-applicable {NOT_APPLICABLE_PREFIX}-<numericId>",
-            ),
-            MappingRow("tags", ":tags:"),
-            MappingRow(
-                "metadata custom:*, threat/mitigation pack ids, customTemplate",
-                "body text (a list of fields)",
-            ),
-            MappingRow(
-                "metadata Comments",
-                "body text (Markdown, defused as the descriptions are)",
-            ),
-            MappingRow("displayOrder", "order of the items on their page"),
-            MappingRow(
-                "id (UUID)", "(replaced by the numericId IDs; links are resolved on import)"
-            ),
-            MappingRow(
-                "mitigations[].numericId", f"mitigation :id: {MITIGATION_PREFIX}-<numericId>"
-            ),
-            MappingRow(
-                "mitigations[].content", "mitigation title (the body too when it has several lines)"
-            ),
-            *rows_from(
-                "mitigations[].status",
-                {k: v for k, v in MITIGATION_STATUS.items() if v},
-                ":status:",
-                "planned and in-progress get --due, tagged 'imported'",
-            ),
-            MappingRow(
-                "mitigations[].status = mitigationResolvedWillNotAction",
-                f"risk-acceptance {MITIGATION_PREFIX}-<numericId> of the linked threats",
-                "--expires and an owner filled in, tagged 'imported'",
-            ),
-            MappingRow("mitigationLinks (to a threat)", "mitigation :mitigates:"),
-            MappingRow("mitigationLinks (to an assumption)", "assumption :mitigations:"),
-            MappingRow(
-                "assumptions[].numericId", f"assumption :id: {ASSUMPTION_PREFIX}-<numericId>"
-            ),
-            MappingRow("assumptions[].content", "assumption title and body"),
-            MappingRow(
-                "assumptionLinks type Threat / Mitigation", "assumption :threats: / :mitigations:"
-            ),
-            MappingRow("brainstorm", "product page section 'Brainstorm' (a list of fields)"),
-            MappingRow(
-                "a link to an item that is not there",
-                "reported with the source's IDs and skipped",
-            ),
-        ]
+        return list(MAPPING_ROWS)
 
 
 @dataclass

@@ -101,6 +101,66 @@ STATUS = {
 }
 
 
+#: The documented mapping (the how-to renders it).
+MAPPING_ROWS = (
+    MappingRow("summary.title", "project title"),
+    MappingRow(
+        "summary.description, owner; detail.reviewer, contributors; diagrams",
+        "product page prose",
+    ),
+    *rows_from("cell data.type", dict(CELL_TYPES), ""),
+    MappingRow("cell id (UUID)", f"{SERVICE_PREFIX}-/{ACTOR_PREFIX}-<first 8 characters>"),
+    MappingRow("cell description, flags (isALog, storesCredentials, ...)", "service body"),
+    MappingRow("cell outOfScope, reasonOutOfScope", "service body"),
+    MappingRow(
+        "threat number (else its id; else its cell's id and place)",
+        f"threat :id: {THREAT_PREFIX}-<number or first 8 characters>",
+    ),
+    MappingRow("threat title / description", "threat title / body"),
+    MappingRow(
+        "threat of a process or store",
+        "threat owned by that service (:service:)",
+    ),
+    MappingRow(
+        "threat of a data flow",
+        "threat owned by the flow's source service, else its target",
+    ),
+    MappingRow("threat of an actor", "product threat with :actors: naming it"),
+    *rows_from("threat severity", dict(SEVERITY), ":severity:", "case-insensitive"),
+    MappingRow(
+        "threat severity = TBD or empty",
+        f":severity: {DEFAULT_SEVERITY}",
+        "tagged 'imported'",
+    ),
+    MappingRow(
+        "threat status = Open",
+        "mitigation (its text) with :status: planned",
+        "--due, tagged 'imported'",
+    ),
+    MappingRow("threat status = Mitigated", "mitigation (its text) with :status: implemented"),
+    MappingRow(
+        "threat status = NotApplicable / N/A",
+        f"not-applicable {NOT_APPLICABLE_PREFIX}-<key>, the mitigation text as its reason",
+    ),
+    MappingRow(
+        "threat status = Accepted / Transferred",
+        f"risk-acceptance {ACCEPTANCE_PREFIX}-<key>",
+        "--expires and --owner, tagged 'imported'",
+    ),
+    MappingRow("threat status (other)", "as Open, tagged 'status: <value>'", "and reported"),
+    MappingRow("threat score, modelType, threatId", "threat body (a list of fields)"),
+    *(
+        row
+        for family, table in CATEGORIES.items()
+        for row in rows_from(f"{family} threat type", table, ":category:")
+    ),
+    MappingRow(
+        "diagram type other than STRIDE",
+        "threats_categories in conf.py (every category the model uses)",
+    ),
+)
+
+
 class ThreatDragon:
     """OWASP Threat Dragon's model files (v2 JSON; v1 too)."""
 
@@ -143,67 +203,7 @@ class ThreatDragon:
 
     def mapping_rows(self) -> list[MappingRow]:
         """The documented mapping (the how-to renders it)."""
-        rows = [
-            MappingRow("summary.title", "project title"),
-            MappingRow(
-                "summary.description, owner; detail.reviewer, contributors; diagrams",
-                "product page prose",
-            ),
-            *rows_from("cell data.type", dict(CELL_TYPES), ""),
-            MappingRow("cell id (UUID)", f"{SERVICE_PREFIX}-/{ACTOR_PREFIX}-<first 8 characters>"),
-            MappingRow("cell description, flags (isALog, storesCredentials, ...)", "service body"),
-            MappingRow("cell outOfScope, reasonOutOfScope", "service body"),
-            MappingRow(
-                "threat number (else its id; else its cell's id and place)",
-                f"threat :id: {THREAT_PREFIX}-<number or first 8 characters>",
-            ),
-            MappingRow("threat title / description", "threat title / body"),
-            MappingRow(
-                "threat of a process or store",
-                "threat owned by that service (:service:)",
-            ),
-            MappingRow(
-                "threat of a data flow",
-                "threat owned by the flow's source service, else its target",
-            ),
-            MappingRow("threat of an actor", "product threat with :actors: naming it"),
-            *rows_from("threat severity", dict(SEVERITY), ":severity:", "case-insensitive"),
-            MappingRow(
-                "threat severity = TBD or empty",
-                f":severity: {DEFAULT_SEVERITY}",
-                "tagged 'imported'",
-            ),
-            MappingRow(
-                "threat status = Open",
-                "mitigation (its text) with :status: planned",
-                "--due, tagged 'imported'",
-            ),
-            MappingRow(
-                "threat status = Mitigated", "mitigation (its text) with :status: implemented"
-            ),
-            MappingRow(
-                "threat status = NotApplicable / N/A",
-                f"not-applicable {NOT_APPLICABLE_PREFIX}-<key>, the mitigation text as its reason",
-            ),
-            MappingRow(
-                "threat status = Accepted / Transferred",
-                f"risk-acceptance {ACCEPTANCE_PREFIX}-<key>",
-                "--expires and --owner, tagged 'imported'",
-            ),
-            MappingRow(
-                "threat status (other)", "as Open, tagged 'status: <value>'", "and reported"
-            ),
-            MappingRow("threat score, modelType, threatId", "threat body (a list of fields)"),
-        ]
-        for family, table in CATEGORIES.items():
-            rows += rows_from(f"{family} threat type", table, ":category:")
-        rows.append(
-            MappingRow(
-                "diagram type other than STRIDE",
-                "threats_categories in conf.py (every category the model uses)",
-            )
-        )
-        return rows
+        return list(MAPPING_ROWS)
 
 
 @dataclass
