@@ -12,16 +12,10 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from .model import DEFAULT_SEVERITIES, MITIGATION_STATUSES, GapKind
+from .model import DEFAULT_SEVERITIES, MITIGATION_STATUSES, STRIDE_CATEGORIES, GapKind
 
-STRIDE = [
-    "spoofing",
-    "tampering",
-    "repudiation",
-    "information-disclosure",
-    "denial-of-service",
-    "elevation-of-privilege",
-]
+#: The default ``threats_categories``: the STRIDE IDs.
+STRIDE = list(STRIDE_CATEGORIES)
 
 DEFAULT_FAIL_ON = [
     "unmitigated",

@@ -158,6 +158,16 @@ IN_EFFECT_STATUSES = frozenset({"implemented", "verified"})
 DEFAULT_SEVERITIES = ("critical", "high", "medium", "low", "info")
 #: Values of a mitigation's ``:effect:``.
 MITIGATION_EFFECTS = ("full", "partial")
+#: The STRIDE categories, the default ``threats_categories``: ID → the name
+#: Threat Dragon and OTM spell (Threat Composer's letter is the name's initial).
+STRIDE_CATEGORIES = {
+    "spoofing": "Spoofing",
+    "tampering": "Tampering",
+    "repudiation": "Repudiation",
+    "information-disclosure": "Information disclosure",
+    "denial-of-service": "Denial of service",
+    "elevation-of-privilege": "Elevation of privilege",
+}
 
 
 @dataclass(frozen=True, order=True)

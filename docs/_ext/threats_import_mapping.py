@@ -1,6 +1,6 @@
 """``.. import-mapping:: FORMAT``: an importer's mapping table, from its own code.
 
-Each importer module declares its mapping (``mapping_rows()``, built from the
+Each source format declares its mapping (``mapping_rows()``, built from the
 very tables the import uses), so the how-to cannot drift from what the
 import does.
 """
@@ -12,7 +12,7 @@ from typing import Any
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
-from sphinx_threats.importers import FORMATS, format_module
+from sphinx_threats.importers import FORMATS
 
 
 def _cell(text: str, literal: bool = False) -> nodes.entry:
@@ -41,10 +41,10 @@ class ImportMapping(SphinxDirective):
         group += head
         group += body
         row = nodes.row()
-        for title in (format_module(name).LABEL, "sphinx-threats", "Note"):
+        for title in (FORMATS[name].label, "sphinx-threats", "Note"):
             row += _cell(title)
         head += row
-        for source, ours, note in format_module(name).mapping_rows():
+        for source, ours, note in FORMATS[name].mapping_rows():
             row = nodes.row()
             row += _cell(source, literal=True)
             row += _cell(ours)

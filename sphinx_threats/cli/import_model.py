@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..importers import FORMATS, format_module
+from ..importers import FORMATS
 from ..importers.model import ImportSettings, SourceError
-from ..importers.source import load
+from ..importers.reading import load
 from ..importers.writers import FORMS, render_project
 from ._common import UsageError
 
@@ -102,11 +102,11 @@ def run(args: argparse.Namespace) -> int:
     settings = ImportSettings(
         due=args.due or default, expires=args.expires or default, owner=args.owner
     )
-    module = format_module(args.format)
+    source_format = FORMATS[args.format]
     source: Path = args.file
     try:
-        data = load(source, allow_yaml=args.format == "otm")
-        model = module.parse(data, settings)
+        data = load(source, allow_yaml=source_format.reads_yaml)
+        model = source_format.parse(data, settings)
     except SourceError as err:
         raise UsageError(f"{source}: {err}") from None
     command = f"sphinx-threats import {args.format} {source.name} --to {args.to}"

@@ -1,24 +1,22 @@
-"""Import another tool's threat model: one module per source format.
+"""Import another tool's threat model: one frame, one module per source format.
 
-Each format module has ``NAME`` (the ``sphinx-threats import`` argument),
-``LABEL`` (the tool's name), ``parse(data, settings) -> ImportedModel`` and
-``mapping_rows()`` (its documented mapping table); :mod:`.writers` turns the
-model into a project.  Pure: nothing here imports Sphinx or docutils.
+:mod:`.frame` says what a source format is (:class:`~.frame.SourceFormat`)
+and makes the decisions every import shares; each format module maps its
+tool's fields onto the neutral model (:mod:`.model`), reading the file
+through :mod:`.reading`; :mod:`.writers` turns the model into a project.
+Pure: nothing here imports Sphinx or docutils.
 """
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
+from collections.abc import Mapping
 
-#: Source format → its module (imported when used).
-FORMATS = {
-    "threat-composer": "threat_composer",
-    "threat-dragon": "threat_dragon",
-    "otm": "otm",
+from .frame import SourceFormat
+from .otm import OpenThreatModel
+from .threat_composer import ThreatComposer
+from .threat_dragon import ThreatDragon
+
+#: The source formats of ``sphinx-threats import``, by name.
+FORMATS: Mapping[str, SourceFormat] = {
+    source.name: source for source in (ThreatComposer(), ThreatDragon(), OpenThreatModel())
 }
-
-
-def format_module(name: str) -> ModuleType:
-    """The module that imports format ``name``."""
-    return importlib.import_module(f"{__name__}.{FORMATS[name]}")

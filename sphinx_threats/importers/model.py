@@ -27,11 +27,6 @@ ITEM_KINDS = tuple(kind.value for kind in Kind)
 #: Catalogue key of each kind (the SPEC's plural names).
 PLURAL = {kind.value: kind.plural for kind in Kind}
 
-#: The tag an item gets when the import filled in a value the source did not
-#: have (a default severity, a ``:due:`` or ``:expires:`` date, an owner), so a
-#: reviewer can find every such item with ``:tags: imported``.
-IMPORTED_TAG = "imported"
-
 #: One option value: text, a list of IDs or tags, or a date.
 OptionValue = str | tuple[str, ...] | dt.date
 

@@ -15,10 +15,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import source as src
+from ..model import MITIGATION_STATUSES, STRIDE_CATEGORIES, Kind
+from . import frame
+from . import reading as src
+from .frame import DEFAULT_SEVERITY, IMPORTED_TAG
 from .mapping import MappingRow, fields_block, rows_from, text_block
 from .model import (
-    IMPORTED_TAG,
     Block,
     IdAllocator,
     ImportedItem,
@@ -31,10 +33,6 @@ from .model import (
     slug,
     tags,
 )
-from .threat_dragon import CATEGORIES as _TD_CATEGORIES
-
-NAME = "otm"
-LABEL = "Open Threat Model"
 
 SERVICE_PREFIX, THREAT_PREFIX, MITIGATION_PREFIX = "OTM-S", "OTM-T", "OTM-M"
 NOT_APPLICABLE_PREFIX, ACCEPTANCE_PREFIX = "OTM-NA", "OTM-RA"
@@ -48,9 +46,6 @@ RISK_MATRIX = {
     "medium": {"high": "high", "medium": "medium", "low": "low"},
     "low": {"high": "medium", "medium": "low", "low": "low"},
 }
-
-#: Severity of a threat without both likelihood and impact, tagged ``imported``.
-DEFAULT_SEVERITY = "high"
 
 #: Mitigation instance ``state`` (case-insensitive; ``_`` and spaces as ``-``)
 #: → ``:status:``; ``None``: the link is not a control in place or planned.
@@ -68,8 +63,6 @@ MITIGATION_STATE: dict[str, str | None] = {
 }
 #: Status when a mitigation instance has no state.
 DEFAULT_MITIGATION_STATUS = "planned"
-#: The statuses from least to most advanced (a shared mitigation takes the least).
-_PROGRESS = ("planned", "in-progress", "implemented", "verified")
 
 #: Threat instance ``state`` → what it adds: nothing (the status is computed),
 #: a ``risk-acceptance`` or a ``not-applicable``.
@@ -86,65 +79,122 @@ THREAT_STATE: dict[str, str | None] = {
 }
 
 #: Threat ``categories`` spelled as STRIDE names → our IDs (others: their slug).
-STRIDE_NAMES = {k.lower(): v for k, v in _TD_CATEGORIES["STRIDE"].items()}
-DEFAULT_CATEGORIES = tuple(STRIDE_NAMES.values())
+STRIDE_NAMES = {name.lower(): category for category, name in STRIDE_CATEGORIES.items()}
 
 
-def mapping_rows() -> list[MappingRow]:
-    """The documented mapping (the how-to renders it)."""
-    return [
-        MappingRow("project.name", "project title"),
-        MappingRow(
-            "project description, owner, tags, attributes; representations; assets",
-            "product page prose",
-        ),
-        MappingRow("trustZones", "product page section; each service names its zone"),
-        MappingRow("dataflows", "product page section and both services' pages"),
-        MappingRow("components[].id", f"service :id: {SERVICE_PREFIX}-<id>"),
-        MappingRow("components[] type, description, parent, assets, attributes", "service body"),
-        MappingRow("components[].tags", "service :tags:"),
-        MappingRow("threats[].id", f"threat :id: {THREAT_PREFIX}-<id>"),
-        MappingRow("threats[] instanced on one component", "threat owned by that service"),
-        MappingRow(
-            "threats[] instanced on several components",
-            "product threat, :applies-to: those services",
-        ),
-        MappingRow("threat instance on a data flow", "counts for the flow's source component"),
-        MappingRow(
-            "threats[].categories (STRIDE names)", ":category:", "others: their slug, in conf.py"
-        ),
-        MappingRow("threats[].cwes", ":cwe:"),
-        *[
-            MappingRow(f"risk likelihood / impact ≥ {bound:g}", f":likelihood: / :impact: {level}")
-            for level, bound in LEVELS
-        ],
-        MappingRow(
-            "both likelihood and impact",
-            ":severity: from threats_risk_matrix (written in conf.py)",
-        ),
-        MappingRow("(either missing)", f":severity: {DEFAULT_SEVERITY}", "tagged 'imported'"),
-        MappingRow("risk values and comments, attributes", "threat body"),
-        *rows_from(
-            "threat instance state",
-            {k: v for k, v in THREAT_STATE.items()},
-            "",
-            "risk-acceptance: --expires, --owner, tagged 'imported'",
-        ),
-        MappingRow("mitigations[].id", f"mitigation :id: {MITIGATION_PREFIX}-<id>"),
-        MappingRow("mitigations[].riskReduction < 100", ":effect: partial"),
-        *rows_from(
-            "mitigation instance state",
-            {k: v for k, v in MITIGATION_STATE.items()},
-            ":status:",
-            "planned and in-progress get --due; a rejected or not-applicable link is dropped "
-            "and reported",
-        ),
-        MappingRow(
-            "a mitigation on several components",
-            "one mitigation, :applies-to: them, the least advanced state",
-        ),
-        MappingRow("a reference to an id that is not there", "reported and skipped"),
-    ]
+#: The documented mapping (the how-to renders it).
+MAPPING_ROWS = (
+    MappingRow("project.name", "project title"),
+    MappingRow(
+        "project description, owner, tags, attributes; representations; assets",
+        "product page prose",
+    ),
+    MappingRow("trustZones", "product page section; each service names its zone"),
+    MappingRow("dataflows", "product page section and both services' pages"),
+    MappingRow("components[].id", f"service :id: {SERVICE_PREFIX}-<id>"),
+    MappingRow("components[] type, description, parent, assets, attributes", "service body"),
+    MappingRow("components[].tags", "service :tags:"),
+    MappingRow("threats[].id", f"threat :id: {THREAT_PREFIX}-<id>"),
+    MappingRow("threats[] instanced on one component", "threat owned by that service"),
+    MappingRow(
+        "threats[] instanced on several components",
+        "product threat, :applies-to: those services",
+    ),
+    MappingRow("threat instance on a data flow", "counts for the flow's source component"),
+    MappingRow(
+        "threats[].categories (STRIDE names)",
+        ":category:",
+        "others: their slug, in conf.py",
+    ),
+    MappingRow("threats[].cwes", ":cwe:"),
+    *[
+        MappingRow(f"risk likelihood / impact ≥ {bound:g}", f":likelihood: / :impact: {level}")
+        for level, bound in LEVELS
+    ],
+    MappingRow(
+        "both likelihood and impact",
+        ":severity: from threats_risk_matrix (written in conf.py)",
+    ),
+    MappingRow("(either missing)", f":severity: {DEFAULT_SEVERITY}", "tagged 'imported'"),
+    MappingRow("risk values and comments, attributes", "threat body"),
+    *rows_from(
+        "threat instance state",
+        {k: v for k, v in THREAT_STATE.items()},
+        "",
+        "risk-acceptance: --expires, --owner, tagged 'imported'",
+    ),
+    MappingRow("mitigations[].id", f"mitigation :id: {MITIGATION_PREFIX}-<id>"),
+    MappingRow("mitigations[].riskReduction < 100", ":effect: partial"),
+    *rows_from(
+        "mitigation instance state",
+        {k: v for k, v in MITIGATION_STATE.items()},
+        ":status:",
+        "planned and in-progress get --due; a rejected or not-applicable link is dropped "
+        "and reported",
+    ),
+    MappingRow(
+        "a mitigation on several components",
+        "one mitigation, :applies-to: them, the least advanced state",
+    ),
+    MappingRow("a reference to an id that is not there", "reported and skipped"),
+)
+
+
+class OpenThreatModel:
+    """Open Threat Model files (OTM 0.2, JSON or YAML)."""
+
+    name = "otm"
+    label = "Open Threat Model"
+    reads_yaml = True
+
+    def parse(self, data: Any, settings: ImportSettings) -> ImportedModel:
+        """The neutral model of one OTM file."""
+        root = src.mapping(data, "$")
+        src.scalar(root, "otmVersion", "$", required=True)
+        project = src.obj(root, "project", "$", required=True)
+        title = " ".join(src.text(project, "name", "$.project", required=True).split())
+        problems: list[str] = []
+        ids = IdAllocator()
+        declared = _declared(root, ids)
+        placed = _placed(declared, problems)
+
+        items = [
+            _service(path, comp, cid, declared, placed.flow_notes[cid])
+            for path, comp, cid in declared.components
+        ]
+        categories: dict[str, str] = {}
+        decisions: list[ImportedItem] = []
+        uses_matrix = False
+        for path, threat, tid in declared.threats:
+            places = placed.instances.get(tid, [])
+            services = tuple(
+                dict.fromkeys(declared.service_ids[i.component] for i in places if i.component)
+            )
+            item, derived = _threat(path, threat, declared.threat_ids[tid], services, categories)
+            uses_matrix |= derived
+            items.append(item)
+            decisions += _decisions(item, places, services, declared, ids, settings, problems)
+        items += _mitigations(declared, placed, settings, problems)
+        items += decisions
+
+        categories_needed: tuple[tuple[str, str], ...] = ()
+        if not set(categories) <= set(STRIDE_CATEGORIES):
+            categories_needed = tuple((STRIDE_CATEGORIES | categories).items())
+        matrix = tuple((k, tuple(v.items())) for k, v in RISK_MATRIX.items()) if uses_matrix else ()
+        sections = _prose(root, project, declared.zones, declared.assets, placed.flow_rows)
+        return ImportedModel(
+            source_format=self.label,
+            title=title or "Imported threat model",
+            items=tuple(items),
+            sections=tuple(sections),
+            categories=categories_needed,
+            risk_matrix=matrix,
+            problems=tuple(problems),
+        )
+
+    def mapping_rows(self) -> list[MappingRow]:
+        """The documented mapping (the how-to renders it)."""
+        return list(MAPPING_ROWS)
 
 
 def _level(value: float | None) -> str | None:
@@ -166,25 +216,29 @@ def _lookup(table: dict[str, str | None], state: str) -> tuple[bool, str | None]
     return key in keyed, keyed.get(key)
 
 
+#: An entry of the file: its JSON path, the entry, its id.
+_Entry = tuple[str, dict[str, Any], str]
+
+
 @dataclass
-class _Instance:
-    """Where a threat is instanced, with its state and mitigation links."""
+class _Declared:
+    """What the file declares, by the file's ids, and the IDs they get here."""
 
-    path: str
-    component: str | None
-    state: str
-    mitigations: list[tuple[str, str, str]] = field(default_factory=list)  # path, id, state
+    #: Trust zones and assets: id → (path, entry).
+    zones: dict[str, tuple[str, dict[str, Any]]]
+    assets: dict[str, tuple[str, dict[str, Any]]]
+    components: list[_Entry]
+    flows: list[tuple[str, dict[str, Any]]]
+    threats: list[_Entry]
+    mitigations: list[_Entry]
+    #: The file's id of a component, threat or mitigation → its item's ID.
+    service_ids: dict[str, str]
+    threat_ids: dict[str, str]
+    mitigation_ids: dict[str, str]
 
 
-def parse(data: Any, settings: ImportSettings) -> ImportedModel:
-    """The neutral model of one OTM file."""
-    root = src.mapping(data, "$")
-    src.scalar(root, "otmVersion", "$", required=True)
-    project = src.obj(root, "project", "$", required=True)
-    title = " ".join(src.text(project, "name", "$.project", required=True).split())
-    problems: list[str] = []
-    ids = IdAllocator()
-
+def _declared(root: dict[str, Any], ids: IdAllocator) -> _Declared:
+    """The file's top-level lists, each entry with the ID its item gets."""
     zones = {
         src.scalar(z, "id", p, required=True): (p, z)
         for p, z in src.objects(root, "trustZones", "$")
@@ -205,99 +259,66 @@ def parse(data: Any, settings: ImportSettings) -> ImportedModel:
         (p, m, src.scalar(m, "id", p, required=True))
         for p, m in src.objects(root, "mitigations", "$")
     ]
-    threat_ids = {tid: ids.new(THREAT_PREFIX, tid) for _, _, tid in threats}
-    mitigation_ids = {mid: ids.new(MITIGATION_PREFIX, mid) for _, _, mid in mitigations}
+    return _Declared(
+        zones=zones,
+        assets=assets,
+        components=components,
+        flows=flows,
+        threats=threats,
+        mitigations=mitigations,
+        service_ids=service_ids,
+        threat_ids={tid: ids.new(THREAT_PREFIX, tid) for _, _, tid in threats},
+        mitigation_ids={mid: ids.new(MITIGATION_PREFIX, mid) for _, _, mid in mitigations},
+    )
 
-    # threat instances on components and data flows
-    instances: dict[str, list[_Instance]] = defaultdict(list)
-    flow_notes: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    flow_rows: list[tuple[str, str]] = []
-    for path, comp, cid in components:
-        _instances(comp, path, cid, instances, threat_ids, problems)
-    for path, flow in flows:
+
+@dataclass
+class _Instance:
+    """Where a threat is instanced, with its state and mitigation links."""
+
+    path: str
+    component: str | None
+    state: str
+    mitigations: list[tuple[str, str, str]] = field(default_factory=list)  # path, id, state
+
+
+@dataclass
+class _Placed:
+    """Where the threats are instanced, and what the data flows connect."""
+
+    #: Per threat id: its instances on components and data flows.
+    instances: dict[str, list[_Instance]] = field(default_factory=lambda: defaultdict(list))
+    #: Per component id: the flows its service page describes.
+    flow_notes: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
+    #: The product page's data flows section.
+    flow_rows: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _placed(declared: _Declared, problems: list[str]) -> _Placed:
+    """The threat instances of the components and data flows, and the flows."""
+    placed = _Placed()
+    service_ids = declared.service_ids
+    for path, comp, cid in declared.components:
+        _instances(comp, path, cid, placed.instances, declared.threat_ids, problems)
+    for path, flow in declared.flows:
         fid = src.scalar(flow, "id", path, required=True)
         source = src.scalar(flow, "source", path, required=True)
         target = src.scalar(flow, "destination", path, required=True)
         name = src.text(flow, "name", path) or fid
-        endpoints = {cid for _, _, cid in components} | set(zones)
+        endpoints = {cid for _, _, cid in declared.components} | set(declared.zones)
         for end, key in ((source, "source"), (target, "destination")):
             if end not in endpoints:
                 problems.append(
                     f"{path}.{key}: data flow {fid!r} names {end!r}, which is not in the file"
                 )
         owner = source if source in service_ids else (target if target in service_ids else None)
-        _instances(flow, path, owner, instances, threat_ids, problems)
-        line = _flow_line(flow, path, name, source, target, service_ids, assets)
-        flow_rows.append((name, line))
+        _instances(flow, path, owner, placed.instances, declared.threat_ids, problems)
+        line = _flow_line(flow, path, name, source, target, service_ids, declared.assets)
+        placed.flow_rows.append((name, line))
         for end in (source, target):
             if end in service_ids:
-                flow_notes[end].append(("data flow", line))
-
-    items: list[ImportedItem] = []
-    for path, comp, cid in components:
-        items.append(
-            _service(path, comp, cid, service_ids[cid], zones, assets, components, flow_notes[cid])
-        )
-
-    categories: dict[str, str] = {}
-    decisions: list[ImportedItem] = []
-    uses_matrix = False
-    for path, threat, tid in threats:
-        places = instances.get(tid, [])
-        services = tuple(dict.fromkeys(service_ids[i.component] for i in places if i.component))
-        item, derived = _threat(path, threat, threat_ids[tid], services, categories)
-        uses_matrix |= derived
-        items.append(item)
-        for instance in places:
-            known, outcome = _lookup(THREAT_STATE, instance.state)
-            if instance.state and not known:
-                problems.append(
-                    f"{instance.path}: threat state {instance.state!r} is not known; "
-                    "the threat's status is computed from its mitigations"
-                )
-            if outcome is None:
-                continue
-            service = (
-                service_ids[instance.component]
-                if instance.component and len(services) > 1
-                else None
-            )
-            decisions.append(_decision(outcome, instance, item, service, ids, settings))
-
-    # mitigation links: (threat, service, state) per mitigation
-    links: dict[str, list[tuple[str, str | None, str, str]]] = defaultdict(list)
-    for tid, places in instances.items():
-        for instance in places:
-            for mpath, mid, state in instance.mitigations:
-                if mid not in mitigation_ids:
-                    problems.append(
-                        f"{mpath}: threat {tid!r} names mitigation {mid!r}, which is not in the "
-                        "file; the link is skipped"
-                    )
-                    continue
-                service = service_ids[instance.component] if instance.component else None
-                links[mid].append((threat_ids[tid], service, state, mpath))
-    for path, mitigation, mid in mitigations:
-        made = _mitigation(path, mitigation, mitigation_ids[mid], links[mid], settings, problems)
-        if made is not None:
-            items.append(made)
-    items += decisions
-
-    categories_needed: tuple[tuple[str, str], ...] = ()
-    if not set(categories) <= set(DEFAULT_CATEGORIES):
-        every = {v: k for k, v in _TD_CATEGORIES["STRIDE"].items()} | categories
-        categories_needed = tuple(every.items())
-    matrix = tuple((k, tuple(v.items())) for k, v in RISK_MATRIX.items()) if uses_matrix else ()
-    sections = _prose(root, project, zones, assets, flow_rows)
-    return ImportedModel(
-        source_format=LABEL,
-        title=title or "Imported threat model",
-        items=tuple(items),
-        sections=tuple(sections),
-        categories=categories_needed,
-        risk_matrix=matrix,
-        problems=tuple(problems),
-    )
+                placed.flow_notes[end].append(("data flow", line))
+    return placed
 
 
 def _instances(
@@ -373,15 +394,9 @@ def _parent(holder: dict[str, Any], path: str) -> tuple[str, str]:
 
 
 def _service(
-    path: str,
-    comp: dict[str, Any],
-    cid: str,
-    service_id: str,
-    zones: dict[str, tuple[str, dict[str, Any]]],
-    assets: dict[str, tuple[str, dict[str, Any]]],
-    components: list[tuple[str, dict[str, Any], str]],
-    notes: list[tuple[str, str]],
+    path: str, comp: dict[str, Any], cid: str, declared: _Declared, notes: list[tuple[str, str]]
 ) -> ImportedItem:
+    zones, assets = declared.zones, declared.assets
     kind, parent = _parent(comp, path)
     rows = [("type", src.text(comp, "type", path))]
     if kind == "trustZone":
@@ -415,8 +430,8 @@ def _service(
     body: list[Block] = [*text_block(src.text(comp, "description", path)), *fields_block(rows)]
     name = " ".join(src.text(comp, "name", path).split()) or cid
     return ImportedItem(
-        "service",
-        service_id,
+        Kind.SERVICE.value,
+        declared.service_ids[cid],
         name,
         options({"tags": tags(src.strings(comp, "tags", path))}),
         tuple(body),
@@ -468,7 +483,7 @@ def _threat(
     service = services[0] if len(services) == 1 else None
     name = " ".join(src.text(threat, "name", path, required=True).split())
     item = ImportedItem(
-        "threat",
+        Kind.THREAT.value,
         threat_id,
         name,
         options(
@@ -488,39 +503,82 @@ def _threat(
     return item, derived
 
 
-def _decision(
-    outcome: str,
-    instance: _Instance,
+def _decisions(
     threat: ImportedItem,
-    service: str | None,
+    places: list[_Instance],
+    services: tuple[str, ...],
+    declared: _Declared,
     ids: IdAllocator,
     settings: ImportSettings,
-) -> ImportedItem:
-    where = f" for {service}" if service else ""
-    reason = Text(f"Threat state {instance.state!r} in the OTM file ({instance.path}).")
-    if outcome == "not-applicable":
-        return ImportedItem(
-            "not-applicable",
-            ids.new(NOT_APPLICABLE_PREFIX, threat.id.removeprefix(THREAT_PREFIX + "-")),
-            f"Not applicable{where}: {threat.title}",
-            options({"threats": (threat.id,), "service": service}),
-            (reason,),
+    problems: list[str],
+) -> list[ImportedItem]:
+    """The risk acceptances and not-applicables the states of a threat's
+    instances make (for the instance's service when the threat has several)."""
+    made: list[ImportedItem] = []
+    for instance in places:
+        known, outcome = _lookup(THREAT_STATE, instance.state)
+        if instance.state and not known:
+            problems.append(
+                f"{instance.path}: threat state {instance.state!r} is not known; "
+                "the threat's status is computed from its mitigations"
+            )
+        if outcome is None:
+            continue
+        service = (
+            declared.service_ids[instance.component]
+            if instance.component and len(services) > 1
+            else None
         )
-    return ImportedItem(
-        "risk-acceptance",
-        ids.new(ACCEPTANCE_PREFIX, threat.id.removeprefix(THREAT_PREFIX + "-")),
-        f"Accepted{where}: {threat.title}",
-        options(
-            {
-                "threats": (threat.id,),
-                "service": service,
-                "owner": settings.owner,
-                "expires": settings.expires,
-                "tags": (IMPORTED_TAG,),
-            }
-        ),
-        (reason,),
+        where = f" for {service}" if service else ""
+        key = threat.id.removeprefix(THREAT_PREFIX + "-")
+        reason = Text(f"Threat state {instance.state!r} in the OTM file ({instance.path}).")
+        if outcome == "not-applicable":
+            made.append(
+                frame.not_applicable(
+                    ids.new(NOT_APPLICABLE_PREFIX, key),
+                    f"Not applicable{where}: {threat.title}",
+                    threats=(threat.id,),
+                    service=service,
+                    reason=reason,
+                )
+            )
+        else:
+            made.append(
+                frame.risk_acceptance(
+                    ids.new(ACCEPTANCE_PREFIX, key),
+                    f"Accepted{where}: {threat.title}",
+                    settings,
+                    threats=(threat.id,),
+                    service=service,
+                    body=(reason,),
+                )
+            )
+    return made
+
+
+def _mitigations(
+    declared: _Declared, placed: _Placed, settings: ImportSettings, problems: list[str]
+) -> list[ImportedItem]:
+    """The mitigations the threat instances link to; a link to a mitigation not
+    in the file is reported and skipped."""
+    # mitigation links: (threat, service, state, path) per mitigation
+    links: dict[str, list[tuple[str, str | None, str, str]]] = defaultdict(list)
+    for tid, places in placed.instances.items():
+        for instance in places:
+            for mpath, mid, state in instance.mitigations:
+                if mid not in declared.mitigation_ids:
+                    problems.append(
+                        f"{mpath}: threat {tid!r} names mitigation {mid!r}, which is not in the "
+                        "file; the link is skipped"
+                    )
+                    continue
+                service = declared.service_ids[instance.component] if instance.component else None
+                links[mid].append((declared.threat_ids[tid], service, state, mpath))
+    made = (
+        _mitigation(path, mitigation, declared.mitigation_ids[mid], links[mid], settings, problems)
+        for path, mitigation, mid in declared.mitigations
     )
+    return [item for item in made if item is not None]
 
 
 def _mitigation(
@@ -569,27 +627,21 @@ def _mitigation(
             f"{path}: mitigation {mitigation_id} ({name!r}) mitigates no threat; not declared"
         )
         return None
-    status = min(statuses, key=_PROGRESS.index)
+    # a mitigation shared by several threats takes the least advanced status
+    status = min(statuses, key=MITIGATION_STATUSES.index)
     services = list(dict.fromkeys(services))
-    due = settings.due if status in ("planned", "in-progress") else None
     rows.insert(0, ("risk reduction", "" if reduction is None else f"{reduction:g} of 100"))
     rows += _attributes(mitigation, path)
-    return ImportedItem(
-        "mitigation",
+    return frame.mitigation(
         mitigation_id,
         name,
-        options(
-            {
-                "mitigates": tuple(dict.fromkeys(threats)),
-                "status": status,
-                "due": due,
-                "effect": "partial" if reduction is not None and reduction < 100 else None,
-                "service": services[0] if len(services) == 1 else None,
-                "applies-to": tuple(services) if len(services) > 1 else (),
-                "tags": (IMPORTED_TAG,) if due else (),
-            }
-        ),
-        (*text_block(src.text(mitigation, "description", path)), *fields_block(rows)),
+        settings,
+        mitigates=tuple(dict.fromkeys(threats)),
+        status=status,
+        effect="partial" if reduction is not None and reduction < 100 else None,
+        service=services[0] if len(services) == 1 else None,
+        applies_to=tuple(services) if len(services) > 1 else (),
+        body=(*text_block(src.text(mitigation, "description", path)), *fields_block(rows)),
     )
 
 

@@ -13,10 +13,13 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from . import source as src
+from ..model import STRIDE_CATEGORIES, Kind
+from . import frame
+from . import reading as src
+from .frame import DEFAULT_SEVERITY, IMPORTED_TAG
 from .mapping import (
     MappingRow,
     capitalised,
@@ -26,7 +29,6 @@ from .mapping import (
     text_block,
 )
 from .model import (
-    IMPORTED_TAG,
     Block,
     IdAllocator,
     Image,
@@ -43,29 +45,15 @@ from .model import (
     tags,
 )
 
-NAME = "threat-composer"
-LABEL = "Threat Composer"
-
 #: ID prefixes; the number after them is the source's ``numericId``.
 THREAT_PREFIX, MITIGATION_PREFIX, ASSUMPTION_PREFIX = "TC-T", "TC-M", "TC-AS"
 ACTOR_PREFIX, NOT_APPLICABLE_PREFIX = "TC-A", "TC-NA"
 
-#: ``STRIDE`` metadata letters → ``:category:``.
-STRIDE = {
-    "S": "spoofing",
-    "T": "tampering",
-    "R": "repudiation",
-    "I": "information-disclosure",
-    "D": "denial-of-service",
-    "E": "elevation-of-privilege",
-}
+#: ``STRIDE`` metadata letters (each category's initial) → ``:category:``.
+STRIDE = {name[0]: category for category, name in STRIDE_CATEGORIES.items()}
 
 #: ``Priority`` metadata → ``:severity:``.
 PRIORITY = {"High": "high", "Medium": "medium", "Low": "low"}
-
-#: Severity of a threat without a Priority (tagged ``imported``): unknown
-#: risk is treated as serious until a reviewer says otherwise.
-DEFAULT_SEVERITY = "high"
 
 #: Mitigation ``status`` → ``:status:``; the will-not-action status is a
 #: ``risk-acceptance`` instead of a mitigation.
@@ -100,79 +88,136 @@ IMAGE_SUFFIX = {
 GOAL_TAG, ASSET_TAG = "goal: ", "asset: "
 
 
-def mapping_rows() -> list[MappingRow]:
-    """The documented mapping (the how-to renders it)."""
-    return [
-        MappingRow("applicationInfo.name", "project title, product page heading"),
-        MappingRow(
-            "applicationInfo / architecture / dataflow description",
-            "product page prose (Markdown)",
-            "headings renumbered to nest; raw HTML and MyST directives defused",
-        ),
-        MappingRow(
-            "architecture / dataflow image", "image file under _images/, shown on the product page"
-        ),
-        MappingRow("threats[].numericId", f"threat :id: {THREAT_PREFIX}-<numericId>"),
-        MappingRow(
-            "threats[].threatAction, threatImpact",
-            "threat title (action, which leads to impact)",
-        ),
-        MappingRow("threats[].statement", "threat body (the full statement)"),
-        MappingRow(
-            "threats[].threatSource",
-            f"threat-actor {ACTOR_PREFIX}-<source> (deduplicated), threat :actors:",
-        ),
-        MappingRow("threats[].impactedGoal", f"threat tag '{GOAL_TAG}<goal>'"),
-        MappingRow("threats[].impactedAssets", f"threat tag '{ASSET_TAG}<asset>'"),
-        MappingRow("threats[].prerequisites", "threat body (in the statement)"),
-        *rows_from("STRIDE", STRIDE, ":category:"),
-        *rows_from("Priority", PRIORITY, ":severity:"),
-        MappingRow("(no Priority)", f":severity: {DEFAULT_SEVERITY}", f"tagged '{IMPORTED_TAG}'"),
-        MappingRow("threats[].status = threatIdentified", "(nothing; the status is computed)"),
-        MappingRow("threats[].status = threatResolved", f"threat tag '{RESOLVED_TAG}'"),
-        MappingRow(
-            "threats[].status = threatResolvedNotUseful",
-            f"not-applicable {NOT_APPLICABLE_PREFIX}-<numericId>",
-        ),
-        MappingRow("tags", ":tags:"),
-        MappingRow(
-            "metadata custom:*, threat/mitigation pack ids, customTemplate",
-            "body text (a list of fields)",
-        ),
-        MappingRow(
-            "metadata Comments",
-            "body text (Markdown, defused as the descriptions are)",
-        ),
-        MappingRow("displayOrder", "order of the items on their page"),
-        MappingRow("id (UUID)", "(replaced by the numericId IDs; links are resolved on import)"),
-        MappingRow("mitigations[].numericId", f"mitigation :id: {MITIGATION_PREFIX}-<numericId>"),
-        MappingRow(
-            "mitigations[].content", "mitigation title (the body too when it has several lines)"
-        ),
-        *rows_from(
-            "mitigations[].status",
-            {k: v for k, v in MITIGATION_STATUS.items() if v},
-            ":status:",
-            "planned and in-progress get --due, tagged 'imported'",
-        ),
-        MappingRow(
-            "mitigations[].status = mitigationResolvedWillNotAction",
-            f"risk-acceptance {MITIGATION_PREFIX}-<numericId> of the linked threats",
-            "--expires and an owner filled in, tagged 'imported'",
-        ),
-        MappingRow("mitigationLinks (to a threat)", "mitigation :mitigates:"),
-        MappingRow("mitigationLinks (to an assumption)", "assumption :mitigations:"),
-        MappingRow("assumptions[].numericId", f"assumption :id: {ASSUMPTION_PREFIX}-<numericId>"),
-        MappingRow("assumptions[].content", "assumption title and body"),
-        MappingRow(
-            "assumptionLinks type Threat / Mitigation", "assumption :threats: / :mitigations:"
-        ),
-        MappingRow("brainstorm", "product page section 'Brainstorm' (a list of fields)"),
-        MappingRow(
-            "a link to an item that is not there",
-            "reported with the source's IDs and skipped",
-        ),
-    ]
+#: The documented mapping (the how-to renders it).
+MAPPING_ROWS = (
+    MappingRow("applicationInfo.name", "project title, product page heading"),
+    MappingRow(
+        "applicationInfo / architecture / dataflow description",
+        "product page prose (Markdown)",
+        "headings renumbered to nest; raw HTML and MyST directives defused",
+    ),
+    MappingRow(
+        "architecture / dataflow image",
+        "image file under _images/, shown on the product page",
+    ),
+    MappingRow("threats[].numericId", f"threat :id: {THREAT_PREFIX}-<numericId>"),
+    MappingRow(
+        "threats[].threatAction, threatImpact",
+        "threat title (action, which leads to impact)",
+    ),
+    MappingRow("threats[].statement", "threat body (the full statement)"),
+    MappingRow(
+        "threats[].threatSource",
+        f"threat-actor {ACTOR_PREFIX}-<source> (deduplicated), threat :actors:",
+    ),
+    MappingRow("threats[].impactedGoal", f"threat tag '{GOAL_TAG}<goal>'"),
+    MappingRow("threats[].impactedAssets", f"threat tag '{ASSET_TAG}<asset>'"),
+    MappingRow("threats[].prerequisites", "threat body (in the statement)"),
+    *rows_from("STRIDE", STRIDE, ":category:"),
+    *rows_from("Priority", PRIORITY, ":severity:"),
+    MappingRow("(no Priority)", f":severity: {DEFAULT_SEVERITY}", f"tagged '{IMPORTED_TAG}'"),
+    MappingRow("threats[].status = threatIdentified", "(nothing; the status is computed)"),
+    MappingRow("threats[].status = threatResolved", f"threat tag '{RESOLVED_TAG}'"),
+    MappingRow(
+        "threats[].status = threatResolvedNotUseful",
+        f"not-applicable {NOT_APPLICABLE_PREFIX}-<numericId>",
+    ),
+    MappingRow("tags", ":tags:"),
+    MappingRow(
+        "metadata custom:*, threat/mitigation pack ids, customTemplate",
+        "body text (a list of fields)",
+    ),
+    MappingRow(
+        "metadata Comments",
+        "body text (Markdown, defused as the descriptions are)",
+    ),
+    MappingRow("displayOrder", "order of the items on their page"),
+    MappingRow("id (UUID)", "(replaced by the numericId IDs; links are resolved on import)"),
+    MappingRow("mitigations[].numericId", f"mitigation :id: {MITIGATION_PREFIX}-<numericId>"),
+    MappingRow(
+        "mitigations[].content", "mitigation title (the body too when it has several lines)"
+    ),
+    *rows_from(
+        "mitigations[].status",
+        {k: v for k, v in MITIGATION_STATUS.items() if v},
+        ":status:",
+        "planned and in-progress get --due, tagged 'imported'",
+    ),
+    MappingRow(
+        "mitigations[].status = mitigationResolvedWillNotAction",
+        f"risk-acceptance {MITIGATION_PREFIX}-<numericId> of the linked threats",
+        "--expires and an owner filled in, tagged 'imported'",
+    ),
+    MappingRow("mitigationLinks (to a threat)", "mitigation :mitigates:"),
+    MappingRow("mitigationLinks (to an assumption)", "assumption :mitigations:"),
+    MappingRow("assumptions[].numericId", f"assumption :id: {ASSUMPTION_PREFIX}-<numericId>"),
+    MappingRow("assumptions[].content", "assumption title and body"),
+    MappingRow("assumptionLinks type Threat / Mitigation", "assumption :threats: / :mitigations:"),
+    MappingRow("brainstorm", "product page section 'Brainstorm' (a list of fields)"),
+    MappingRow(
+        "a link to an item that is not there",
+        "reported with the source's IDs and skipped",
+    ),
+)
+
+
+class ThreatComposer:
+    """Threat Composer's workspace exports (``.tc.json``, schema 1)."""
+
+    name = "threat-composer"
+    label = "Threat Composer"
+    reads_yaml = False
+
+    def parse(self, data: Any, settings: ImportSettings) -> ImportedModel:
+        """The neutral model of one Threat Composer workspace export."""
+        root = src.mapping(data, "$")
+        schema = src.number(root, "schema", "$")
+        if schema is not None and schema != 1:
+            raise SourceError("$.schema", f"schema {schema:g} is not supported (only schema 1)")
+        problems: list[str] = []
+        ids = IdAllocator()
+        threats = _records(root, "threats", THREAT_PREFIX, ids)
+        mitigations = _records(root, "mitigations", MITIGATION_PREFIX, ids)
+        assumptions = _records(root, "assumptions", ASSUMPTION_PREFIX, ids)
+        links = _links(root, threats, mitigations, assumptions, problems)
+
+        actors: dict[str, ImportedItem] = {}
+        threat_items: list[ImportedItem] = []
+        not_applicable: list[ImportedItem] = []
+        for record in threats:
+            threat, actor, exclusion = _threat(record, ids, actors)
+            threat_items.append(threat)
+            if actor is not None:
+                actors[actor.id] = actor
+            if exclusion is not None:
+                not_applicable.append(exclusion)
+        mitigation_items, acceptances = _mitigations(mitigations, links, settings, problems)
+        # an assumption under a will-not-action "mitigation" underpins its acceptance
+        accepted = {item.id for item in acceptances}
+        assumption_items = [_assumption(r, links, accepted) for r in assumptions]
+
+        sections, files = _prose(root)
+        info = src.obj(root, "applicationInfo", "$")
+        title = " ".join(src.text(info, "name", "$.applicationInfo").split())
+        return ImportedModel(
+            source_format=self.label,
+            title=title or "Imported threat model",
+            items=(
+                *actors.values(),
+                *threat_items,
+                *mitigation_items,
+                *acceptances,
+                *not_applicable,
+                *assumption_items,
+            ),
+            sections=tuple(sections),
+            files=tuple(files),
+            problems=tuple(problems),
+        )
+
+    def mapping_rows(self) -> list[MappingRow]:
+        """The documented mapping (the how-to renders it)."""
+        return list(MAPPING_ROWS)
 
 
 @dataclass
@@ -185,45 +230,55 @@ class _Record:
     order: tuple[float, float]
     data: dict[str, Any]
     id: str = ""
-    links: list[str] = field(default_factory=list)  # IDs of linked items
-    extra: list[tuple[str, str]] = field(default_factory=list)
 
 
-def parse(data: Any, settings: ImportSettings) -> ImportedModel:
-    """The neutral model of one Threat Composer workspace export."""
-    root = src.mapping(data, "$")
-    schema = src.number(root, "schema", "$")
-    if schema is not None and schema != 1:
-        raise SourceError("$.schema", f"schema {schema:g} is not supported (only schema 1)")
-    problems: list[str] = []
-    ids = IdAllocator()
-    threats = _records(root, "threats", THREAT_PREFIX, ids)
-    mitigations = _records(root, "mitigations", MITIGATION_PREFIX, ids)
-    assumptions = _records(root, "assumptions", ASSUMPTION_PREFIX, ids)
-    by_uuid = {r.uuid: r for r in [*threats, *mitigations, *assumptions]}
+@dataclass
+class _Links:
+    """The links of the file that name items in it (by their UUIDs)."""
+
+    #: Every threat, mitigation and assumption.
+    by_uuid: dict[str, _Record]
+    #: Per mitigation: the threats it mitigates.
+    mitigates: dict[str, list[str]]
+    #: Per assumption: ``(kind, UUID)`` of the threats and mitigations it concerns.
+    assumed: dict[str, list[tuple[str, str]]]
+
+
+def _links(
+    root: dict[str, Any],
+    threats: list[_Record],
+    mitigations: list[_Record],
+    assumptions: list[_Record],
+    problems: list[str],
+) -> _Links:
+    """The mitigation and assumption links; one naming an item not in the file is
+    reported and skipped."""
     kinds = {
         **{r.uuid: "threat" for r in threats},
         **{r.uuid: "mitigation" for r in mitigations},
         **{r.uuid: "assumption" for r in assumptions},
     }
-
-    # links: a mitigation names threats (and assumptions), an assumption both
-    mitigates: dict[str, list[str]] = {r.uuid: [] for r in mitigations}
-    assumed: dict[str, list[tuple[str, str]]] = {r.uuid: [] for r in assumptions}
+    links = _Links(
+        by_uuid={r.uuid: r for r in [*threats, *mitigations, *assumptions]},
+        mitigates={r.uuid: [] for r in mitigations},
+        assumed={r.uuid: [] for r in assumptions},
+    )
+    # a mitigation names threats (and assumptions)
     for path, link in src.objects(root, "mitigationLinks", "$"):
         mitigation = src.text(link, "mitigationId", path, required=True)
         linked = src.text(link, "linkedId", path, required=True)
         target_kind = kinds.get(linked)
-        if mitigation not in mitigates or target_kind not in ("threat", "assumption"):
-            missing = mitigation if mitigation not in mitigates else linked
+        if mitigation not in links.mitigates or target_kind not in ("threat", "assumption"):
+            missing = mitigation if mitigation not in links.mitigates else linked
             problems.append(
                 f"{path}: mitigation link {mitigation} → {linked} names {missing}, which is "
                 "not in the file; the link is skipped"
             )
         elif target_kind == "threat":
-            mitigates[mitigation].append(linked)
+            links.mitigates[mitigation].append(linked)
         else:
-            assumed[linked].append(("mitigation", mitigation))
+            links.assumed[linked].append(("mitigation", mitigation))
+    # an assumption names threats and mitigations
     for path, link in src.objects(root, "assumptionLinks", "$"):
         assumption = src.text(link, "assumptionId", path, required=True)
         linked = src.text(link, "linkedId", path, required=True)
@@ -233,33 +288,28 @@ def parse(data: Any, settings: ImportSettings) -> ImportedModel:
             raise SourceError(
                 f"{path}.type", f"expected 'Threat' or 'Mitigation', not {link_type!r}"
             )
-        if assumption not in assumed or kinds.get(linked) != expected:
-            missing = assumption if assumption not in assumed else linked
+        if assumption not in links.assumed or kinds.get(linked) != expected:
+            missing = assumption if assumption not in links.assumed else linked
             problems.append(
                 f"{path}: assumption link {assumption} → {link_type.lower()} {linked} names "
                 f"{missing}, which is not in the file; the link is skipped"
             )
         else:
-            assumed[assumption].append((expected, linked))
+            links.assumed[assumption].append((expected, linked))
+    return links
 
-    items: list[ImportedItem] = []
-    actors: dict[str, ImportedItem] = {}
-    threat_items: list[ImportedItem] = []
-    not_applicable: list[ImportedItem] = []
-    for record in threats:
-        threat, actor, exclusion = _threat(record, ids, actors)
-        threat_items.append(threat)
-        if actor is not None:
-            actors[actor.id] = actor
-        if exclusion is not None:
-            not_applicable.append(exclusion)
 
-    accepted: set[str] = set()
+def _mitigations(
+    mitigations: list[_Record], links: _Links, settings: ImportSettings, problems: list[str]
+) -> tuple[list[ImportedItem], list[ImportedItem]]:
+    """The mitigations, and the risk acceptances of the will-not-action ones; one
+    that mitigates no threat in the file is reported and not declared."""
     mitigation_items: list[ImportedItem] = []
     acceptances: list[ImportedItem] = []
     for record in mitigations:
         threat_ids = sorted(
-            dict.fromkeys(by_uuid[u].id for u in mitigates[record.uuid]), key=_numeric_order
+            dict.fromkeys(links.by_uuid[u].id for u in links.mitigates[record.uuid]),
+            key=_numeric_order,
         )
         item = _mitigation(record, threat_ids, settings)
         if not threat_ids:
@@ -267,43 +317,11 @@ def parse(data: Any, settings: ImportSettings) -> ImportedModel:
                 f"{record.path}: mitigation {record.number} ({item.title!r}) mitigates no threat "
                 f"in the file; it is not declared (ID {record.id})"
             )
-            continue
-        if item.kind == "risk-acceptance":
-            accepted.add(record.uuid)
+        elif item.kind == Kind.RISK_ACCEPTANCE:
             acceptances.append(item)
         else:
             mitigation_items.append(item)
-
-    assumption_items = []
-    for record in assumptions:
-        links = assumed[record.uuid]
-        threat_ids = [by_uuid[u].id for kind, u in links if kind == "threat"]
-        mitigation_ids = [
-            by_uuid[u].id for kind, u in links if kind == "mitigation" and u not in accepted
-        ]
-        # an assumption under a will-not-action "mitigation" underpins its acceptance
-        underpins = [by_uuid[u].id for kind, u in links if kind == "mitigation" and u in accepted]
-        assumption_items.append(_assumption(record, threat_ids, mitigation_ids, underpins))
-
-    items = [
-        *actors.values(),
-        *threat_items,
-        *mitigation_items,
-        *acceptances,
-        *not_applicable,
-        *assumption_items,
-    ]
-    sections, files = _prose(root)
-    info = src.obj(root, "applicationInfo", "$")
-    title = " ".join(src.text(info, "name", "$.applicationInfo").split()) or "Imported threat model"
-    return ImportedModel(
-        source_format=LABEL,
-        title=title,
-        items=tuple(items),
-        sections=tuple(sections),
-        files=tuple(files),
-        problems=tuple(problems),
-    )
+    return mitigation_items, acceptances
 
 
 def _numeric_order(ident: str) -> tuple[str, int, str]:
@@ -406,7 +424,7 @@ def _threat(
     body: list[Block] = [*text_block(statement), *_comments(known)]
     body += fields_block([*extra, ("Custom template", src.text(data, "customTemplate", path))])
     threat = ImportedItem(
-        "threat",
+        Kind.THREAT.value,
         record.id,
         title,
         options(
@@ -421,12 +439,11 @@ def _threat(
     )
     exclusion = None
     if THREAT_STATUS[status] == "not-applicable":
-        exclusion = ImportedItem(
-            "not-applicable",
+        exclusion = frame.not_applicable(
             ids.new(NOT_APPLICABLE_PREFIX, record.number),
             f"Not useful: {short_title(title, 80)[0]}",
-            options({"threats": (record.id,)}),
-            (Text("Marked 'Resolved — not useful' in Threat Composer."),),
+            threats=(record.id,),
+            reason=Text("Marked 'Resolved — not useful' in Threat Composer."),
         )
     return threat, actor, exclusion
 
@@ -453,42 +470,32 @@ def _mitigation(record: _Record, threat_ids: list[str], settings: ImportSettings
                 "threats it was meant to mitigate is accepted."
             ),
         )
-        return ImportedItem(
-            "risk-acceptance",
+        return frame.risk_acceptance(
             record.id,
             title,
-            options(
-                {
-                    "threats": tuple(threat_ids),
-                    "owner": settings.owner,
-                    "expires": settings.expires,
-                    "tags": tags([*tag_list, IMPORTED_TAG]),
-                }
-            ),
-            tuple(body),
+            settings,
+            threats=tuple(threat_ids),
+            source_tags=tag_list,
+            body=tuple(body),
         )
-    due = settings.due if ours in ("planned", "in-progress") else None
-    if due is not None:
-        tag_list.append(IMPORTED_TAG)
-    return ImportedItem(
-        "mitigation",
+    return frame.mitigation(
         record.id,
         title,
-        options(
-            {
-                "mitigates": tuple(threat_ids),
-                "status": ours,
-                "due": due,
-                "tags": tags(tag_list),
-            }
-        ),
-        tuple(body),
+        settings,
+        mitigates=tuple(threat_ids),
+        status=ours,
+        source_tags=tag_list,
+        body=tuple(body),
     )
 
 
-def _assumption(
-    record: _Record, threat_ids: list[str], mitigation_ids: list[str], underpins: list[str]
-) -> ImportedItem:
+def _assumption(record: _Record, links: _Links, accepted: set[str]) -> ImportedItem:
+    """An assumption with its links; a will-not-action "mitigation" it names is
+    a risk acceptance, which the assumption underpins."""
+    linked = [(kind, links.by_uuid[u].id) for kind, u in links.assumed[record.uuid]]
+    threat_ids = [i for kind, i in linked if kind == "threat"]
+    mitigation_ids = [i for kind, i in linked if kind == "mitigation" and i not in accepted]
+    underpins = [i for kind, i in linked if kind == "mitigation" and i in accepted]
     data, path = record.data, record.path
     known, extra = _metadata(record)
     content = src.text(data, "content", path, required=True)

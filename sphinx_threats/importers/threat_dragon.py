@@ -13,13 +13,15 @@ service pages and the product page.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from . import source as src
+from ..model import STRIDE_CATEGORIES, Kind
+from . import frame
+from . import reading as src
+from .frame import DEFAULT_SEVERITY
 from .mapping import MappingRow, fields_block, label, rows_from, text_block
 from .model import (
-    IMPORTED_TAG,
     Block,
     IdAllocator,
     ImportedItem,
@@ -31,9 +33,6 @@ from .model import (
     slug,
     tags,
 )
-
-NAME = "threat-dragon"
-LABEL = "Threat Dragon"
 
 SERVICE_PREFIX, ACTOR_PREFIX = "TD-S", "TD-A"
 THREAT_PREFIX, MITIGATION_PREFIX = "TD-T", "TD-M"
@@ -52,14 +51,7 @@ CELL_TYPES = {
 
 #: Threat categories of each diagram type: Threat Dragon's spelling → our ID.
 CATEGORIES: dict[str, dict[str, str]] = {
-    "STRIDE": {
-        "Spoofing": "spoofing",
-        "Tampering": "tampering",
-        "Repudiation": "repudiation",
-        "Information disclosure": "information-disclosure",
-        "Denial of service": "denial-of-service",
-        "Elevation of privilege": "elevation-of-privilege",
-    },
+    "STRIDE": {name: category for category, name in STRIDE_CATEGORIES.items()},
     # the IDs of the LINDDUN set the LINDDUN how-to documents
     "LINDDUN": {
         "Linkability": "linking",
@@ -91,13 +83,9 @@ CATEGORIES: dict[str, dict[str, str]] = {
         "Non-compliance": "non-compliance",
     },
 }
-#: Our default ``threats_categories`` (nothing to write when only these are used).
-DEFAULT_CATEGORIES = tuple(CATEGORIES["STRIDE"].values())
 
 #: Threat ``severity`` (case-insensitive) → ``:severity:``.
 SEVERITY = {"critical": "critical", "high": "high", "medium": "medium", "low": "low"}
-#: Severity of a threat without a usable one ("TBD", empty), tagged ``imported``.
-DEFAULT_SEVERITY = "high"
 
 #: Threat ``status`` (case-insensitive, spaces ignored) → outcome: the
 #: status of its mitigation, ``not-applicable`` or ``risk-acceptance``.
@@ -113,62 +101,109 @@ STATUS = {
 }
 
 
-def mapping_rows() -> list[MappingRow]:
-    """The documented mapping (the how-to renders it)."""
-    rows = [
-        MappingRow("summary.title", "project title"),
-        MappingRow(
-            "summary.description, owner; detail.reviewer, contributors; diagrams",
-            "product page prose",
-        ),
-        *rows_from("cell data.type", dict(CELL_TYPES), ""),
-        MappingRow("cell id (UUID)", f"{SERVICE_PREFIX}-/{ACTOR_PREFIX}-<first 8 characters>"),
-        MappingRow("cell description, flags (isALog, storesCredentials, ...)", "service body"),
-        MappingRow("cell outOfScope, reasonOutOfScope", "service body"),
-        MappingRow(
-            "threat number (else its id; else its cell's id and place)",
-            f"threat :id: {THREAT_PREFIX}-<number or first 8 characters>",
-        ),
-        MappingRow("threat title / description", "threat title / body"),
-        MappingRow(
-            "threat of a process or store",
-            "threat owned by that service (:service:)",
-        ),
-        MappingRow(
-            "threat of a data flow", "threat owned by the flow's source service, else its target"
-        ),
-        MappingRow("threat of an actor", "product threat with :actors: naming it"),
-        *rows_from("threat severity", dict(SEVERITY), ":severity:", "case-insensitive"),
-        MappingRow(
-            "threat severity = TBD or empty", f":severity: {DEFAULT_SEVERITY}", "tagged 'imported'"
-        ),
-        MappingRow(
-            "threat status = Open",
-            "mitigation (its text) with :status: planned",
-            "--due, tagged 'imported'",
-        ),
-        MappingRow("threat status = Mitigated", "mitigation (its text) with :status: implemented"),
-        MappingRow(
-            "threat status = NotApplicable / N/A",
-            f"not-applicable {NOT_APPLICABLE_PREFIX}-<key>, the mitigation text as its reason",
-        ),
-        MappingRow(
-            "threat status = Accepted / Transferred",
-            f"risk-acceptance {ACCEPTANCE_PREFIX}-<key>",
-            "--expires and --owner, tagged 'imported'",
-        ),
-        MappingRow("threat status (other)", "as Open, tagged 'status: <value>'", "and reported"),
-        MappingRow("threat score, modelType, threatId", "threat body (a list of fields)"),
-    ]
-    for family, table in CATEGORIES.items():
-        rows += rows_from(f"{family} threat type", table, ":category:")
-    rows.append(
-        MappingRow(
-            "diagram type other than STRIDE",
-            "threats_categories in conf.py (every category the model uses)",
+#: The documented mapping (the how-to renders it).
+MAPPING_ROWS = (
+    MappingRow("summary.title", "project title"),
+    MappingRow(
+        "summary.description, owner; detail.reviewer, contributors; diagrams",
+        "product page prose",
+    ),
+    *rows_from("cell data.type", dict(CELL_TYPES), ""),
+    MappingRow("cell id (UUID)", f"{SERVICE_PREFIX}-/{ACTOR_PREFIX}-<first 8 characters>"),
+    MappingRow("cell description, flags (isALog, storesCredentials, ...)", "service body"),
+    MappingRow("cell outOfScope, reasonOutOfScope", "service body"),
+    MappingRow(
+        "threat number (else its id; else its cell's id and place)",
+        f"threat :id: {THREAT_PREFIX}-<number or first 8 characters>",
+    ),
+    MappingRow("threat title / description", "threat title / body"),
+    MappingRow(
+        "threat of a process or store",
+        "threat owned by that service (:service:)",
+    ),
+    MappingRow(
+        "threat of a data flow",
+        "threat owned by the flow's source service, else its target",
+    ),
+    MappingRow("threat of an actor", "product threat with :actors: naming it"),
+    *rows_from("threat severity", dict(SEVERITY), ":severity:", "case-insensitive"),
+    MappingRow(
+        "threat severity = TBD or empty",
+        f":severity: {DEFAULT_SEVERITY}",
+        "tagged 'imported'",
+    ),
+    MappingRow(
+        "threat status = Open",
+        "mitigation (its text) with :status: planned",
+        "--due, tagged 'imported'",
+    ),
+    MappingRow("threat status = Mitigated", "mitigation (its text) with :status: implemented"),
+    MappingRow(
+        "threat status = NotApplicable / N/A",
+        f"not-applicable {NOT_APPLICABLE_PREFIX}-<key>, the mitigation text as its reason",
+    ),
+    MappingRow(
+        "threat status = Accepted / Transferred",
+        f"risk-acceptance {ACCEPTANCE_PREFIX}-<key>",
+        "--expires and --owner, tagged 'imported'",
+    ),
+    MappingRow("threat status (other)", "as Open, tagged 'status: <value>'", "and reported"),
+    MappingRow("threat score, modelType, threatId", "threat body (a list of fields)"),
+    *(
+        row
+        for family, table in CATEGORIES.items()
+        for row in rows_from(f"{family} threat type", table, ":category:")
+    ),
+    MappingRow(
+        "diagram type other than STRIDE",
+        "threats_categories in conf.py (every category the model uses)",
+    ),
+)
+
+
+class ThreatDragon:
+    """OWASP Threat Dragon's model files (v2 JSON; v1 too)."""
+
+    name = "threat-dragon"
+    label = "Threat Dragon"
+    reads_yaml = False
+
+    def parse(self, data: Any, settings: ImportSettings) -> ImportedModel:
+        """The neutral model of one Threat Dragon model file."""
+        root = src.mapping(data, "$")
+        summary = src.obj(root, "summary", "$", required=True)
+        detail = src.obj(root, "detail", "$", required=True)
+        title = " ".join(src.text(summary, "title", "$.summary", required=True).split())
+        cells = _cells(detail)
+        ids = IdAllocator()
+        by_cell = _entities(cells, ids)
+        layout = _layout(cells, by_cell)
+        items = [
+            _entity(cell, by_cell[cell.id], layout.notes[cell.id])
+            for cell in cells
+            if cell.id in by_cell
+        ]
+
+        context = _Context(by_cell, ids, settings, problems=layout.problems)
+        threat_items: list[ImportedItem] = []
+        decisions: list[ImportedItem] = []
+        for cell in cells:
+            for path, threat in src.objects(cell.data, "threats", cell.path + ".data"):
+                threat_item, *outcome = _threat(cell, path, threat, context)
+                threat_items.append(threat_item)
+                decisions += outcome
+        return ImportedModel(
+            source_format=self.label,
+            title=title or "Imported threat model",
+            items=(*items, *threat_items, *decisions),
+            sections=tuple(_prose(root, summary, detail, layout.prose, layout.boundaries)),
+            categories=_category_table(context.categories),
+            problems=tuple(context.problems),
         )
-    )
-    return rows
+
+    def mapping_rows(self) -> list[MappingRow]:
+        """The documented mapping (the how-to renders it)."""
+        return list(MAPPING_ROWS)
 
 
 @dataclass
@@ -186,91 +221,85 @@ class _Cell:
     box: tuple[float, float, float, float] | None
 
 
-def parse(data: Any, settings: ImportSettings) -> ImportedModel:
-    """The neutral model of one Threat Dragon model file."""
-    root = src.mapping(data, "$")
-    summary = src.obj(root, "summary", "$", required=True)
-    detail = src.obj(root, "detail", "$", required=True)
-    title = " ".join(src.text(summary, "title", "$.summary", required=True).split())
-    problems: list[str] = []
-    cells = _cells(detail)
-    ids = IdAllocator()
+@dataclass
+class _Layout:
+    """What the diagrams say besides their elements and threats."""
 
+    #: Per service or actor cell: the flows and boundaries its page names.
+    notes: dict[str, list[tuple[str, str]]]
+    #: Rows of the product page's trust boundaries section.
+    boundaries: list[tuple[str, str]] = field(default_factory=list)
+    #: The diagrams' free text, and cells of unknown types.
+    prose: list[Block] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Context:
+    """What every threat of the file is read against, and what it adds."""
+
+    #: The service or threat actor of each cell that is one.
+    by_cell: dict[str, ImportedItem]
+    ids: IdAllocator
+    settings: ImportSettings
+    #: Category ID → the source's spelling, for every category met.
+    categories: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+def _entities(cells: list[_Cell], ids: IdAllocator) -> dict[str, ImportedItem]:
+    """The service or threat actor (still without a body) of each cell that is one."""
     by_cell: dict[str, ImportedItem] = {}
-    kinds: dict[str, str] = {}
     for cell in cells:
         kind = CELL_TYPES.get(cell.type)
         if kind in ("service", "threat-actor"):
             prefix = SERVICE_PREFIX if kind == "service" else ACTOR_PREFIX
-            kinds[cell.id] = kind
             by_cell[cell.id] = ImportedItem(
                 kind, ids.new(prefix, cell.id[:8]), cell.name or cell.id
             )
+    return by_cell
 
-    # what each service page says about flows and boundaries
-    notes: dict[str, list[tuple[str, str]]] = {cid: [] for cid in by_cell}
-    boundaries: list[tuple[str, str]] = []
-    prose: list[Block] = []
+
+def _layout(cells: list[_Cell], by_cell: dict[str, ImportedItem]) -> _Layout:
+    """The flows, trust boundaries and text of the diagrams."""
+    layout = _Layout(notes={cid: [] for cid in by_cell})
     for cell in cells:
         if cell.type == "tm.Flow":
             line = _flow_text(cell, by_cell)
             for end in (cell.source, cell.target):
-                if end in notes:
-                    notes[end].append(("data flow", line))
+                if end in layout.notes:
+                    layout.notes[end].append(("data flow", line))
         elif cell.type in ("tm.Boundary", "tm.BoundaryBox"):
             name = cell.name or "unnamed trust boundary"
             desc = src.text(cell.data, "description", cell.path + ".data")
-            boundaries.append((f"trust boundary in {cell.diagram}", f"{name} {desc}".strip()))
+            layout.boundaries.append(
+                (f"trust boundary in {cell.diagram}", f"{name} {desc}".strip())
+            )
             if cell.box is not None:
                 for other in cells:
-                    if other.id in notes and other.box is not None and _inside(other.box, cell.box):
-                        notes[other.id].append(("inside trust boundary", name))
+                    if (
+                        other.id in layout.notes
+                        and other.box is not None
+                        and _inside(other.box, cell.box)
+                    ):
+                        layout.notes[other.id].append(("inside trust boundary", name))
         elif cell.type == "tm.Text" and cell.name.strip():
-            prose.append(Text(cell.name))
+            layout.prose.append(Text(cell.name))
         elif cell.type not in CELL_TYPES:
-            problems.append(
+            layout.problems.append(
                 f"{cell.path}: cell type {cell.type!r} is not known; shown on the product page"
             )
-            prose += fields_block([(f"{cell.type} cell", cell.name)])
+            layout.prose += fields_block([(f"{cell.type} cell", cell.name)])
+    return layout
 
-    items: list[ImportedItem] = []
-    for cell in cells:
-        item = by_cell.get(cell.id)
-        if item is None:
-            continue
-        items.append(_entity(cell, item, notes[cell.id]))
 
-    categories: dict[str, str] = {}
-    threat_items: list[ImportedItem] = []
-    decisions: list[ImportedItem] = []
-    for cell in cells:
-        for path, threat in src.objects(cell.data, "threats", cell.path + ".data"):
-            made, extra_problems = _threat(
-                cell, path, threat, by_cell, kinds, ids, settings, categories
-            )
-            problems += extra_problems
-            threat_items.append(made[0])
-            decisions += made[1:]
-    items += threat_items + decisions
-
-    used = set(categories)
-    category_table: tuple[tuple[str, str], ...] = ()
-    if not used <= set(DEFAULT_CATEGORIES):
-        # STRIDE's too, so a model that mixes diagram types keeps them all
-        every = dict(zip(DEFAULT_CATEGORIES, CATEGORIES["STRIDE"], strict=True))
-        every |= {k: v for k, v in categories.items() if k not in every}
-        keep = {k: v for k, v in every.items() if k in used or k in DEFAULT_CATEGORIES}
-        category_table = tuple(keep.items())
-
-    sections = _prose(root, summary, detail, prose, boundaries)
-    return ImportedModel(
-        source_format=LABEL,
-        title=title or "Imported threat model",
-        items=tuple(items),
-        sections=tuple(sections),
-        categories=category_table,
-        problems=tuple(problems),
-    )
+def _category_table(categories: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """The ``threats_categories`` a model needs: none when STRIDE's suffice,
+    else STRIDE's too, so a model that mixes diagram types keeps them all."""
+    if set(categories) <= set(STRIDE_CATEGORIES):
+        return ()
+    others = {k: v for k, v in categories.items() if k not in STRIDE_CATEGORIES}
+    return tuple((STRIDE_CATEGORIES | others).items())
 
 
 def _cells(detail: dict[str, Any]) -> list[_Cell]:
@@ -411,57 +440,33 @@ def _entity(cell: _Cell, item: ImportedItem, notes: list[tuple[str, str]]) -> Im
 
 
 def _threat(
-    cell: _Cell,
-    path: str,
-    threat: dict[str, Any],
-    by_cell: dict[str, ImportedItem],
-    kinds: dict[str, str],
-    ids: IdAllocator,
-    settings: ImportSettings,
-    categories: dict[str, str],
-) -> tuple[list[ImportedItem], list[str]]:
-    problems: list[str] = []
+    cell: _Cell, path: str, threat: dict[str, Any], context: _Context
+) -> list[ImportedItem]:
+    """A threat of ``cell``, then the mitigation, not-applicable or acceptance
+    its status makes."""
     number = src.scalar(threat, "number", path)
     source_id = (
         number or (src.scalar(threat, "threatId", path) or src.scalar(threat, "id", path))[:8]
     )
     # no id at all (Threat Dragon 1.x): the cell's id and the threat's place in it
     key = source_id or f"{cell.id[:8]}-{path.rsplit('[', 1)[-1].rstrip(']')}"
-    threat_id = ids.new(THREAT_PREFIX, key)
+    threat_id = context.ids.new(THREAT_PREFIX, key)
     title = " ".join(src.text(threat, "title", path).split()) or f"Threat {key}"
     tag_list: list[str] = []
 
     family = src.text(threat, "modelType", path) or cell.diagram_type
-    kind_text = src.text(threat, "type", path)
-    category = None
-    if kind_text:
-        table = next((t for f, t in CATEGORIES.items() if f.lower() == family.lower()), {})
-        lookup = {k.lower(): v for k, v in table.items()}
-        for t in CATEGORIES.values():  # a type spelled as another family spells it
-            lookup = {k.lower(): v for k, v in t.items()} | lookup
-        category = lookup.get(kind_text.lower(), slug(kind_text))
-        categories.setdefault(category, kind_text)
+    category = _category(family, src.text(threat, "type", path), context.categories)
 
     severity_text = src.text(threat, "severity", path)
     severity = SEVERITY.get(severity_text.strip().lower())
     if severity is None:
         severity = DEFAULT_SEVERITY
-        tag_list.append(IMPORTED_TAG)
+        tag_list.append(frame.IMPORTED_TAG)
         if severity_text.strip() and severity_text.strip().upper() != "TBD":
             tag_list.append(f"severity: {severity_text}")
 
-    owner_kind = kinds.get(cell.id)
-    service = None
-    actors: tuple[str, ...] = ()
-    if owner_kind == "service":
-        service = by_cell[cell.id].id
-    elif owner_kind == "threat-actor":
-        actors = (by_cell[cell.id].id,)
-    elif cell.type == "tm.Flow":
-        for end in (cell.source, cell.target):
-            if kinds.get(end) == "service":
-                service = by_cell[end].id
-                break
+    service, actors = _owner(cell, context.by_cell)
+    if cell.type == "tm.Flow" and cell.id not in context.by_cell:
         tag_list.append(f"flow: {cell.name or 'unnamed'}")
 
     status_text = src.text(threat, "status", path) or "Open"
@@ -469,12 +474,62 @@ def _threat(
     if outcome is None:
         outcome = "planned"
         tag_list.append(f"status: {status_text}")
-        problems.append(
+        context.problems.append(
             f"{path}: threat status {status_text!r} is not known; imported as Open ({threat_id})"
         )
 
+    item = ImportedItem(
+        Kind.THREAT.value,
+        threat_id,
+        title,
+        options(
+            {
+                "category": (category,) if category else (),
+                "severity": severity,
+                "service": service,
+                "actors": actors,
+                "tags": tags(tag_list),
+            }
+        ),
+        _threat_body(cell, path, threat, family, context.by_cell),
+    )
+    return [item, *_outcome(cell, path, threat, item, key, outcome, status_text, context)]
+
+
+def _category(family: str, kind_text: str, categories: dict[str, str]) -> str | None:
+    """The category ID of a threat ``type`` (``None`` for none), noted in ``categories``."""
+    if not kind_text:
+        return None
+    table = next((t for f, t in CATEGORIES.items() if f.lower() == family.lower()), {})
+    lookup = {k.lower(): v for k, v in table.items()}
+    for t in CATEGORIES.values():  # a type spelled as another family spells it
+        lookup = {k.lower(): v for k, v in t.items()} | lookup
+    category = lookup.get(kind_text.lower(), slug(kind_text))
+    categories.setdefault(category, kind_text)
+    return category
+
+
+def _owner(cell: _Cell, by_cell: dict[str, ImportedItem]) -> tuple[str | None, tuple[str, ...]]:
+    """The service that owns a threat of ``cell``, and the actors it names."""
+    owner = by_cell.get(cell.id)
+    if owner is not None and owner.kind == "service":
+        return owner.id, ()
+    if owner is not None and owner.kind == "threat-actor":
+        return None, (owner.id,)
+    if cell.type == "tm.Flow":
+        for end in (cell.source, cell.target):
+            item = by_cell.get(end)
+            if item is not None and item.kind == "service":
+                return item.id, ()
+    return None, ()
+
+
+def _threat_body(
+    cell: _Cell, path: str, threat: dict[str, Any], family: str, by_cell: dict[str, ImportedItem]
+) -> tuple[Block, ...]:
     where = by_cell[cell.id].title if cell.id in by_cell else (cell.name or cell.type)
-    body = [
+    number = src.scalar(threat, "number", path)
+    return (
         *text_block(src.text(threat, "description", path)),
         *fields_block(
             [
@@ -484,81 +539,65 @@ def _threat(
                 ("Threat Dragon id", src.scalar(threat, "id", path) if number else ""),
             ]
         ),
-    ]
-    made = [
-        ImportedItem(
-            "threat",
-            threat_id,
-            title,
-            options(
-                {
-                    "category": (category,) if category else (),
-                    "severity": severity,
-                    "service": service,
-                    "actors": actors,
-                    "tags": tags(tag_list),
-                }
-            ),
-            tuple(body),
-        )
-    ]
+    )
+
+
+def _outcome(
+    cell: _Cell,
+    path: str,
+    threat: dict[str, Any],
+    item: ImportedItem,
+    key: str,
+    outcome: str,
+    status_text: str,
+    context: _Context,
+) -> list[ImportedItem]:
+    """What the threat's status makes of its mitigation text: a mitigation, a
+    not-applicable or a risk acceptance (nothing for a Mitigated threat
+    without one, which is reported)."""
+    ids, service = context.ids, item.option("service")
     mitigation = src.text(threat, "mitigation", path).strip()
     if outcome in ("planned", "implemented") and mitigation:
         first = mitigation.splitlines()[0].strip()
-        mtitle = first if len(first) <= 100 else f"Mitigation of {title}"
-        due = settings.due if outcome == "planned" else None
-        made.append(
-            ImportedItem(
-                "mitigation",
+        title = first if len(first) <= 100 else f"Mitigation of {item.title}"
+        return [
+            frame.mitigation(
                 ids.new(MITIGATION_PREFIX, key),
-                mtitle,
-                options(
-                    {
-                        "mitigates": (threat_id,),
-                        "status": outcome,
-                        "due": due,
-                        "service": service,
-                        "tags": (IMPORTED_TAG,) if due else (),
-                    }
-                ),
-                tuple(text_block(mitigation)) if mtitle != mitigation else (),
+                title,
+                context.settings,
+                mitigates=(item.id,),
+                status=outcome,
+                service=service if isinstance(service, str) else None,
+                body=tuple(text_block(mitigation)) if title != mitigation else (),
             )
-        )
-    elif outcome == "implemented":
-        problems.append(f"{path}: threat {threat_id} is Mitigated but names no mitigation")
+        ]
+    if outcome == "implemented":
+        context.problems.append(f"{path}: threat {item.id} is Mitigated but names no mitigation")
     elif outcome == "not-applicable":
         reason = (
             mitigation
             or src.text(cell.data, "reasonOutOfScope", cell.path + ".data")
             or ("Marked not applicable in Threat Dragon (no reason given).")
         )
-        made.append(
-            ImportedItem(
-                "not-applicable",
+        return [
+            frame.not_applicable(
                 ids.new(NOT_APPLICABLE_PREFIX, key),
-                f"Not applicable: {title}",
-                options({"threats": (threat_id,)}),
-                (Text(reason),),
+                f"Not applicable: {item.title}",
+                threats=(item.id,),
+                reason=Text(reason),
             )
-        )
+        ]
     elif outcome == "risk-acceptance":
-        made.append(
-            ImportedItem(
-                "risk-acceptance",
+        return [
+            frame.risk_acceptance(
                 ids.new(ACCEPTANCE_PREFIX, key),
-                f"{status_text}: {title}",
-                options(
-                    {
-                        "threats": (threat_id,),
-                        "owner": settings.owner,
-                        "expires": settings.expires,
-                        "tags": (IMPORTED_TAG,),
-                    }
-                ),
-                (Text(f"Threat Dragon status: {status_text}."), *text_block(mitigation)),
+                f"{status_text}: {item.title}",
+                context.settings,
+                threats=(item.id,),
+                body=(Text(f"Threat Dragon status: {status_text}."), *text_block(mitigation)),
             )
-        )
-    return made, problems
+        ]
+    return []
 
 
 def _prose(

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from sphinx_threats.importers import FORMATS, format_module
+from sphinx_threats.importers import FORMATS
 from sphinx_threats.importers.markup import (
     fence_for,
     myst_text,
@@ -25,7 +25,7 @@ from sphinx_threats.schema.options import ID_RE
         "sphinx_threats.exporters.threat_composer",
         "sphinx_threats.cli.import_model",
         "sphinx_threats.cli.export_cmd",
-        *(f"sphinx_threats.importers.{m}" for m in FORMATS.values()),
+        *(type(source).__module__ for source in FORMATS.values()),
     ],
 )
 def test_import_and_export_load_no_sphinx(module: str) -> None:
@@ -110,9 +110,9 @@ def test_ids_are_valid_unique_and_stable() -> None:
 
 @pytest.mark.parametrize("name", sorted(FORMATS))
 def test_every_format_documents_its_mapping(name: str) -> None:
-    module = format_module(name)
-    rows = module.mapping_rows()
-    assert name == module.NAME and module.LABEL
+    source = FORMATS[name]
+    rows = source.mapping_rows()
+    assert name == source.name and source.label
     assert len(rows) > 10 and all(row.source and row.ours for row in rows)
 
 
@@ -150,7 +150,7 @@ def test_every_option_written_is_one_the_directive_has() -> None:
     }
     settings = ImportSettings(due=dt.date(2027, 1, 1), expires=dt.date(2027, 1, 1))
     for name, data in sources.items():
-        imported = format_module(name).parse(data, settings)
+        imported = FORMATS[name].parse(data, settings)
         for item in imported.items:
             allowed = {o.name for o in OPTIONS[Kind(item.kind)]}
             assert {option for option, _ in item.options} <= allowed, (name, item.id)

@@ -1,4 +1,4 @@
-"""Reading a foreign file with shape checks that name the JSON path.
+"""Reading a foreign file: loading it, and shape checks that name the JSON path.
 
 Every accessor takes the object and its path (``$.threats[3]``) and either
 returns a value of the expected type or raises :class:`SourceError` naming
