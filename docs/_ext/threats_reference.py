@@ -17,8 +17,7 @@ from sphinx_threats import config, schema, views
 from sphinx_threats.cli import build_parser
 from sphinx_threats.cli import diff as cli_diff
 from sphinx_threats.cli._gaps import RULES, SEVERITY_LEVELS
-from sphinx_threats.domain import ROLE_KINDS
-from sphinx_threats.model import GapKind, Kind
+from sphinx_threats.model import ROLE_KINDS, GapKind, Kind
 
 
 def _table(headers: list[str], rows: list[list[Any]], widths: list[int]) -> nodes.table:
