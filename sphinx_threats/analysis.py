@@ -800,9 +800,13 @@ def status_gaps(decl: Declarations, result: Statuses) -> Iterator[Gap]:
 # -- the report -----------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class Report:
-    """Everything the analysis found; derived data, recomputed every build."""
+    """Everything the analysis found; derived data, recomputed every build.
+
+    Frozen: other extensions read it (``sphinx_threats.api.get_report``), and
+    what the pages, the warnings and ``threats.json`` show is the same report.
+    """
 
     model: ThreatModel
     settings: Settings

@@ -1,4 +1,9 @@
-"""One directive class per item kind and per report; option parsing only.
+"""The directives: one class per item kind and per report, and ``threat-catalog``.
+
+They are exported as tables (:data:`ITEM_DIRECTIVES`, :data:`REPORT_DIRECTIVES`,
+:data:`CATALOG_DIRECTIVES`) that :func:`~.extension.setup` registers into the
+domain.  Each records what it declares in the domain and leaves placeholders
+for what only the whole model decides.
 
 docutils drops a whole directive on an unknown option or a missing argument;
 these directives accept every option and argument and let
@@ -8,25 +13,26 @@ never an item.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-from typing import Any, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 from docutils import nodes
 from docutils.statemachine import StringList
 from sphinx.util.docutils import SphinxDirective
 
 from .catalog import CatalogRender
-from .config import category_labels
-from .envdata import source_location as located
-from .envdata import threats_domain
+from .catalog_files import catalog_file
+from .domain import threats_domain
+from .locations import source_location as located
 from .model import GapKind, Item, Kind, Location, Problem
-from .nodes import threats_item_status, threats_report
+from .nodes import threats_item_computed, threats_report
 from .render.registry import REPORTS
-from .schema.options import Vocabulary
 from .schema.syntax import parse_myst_options, split_argument, split_list
 from .schema.values import parse_item
+from .sphinx_config import vocabulary
 from .views.request import FILTERS, ReportOption, ReportRequest
+
+if TYPE_CHECKING:
+    from docutils.parsers.rst.states import RSTState
 
 
 def source_location(directive: SphinxDirective, lineno: int | None = None) -> Location:
@@ -35,17 +41,6 @@ def source_location(directive: SphinxDirective, lineno: int | None = None) -> Lo
     docutils' own warnings say."""
     source, line = directive.state_machine.get_source_and_line(lineno or directive.lineno)
     return located(directive.env, source, line)
-
-
-def vocabulary(config: Any) -> Vocabulary:
-    """The allowed option values, from the configuration."""
-    return Vocabulary(
-        categories=tuple(category_labels(config.threats_categories)),
-        severities=tuple(config.threats_severities),
-        likelihoods=tuple(config.threats_likelihoods),
-        impacts=tuple(config.threats_impacts),
-        risk_matrix=config.threats_risk_matrix,
-    )
 
 
 def _is_myst(directive: SphinxDirective) -> bool:
@@ -211,6 +206,19 @@ class ItemDirective(OwnOptionsDirective):
         return [item_block(self, item, parsed.body, parsed.body_offset)]
 
 
+class ItemBlock(NamedTuple):
+    """Where an item's block is being written: the second argument of the
+    ``threats-item-declared`` event (the first is the item's record)."""
+
+    #: The page being read (for a catalogue entry: the page rendering it).
+    docname: str
+    #: The line of the directive writing the block.
+    lineno: int
+    #: The parser's state there, for a listener that parses content into the
+    #: block (``sphinx_needs.api.add_need`` takes it).
+    state: RSTState
+
+
 def item_block(
     directive: SphinxDirective, item: Item, body: StringList, body_offset: int
 ) -> nodes.admonition:
@@ -224,8 +232,9 @@ def item_block(
     heading += nodes.Text(" ")
     heading += nodes.Text(item.title)
     block += heading
-    for extra in directive.env.events.emit("threats-item-declared", directive, item):
-        block += extra
+    where = ItemBlock(directive.env.docname, directive.lineno, directive.state)
+    for extra in directive.env.events.emit("threats-item-declared", item, where):
+        block += extra or []
     placeholder = {
         "kind": item.kind.value,
         "item_id": item.id,
@@ -233,12 +242,12 @@ def item_block(
         "lineno": item.location.lineno,
         "docname": directive.env.docname,
     }
-    block += threats_item_status("", part="fields", **placeholder)
+    block += threats_item_computed("", part="fields", **placeholder)
     if body:
         container = nodes.container(classes=["threats-body"])
         directive.state.nested_parse(body, body_offset, container)
         block += container
-    block += threats_item_status("", part="links", **placeholder)
+    block += threats_item_computed("", part="links", **placeholder)
     return block
 
 
@@ -457,10 +466,12 @@ def _chosen(item: Item, wanted: dict[str, set[str]]) -> bool:
     return True
 
 
-def catalog_file(path: str, srcdir: str) -> str:
-    """How a catalogue is named in items and warnings: relative to the source directory."""
-    return Path(os.path.relpath(path, srcdir)).as_posix()
-
-
 #: The catalogue directive by name.
 CATALOG_DIRECTIVES: dict[str, type[CatalogDirective]] = {"threat-catalog": CatalogDirective}
+
+#: Every directive of the domain, by name: what :func:`~.extension.setup` registers.
+DIRECTIVES: dict[str, type[OwnOptionsDirective]] = {
+    **ITEM_DIRECTIVES,
+    **REPORT_DIRECTIVES,
+    **CATALOG_DIRECTIVES,
+}

@@ -1,9 +1,15 @@
-"""The ``threats`` domain: per-document records, merging, objects and links.
+"""The ``threats`` domain: the store of per-document records, merging, objects and links.
 
 All state read from documents is kept per document (like ``sphinx.ext.todo``),
 so forgetting a document is a ``pop`` and merging parallel reads is a copy.
 The model and its analysis are derived data: built from these records once
-per build, never pickled.
+per build, never pickled.  Once the analysis has run, the records are closed
+until the next build starts reading (:class:`PhaseError` otherwise), so the
+report never describes a model that has changed since.
+
+The directives and roles are not declared here: :mod:`~.extension` registers
+them into the domain (as ``sphinx.ext.todo`` does), so this module imports
+neither.
 """
 
 from __future__ import annotations
@@ -12,32 +18,45 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from itertools import chain
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from docutils import nodes
 from sphinx.domains import Domain, ObjType
-from sphinx.errors import NoUri
+from sphinx.errors import NoUri, SphinxError
 from sphinx.util.nodes import make_refnode
 
 from .analysis import Report, Settings, analyse, declarations
 from .catalog import Catalog, CatalogRender
-from .directives import CATALOG_DIRECTIVES, ITEM_DIRECTIVES, REPORT_DIRECTIVES
-from .envdata import Condition, PageLinks, threats_domain
 from .external import ExternalModel, own_and_external, strip_prefix, unprefixed
+from .links import Condition, ConditionsByPage, PageLinks, anchor_written
 from .model import ROLE_KINDS, GapKind, Item, Kind, Location, Problem, Reference, ThreatModel
-from .roles import ItemRole
 from .schema.options import ID_RE
 from .views.request import ReportRequest
-
-__all__ = ["ROLE_KINDS", "ThreatsDomain", "threats_domain"]
 
 if TYPE_CHECKING:
     from sphinx.addnodes import pending_xref
     from sphinx.builders import Builder
     from sphinx.environment import BuildEnvironment
 
+#: The shape of the pickled domain data: bump it when that changes, and
+#: Sphinx reads every page again (it is the domain's ``data_version`` and the
+#: extension's ``env_version``).
+ENV_VERSION = 5
+
 #: Domain data keys holding per-document lists.
 PER_DOC = ("items", "problems", "references", "reports", "renders", "conditions")
+
+
+class PhaseError(SphinxError):
+    """The threat model was used out of its phase: its report asked for before
+    the analysis, or a record made after it."""
+
+    category = "sphinx-threats phase error"
+
+
+def threats_domain(env: BuildEnvironment) -> ThreatsDomain:
+    """The ``threats`` domain of ``env``."""
+    return cast("ThreatsDomain", env.domains["threats"])
 
 
 def place_catalog_items(
@@ -94,8 +113,6 @@ class ThreatsDomain(Domain):
         kind.value: ObjType(kind.label.lower(), *([kind.value] if kind in ROLE_KINDS else []))
         for kind in Kind
     }
-    directives = {**ITEM_DIRECTIVES, **REPORT_DIRECTIVES, **CATALOG_DIRECTIVES}
-    roles = {kind.value: ItemRole(kind) for kind in ROLE_KINDS}
     initial_data = {
         "items": {},  # docname -> list[Item]
         "problems": {},  # docname -> list[Problem]
@@ -106,10 +123,10 @@ class ThreatsDomain(Domain):
         "conditions": {},
         "digests": {},  # docname -> digest of the computed content it shows
         # file -> Catalog: every catalogue of threats_catalogs, read again on
-        # every build before the documents (see events.read_catalogs)
+        # every build before the documents (see catalog_files.read_catalogs)
         "catalogs": {},
     }
-    data_version = 2
+    data_version = ENV_VERSION
 
     _model: ThreatModel | None = None
     _report: Report | None = None
@@ -127,7 +144,23 @@ class ThreatsDomain(Domain):
 
     # -- per-document records -------------------------------------------------
 
+    def open_records(self) -> None:
+        """A build starts reading: records may be made again (see :class:`PhaseError`)."""
+        self._report = None
+        self._changed()
+
+    def _check_open(self) -> None:
+        """Refuse a record once the analysis has run (a phase guard, as
+        sphinx-needs has): the report would no longer describe the model."""
+        if self._report is not None:
+            raise PhaseError(
+                "sphinx-threats: a threat-model record was made after the analysis; record "
+                "while the pages are read (by env-get-updated at the latest)"
+            )
+
     def _changed(self) -> None:
+        """Forget the derived data of the records, which change now."""
+        self._check_open()
         self._model = None
         self._report = None
         self._index = None
@@ -139,38 +172,53 @@ class ThreatsDomain(Domain):
 
     def note_item(self, docname: str, item: Item, problems: Iterable[Problem]) -> None:
         """Record an item declared in ``docname`` and the problems found in it."""
+        self._changed()
         self._doc_list("items", docname).append(item)
         self._doc_list("problems", docname).extend(problems)
-        self._changed()
 
     def note_problem(self, docname: str, problem: Problem) -> None:
         """Record a problem found in ``docname`` outside an item."""
-        self._doc_list("problems", docname).append(problem)
         self._changed()
+        self._doc_list("problems", docname).append(problem)
 
     def note_reference(self, docname: str, reference: Reference) -> None:
         """Record a role reference, checked by the analysis on every build."""
-        self._doc_list("references", docname).append(reference)
         self._changed()
+        self._doc_list("references", docname).append(reference)
 
     def note_report(self, docname: str, report: ReportRequest) -> None:
         """Record a report directive placed in ``docname``."""
-        self._doc_list("reports", docname).append(report)
         self._changed()
+        self._doc_list("reports", docname).append(report)
 
     def note_render(self, docname: str, render: CatalogRender) -> None:
         """Record a ``threat-catalog`` directive placed in ``docname``."""
-        self._doc_list("renders", docname).append(render)
         self._changed()
+        self._doc_list("renders", docname).append(render)
 
     def note_conditions(self, docname: str, found: dict[str, tuple[Condition, ...]]) -> None:
         """Record the item anchors of ``docname`` written only under conditions."""
+        self._check_open()  # links only: the model does not change
         self.data["conditions"][docname] = found
+
+    def conditions(self) -> ConditionsByPage:
+        """Per page, the item anchors written only under conditions."""
+        conditions: ConditionsByPage = self.data["conditions"]
+        return conditions
+
+    def set_digests(self, digests: dict[str, str]) -> None:
+        """Keep this build's page digests, to compare with the next build's."""
+        self.data["digests"] = digests
+
+    def digests(self) -> dict[str, str]:
+        """The page digests of the last build (see :mod:`~.digests`)."""
+        digests: dict[str, str] = self.data["digests"]
+        return digests
 
     def set_catalogs(self, catalogs: dict[str, Catalog]) -> None:
         """Take this build's catalogues (read before any document)."""
-        self.data["catalogs"] = catalogs
         self._changed()
+        self.data["catalogs"] = catalogs
 
     def catalogs(self) -> dict[str, Catalog]:
         """This build's catalogues, by file."""
@@ -179,31 +227,31 @@ class ThreatsDomain(Domain):
 
     def clear_doc(self, docname: str) -> None:
         """Forget everything ``docname`` declared."""
+        self._changed()
         for key in PER_DOC:
             self.data[key].pop(docname, None)
-        self._changed()
 
     def merge_domaindata(self, docnames: Iterable[str], otherdata: dict[str, Any]) -> None:
         """Take over the records of documents read by a parallel worker."""
+        self._changed()
         for docname in docnames:
             for key in PER_DOC:
                 if docname in otherdata[key]:
                     self.data[key][docname] = otherdata[key][docname]
-        self._changed()
 
     def set_bridged(self, items: Iterable[Item], problems: Iterable[Problem] = ()) -> None:
         """Items and problems of this build that no directive of ours declared
         (needs that mitigate threats), counted by the analysis as if declared."""
+        self._changed()
         self._bridged_items = tuple(items)
         self._bridged_problems = tuple(problems)
-        self._changed()
 
     def set_externals(self, models: Iterable[ExternalModel], problems: Iterable[Problem]) -> None:
         """This build's ``threats_external`` sources (read before any document)."""
+        self._changed()
         self._externals = tuple(models)
         self._external_names = frozenset(model.name for model in self._externals)
         self._external_problems = tuple(problems)
-        self._changed()
 
     def target(self, ident: str) -> str:
         """The ID a reference names: ``name:ID`` of a ``threats_external``
@@ -219,6 +267,11 @@ class ThreatsDomain(Domain):
         names = self._external_names
         # shown as the analysis sees them: ``name:ID`` references as ``ID``
         return [unprefixed(item, names) for item in shown] if names else shown
+
+    def anchor_written(self, builder: Builder, docname: str, anchor: str) -> bool:
+        """Whether ``builder`` writes the item anchor ``anchor`` of ``docname``
+        (see :func:`~.links.anchor_written`)."""
+        return anchor_written(builder, self.conditions(), docname, anchor)
 
     def pages(self) -> set[str]:
         """Every page that declares, renders, cites or reports anything."""
@@ -260,16 +313,23 @@ class ThreatsDomain(Domain):
         return self._model
 
     def analyse(self, settings: Settings) -> Report:
-        """Analyse the model now (once per build) and keep the report."""
+        """Analyse the model now (once per build, when every page is read) and
+        keep the report; the records are closed until the next build reads."""
         self._report = analyse(self.model(), settings)
         self._index = self._report.index
         return self._report
 
-    def report(self, settings: Settings) -> Report:
-        """The report of this build; ``settings`` are used only when nothing
-        has analysed the model yet (a builder that skipped ``env-get-updated``)."""
+    def report(self) -> Report:
+        """The report of this build's analysis.
+
+        :raises PhaseError: when the analysis has not run yet (before
+            ``env-get-updated``).
+        """
         if self._report is None:
-            return self.analyse(settings)
+            raise PhaseError(
+                "sphinx-threats: the threat model is not analysed yet; its report exists "
+                "from env-get-updated on (the threats-analysed event)"
+            )
         return self._report
 
     def index(self) -> dict[str, Item]:
@@ -348,7 +408,8 @@ class ThreatsDomain(Domain):
             return nodes.reference(
                 "", "", contnode, internal=False, refuri=item.location.uri, reftitle=title
             )
-        base = PageLinks(builder, fromdocname).item_uri(todocname, item.id) if todocname else None
+        links = PageLinks(builder, fromdocname, self.conditions())
+        base = links.item_uri(todocname, item.id) if todocname else None
         if base is None:
             raise NoUri(item.id)
         return make_refnode(

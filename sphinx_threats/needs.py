@@ -1,7 +1,7 @@
 """The sphinx-needs bridge: threat-model items as needs, needs as mitigations.
 
 Imported only when ``sphinx_needs`` is in ``extensions`` (see
-``extension.start_needs_bridge``), so nothing of sphinx-needs is loaded
+``events.start_needs_bridge``), so nothing of sphinx-needs is loaded
 otherwise.  Both directions go through sphinx-needs' public API
 (:mod:`sphinx_needs.api`):
 
@@ -42,16 +42,17 @@ from sphinx_needs.api import (
 from sphinx_needs.data import SphinxNeedsData
 from sphinx_needs.exceptions import NeedsApiConfigException
 
-from .envdata import threats_domain
-from .events import line_in_conf, settings_of
+from .domain import threats_domain
 from .model import GapKind, Item, Kind, Location, Mitigation, Problem
 from .schema.options import OPTIONS, OptionType, option_values
+from .sphinx_config import conf_py, line_in_conf
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.config import Config
     from sphinx.environment import BuildEnvironment
-    from sphinx.util.docutils import SphinxDirective
+
+    from .directives import ItemBlock
 
 logger = logging.getLogger(__name__)
 
@@ -188,7 +189,7 @@ def start(app: Sphinx, config: Config) -> None:
                 need_type,
                 err,
                 type="threats",
-                subtype="invalid",
+                subtype=GapKind.INVALID.value,
             )
     # a field the project declares itself is the project's (sphinx-needs would
     # refuse a second declaration); ours fill it
@@ -218,12 +219,12 @@ def _id_regex(config: Config) -> str:
     return regex if isinstance(regex, str) else ""
 
 
-def item_need(app: Sphinx, directive: SphinxDirective, item: Item) -> list[nodes.Node]:
+def item_need(app: Sphinx, item: Item, block: ItemBlock) -> list[nodes.Node]:
     """The hidden need of an item (at ``threats-item-declared``), to put in its block."""
     regex = _id_regex(app.config)
     if item.id.startswith("@") or (regex and not re.match(regex, item.id)):
         return []  # no ID of its own, or one sphinx-needs refuses (said once, at analysis)
-    env = directive.env
+    env = app.env
     data = SphinxNeedsData(env)
     held = data.get_needs_mutable().get(item.id)
     if held is not None:
@@ -231,7 +232,7 @@ def item_need(app: Sphinx, directive: SphinxDirective, item: Item) -> list[nodes
             if not held.get(LINK):  # a mitigating need is a duplicate-id of the analysis
                 _not_a_need(env, item, f"the need at {held['docname']}:{held['lineno']} has it")
             return []
-        if _place(held) <= _place_of(item, directive):
+        if _place(held) <= _place_of(item, block):
             return []  # the analysis' first declaration stays the need (duplicate-id)
         data.remove_need(item.id)  # an earlier page re-read: it comes first
     fields = need_fields(item)
@@ -239,8 +240,8 @@ def item_need(app: Sphinx, directive: SphinxDirective, item: Item) -> list[nodes
     try:
         return add_need(
             app,
-            directive.state,
-            *_place_of(item, directive),
+            block.state,
+            *_place_of(item, block),
             NEED_TYPES[item.kind],
             item.title,
             id=item.id,
@@ -270,13 +271,13 @@ def _place(need: Any) -> tuple[str, int]:
     return (need["docname"] or "", need["lineno"] or 0)
 
 
-def _place_of(item: Item, directive: SphinxDirective) -> tuple[str, int]:
+def _place_of(item: Item, block: ItemBlock) -> tuple[str, int]:
     """Where the item's need is: its own line, or for a catalogue entry
     rendered on this page, the line of the directive rendering it."""
-    docname = directive.env.docname
+    docname = block.docname
     if item.location.docname == docname:
         return (docname, item.location.lineno)
-    return (docname, directive.lineno)
+    return (docname, block.lineno)
 
 
 def merge_first_declarations(
@@ -343,13 +344,9 @@ def _id_regex_problems(app: Sphinx, env: BuildEnvironment) -> list[Problem]:
     )
     if not refused:
         return []
-    conf_py = Path(app.confdir, "conf.py")
+    conf = conf_py(app)
     # relative to the source directory, as threats.json gives every file
-    file = (
-        conf_py.relative_to(app.srcdir).as_posix()
-        if conf_py.is_relative_to(app.srcdir)
-        else str(conf_py)
-    )
+    file = conf.relative_to(app.srcdir).as_posix() if conf.is_relative_to(app.srcdir) else str(conf)
     return [
         Problem(
             GapKind.INVALID,
@@ -357,7 +354,7 @@ def _id_regex_problems(app: Sphinx, env: BuildEnvironment) -> list[Problem]:
             f"(first: {refused[0]!r}), so sphinx-needs does not see them; set "
             "needs_id_regex = r'^[A-Za-z][A-Za-z0-9_.-]*' in conf.py (the IDs sphinx-threats "
             "accepts), or a pattern that matches both your needs' IDs and these",
-            Location(file, line_in_conf(conf_py, "needs_id_regex")),
+            Location(file, line_in_conf(conf, "needs_id_regex")),
         )
     ]
 
@@ -365,7 +362,7 @@ def _id_regex_problems(app: Sphinx, env: BuildEnvironment) -> list[Problem]:
 def write_threat_status(app: Sphinx, needs: dict[str, Any]) -> None:
     """Write each threat's computed status into its need, before sphinx-needs
     resolves and freezes them (``needs-before-post-processing``)."""
-    report = threats_domain(app.env).report(settings_of(app.config, app.env))
+    report = threats_domain(app.env).report()
     threat_type = NEED_TYPES[Kind.THREAT]
     for need_id, need in needs.items():
         if need["type"] == threat_type:

@@ -2,8 +2,8 @@
 
 Like ``todolist`` in ``sphinx.ext.todo``: a directive cannot know what other
 pages declare, so it leaves one of these behind and the ``doctree-resolved``
-handler (``events.fill_placeholders``) fills it from the analysis of the whole
-project.
+handler (``events.fill_placeholders``, through :mod:`~.placeholders`) fills it
+from the analysis of the whole project.
 """
 
 from __future__ import annotations
@@ -20,12 +20,13 @@ class threats_placeholder(nodes.General, nodes.Element):
     """
 
 
-class threats_item_status(threats_placeholder):
-    """Computed part of an item block: status and back-links.
+class threats_item_computed(threats_placeholder):
+    """A computed part of an item block: its fields (status, options, links
+    to the items it names) or its back-links, as ``part`` says.
 
-    Attributes: ``kind`` (item kind), ``item_id``, ``file`` and ``lineno``
-    (where the item is declared: an included file's, not the page's),
-    ``docname``.
+    Attributes: ``part`` (``fields`` or ``links``), ``kind`` (item kind),
+    ``item_id``, ``file`` and ``lineno`` (where the item is declared: an
+    included file's, not the page's), ``docname``.
     """
 
 
@@ -37,7 +38,7 @@ class threats_report(threats_placeholder):
     """
 
 
-PLACEHOLDERS = (threats_placeholder, threats_item_status, threats_report)
+PLACEHOLDERS = (threats_placeholder, threats_item_computed, threats_report)
 
 
 def skip_placeholder(translator: Any, node: nodes.Element) -> None:

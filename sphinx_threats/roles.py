@@ -1,4 +1,8 @@
-"""Roles linking to items: ``:threat:`ID```, ``:threat:`text <ID>```..."""
+"""Roles linking to items: ``:threat:`ID```, ``:threat:`text <ID>```...
+
+Exported as a table (:data:`ROLES`) that :func:`~.extension.setup` registers
+into the domain.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,9 @@ from docutils import nodes
 from sphinx.environment import BuildEnvironment
 from sphinx.roles import XRefRole
 
-from .envdata import TRANSLATED_SUFFIX, source_location, threats_domain
-from .model import GapKind, Kind, Problem, Reference
+from .domain import threats_domain
+from .locations import TRANSLATED_SUFFIX, source_location
+from .model import ROLE_KINDS, GapKind, Kind, Problem, Reference
 
 
 class ItemRole(XRefRole):
@@ -15,7 +20,8 @@ class ItemRole(XRefRole):
 
     The reference is also recorded, so the analysis reports an unknown target
     (``threats.unknown-ref``) on every build, not only when the page is
-    written; Sphinx's own ``ref.*`` warning is silenced (see ``events``).
+    written; Sphinx's own ``ref.*`` warning is silenced (see
+    ``events.silence_missing_reference``).
     """
 
     def __init__(self, kind: Kind) -> None:
@@ -53,3 +59,7 @@ class ItemRole(XRefRole):
         else:
             domain.note_reference(docname, Reference(self.kind, target, location))
         return [node], []
+
+
+#: The role of each kind that has one, by name: what :func:`~.extension.setup` registers.
+ROLES: dict[str, ItemRole] = {kind.value: ItemRole(kind) for kind in ROLE_KINDS}

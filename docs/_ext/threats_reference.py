@@ -17,8 +17,7 @@ from sphinx_threats import config
 from sphinx_threats.cli import build_parser
 from sphinx_threats.cli import diff as cli_diff
 from sphinx_threats.cli._gaps import RULES, SEVERITY_LEVELS
-from sphinx_threats.domain import ROLE_KINDS
-from sphinx_threats.model import GapKind, Kind
+from sphinx_threats.model import ROLE_KINDS, GapKind, Kind
 from sphinx_threats.render.registry import REPORTS
 from sphinx_threats.schema.options import OPTIONS
 from sphinx_threats.views.matrix import DEFAULT_MATRIX_COLUMNS, MATRIX_COLUMNS

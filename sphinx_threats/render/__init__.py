@@ -7,6 +7,6 @@ view and its drawing.
 
 Only standard docutils nodes are drawn (tables, field lists, bullet lists,
 rubrics, inline badges, references), so every builder writes them.  Links are
-made by a *linker* that the caller gets from the builder (``events``), so
+made by a *linker* that the caller gets from the builder (``links.make_linker``), so
 each builder computes its own URIs.
 """

@@ -6,5 +6,5 @@ A *view* is a typed record (:class:`~.items.ItemView`,
 one module per report, one for item blocks, and the links and the report
 request they share.  ``render`` draws nodes from views; the digest of the
 views on a page tells which pages must be rewritten after an edit elsewhere
-(see ``events.pages_to_rewrite``).
+(see ``digests.pages_to_rewrite``).
 """

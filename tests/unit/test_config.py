@@ -382,7 +382,7 @@ def test_messages_say_the_default_is_used() -> None:
 
 
 def test_validated_config_gives_analysis_settings() -> None:
-    from sphinx_threats.events import settings_of
+    from sphinx_threats.sphinx_config import settings_of
 
     checked, _ = validate(
         {

@@ -1,97 +1,26 @@
-"""Where the extension's records live in a build, and where pages are.
-
-Small helpers the directives, roles, domain and events share, kept apart from
-:mod:`~.domain` so that the domain can declare its directives and roles in its
-class body (they need these helpers, the domain needs them).
-"""
+"""How a page links to an item: the builder's URIs, the pages a single-file
+output holds, and the items whose block only some builders write (inside
+``only`` or ``ifconfig``)."""
 
 from __future__ import annotations
 
-import os
 import weakref
-from pathlib import Path, PurePath
-from typing import TYPE_CHECKING, NamedTuple, cast
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, NamedTuple
 
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.errors import NoUri
 from sphinx.ext.ifconfig import ifconfig
 
-from .model import Location
+from .intersphinx import intersphinx_uri
+from .render.elements import element
+from .render.renderer import Linker
 
 if TYPE_CHECKING:
     from sphinx.builders import Builder
-    from sphinx.environment import BuildEnvironment
 
-    from .domain import ThreatsDomain
-
-
-def threats_domain(env: BuildEnvironment) -> ThreatsDomain:
-    """The ``threats`` domain of ``env``."""
-    return cast("ThreatsDomain", env.domains["threats"])
-
-
-def location_in(env: BuildEnvironment, lineno: int) -> Location:
-    """A line of the document being read, as the model records it."""
-    docname = env.docname
-    return Location(PurePath(env.doc2path(docname, base=False)).as_posix(), lineno, docname)
-
-
-#: How Sphinx names the text of a translated message it parses again.
-TRANSLATED_SUFFIX = ":<translated>"
-
-
-def source_location(env: BuildEnvironment, source: str | None, line: int | None) -> Location:
-    """Where docutils says a line comes from, as the model records it.
-
-    ``source`` is what ``get_source_and_line`` gives: the file an
-    ``include`` read (or the page itself), or autodoc's
-    ``module.py:docstring of name``.  A file inside the source directory is
-    recorded relative to it (posix), like a page, however docutils named it
-    (absolute, or relative to the working directory); another file by its
-    absolute path; anything else is kept as Sphinx prints it.  The docname
-    stays the page being read: links go there.
-    """
-    if not source or line is None:
-        return location_in(env, line or 0)
-    path = Path(source)
-    if not path.is_absolute():
-        if not path.is_file():
-            return Location(source, line, env.docname)  # not a file: as Sphinx shows it
-        # docutils' include names the file it read relative to the working
-        # directory when the two share a parent (docutils.utils.relative_path)
-        path = Path(os.path.abspath(path))
-        source = str(path)
-    srcdir = Path(env.srcdir)
-    if not path.is_relative_to(srcdir):  # perhaps through a symbolic link
-        path, srcdir = path.resolve(), srcdir.resolve()
-        if not path.is_relative_to(srcdir):
-            return Location(source, line, env.docname)  # outside the source directory
-    return Location(path.relative_to(srcdir).as_posix(), line, env.docname)
-
-
-def warning_location(srcdir: str | PurePath, location: Location) -> str:
-    """``file:line`` as Sphinx's own warnings print it: files of the project
-    (pages, catalogues) under the source directory, ``<rst_prolog>`` and
-    absolute paths as recorded."""
-    file = location.file
-    if not file.startswith("<"):
-        file = os.path.normpath(os.path.join(srcdir, file))
-    return f"{file}:{location.lineno}"
-
-
-def single_file_pages(builder: Builder) -> set[str]:
-    """The pages a single-file build contains: the root and its toctrees."""
-    env = builder.env
-    root = builder.config.root_doc
-    seen = {root}
-    todo = [root]
-    while todo:
-        for child in env.toctree_includes.get(todo.pop(), ()):
-            if child not in seen:
-                seen.add(child)
-                todo.append(child)
-    return seen
+    from .views.links import Link
 
 
 class Condition(NamedTuple):
@@ -102,6 +31,11 @@ class Condition(NamedTuple):
     directive: str
     #: Its argument, as written.
     expr: str
+
+
+#: Per page, the item anchors whose block is written only under conditions
+#: (outermost first), as :func:`conditional_anchors` found them.
+ConditionsByPage = Mapping[str, Mapping[str, tuple[Condition, ...]]]
 
 
 def conditional_anchors(doctree: nodes.document) -> dict[str, tuple[Condition, ...]]:
@@ -153,20 +87,36 @@ def _holds(builder: Builder, condition: Condition) -> bool:
         return False  # Sphinx puts an error message in its place
 
 
-def anchor_written(builder: Builder, docname: str, anchor: str) -> bool:
+def anchor_written(
+    builder: Builder, conditions: ConditionsByPage, docname: str, anchor: str
+) -> bool:
     """Whether this builder writes the anchor ``anchor`` of page ``docname``:
     not when the item's block is inside an ``only`` or ``ifconfig`` whose
     condition is false for it."""
-    conditions = threats_domain(builder.env).data["conditions"].get(docname, {}).get(anchor)
-    if not conditions:
+    around = conditions.get(docname, {}).get(anchor)
+    if not around:
         return True
     decided = _decided.setdefault(builder, {})
-    for condition in conditions:
+    for condition in around:
         if condition not in decided:
             decided[condition] = _holds(builder, condition)
         if not decided[condition]:
             return False
     return True
+
+
+def single_file_pages(builder: Builder) -> set[str]:
+    """The pages a single-file build contains: the root and its toctrees."""
+    env = builder.env
+    root = builder.config.root_doc
+    seen = {root}
+    todo = [root]
+    while todo:
+        for child in env.toctree_includes.get(todo.pop(), ()):
+            if child not in seen:
+                seen.add(child)
+                todo.append(child)
+    return seen
 
 
 class PageLinks:
@@ -179,9 +129,10 @@ class PageLinks:
     which no browser resolves, so a bare fragment is used instead.
     """
 
-    def __init__(self, builder: Builder, fromdocname: str) -> None:
+    def __init__(self, builder: Builder, fromdocname: str, conditions: ConditionsByPage) -> None:
         self.builder = builder
         self.fromdocname = fromdocname
+        self.conditions = conditions
         self.single_file = single_file_pages(builder) if builder.name == "singlehtml" else None
         self._uris: dict[str, str | None] = {}
 
@@ -201,6 +152,33 @@ class PageLinks:
     def item_uri(self, todocname: str, ident: str) -> str | None:
         """:meth:`uri` of the page holding the item ``ident``; ``None`` also
         when this output leaves the item's block out (see :func:`anchor_written`)."""
-        if not anchor_written(self.builder, todocname, ident):
+        if not anchor_written(self.builder, self.conditions, todocname, ident):
             return None
         return self.uri(todocname)
+
+
+def make_linker(builder: Builder, fromdocname: str, conditions: ConditionsByPage) -> Linker:
+    """Links from ``fromdocname`` to items, with the builder's own URIs."""
+    pages = PageLinks(builder, fromdocname, conditions)
+    elsewhere = intersphinx_uri(builder.env, fromdocname)
+
+    def link(target: Link) -> nodes.reference | None:
+        ref = element(nodes.reference, internal=True, reftitle=f"{target.kind} {target.id}")
+        if not target.docname:
+            # another project's: from threats_external, else through intersphinx
+            uri = target.uri or elsewhere(target.kind, target.id)
+            if not uri:
+                return None  # on no page here: shown, not linked
+            ref["internal"] = False
+            ref["refuri"] = uri
+            return ref
+        base = pages.item_uri(target.docname, target.id)
+        if base is None:
+            return None  # a page this output leaves out, or a block in a false `only`
+        if base:
+            ref["refuri"] = f"{base}#{target.id}"
+        else:
+            ref["refid"] = target.id
+        return ref
+
+    return link

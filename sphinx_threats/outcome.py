@@ -1,0 +1,66 @@
+"""What a build says about the threat model: every gap a warning at its
+file:line, and the gaps that fail the build."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from sphinx.util import logging
+from sphinx.util.logging import is_suppressed_warning
+
+from .analysis import Gap, Report
+from .figures import fails
+from .locations import warning_location
+from .sphinx_config import config_problems
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+
+logger = logging.getLogger(__name__)
+
+
+def warn_gaps(app: Sphinx, report: Report) -> None:
+    """One ``threats.<kind>`` warning per gap, the conf.py problems first."""
+    found = config_problems(app)
+    if report.gaps or found:
+        # Sphinx left its "looking for now-outdated files..." line open
+        logger.info("")
+    for gap in [*found, *report.gaps]:
+        # the file the line is in, which for a catalogue item rendered on a
+        # page is the catalogue, not the page
+        location = warning_location(app.srcdir, gap.location)
+        logger.warning(gap.message, type="threats", subtype=gap.kind.value, location=location)
+
+
+def failing_gaps(app: Sphinx, report: Report) -> list[Gap]:
+    """The reported gaps (conf.py problems first) that fail this build."""
+    config = app.config
+    suppress = config.suppress_warnings
+    severities = report.settings.severities
+    return [
+        gap
+        for gap in [*config_problems(app), *report.gaps]
+        if not is_suppressed_warning("threats", gap.kind.value, suppress)
+        and fails(
+            gap,
+            config.threats_fail_on,
+            config.threats_fail_min_severity,
+            severities,
+        )
+    ]
+
+
+def fail_build(app: Sphinx, failing: list[Gap]) -> None:
+    """Say what fails the build, and fail it (exit status 1)."""
+    if not failing:
+        return
+    counts = Counter(g.kind.value for g in failing)
+    first = ", ".join(f"{g.location.file}:{g.location.lineno}" for g in failing[:3])
+    logger.info(
+        "threat model: %d gap(s) fail the build (%s); first at %s",
+        len(failing),
+        ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())),
+        first,
+    )
+    app.statuscode = 1
