@@ -24,7 +24,8 @@ scope (the sections of this module, in order):
    threats and pairs not covered well enough.
 
 The report's gaps are the model's own problems and those of every step, less
-another project's, in :func:`gap_order`.  The figures read from the report
+another project's, in :func:`~.model.gap_order` (a gap's reporting order is
+part of the record, beside it in :mod:`.model`).  The figures read from the report
 (coverage percentages, what fails the build) are in :mod:`.figures`.
 """
 
@@ -44,6 +45,7 @@ from ._util import paused_gc
 from .model import (
     DEFAULT_SEVERITIES,
     Assumption,
+    Gap,
     GapKind,
     Item,
     Kind,
@@ -57,6 +59,7 @@ from .model import (
     Threat,
     ThreatActor,
     ThreatModel,
+    sorted_gaps,
 )
 from .schema.options import REFERENCES, Option, OptionType
 from .schema.values import did_you_mean
@@ -99,22 +102,6 @@ class Coverage(NamedTuple):
     status: Status
     #: IDs of what decides the status (mitigations, acceptances, exclusions).
     by: tuple[str, ...]
-
-
-class Gap(NamedTuple):
-    """One problem to report."""
-
-    kind: GapKind
-    #: What is wrong and how to fix it (without the subtype).
-    message: str
-    #: Every ID it concerns (for a service gap: the threat's, then the service's).
-    ids: tuple[str, ...]
-    location: Location
-    #: Severity of the threat(s) concerned, for ``threats_fail_min_severity``;
-    #: ``None`` when a threat has no usable severity.
-    severity: str | None = None
-    #: Whether the gap concerns threats at all (only those are graded).
-    graded: bool = False
 
 
 class AcceptanceState(enum.StrEnum):
@@ -898,29 +885,6 @@ def severity_rank(severity: str | None, severities: Sequence[str]) -> int:
     if severity is None or severity not in severities:
         return 0
     return severities.index(severity)
-
-
-def gap_order(gap: Gap) -> tuple[str, int, str, tuple[str, ...], str]:
-    """Report order: file, line, subtype (then IDs and message for stability)."""
-    where = gap.location
-    # the kind is a str enum: it sorts as its value, without the enum's
-    # property lookup per gap (measured: a quarter of the sort's instructions)
-    return (where.file, where.lineno, gap.kind, gap.ids, gap.message)
-
-
-def sorted_gaps(gaps: Iterable[Gap]) -> list[Gap]:
-    """``gaps`` in :func:`gap_order`: grouped by file, then sorted within each file.
-
-    The same order as one ``sorted(gaps, key=gap_order)``, in half the time
-    (measured on the 83,000 gaps of ``bench/run.py --analysis-only``: 0.37-0.40 s
-    -> 0.16-0.20 s): no comparison of file names between gaps of one file."""
-    by_file: dict[str, list[Gap]] = defaultdict(list)
-    for gap in gaps:
-        by_file[gap.location.file].append(gap)
-    out: list[Gap] = []
-    for file in sorted(by_file):
-        out += sorted(by_file[file], key=gap_order)
-    return out
 
 
 def analyse(model: ThreatModel, settings: Settings) -> Report:

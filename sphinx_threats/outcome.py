@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 from sphinx.util import logging
 from sphinx.util.logging import is_suppressed_warning
 
-from .analysis import Gap, Report
+from .analysis import Report
 from .figures import fails
 from .locations import warning_location
+from .model import Gap
 from .sphinx_config import config_problems
 
 if TYPE_CHECKING:

@@ -24,8 +24,9 @@ from .threatsfile.write import to_data, to_json
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
-    from .analysis import Gap, Report
+    from .analysis import Report
     from .domain import ThreatsDomain
+    from .model import Gap
 
 logger = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import config as config_module
-from .analysis import Gap, Settings
+from .analysis import Settings
 from .config import category_labels
 from .intersphinx import is_external
-from .model import GapKind, Location
+from .model import Gap, GapKind, Location
 from .schema.options import Vocabulary
 
 if TYPE_CHECKING:

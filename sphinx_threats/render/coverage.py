@@ -7,8 +7,8 @@ from collections import Counter
 from docutils import nodes
 
 from ..model import Status
+from ..views.backlinks import GAP_STATUS, Link
 from ..views.coverage import CoverageGrid, CoverageView, GridCell
-from ..views.links import GAP_STATUS, Link
 from .elements import TEXT_WIDTH, Cell, badge, element, fit, para, status_badge, table
 from .renderer import Renderer
 

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from docutils import nodes
 
 from ..model import Status
-from ..views.links import GAP_STATUS
+from ..views.backlinks import GAP_STATUS
 
 _URL = re.compile(r"https?://[^\s<>\"']+\Z")
 _CSS = re.compile(r"[^a-z0-9-]")

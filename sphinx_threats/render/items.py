@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from docutils import nodes
 
+from ..views.backlinks import Link
 from ..views.items import (
     Badge,
     Categories,
@@ -16,7 +17,6 @@ from ..views.items import (
     Tags,
     Url,
 )
-from ..views.links import Link
 from .elements import (
     NO_SEARCH,
     badge,

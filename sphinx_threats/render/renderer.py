@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from docutils import nodes
 
 from ..model import Status
-from ..views.links import BackLink, Link
+from ..views.backlinks import BackLink, Link
 from .elements import badge, css_name, element, joined, status_badge
 
 # an item's ID and title are text nodes made without going through ``Text.__new__``

@@ -11,10 +11,11 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
-from ..analysis import AcceptanceState, Gap, Report, assumption_is_stale
+from ..analysis import AcceptanceState, Report, assumption_is_stale
 from ..figures import overall_coverage, service_figures
 from ..model import (
     Assumption,
+    Gap,
     Item,
     Kind,
     Mitigation,

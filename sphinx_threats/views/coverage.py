@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from ..analysis import Report
 from ..model import Kind, Status
-from .links import GAP_STATUS, Link, decided_by, link_of
+from .backlinks import GAP_STATUS, Link, decided_by, link_of
 from .request import ReportOption, ReportRequest, selected_threats
 
 

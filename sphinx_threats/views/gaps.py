@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import NamedTuple
 
-from ..analysis import Gap, Report
-from ..model import GapKind
-from .links import Link, link_of
+from ..analysis import Report
+from ..model import Gap, GapKind
+from .backlinks import Link, link_of
 from .request import ReportRequest, selected_threats
 
 

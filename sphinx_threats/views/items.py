@@ -18,7 +18,7 @@ from ..model import (
     Threat,
     ThreatActor,
 )
-from .links import (
+from .backlinks import (
     BackLink,
     Link,
     acceptance_state,

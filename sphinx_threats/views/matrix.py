@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from ..analysis import Report, severity_rank
 from ..model import Kind, Status, Threat, worst_status
-from .links import Link, acceptance_state, exclusion_state, link_of, mitigation_state
+from .backlinks import Link, acceptance_state, exclusion_state, link_of, mitigation_state
 from .request import ReportOption, ReportRequest, selected_threats
 
 #: ``:group-by:`` values of ``threat-matrix``.

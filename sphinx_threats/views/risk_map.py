@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from ..analysis import Report
 from ..model import STATUS_ORDER, Status, Threat
-from .links import BackLink, threat_links
+from .backlinks import BackLink, threat_links
 from .request import ReportRequest, selected_threats
 
 

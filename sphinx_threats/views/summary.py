@@ -9,7 +9,7 @@ from typing import NamedTuple
 from ..analysis import Report
 from ..figures import CoveragePercent, overall_coverage, service_figures
 from ..model import Kind, Status
-from .links import Link, link_of
+from .backlinks import Link, link_of
 from .request import ReportRequest, selected_threats
 
 

@@ -13,8 +13,9 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from sphinx_threats.analysis import Gap, Report, Settings, analyse
+from sphinx_threats.analysis import Report, Settings, analyse
 from sphinx_threats.model import (
+    Gap,
     Item,
     Location,
     Mitigation,

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from sphinx_threats.analysis import Coverage, Gap, Settings, analyse, gap_order
+from sphinx_threats.analysis import Coverage, Settings, analyse
 from sphinx_threats.model import (
+    Gap,
     GapKind,
     Kind,
     Location,
@@ -14,6 +15,7 @@ from sphinx_threats.model import (
     Reference,
     Status,
     ThreatModel,
+    gap_order,
 )
 
 from .builders import TODAY, ModelBuilder, days, gaps_of, kinds_ids, pair_status

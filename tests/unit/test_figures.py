@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from sphinx_threats.analysis import Gap, severity_rank
+from sphinx_threats.analysis import severity_rank
 from sphinx_threats.figures import (
     coverage_percentages,
     fails,
@@ -14,7 +14,7 @@ from sphinx_threats.figures import (
     service_figures,
     severity_weight,
 )
-from sphinx_threats.model import GapKind, Location, Status
+from sphinx_threats.model import Gap, GapKind, Location, Status
 
 from .builders import ModelBuilder, days
 
