@@ -18,13 +18,13 @@ from .model import DEFAULT_SEVERITIES, MITIGATION_STATUSES, STRIDE_CATEGORIES, G
 STRIDE = list(STRIDE_CATEGORIES)
 
 DEFAULT_FAIL_ON = [
-    "unmitigated",
-    "service-gap",
-    "overdue-mitigation",
-    "expired-acceptance",
-    "unknown-ref",
-    "duplicate-id",
-    "invalid",
+    GapKind.UNMITIGATED.value,
+    GapKind.SERVICE_GAP.value,
+    GapKind.OVERDUE_MITIGATION.value,
+    GapKind.EXPIRED_ACCEPTANCE.value,
+    GapKind.UNKNOWN_REF.value,
+    GapKind.DUPLICATE_ID.value,
+    GapKind.INVALID.value,
 ]
 
 
