@@ -17,7 +17,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from .. import __version__
+from .._version import __version__
 from ._common import UsageError
 
 #: The sub-command modules, in the order ``--help`` lists them: named for the

@@ -15,7 +15,7 @@ from collections import Counter
 from typing import Any
 from urllib.parse import quote
 
-from .. import __version__
+from .._version import __version__
 from ..threatsfile.read import GapEntry, ThreatsFile
 from . import _common
 from ._gaps import RULES, kinds_in_order, level, rule_of
