@@ -1,0 +1,253 @@
+"""Bounded readers for YAML and JSON from untrusted sources.
+
+Pure (no Sphinx).  Catalogues, MyST options blocks and imported files are
+written by anyone who can open a pull request or export a model, so reading
+them must cost what their size says, whatever they hold:
+
+* **size**: a YAML text over :data:`MAX_YAML_BYTES` or a JSON text over
+  :data:`MAX_JSON_BYTES` (UTF-8) is refused unread;
+* **depth**: collections nested deeper than :data:`MAX_DEPTH` are refused
+  (deeper nesting is what turns a few kilobytes into a ``RecursionError``);
+* **aliases** (YAML only): an alias counts as everything it stands for against
+  a budget of :data:`MAX_YAML_BYTES` units (one per node plus one per
+  character of a scalar), so aliases can never make a document larger than a
+  file without them could be ("billion laughs"); an alias inside its own
+  anchor (a recursive structure) is refused.
+
+Every refusal, and every syntax error, is one :class:`Refused` carrying the
+line and column to show, so a caller makes one located warning of it and
+carries on.  YAML is composed with PyYAML's safe loader: no tag constructs
+an object.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from typing import Any, Protocol, cast
+
+import yaml
+
+#: The largest YAML text read, in bytes (a catalogue, an options block, an imported file).
+MAX_YAML_BYTES = 5 * 1024 * 1024
+#: The largest JSON text read, in bytes.
+MAX_JSON_BYTES = 20 * 1024 * 1024
+#: The deepest nesting of lists and mappings read (a threat model needs fewer than ten).
+MAX_DEPTH = 64
+
+
+class Refused(ValueError):
+    """A text a bounded reader will not read: why, and where.
+
+    ``reason`` is a clause to follow the thing's name ("the catalogue
+    {reason}"); ``line`` and ``column`` count from 1.
+    """
+
+    def __init__(self, reason: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(f"{reason} (line {line}, column {column})")
+        self.reason = reason
+        self.line = line
+        self.column = column
+
+
+class _Mark(Protocol):
+    """Where PyYAML saw something (0-based)."""
+
+    line: int
+    column: int
+
+
+def _at(reason: str, mark: _Mark | None) -> Refused:
+    if mark is None:
+        return Refused(reason)
+    return Refused(reason, mark.line + 1, mark.column + 1)
+
+
+def _too_large(size: int, limit: int) -> Refused:
+    return Refused(f"is {size} bytes; the limit is {limit} bytes")
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, counting depth and expanded size while it composes.
+
+    Composition is where aliases are resolved and where PyYAML recurses, so
+    both limits are checked there, before anything is built from the nodes.
+    """
+
+    def __init__(self, text: str, budget: int) -> None:
+        super().__init__(text)
+        self._budget = budget
+        #: Units composed so far, aliases counted as what they stand for.
+        self._expanded = 0
+        self._depth = 0
+        #: Expanded size of each anchored node, once it is complete.
+        self._weights: dict[str, int] = {}
+
+    def _spend(self, units: int, mark: _Mark | None) -> None:
+        self._expanded += units
+        if self._expanded > self._budget:
+            raise _at(
+                f"expands beyond {self._budget} units through aliases "
+                "(the size a file without aliases may have)",
+                mark,
+            )
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        """One node, within the limits; an alias is located at its own line."""
+        event = cast(yaml.NodeEvent, self.peek_event())  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent):
+            return self._compose_alias(event, parent, index)
+        collection = isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent)
+        if collection:
+            self._depth += 1
+            if self._depth > MAX_DEPTH:
+                raise _at(f"is nested deeper than {MAX_DEPTH} levels", event.start_mark)
+        before = self._expanded
+        value = event.value if isinstance(event, yaml.ScalarEvent) else ""
+        self._spend(1 + len(value), event.start_mark)
+        node = super().compose_node(parent, index)
+        if collection:
+            self._depth -= 1
+        if event.anchor is not None:
+            self._weights[event.anchor] = self._expanded - before
+        return node
+
+    def _compose_alias(
+        self, event: yaml.AliasEvent, parent: yaml.Node | None, index: int
+    ) -> yaml.Node | None:
+        anchor = str(event.anchor)
+        if anchor in self.anchors:
+            weight = self._weights.get(anchor)
+            if weight is None:  # the anchored node is still being composed
+                raise _at(
+                    f"has the alias *{anchor} inside its own anchor &{anchor} "
+                    "(a recursive structure is refused)",
+                    event.start_mark,
+                )
+            self._spend(weight, event.start_mark)
+        target = super().compose_node(parent, index)
+        if target is None:
+            return None
+        # the same content, but where the alias is written (an entry given as
+        # ``- *e`` is reported at its own line, not at its anchor's)
+        located = copy.copy(target)
+        located.start_mark, located.end_mark = event.start_mark, event.end_mark
+        return located
+
+
+def _yaml_error(err: yaml.YAMLError) -> Refused:
+    if isinstance(err, yaml.MarkedYAMLError):
+        problem = err.problem or err.context or "unknown problem"
+        return _at(f"is not valid YAML: {problem}", err.problem_mark or err.context_mark)
+    return Refused(f"is not valid YAML: {err}")
+
+
+def _checked_size(text: str, limit: int) -> None:
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > limit:
+        raise _too_large(size, limit)
+
+
+def compose_yaml(text: str, *, max_bytes: int = MAX_YAML_BYTES) -> yaml.Node | None:
+    """The node tree of the one YAML document in ``text`` (``None`` when empty).
+
+    Raises :class:`Refused` on a syntax error and on every limit; each node
+    keeps its line (an alias's copy the alias's own).
+    """
+    _checked_size(text, max_bytes)
+    loader = _BoundedLoader(text, max_bytes)
+    try:
+        return loader.get_single_node()
+    except yaml.YAMLError as err:
+        raise _yaml_error(err) from None
+    finally:
+        loader.dispose()
+
+
+def load_yaml(text: str, *, max_bytes: int = MAX_YAML_BYTES) -> Any:
+    """The plain values (text, numbers, lists, mappings...) of the one YAML
+    document in ``text``, read safely and within the limits.
+
+    Raises :class:`Refused` on a syntax error and on every limit.
+    """
+    _checked_size(text, max_bytes)
+    loader = _BoundedLoader(text, max_bytes)
+    try:
+        return loader.get_single_data()
+    except yaml.YAMLError as err:
+        raise _yaml_error(err) from None
+    finally:
+        loader.dispose()
+
+
+#: A JSON string (an unrolled loop: much faster than an alternation per character).
+_JSON_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
+#: What the shape check looks at outside strings: brackets, and the
+#: non-standard constants Python's reader accepts.
+_JSON_STRUCTURE = r"[\[\]{}]|NaN|-?Infinity"
+_STRINGS = re.compile(_JSON_STRING)
+_TOKENS = re.compile(f"{_JSON_STRING}|{_JSON_STRUCTURE}")
+
+
+def _shape_problem(text: str) -> tuple[str, int] | None:
+    """Nesting deeper than :data:`MAX_DEPTH` or a NaN/Infinity: what and where."""
+    depth = 0
+    for match in _TOKENS.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return f"is nested deeper than {MAX_DEPTH} levels", match.start()
+        elif token in ("]", "}"):
+            depth -= 1
+        elif token[0] != '"':
+            return f"is not valid JSON: {token} is not a JSON number", match.start()
+    return None
+
+
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_INNERMOST = re.compile(r"\[\]|\{\}")
+_CONSTANT = re.compile(r"NaN|Infinity")
+
+
+def _check_json_shape(text: str) -> None:
+    """Refuse nesting deeper than :data:`MAX_DEPTH` and NaN/Infinity, at their place.
+
+    The quick pass runs in C (a Python loop over every bracket took twice as
+    long as parsing): strings removed, then the innermost ``[]``/``{}`` pairs
+    peeled :data:`MAX_DEPTH` times; brackets left mean deeper nesting.  Only
+    then is the text scanned token by token, to say where.
+    """
+    bare = _STRINGS.sub('""', text)
+    nested = _NOT_BRACKET.sub("", bare)
+    for _ in range(MAX_DEPTH):
+        if not nested:
+            break
+        nested = _INNERMOST.sub("", nested)
+    if not nested and _CONSTANT.search(bare) is None:
+        return
+    problem = _shape_problem(text)
+    if problem is not None:
+        reason, offset = problem
+        line = text.count("\n", 0, offset) + 1
+        raise Refused(reason, line, offset - (text.rfind("\n", 0, offset) + 1) + 1)
+
+
+def load_json(text: str, *, max_bytes: int = MAX_JSON_BYTES) -> Any:
+    """The values of the JSON document ``text``, read within the limits.
+
+    Raises :class:`Refused` on a syntax error, on ``NaN``/``Infinity`` and on
+    every limit.
+    """
+    _checked_size(text, max_bytes)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise Refused(f"is not valid JSON: {err.msg}", err.lineno, err.colno) from None
+    except RecursionError:
+        # Python's own limit is deeper than ours: the scan says where
+        _check_json_shape(text)
+        raise Refused(f"is nested deeper than {MAX_DEPTH} levels") from None
+    _check_json_shape(text)
+    return data
