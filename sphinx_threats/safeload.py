@@ -25,7 +25,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from typing import Any, Protocol, cast
+from typing import Any, NamedTuple, Protocol, cast
 
 import yaml
 
@@ -68,64 +68,84 @@ def _too_large(size: int, limit: int) -> Refused:
     return Refused(f"is {size} bytes; the limit is {limit} bytes")
 
 
+#: The tag of the empty node put in place of a part a limit refused (read as
+#: null); a reader skips it silently, its :class:`Refused` says why.
+REFUSED_TAG = "tag:sphinx-threats,2026:refused"
+
+_COLLECTION_START = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_COLLECTION_END = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+
+
 class _BoundedLoader(yaml.SafeLoader):
     """PyYAML's safe loader, counting depth and expanded size while it composes.
 
     Composition is where aliases are resolved and where PyYAML recurses, so
-    both limits are checked there, before anything is built from the nodes.
+    the limits are checked there, before anything is built from the nodes.
+    A refused part becomes an empty :data:`REFUSED_TAG` node and a
+    :class:`Refused` in :attr:`refused`: the rest of the document still counts.
     """
 
-    def __init__(self, text: str, budget: int) -> None:
+    def __init__(self, text: str, budget: int, *, aliases: bool) -> None:
         super().__init__(text)
         self._budget = budget
+        self._aliases = aliases
         #: Units composed so far, aliases counted as what they stand for.
         self._expanded = 0
         self._depth = 0
         #: Expanded size of each anchored node, once it is complete.
         self._weights: dict[str, int] = {}
+        self.refused: list[Refused] = []
 
-    def _spend(self, units: int, mark: _Mark | None) -> None:
-        self._expanded += units
-        if self._expanded > self._budget:
-            raise _at(
-                f"expands beyond {self._budget} units through aliases "
-                "(the size a file without aliases may have)",
-                mark,
-            )
+    def _refuse(self, reason: str, event: yaml.Event) -> yaml.Node:
+        """The placeholder of a refused part (``reason`` empty: said before)."""
+        if reason:
+            self.refused.append(_at(reason, event.start_mark))
+        marks: Any = (event.start_mark, event.end_mark)  # PyYAML's or LibYAML's Mark
+        return yaml.ScalarNode(REFUSED_TAG, "", *marks)
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         """One node, within the limits; an alias is located at its own line."""
         event = cast(yaml.NodeEvent, self.peek_event())  # type: ignore[no-untyped-call]
         if isinstance(event, yaml.AliasEvent):
             return self._compose_alias(event, parent, index)
-        collection = isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent)
-        if collection:
-            self._depth += 1
-            if self._depth > MAX_DEPTH:
-                raise _at(f"is nested deeper than {MAX_DEPTH} levels", event.start_mark)
+        collection = isinstance(event, _COLLECTION_START)
+        if collection and self._depth >= MAX_DEPTH:
+            self._skip_collection()
+            return self._refuse(f"is nested deeper than {MAX_DEPTH} levels", event)
+        self._depth += collection
         before = self._expanded
-        value = event.value if isinstance(event, yaml.ScalarEvent) else ""
-        self._spend(1 + len(value), event.start_mark)
+        # fresh nodes are bounded by the text's size: only aliases can overspend
+        self._expanded += 1 + (len(event.value) if isinstance(event, yaml.ScalarEvent) else 0)
         node = super().compose_node(parent, index)
-        if collection:
-            self._depth -= 1
+        self._depth -= collection
         if event.anchor is not None:
             self._weights[event.anchor] = self._expanded - before
         return node
+
+    def _skip_collection(self) -> None:
+        """Consume a refused collection; its anchors stand for a placeholder."""
+        level = 0
+        while True:
+            event = self.get_event()  # type: ignore[no-untyped-call]
+            anchor = getattr(event, "anchor", None)
+            if anchor is not None and not isinstance(event, yaml.AliasEvent):
+                self.anchors[anchor] = self._refuse("", event)
+                self._weights[anchor] = 1
+            level += isinstance(event, _COLLECTION_START)
+            level -= isinstance(event, _COLLECTION_END)
+            if level == 0:
+                return
 
     def _compose_alias(
         self, event: yaml.AliasEvent, parent: yaml.Node | None, index: int
     ) -> yaml.Node | None:
         anchor = str(event.anchor)
-        if anchor in self.anchors:
-            weight = self._weights.get(anchor)
-            if weight is None:  # the anchored node is still being composed
-                raise _at(
-                    f"has the alias *{anchor} inside its own anchor &{anchor} "
-                    "(a recursive structure is refused)",
-                    event.start_mark,
-                )
-            self._spend(weight, event.start_mark)
+        if anchor in self.anchors:  # (an undefined alias is PyYAML's error)
+            reason = self._alias_refusal(anchor)
+            if reason is not None:
+                self.get_event()  # type: ignore[no-untyped-call]
+                return self._refuse(reason, event)
+            self._expanded += self._weights[anchor]
         target = super().compose_node(parent, index)
         if target is None:
             return None
@@ -134,6 +154,29 @@ class _BoundedLoader(yaml.SafeLoader):
         located = copy.copy(target)
         located.start_mark, located.end_mark = event.start_mark, event.end_mark
         return located
+
+    def _alias_refusal(self, anchor: str) -> str | None:
+        """Why ``*anchor`` is refused (``""``: said before), or ``None``."""
+        if not self._aliases:
+            return f"has the alias *{anchor}; aliases are not read here"
+        weight = self._weights.get(anchor)
+        if weight is None:  # the anchored node is still being composed
+            return (
+                f"has the alias *{anchor} inside its own anchor &{anchor} "
+                "(a recursive structure is refused)"
+            )
+        if self._expanded + weight <= self._budget:
+            return None
+        if self._expanded > self._budget:
+            return ""  # said at the first alias over the budget
+        self._expanded = self._budget + 1
+        return (
+            f"expands beyond {self._budget} units through the alias *{anchor} "
+            "(the size a file without aliases may have); it and every later alias are not read"
+        )
+
+
+_BoundedLoader.add_constructor(REFUSED_TAG, lambda loader, node: None)
 
 
 def _yaml_error(err: yaml.YAMLError) -> Refused:
@@ -149,36 +192,67 @@ def _checked_size(text: str, limit: int) -> None:
         raise _too_large(size, limit)
 
 
-def compose_yaml(text: str, *, max_bytes: int = MAX_YAML_BYTES) -> yaml.Node | None:
-    """The node tree of the one YAML document in ``text`` (``None`` when empty).
+class Composed(NamedTuple):
+    """The node tree of a YAML document and what the limits refused in it."""
 
-    Raises :class:`Refused` on a syntax error and on every limit; each node
-    keeps its line (an alias's copy the alias's own).
+    #: The root node (``None`` for an empty document); a refused part is an
+    #: empty :data:`REFUSED_TAG` node.
+    root: yaml.Node | None
+    #: One per refused part, in document order.
+    refused: tuple[Refused, ...]
+
+
+class Loaded(NamedTuple):
+    """The plain values of a YAML document and what the limits refused in it."""
+
+    #: The values; a refused part is ``None``.
+    data: Any
+    #: One per refused part, in document order.
+    refused: tuple[Refused, ...]
+
+
+def compose_yaml(text: str, *, max_bytes: int = MAX_YAML_BYTES, aliases: bool = True) -> Composed:
+    """The node tree of the one YAML document in ``text``, within the limits.
+
+    Raises :class:`Refused` on a syntax error or a text over ``max_bytes``
+    (nothing can be read); a part refused by a limit is in
+    :attr:`Composed.refused`.  Each node keeps its line, an alias its own.
+    ``max_bytes`` is also what aliases may expand the document to; without
+    ``aliases`` every alias is refused.
     """
     _checked_size(text, max_bytes)
-    loader = _BoundedLoader(text, max_bytes)
+    loader = _BoundedLoader(text, max_bytes, aliases=aliases)
     try:
-        return loader.get_single_node()
+        return Composed(loader.get_single_node(), tuple(loader.refused))
     except yaml.YAMLError as err:
         raise _yaml_error(err) from None
     finally:
         loader.dispose()
 
 
-def load_yaml(text: str, *, max_bytes: int = MAX_YAML_BYTES) -> Any:
+def read_yaml(text: str, *, max_bytes: int = MAX_YAML_BYTES, aliases: bool = True) -> Loaded:
     """The plain values (text, numbers, lists, mappings...) of the one YAML
-    document in ``text``, read safely and within the limits.
-
-    Raises :class:`Refused` on a syntax error and on every limit.
-    """
+    document in ``text``, read safely, as :func:`compose_yaml` composes it."""
     _checked_size(text, max_bytes)
-    loader = _BoundedLoader(text, max_bytes)
+    loader = _BoundedLoader(text, max_bytes, aliases=aliases)
     try:
-        return loader.get_single_data()
+        return Loaded(loader.get_single_data(), tuple(loader.refused))
     except yaml.YAMLError as err:
         raise _yaml_error(err) from None
     finally:
         loader.dispose()
+
+
+def load_yaml(text: str, *, max_bytes: int = MAX_YAML_BYTES, aliases: bool = True) -> Any:
+    """The plain values of the one YAML document in ``text``, all or nothing.
+
+    Raises :class:`Refused` on a syntax error and on the first part a limit
+    refuses.
+    """
+    loaded = read_yaml(text, max_bytes=max_bytes, aliases=aliases)
+    if loaded.refused:
+        raise loaded.refused[0]
+    return loaded.data
 
 
 #: A JSON string (an unrolled loop: much faster than an alternation per character).
