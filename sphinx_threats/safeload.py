@@ -58,10 +58,14 @@ class _Mark(Protocol):
     column: int
 
 
-def _at(reason: str, mark: _Mark | None) -> Refused:
+class Malformed(Refused):
+    """The text is not valid YAML or JSON (rather than over a limit)."""
+
+
+def _at(reason: str, mark: _Mark | None, kind: type[Refused] = Refused) -> Refused:
     if mark is None:
-        return Refused(reason)
-    return Refused(reason, mark.line + 1, mark.column + 1)
+        return kind(reason)
+    return kind(reason, mark.line + 1, mark.column + 1)
 
 
 def _too_large(size: int, limit: int) -> Refused:
@@ -182,8 +186,8 @@ _BoundedLoader.add_constructor(REFUSED_TAG, lambda loader, node: None)
 def _yaml_error(err: yaml.YAMLError) -> Refused:
     if isinstance(err, yaml.MarkedYAMLError):
         problem = err.problem or err.context or "unknown problem"
-        return _at(f"is not valid YAML: {problem}", err.problem_mark or err.context_mark)
-    return Refused(f"is not valid YAML: {err}")
+        return _at(f"is not valid YAML: {problem}", err.problem_mark or err.context_mark, Malformed)
+    return Malformed(f"is not valid YAML: {err}")
 
 
 def _checked_size(text: str, limit: int) -> None:
@@ -264,7 +268,7 @@ _STRINGS = re.compile(_JSON_STRING)
 _TOKENS = re.compile(f"{_JSON_STRING}|{_JSON_STRUCTURE}")
 
 
-def _shape_problem(text: str) -> tuple[str, int] | None:
+def _shape_problem(text: str) -> tuple[type[Refused], str, int] | None:
     """Nesting deeper than :data:`MAX_DEPTH` or a NaN/Infinity: what and where."""
     depth = 0
     for match in _TOKENS.finditer(text):
@@ -272,11 +276,11 @@ def _shape_problem(text: str) -> tuple[str, int] | None:
         if token in ("[", "{"):
             depth += 1
             if depth > MAX_DEPTH:
-                return f"is nested deeper than {MAX_DEPTH} levels", match.start()
+                return Refused, f"is nested deeper than {MAX_DEPTH} levels", match.start()
         elif token in ("]", "}"):
             depth -= 1
         elif token[0] != '"':
-            return f"is not valid JSON: {token} is not a JSON number", match.start()
+            return Malformed, f"is not valid JSON: {token} is not a JSON number", match.start()
     return None
 
 
@@ -303,9 +307,9 @@ def _check_json_shape(text: str) -> None:
         return
     problem = _shape_problem(text)
     if problem is not None:
-        reason, offset = problem
+        kind, reason, offset = problem
         line = text.count("\n", 0, offset) + 1
-        raise Refused(reason, line, offset - (text.rfind("\n", 0, offset) + 1) + 1)
+        raise kind(reason, line, offset - (text.rfind("\n", 0, offset) + 1) + 1)
 
 
 def load_json(text: str, *, max_bytes: int = MAX_JSON_BYTES) -> Any:
@@ -318,7 +322,7 @@ def load_json(text: str, *, max_bytes: int = MAX_JSON_BYTES) -> Any:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
-        raise Refused(f"is not valid JSON: {err.msg}", err.lineno, err.colno) from None
+        raise Malformed(f"is not valid JSON: {err.msg}", err.lineno, err.colno) from None
     except RecursionError:
         # Python's own limit is deeper than ours: the scan says where
         _check_json_shape(text)
