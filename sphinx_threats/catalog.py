@@ -11,7 +11,9 @@ The file is *composed* with PyYAML's safe loader, never constructed: no tag
 can run code, and every value keeps the line it was written on.  Scalars are
 taken as text and lists as lists (so a tag containing a comma stays one tag);
 only the core YAML tags are accepted, any other (``!!python/object/apply``...)
-is refused with a warning at its line.
+is refused with a warning at its line.  The limits of :mod:`.safeload` hold
+(size, nesting depth, what aliases expand to): a part they refuse is one
+warning at its line and the rest of the catalogue still counts.
 """
 
 from __future__ import annotations
@@ -24,11 +26,12 @@ from typing import Any, NamedTuple
 import yaml
 
 from .model import GapKind, Item, Kind, Location, Problem
+from .safeload import MAX_YAML_BYTES, REFUSED_TAG, Refused, compose_yaml
 from .schema.options import Vocabulary
 from .schema.values import RawValue, parse_item
 
 #: The largest catalogue read, in bytes (a larger one is refused with a warning).
-MAX_BYTES = 5 * 1024 * 1024
+MAX_BYTES = MAX_YAML_BYTES
 
 #: The catalogue key of each kind.
 KINDS_BY_KEY: dict[str, Kind] = {kind.plural: kind for kind in Kind}
@@ -90,6 +93,11 @@ class _Problems:
         where = Location(self.file, line)
         self.found.append(Problem(GapKind.INVALID, message, where, ids))
 
+    def refused(self, err: Refused) -> None:
+        """What the bounded reader refused, at its line."""
+        where = Location(self.file, err.line)
+        self.found.append(Problem(GapKind.INVALID, f"the catalogue {err.reason}", where))
+
 
 def read_catalog(path: Path, file: str, vocabulary: Vocabulary) -> Catalog:
     """Read the catalogue at ``path`` (shown as ``file``): never raises on bad input."""
@@ -112,24 +120,15 @@ def read_catalog(path: Path, file: str, vocabulary: Vocabulary) -> Catalog:
 
 def _items(data: bytes, problems: _Problems, vocabulary: Vocabulary) -> Iterator[CatalogEntry]:
     try:
-        root = yaml.compose(data.decode("utf-8"), Loader=yaml.SafeLoader)
+        root, refused = compose_yaml(data.decode("utf-8"), max_bytes=MAX_BYTES)
     except UnicodeDecodeError:
         problems.say("the catalogue is not UTF-8 text", None)
         return
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        problems.found.append(
-            Problem(
-                GapKind.INVALID,
-                f"the catalogue is not valid YAML: {err.problem or err.context}",
-                Location(problems.file, line),
-            )
-        )
+    except Refused as err:
+        problems.refused(err)
         return
-    except yaml.YAMLError as err:
-        problems.say(f"the catalogue is not valid YAML: {err}", None)
-        return
+    for part in refused:
+        problems.refused(part)
     if root is None:
         return  # an empty file declares nothing
     if not isinstance(root, yaml.MappingNode):
@@ -148,6 +147,8 @@ def _items(data: bytes, problems: _Problems, vocabulary: Vocabulary) -> Iterator
                 problems.say(f"{key.value!r} must be a list of entries", value)
             continue
         for node in value.value:
+            if node.tag == REFUSED_TAG:
+                continue  # reported by the reader
             entry = _entry(kind, node, problems, vocabulary)
             if entry is not None:
                 yield entry
@@ -171,9 +172,12 @@ def _pairs(
 
 
 def _refused(node: yaml.Node, problems: _Problems, what: str) -> bool:
-    """Whether ``node`` carries a tag outside YAML's core schema (then it is reported)."""
+    """Whether ``node`` carries a tag outside YAML's core schema (then it is
+    reported), or stands for a part the reader refused (reported there)."""
     if node.tag in SAFE_TAGS:
         return False
+    if node.tag == REFUSED_TAG:
+        return True
     problems.say(f"{what} has the tag {node.tag!r}, which is refused (safe YAML only)", node)
     return True
 

@@ -8,12 +8,10 @@ clear message, never a traceback from deep inside an importer.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from ..safeload import Malformed, Refused, load_json, load_yaml
 from .model import SourceError
 
 
@@ -26,16 +24,18 @@ def load(path: Path, *, allow_yaml: bool = False) -> Any:
     except UnicodeDecodeError:
         raise SourceError("$", f"{path} is not UTF-8 text") from None
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as err:
+        return load_json(text)
+    except Malformed as err:
         if not allow_yaml:
-            raise SourceError("$", f"not valid JSON (line {err.lineno}: {err.msg})") from None
+            raise SourceError("$", f"{err.reason} (line {err.line})") from None
+    except Refused as err:  # a limit: the file is JSON, and refused
+        raise SourceError("$", f"{err.reason} (line {err.line})") from None
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise SourceError("$", f"neither valid JSON nor valid YAML{where}") from None
+        return load_yaml(text)
+    except Malformed as err:
+        raise SourceError("$", f"neither valid JSON nor valid YAML (line {err.line})") from None
+    except Refused as err:
+        raise SourceError("$", f"{err.reason} (line {err.line})") from None
 
 
 def _type_name(value: object) -> str:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from typing import NamedTuple
 
-import yaml
+from ..safeload import Refused, load_yaml
 
 _SPLIT_IDS = re.compile(r"[,\s]+")
 
@@ -176,8 +176,8 @@ def _read_line_by_line(lines: Sequence[str]) -> tuple[dict[str, str], tuple[str,
                 current = None  # the first one counts
                 continue
             try:
-                options[current] = _yaml_text(yaml.safe_load(match.group("value")))
-            except yaml.YAMLError:
+                options[current] = _yaml_text(load_yaml(match.group("value"), aliases=False))
+            except Refused:
                 unreadable.append(current)
                 current = None
         elif current is not None and line.lstrip().startswith("- "):
@@ -199,15 +199,12 @@ def parse_yaml_options(text: str) -> YamlOptions:
     lines = text.splitlines()
     positions = _key_positions(lines)
     try:
-        data = yaml.safe_load("\n".join(_quote_indicators(lines))) if text.strip() else {}
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        line = mark.line if mark is not None else None
-        at = f"line {line + 1} of the block: " if line is not None else ""
-        error = f"the options block is not valid YAML ({at}{problem}); it was read line by line"
+        data = load_yaml("\n".join(_quote_indicators(lines)), aliases=False) if text.strip() else {}
+    except Refused as err:  # bad YAML, or a limit of .safeload (aliases are refused here)
+        error = f"the options block {err.reason} (line {err.line} of the block)"
+        error += "; it was read line by line"
         options, unreadable = _read_line_by_line(lines)
-        return YamlOptions(options, positions, error, line, unreadable)
+        return YamlOptions(options, positions, error, err.line - 1, unreadable)
     if not isinstance(data, dict):
         error = "the options block is not a YAML mapping of option names to values"
         return YamlOptions({}, positions, error, 0)

@@ -69,7 +69,11 @@ def test_every_contract_is_kept() -> None:
         ("model.py", "import docutils.nodes", "sphinx_threats.model -> docutils"),
         ("views/matrix.py", "from ..render import elements", "sphinx_threats.views.matrix ->"),
         ("cli/report.py", "from ..render import elements", "sphinx_threats.cli.report ->"),
-        ("schema/values.py", "from . import syntax as _s", "No cycles are allowed in sphinx_threats.schema"),
+        (
+            "schema/values.py",
+            "from . import syntax as _s",
+            "No cycles are allowed in sphinx_threats.schema",
+        ),
     ],
 )
 def test_a_deliberate_violation_breaks_a_contract(

@@ -1,0 +1,5 @@
+extensions = ["sphinx_threats"]
+threats_today = "2026-06-01"
+threats_catalogs = ["catalogs/*.yaml"]
+threats_fail_on = []
+exclude_patterns = ["_build"]
