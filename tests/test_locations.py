@@ -24,7 +24,7 @@ ROOTS = Path(__file__).parent / "roots"
 
 @pytest.fixture(autouse=True)
 def _fresh_autodoc_module(monkeypatch: pytest.MonkeyPatch) -> None:
-    """test-hard's autodoc module is imported from each test's own copy (its
+    """test-locations' autodoc module is imported from each test's own copy (its
     docstring's location names that copy), and forgotten after the test."""
     monkeypatch.delitem(sys.modules, "hardmod", raising=False)
 
@@ -46,7 +46,7 @@ def _located(app: SphinxTestApp) -> dict[str, tuple[str, int]]:
 
 
 def test_rst_locations_values_and_one_cause(tmp_path: Path) -> None:
-    src = _copy(tmp_path, "hard")
+    src = _copy(tmp_path, "locations")
     with built_app("html", srcdir=src, builddir=tmp_path / "out") as app:
         got = sorted(threat_warnings(app))
         raw = app.warning.getvalue()
@@ -121,7 +121,7 @@ def test_rst_locations_values_and_one_cause(tmp_path: Path) -> None:
 
 
 def test_myst_locations_yaml_and_values(tmp_path: Path) -> None:
-    src = _copy(tmp_path, "hard-myst")
+    src = _copy(tmp_path, "locations-myst")
     with built_app("html", srcdir=src, builddir=tmp_path / "out") as app:
         got = sorted(threat_warnings(app))
         items = _located(app)
@@ -145,7 +145,10 @@ def test_myst_locations_yaml_and_values(tmp_path: Path) -> None:
 @pytest.mark.parametrize("cwd", ["parent", "sibling", "through a link"])
 @pytest.mark.parametrize(
     ("root", "included"),
-    [("hard", ("index.rst", "part.inc", 4, 7)), ("hard-myst", ("index.md", "part.md", 3, 6))],
+    [
+        ("locations", ("index.rst", "part.inc", 4, 7)),
+        ("locations-myst", ("index.md", "part.md", 3, 6)),
+    ],
 )
 def test_an_include_named_from_the_working_directory_is_found(
     tmp_path: Path,
@@ -173,7 +176,7 @@ def test_an_include_named_from_the_working_directory_is_found(
 
 def test_a_short_name_taken_after_setup_is_said(tmp_path: Path) -> None:
     """17: sphinx-needs-like registration at config-inited, after our setup()."""
-    src = _copy(tmp_path, "hard-late")
+    src = _copy(tmp_path, "late-extension")
     for _ in range(2):  # on every build, also an unchanged one
         with built_app("html", srcdir=src, builddir=tmp_path / "out") as app:
             text = app.warning.getvalue()
@@ -184,7 +187,7 @@ def test_a_short_name_taken_after_setup_is_said(tmp_path: Path) -> None:
 
 def test_translated_role_is_one_warning(tmp_path: Path) -> None:
     """15: a translated paragraph is parsed again; its role is recorded once."""
-    src = _copy(tmp_path, "hard-i18n")
+    src = _copy(tmp_path, "i18n")
     with built_app("html", srcdir=src, builddir=tmp_path / "out") as app:
         assert sorted(threat_warnings(app)) == [
             ("index.rst", 4, "unmitigated"),
@@ -208,7 +211,7 @@ def _sphinx_build(*args: object) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize("blocker", ["directory", "read-only"])
 def test_unwritable_export_is_a_warning(tmp_path: Path, blocker: str) -> None:
     """8: no extension error: a warning naming the path, the normal exit status."""
-    src = _copy(tmp_path, "hard-late")  # a root whose gaps do not fail
+    src = _copy(tmp_path, "late-extension")  # a root whose gaps do not fail
     out = tmp_path / "out"
     if blocker == "directory":
         (out / "threats.json").mkdir(parents=True)
@@ -230,7 +233,7 @@ def test_unwritable_export_is_a_warning(tmp_path: Path, blocker: str) -> None:
 
 
 def test_export_replaces_a_fifo_without_reading_it(tmp_path: Path) -> None:
-    src = _copy(tmp_path, "hard-late")
+    src = _copy(tmp_path, "late-extension")
     out = tmp_path / "out"
     out.mkdir()
     os.mkfifo(out / "threats.json")
@@ -248,7 +251,7 @@ def test_export_replaces_a_fifo_without_reading_it(tmp_path: Path) -> None:
 def test_epub_rebuild_is_as_clean_as_the_first(tmp_path: Path) -> None:
     """9: the last threats.json (and badge) is not packed (nor warned about) by
     the next epub build; both are written beside the book."""
-    src = _copy(tmp_path, "hard-late")
+    src = _copy(tmp_path, "late-extension")
     out, doctrees = tmp_path / "epub", tmp_path / "doctrees"
     runs, packed = [], []
     for _ in range(2):
