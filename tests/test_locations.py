@@ -1,37 +1,35 @@
-"""Issue 11: true source locations, safe anchors, forgiving values, one cause one warning.
+"""Where a warning points, and what a mistake costs.
 
-Each root holds clean items beside the bad ones, so nothing else is lost;
-locations are asserted as exact ``file:line`` in the warning and in
-``threats.json``.
+The ``test-locations`` root and its MyST twin hold mistakes beside clean items,
+so nothing else is lost. Each is built once (module-scoped) and each behaviour
+is one test: every warning at its exact ``file:line`` (in an included file,
+under ``rst_prolog``, in an autodoc docstring), in the warning and in
+``threats.json``; one cause, one warning; option names and values read in any
+letter case; text, never markup; anchors and inventory entries only for what
+is valid.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
+import shutil
 import sys
-import zipfile
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
+from .conftest import ROOTS
 from .helpers import built_app, html, threat_warnings, threats_json
 
-ROOTS = Path(__file__).parent / "roots"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_autodoc_module(monkeypatch: pytest.MonkeyPatch) -> None:
-    """test-locations' autodoc module is imported from each test's own copy (its
-    docstring's location names that copy), and forgotten after the test."""
-    monkeypatch.delitem(sys.modules, "hardmod", raising=False)
+#: The autodoc module of ``test-locations``: imported from each build's own copy
+#: (its docstring's location names that copy), and forgotten after the build.
+AUTODOC_MODULE = "hardmod"
 
 
 def _copy(tmp_path: Path, root: str) -> Path:
-    import shutil
-
     src = tmp_path / root
     shutil.copytree(ROOTS / f"test-{root}", src)
     return src
@@ -45,21 +43,68 @@ def _located(app: SphinxTestApp) -> dict[str, tuple[str, int]]:
     }
 
 
-def test_rst_locations_values_and_one_cause(tmp_path: Path) -> None:
-    src = _copy(tmp_path, "locations")
-    with built_app("html", srcdir=src, builddir=tmp_path / "out") as app:
-        got = sorted(threat_warnings(app))
-        raw = app.warning.getvalue()
-        items = _located(app)
-        page = html(app, "index")
-        data = threats_json(app)
-        inventory = zlib.decompress(
-            Path(app.outdir, "objects.inv").read_bytes().split(b"\n", 4)[4]
-        ).decode()
-    docstring = f"{src}/hardmod.py:docstring of hardmod.handler"
-    assert got == sorted(
+@dataclass
+class Built:
+    """What one build of a root gave."""
+
+    src: Path
+    warnings: list[tuple[str, int, str]]
+    log: str
+    located: dict[str, tuple[str, int]]
+    page: str
+    data: dict[str, Any]
+    inventory: str
+
+    def items(self, plural: str) -> dict[str, dict[str, Any]]:
+        """The ``threats.json`` items of one kind, by ID."""
+        return {entry["id"]: entry for entry in self.data["items"][plural]}
+
+    def gaps(self) -> set[tuple[str, str, int]]:
+        """Each gap's kind, file and line."""
+        return {(g["kind"], g["file"], g["lineno"]) for g in self.data["gaps"]}
+
+
+def _build(tmp_path: Path, root: str) -> Built:
+    src = _copy(tmp_path, root)
+    sys.modules.pop(AUTODOC_MODULE, None)
+    try:
+        with built_app("html", srcdir=src, builddir=tmp_path / "out") as app:
+            objects = Path(app.outdir, "objects.inv").read_bytes().split(b"\n", 4)[4]
+            return Built(
+                src=src,
+                warnings=sorted(threat_warnings(app)),
+                log=app.warning.getvalue(),
+                located=_located(app),
+                page=html(app, "index"),
+                data=threats_json(app),
+                inventory=zlib.decompress(objects).decode(),
+            )
+    finally:
+        sys.modules.pop(AUTODOC_MODULE, None)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_autodoc_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test that builds on its own imports the autodoc module from its copy."""
+    monkeypatch.delitem(sys.modules, AUTODOC_MODULE, raising=False)
+
+
+@pytest.fixture(scope="module")
+def rst(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """``test-locations``, built once."""
+    return _build(tmp_path_factory.mktemp("rst"), "locations")
+
+
+@pytest.fixture(scope="module")
+def myst(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """``test-locations-myst``, built once."""
+    return _build(tmp_path_factory.mktemp("myst"), "locations-myst")
+
+
+def test_each_mistake_is_one_warning_at_its_line(rst: Built) -> None:
+    assert rst.warnings == sorted(
         [
-            # 1: the included file's own lines; autodoc's docstring form, as Sphinx prints it
+            # 1: the included file's own lines
             ("part.inc", 7, "invalid"),  # :bogus:
             # 16: only ASCII digits are catalogue numbers
             ("index.rst", 19, "invalid"),
@@ -79,67 +124,93 @@ def test_rst_locations_values_and_one_cause(tmp_path: Path) -> None:
             ("index.rst", 63, "unknown-ref"),
         ]
     )
-    # autodoc's docstring form, exactly as Sphinx prints its own docstring warnings
-    assert f"{docstring}:5: WARNING: threat 'T-DOC': 'nope' is not an allowed" in raw
-    assert ("unmitigated", "index.rst", 56) in {
-        (g["kind"], g["file"], g["lineno"]) for g in data["gaps"]
-    }
-    # 1, 2: items after an include and under rst_prolog keep their lines; the json agrees
-    assert items["T-INC"] == ("part.inc", 4)
-    assert items["relay"] == ("index.rst", 10)
-    assert items["T-AFTER"] == ("index.rst", 15)
-    assert items["T-DOC"] == ("hardmod.py:docstring of hardmod.handler", 3)
-    gaps = {(g["kind"], g["file"], g["lineno"]) for g in data["gaps"]}
-    assert ("invalid", "part.inc", 7) in gaps
-    messages = {g["message"] for g in data["gaps"]}
+
+
+def test_a_docstring_warning_is_located_as_sphinx_locates_its_own(rst: Built) -> None:
+    docstring = f"{rst.src}/hardmod.py:docstring of hardmod.handler"
+    assert f"{docstring}:5: WARNING: threat 'T-DOC': 'nope' is not an allowed" in rst.log
+
+
+def test_items_keep_their_lines_after_includes_prolog_and_autodoc(rst: Built) -> None:
+    # 1, 2: the json agrees with the warnings
+    assert rst.located["T-INC"] == ("part.inc", 4)
+    assert rst.located["relay"] == ("index.rst", 10)
+    assert rst.located["T-AFTER"] == ("index.rst", 15)
+    assert rst.located["T-DOC"] == ("hardmod.py:docstring of hardmod.handler", 3)
+
+
+def test_gaps_in_threats_json_are_located(rst: Built) -> None:
+    assert ("unmitigated", "index.rst", 56) in rst.gaps()
+    assert ("invalid", "part.inc", 7) in rst.gaps()
+
+
+def test_a_near_miss_names_what_was_meant(rst: Built) -> None:
+    messages = {g["message"] for g in rst.data["gaps"]}
     assert any("did you mean 'T-AFTER'?" in m for m in messages)
     assert any("did you mean 'implemented'?" in m for m in messages)
-    # 3, 10: mixed-case option names and values are read, kept as configured
-    threats = {t["id"]: t for t in data["items"]["threats"]}
+
+
+def test_option_names_and_values_are_read_in_any_case(rst: Built) -> None:
+    # 3, 10: kept as configured
+    threats = rst.items("threats")
     assert threats["T-AFTER"]["severity"] == "high"
     assert threats["T-AFTER"]["category"] == ["spoofing"]
     assert threats["T-AFTER"]["cwe"] == ["79"]
-    mitigations = {m["id"]: m for m in data["items"]["mitigations"]}
+    mitigations = rst.items("mitigations")
     assert mitigations["M-AFTER"]["status"] == "implemented"
     assert mitigations["M-TYPO"]["status"] is None  # counts as planned
-    services = {s["id"]: s for s in data["items"]["services"]}
-    assert services["relay"]["owner"] == "|team|"  # text, never markup
+
+
+def test_an_option_value_is_text_never_markup(rst: Built) -> None:
+    assert rst.items("services")["relay"]["owner"] == "|team|"
+
+
+def test_text_right_after_the_options_is_the_body_and_counts(rst: Built) -> None:
     # 4: the justification is rendered and counts
-    assert "Relay never sees this traffic." in page
-    assert threats["T-PROD"]["status"] == "mitigated"
-    # 5: the service keeps id="relay"; the section gets another; no id twice
-    assert page.count('id="relay"') == 1
-    assert 'class="threats-item threats-service admonition" id="relay"' in page
-    ids = [part.split('"', 1)[0] for part in page.split(' id="')[1:]]
+    assert "Relay never sees this traffic." in rst.page
+    assert rst.items("threats")["T-PROD"]["status"] == "mitigated"
+
+
+def test_a_service_keeps_its_id_and_no_id_is_repeated(rst: Built) -> None:
+    # 5: the service keeps id="relay"; the section gets another
+    assert rst.page.count('id="relay"') == 1
+    assert 'class="threats-item threats-service admonition" id="relay"' in rst.page
+    ids = [part.split('"', 1)[0] for part in rst.page.split(' id="')[1:]]
     assert len(ids) == len(set(ids))
-    # 6: only valid IDs are in objects.inv
-    assert "T-BAD" not in inventory and "continued" not in inventory
-    assert "T-AFTER threats:threat" in inventory
-    # 12: the acceptance of '*' accepts nothing
-    (star,) = [a for a in data["items"]["risk-acceptances"] if a["id"] == "RA-STAR"]
+
+
+def test_only_valid_ids_are_in_the_inventory(rst: Built) -> None:
+    # 6
+    assert "T-BAD" not in rst.inventory and "continued" not in rst.inventory
+    assert "T-AFTER threats:threat" in rst.inventory
+
+
+def test_an_acceptance_of_star_accepts_nothing(rst: Built) -> None:
+    # 12
+    star = rst.items("risk-acceptances")["RA-STAR"]
     assert star["threats"] == [] and star["status"] == "invalid"
 
 
-def test_myst_locations_yaml_and_values(tmp_path: Path) -> None:
-    src = _copy(tmp_path, "locations-myst")
-    with built_app("html", srcdir=src, builddir=tmp_path / "out") as app:
-        got = sorted(threat_warnings(app))
-        items = _located(app)
-        data = threats_json(app)
-    assert got == [
+def test_myst_each_mistake_is_one_warning_at_its_line(myst: Built) -> None:
+    assert myst.warnings == [
         ("index.md", 25, "invalid"),  # the YAML problem, at its line; nothing more
         ("index.md", 42, "unknown-ref"),
         ("part.md", 6, "invalid"),  # {include}d: the included file's line
     ]
-    assert items["T-INC"] == ("part.md", 3)
-    assert items["T-YAML"] == ("index.md", 22)  # 11: the item keeps its ID
-    threats = {t["id"]: t for t in data["items"]["threats"]}
+    message = next(g["message"] for g in myst.data["gaps"] if g["lineno"] == 25)
+    assert "line 2 of the block" in message
+
+
+def test_myst_items_keep_their_lines_and_ids(myst: Built) -> None:
+    assert myst.located["T-INC"] == ("part.md", 3)
+    assert myst.located["T-YAML"] == ("index.md", 22)  # 11: the item keeps its ID
+
+
+def test_myst_yaml_values_are_read_as_written(myst: Built) -> None:
+    threats = myst.items("threats")
     assert threats["T-AFTER"]["severity"] == "high"  # "Severity: High"
     assert threats["T-AFTER"]["applies-to"] == ["*"]  # an unquoted * is read as *
-    services = {s["id"]: s for s in data["items"]["services"]}
-    assert services["relay"]["owner"] == "relay team"  # a quoted key, any case
-    message = next(g["message"] for g in data["gaps"] if g["lineno"] == 25)
-    assert "line 2 of the block" in message
+    assert myst.items("services")["relay"]["owner"] == "relay team"  # a quoted key, any case
 
 
 @pytest.mark.parametrize("cwd", ["parent", "sibling", "through a link"])
@@ -174,17 +245,6 @@ def test_an_include_named_from_the_working_directory_is_found(
     assert {w[0] for w in got} == {page, file}
 
 
-def test_a_short_name_taken_after_setup_is_said(tmp_path: Path) -> None:
-    """17: sphinx-needs-like registration at config-inited, after our setup()."""
-    src = _copy(tmp_path, "late-extension")
-    for _ in range(2):  # on every build, also an unchanged one
-        with built_app("html", srcdir=src, builddir=tmp_path / "out") as app:
-            text = app.warning.getvalue()
-            assert text.count("the directive name 'threat' is taken by another extension") == 1
-            assert "'threats:threat' form" in text
-            assert [t["id"] for t in threats_json(app)["items"]["threats"]] == ["T-1"]
-
-
 def test_translated_role_is_one_warning(tmp_path: Path) -> None:
     """15: a translated paragraph is parsed again; its role is recorded once."""
     src = _copy(tmp_path, "i18n")
@@ -195,77 +255,3 @@ def test_translated_role_is_one_warning(tmp_path: Path) -> None:
         ]
         assert len(threats_json(app)["gaps"]) == 2
         assert "Siehe" in html(app, "index")
-
-
-def _sphinx_build(*args: object) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_COLOR": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "sphinx", "-q", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-
-
-@pytest.mark.parametrize("blocker", ["directory", "read-only"])
-def test_unwritable_export_is_a_warning(tmp_path: Path, blocker: str) -> None:
-    """8: no extension error: a warning naming the path, the normal exit status."""
-    src = _copy(tmp_path, "late-extension")  # a root whose gaps do not fail
-    out = tmp_path / "out"
-    if blocker == "directory":
-        (out / "threats.json").mkdir(parents=True)
-        target = out / "threats.json"
-        result = _sphinx_build("-b", "html", src, out)
-    else:
-        locked = tmp_path / "locked"
-        locked.mkdir()
-        locked.chmod(0o500)
-        target = locked / "threats.json"
-        result = _sphinx_build("-b", "html", "-D", f"threats_export={target}", src, out)
-        locked.chmod(0o700)
-        if os.access(locked, os.W_OK) and os.geteuid() == 0:
-            pytest.skip("root writes into read-only directories")
-    assert result.returncode == 0, result.stderr
-    assert f"cannot write {target}" in result.stderr
-    assert "[threats.invalid]" in result.stderr
-    assert "Extension error" not in result.stderr
-
-
-def test_export_replaces_a_fifo_without_reading_it(tmp_path: Path) -> None:
-    src = _copy(tmp_path, "late-extension")
-    out = tmp_path / "out"
-    out.mkdir()
-    os.mkfifo(out / "threats.json")
-    result = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-q", "-b", "html", str(src), str(out)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert (out / "threats.json").is_file()
-
-
-def test_epub_rebuild_is_as_clean_as_the_first(tmp_path: Path) -> None:
-    """9: the last threats.json (and badge) is not packed (nor warned about) by
-    the next epub build; both are written beside the book."""
-    src = _copy(tmp_path, "late-extension")
-    out, doctrees = tmp_path / "epub", tmp_path / "doctrees"
-    runs, packed = [], []
-    for _ in range(2):
-        runs.append(
-            _sphinx_build(
-                "-b", "epub", "-d", doctrees, "-D", "version=1", "-D", "copyright=x", src, out
-            )
-        )
-        (book,) = out.glob("*.epub")
-        with zipfile.ZipFile(book) as epub:
-            packed.append(sorted(name for name in epub.namelist() if "threats" in name))
-    for run in runs:
-        assert "threats.json" not in run.stderr
-    assert runs[0].stderr == runs[1].stderr
-    assert packed == [["_static/sphinx-threats.css"]] * 2
-    assert (out / "threats.json").is_file()
-    assert (out / "threats-coverage.svg").is_file()
