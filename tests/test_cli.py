@@ -40,6 +40,11 @@ SARIF_SCHEMA = Path(__file__).parent / "data" / "sarif" / "sarif-schema-2.1.0.js
 THREATS_SCHEMA = Path(__file__).parent.parent / "sphinx_threats" / "threats.schema.json"
 
 
+#: Real builds and real command subprocesses:
+#: left out of the fast lane (``pytest -m "not slow"``).
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     """The four builds (see the module docstring)."""

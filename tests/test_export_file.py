@@ -19,6 +19,10 @@ import pytest
 
 from .conftest import ROOTS
 
+#: A real sphinx-build subprocess per case:
+#: left out of the fast lane (``pytest -m "not slow"``).
+pytestmark = pytest.mark.slow
+
 
 def _copy(tmp_path: Path, root: str) -> Path:
     src = tmp_path / root

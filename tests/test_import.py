@@ -51,6 +51,11 @@ NEEDS_MAIN = "needs the assumption item / catalogues from main"
 _WARNING = re.compile(r"WARNING: .*?(?:\[(?P<sub>[\w.-]+)\])?$")
 
 
+#: A real import and a real sphinx-build subprocess per format and syntax:
+#: left out of the fast lane (``pytest -m "not slow"``).
+pytestmark = pytest.mark.slow
+
+
 def sphinx_threats(*args: str) -> subprocess.CompletedProcess[str]:
     """Run the real command."""
     return subprocess.run(
