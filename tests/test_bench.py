@@ -25,6 +25,11 @@ import run  # noqa: E402
 pytest.importorskip("sphinx_needs")  # the needs flavour needs it (the "test" extra has it)
 
 
+#: The benchmark's generator and flavours, run for real:
+#: left out of the fast lane (``pytest -m "not slow"``).
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("bench")

@@ -394,6 +394,7 @@ def test_editing_and_removing_a_catalogue_updates_what_shows_it(tmp_path: Path) 
 # -- parallel --------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_parallel_build_equals_serial(tmp_path: Path) -> None:
     src = _copy("test-catalog", tmp_path)
     outputs = serial_and_parallel(src, tmp_path)

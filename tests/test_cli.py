@@ -36,12 +36,13 @@ from sphinx_threats.model import GapKind
 
 from .cli_helpers import GOLDEN, build, check_golden, cli_env, copy_root, edit, run_cli
 
-SARIF_SCHEMA = (
-    Path(__file__).resolve().parents[2] / "shared" / "testdata" / "sarif-schema-2.1.0.json"
-)
-if not SARIF_SCHEMA.exists():  # the worktree sits beside ../shared
-    SARIF_SCHEMA = Path("/work/shared/testdata/sarif-schema-2.1.0.json")
+SARIF_SCHEMA = Path(__file__).parent / "data" / "sarif" / "sarif-schema-2.1.0.json"
 THREATS_SCHEMA = Path(__file__).parent.parent / "sphinx_threats" / "threats.schema.json"
+
+
+#: Real builds and real command subprocesses:
+#: left out of the fast lane (``pytest -m "not slow"``).
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,10 @@ from sphinx_threats.config import CONFIG_VALUES
 from sphinx_threats.model import GapKind, Kind
 from sphinx_threats.schema.options import OPTIONS
 
-from .helpers import threats_json
+from .helpers import built_app, html, threats_json
 
-REFERENCE = (Path(__file__).parent.parent / "docs" / "reference" / "index.rst").read_text()
+DOCS = Path(__file__).parent.parent / "docs"
+REFERENCE = (DOCS / "reference" / "index.rst").read_text()
 
 
 @pytest.mark.sphinx("html", testroot="core")
@@ -40,4 +42,22 @@ def test_reference_tables_come_from_the_code() -> None:
         assert f".. threats-reference:: options {kind.value}" in REFERENCE
     for table in ("config", "warnings", "roles", "reports"):
         assert f".. threats-reference:: {table}" in REFERENCE
-    assert CONFIG_VALUES and list(GapKind)
+
+
+def test_generated_tables_name_every_config_value_and_warning(tmp_path: Path) -> None:
+    """The docs' own generator (``docs/_ext``), run by a real build, lists every
+    configuration value and every ``threats.*`` warning subtype the code has."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(DOCS / '_ext')!r})\n"
+        "extensions = ['sphinx_threats', 'threats_reference']\n"
+    )
+    (src / "index.rst").write_text(
+        "Reference\n=========\n\n.. threats-reference:: config\n\n.. threats-reference:: warnings\n"
+    )
+    with built_app("html", srcdir=src, builddir=tmp_path / "out") as app:
+        page = html(app, "index")
+    literals = set(re.findall(r'<span class="pre">([^<]+)</span>', page))
+    assert {c.name for c in CONFIG_VALUES} - literals == set()
+    assert {f"threats.{k.value}" for k in GapKind} - literals == set()

@@ -33,6 +33,11 @@ SCHEMA = json.loads((TC_FILE.parent / "threat-composer-v1.schema.json").read_tex
 SOURCE = json.loads(TC_FILE.read_text(encoding="utf-8"))
 
 
+#: Real imports, builds and exports, each a subprocess:
+#: left out of the fast lane (``pytest -m "not slow"``).
+pytestmark = pytest.mark.slow
+
+
 def validate(workspace: dict[str, Any]) -> None:
     """Fail with every schema error listed (not just the first)."""
     errors = list(jsonschema.Draft202012Validator(SCHEMA).iter_errors(workspace))

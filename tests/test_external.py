@@ -294,6 +294,7 @@ def test_a_changed_external_model_rewrites_the_pages_that_show_it(
     assert ("index.rst", 14, "orphan-mitigation") in warnings
 
 
+@pytest.mark.slow
 def test_parallel_build_equals_serial(tmp_path: Path, product: Path) -> None:
     src = _service(tmp_path, (BASE, str(product / "threats.json")))
     (src / "catalogs").mkdir()

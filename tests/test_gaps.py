@@ -83,6 +83,7 @@ def test_gap_report_page_lists_every_gap_by_kind(app: SphinxTestApp) -> None:
     assert "threats-status-gap" in page
 
 
+@pytest.mark.slow
 def test_sphinx_build_exits_1_on_gaps_and_0_without_failing_kinds(tmp_path: Path) -> None:
     failing = sphinx_build("-b", "dummy", ROOT, tmp_path / "a")
     assert failing.returncode == 1, failing.stderr
@@ -106,6 +107,7 @@ def test_sphinx_build_exits_1_on_gaps_and_0_without_failing_kinds(tmp_path: Path
     assert all(g["suppressed"] for g in data["gaps"])
 
 
+@pytest.mark.slow
 def test_warning_as_error_respects_suppression(tmp_path: Path) -> None:
     kinds = ",".join(sorted({k for _, _, k in EXPECTED}))
     suppress = ",".join(f"threats.{k}" for k in kinds.split(","))
@@ -127,6 +129,7 @@ def test_warning_as_error_respects_suppression(tmp_path: Path) -> None:
     assert "[threats.planned-only]" in loud.stderr
 
 
+@pytest.mark.slow
 def test_unchanged_rebuild_fails_again_with_the_same_warnings(tmp_path: Path) -> None:
     out = tmp_path / "out"
     first = sphinx_build("-b", "html", ROOT, out)
@@ -140,6 +143,7 @@ def test_unchanged_rebuild_fails_again_with_the_same_warnings(tmp_path: Path) ->
     assert strip(first.stderr) == strip(second.stderr) != []
 
 
+@pytest.mark.slow
 def test_fail_min_severity_spares_less_severe_threat_gaps(tmp_path: Path) -> None:
     # T-UN is low; T-SG (service gap) critical; M-OV overdue on a high threat.
     run = sphinx_build(
@@ -168,6 +172,7 @@ def test_fail_min_severity_spares_less_severe_threat_gaps(tmp_path: Path) -> Non
     assert run.returncode == 0
 
 
+@pytest.mark.slow
 def test_export_path_keeps_json_out_of_the_published_tree(tmp_path: Path) -> None:
     run = sphinx_build(
         "-b",
@@ -189,6 +194,7 @@ def test_export_path_keeps_json_out_of_the_published_tree(tmp_path: Path) -> Non
     assert not (tmp_path / "off" / "threats.json").exists()
 
 
+@pytest.mark.slow
 def test_serial_and_parallel_write_identical_json(tmp_path: Path) -> None:
     root = Path(__file__).parent / "roots" / "test-parallel"
     one = sphinx_build("-b", "html", root, tmp_path / "one")

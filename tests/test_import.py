@@ -23,12 +23,12 @@ import yaml
 
 from sphinx_threats import config, model
 
-TESTDATA = Path(__file__).parents[1].parent / "shared" / "testdata"
-SAMPLES = TESTDATA / "samples"
-TC_FILE = SAMPLES / "threat-composer" / "GenAIChatbot.tc.json"
-TD_FILE = SAMPLES / "threat-dragon" / "v2-threat-model.json"
-OTM_YAML = Path(__file__).parent / "data" / "otm" / "shop.otm.yaml"
-OTM_JSON = Path(__file__).parent / "data" / "otm" / "shop.otm.json"
+#: The sample models (their sources and licences: ``tests/data/NOTICE.md``).
+DATA = Path(__file__).parent / "data"
+TC_FILE = DATA / "threat-composer" / "GenAIChatbot.tc.json"
+TD_FILE = DATA / "threat-dragon" / "v2-threat-model.json"
+OTM_YAML = DATA / "otm" / "shop.otm.yaml"
+OTM_JSON = DATA / "otm" / "shop.otm.json"
 
 DUE, EXPIRES, TODAY = "2027-03-31", "2027-06-30", "2026-12-01"
 
@@ -49,6 +49,11 @@ HAS_CATALOGUES = any(c.name == "threats_catalogs" for c in config.CONFIG_VALUES)
 NEEDS_MAIN = "needs the assumption item / catalogues from main"
 
 _WARNING = re.compile(r"WARNING: .*?(?:\[(?P<sub>[\w.-]+)\])?$")
+
+
+#: A real import and a real sphinx-build subprocess per format and syntax:
+#: left out of the fast lane (``pytest -m "not slow"``).
+pytestmark = pytest.mark.slow
 
 
 def sphinx_threats(*args: str) -> subprocess.CompletedProcess[str]:
@@ -568,7 +573,7 @@ def test_the_imported_example_builds_with_its_reports(tmp_path: Path) -> None:
         assert f"#{threat}" in index
 
 
-TD_V1 = Path(__file__).parent / "data" / "threat-dragon" / "v1-model.json"
+TD_V1 = DATA / "threat-dragon" / "v1-model.json"
 
 
 def test_td_version_1_file(tmp_path: Path) -> None:

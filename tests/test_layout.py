@@ -22,6 +22,11 @@ ROOT = Path(__file__).parent / "roots" / "test-reports"
 THEMES = ("alabaster", "furo", "sphinx_rtd_theme", "pydata_sphinx_theme")
 
 
+#: A real browser on every theme:
+#: left out of the fast lane (``pytest -m "not slow"``).
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def browser_ready() -> None:
     """Fail in CI, skip elsewhere, when no browser can run."""

@@ -261,6 +261,7 @@ def test_need_type_taking_a_short_name(tmp_path: Path, order: str) -> None:
 # -- -W, -j 2, incremental ----------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("root", ROOT_NAMES)
 def test_strict_build_passes_with_the_bridge_on(tmp_path: Path, root: str) -> None:
     # html draws the needflow: -W makes Sphinx's "cannot run dot" an error
@@ -306,6 +307,7 @@ def _spread(src: Path) -> None:
         page.write("\n.. threat:: Extra threat again\n   :id: T-X0\n   :severity: low\n")
 
 
+@pytest.mark.slow
 def test_parallel_equals_serial_with_the_bridge_on(tmp_path: Path) -> None:
     src = _copy("needs", tmp_path)
     _spread(src)

@@ -209,6 +209,7 @@ def test_grid_cells_are_the_pairs_and_the_owners(built: Any) -> None:
     assert "Legend: ok mitigated; acc accepted;" in text_of(grid)
 
 
+@pytest.mark.slow
 def test_grid_of_60_services_and_200_threats(tmp_path: Path) -> None:
     from .browser import write_grid_project
 

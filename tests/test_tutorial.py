@@ -16,6 +16,11 @@ PROJECT = "/tmp/threat-docs"
 SKIP = ("python -m venv", ". .venv/bin/activate", "pip install")
 
 
+#: Every command of the tutorial, run:
+#: left out of the fast lane (``pytest -m "not slow"``).
+pytestmark = pytest.mark.slow
+
+
 def console_blocks(text: str) -> list[list[str]]:
     """The lines of every ``.. code-block:: console`` block, dedented."""
     blocks = []

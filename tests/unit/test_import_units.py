@@ -138,7 +138,7 @@ def test_every_option_written_is_one_the_directive_has() -> None:
     from sphinx_threats.schema.options import OPTIONS
 
     tests = Path(__file__).parents[1]
-    samples = tests.parents[1] / "shared" / "testdata" / "samples"
+    samples = tests / "data"
     sources = {
         "threat-composer": json.loads(
             (samples / "threat-composer" / "GenAIChatbot.tc.json").read_text()
@@ -146,7 +146,7 @@ def test_every_option_written_is_one_the_directive_has() -> None:
         "threat-dragon": json.loads(
             (samples / "threat-dragon" / "v2-threat-model.json").read_text()
         ),
-        "otm": yaml.safe_load((tests / "data" / "otm" / "shop.otm.yaml").read_text()),
+        "otm": yaml.safe_load((samples / "otm" / "shop.otm.yaml").read_text()),
     }
     settings = ImportSettings(due=dt.date(2027, 1, 1), expires=dt.date(2027, 1, 1))
     for name, data in sources.items():

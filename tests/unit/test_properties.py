@@ -14,6 +14,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 
+import pytest
 from hypothesis import given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
@@ -46,6 +47,10 @@ FILES = ["a.rst", "b.rst", "sub/c.rst", "catalog.yaml"]
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 
 PROPERTY = hyp_settings(max_examples=150, deadline=None)
+
+#: 150 generated models per property:
+#: left out of the fast lane (``pytest -m "not slow"``).
+pytestmark = pytest.mark.slow
 
 # -- strategies --------------------------------------------------------------------------------
 

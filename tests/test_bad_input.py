@@ -7,7 +7,7 @@ must have: the ``threats.*`` warnings (subtype and line), the item still
 rendered, and its entry in ``threats.json``.
 
 The cases are generated into ``cases-*.rst`` pages of a copy of the
-``test-rel-badinput`` root (which holds the hand-written structural cases:
+``test-bad-input`` root (which holds the hand-written structural cases:
 nesting, tables, admonitions, ``only``, a page outside the toctree, MyST, the
 same ID in rST and MyST) and built once, so the whole catalogue costs one build.
 """
@@ -28,7 +28,7 @@ from sphinx.testing.util import SphinxTestApp
 
 from .helpers import PLURAL, built_app, threat_warnings
 
-ROOT = Path(__file__).parent / "roots" / "test-rel-badinput"
+ROOT = Path(__file__).parent / "roots" / "test-bad-input"
 
 #: Over-long values: 100,000 characters each.
 LONG = "a" * 100_000
@@ -850,7 +850,7 @@ def write_cases(srcdir: Path) -> dict[str, Placed]:
     for case in CASES:
         page = page_of(case)
         lines = pages.setdefault(page, [page, "=" * len(page), ""])
-        lines += [f"rel-case-{case.kind}/{case.name}", ""]
+        lines += [f"bad-input-case-{case.kind}/{case.name}", ""]
         key = f"{case.kind}/{case.name}"
         assert key not in placed, key
         placed[key] = Placed(case, f"{page}.rst", len(lines) + 1)
@@ -896,7 +896,7 @@ def chunk(built: Built, placed: Placed) -> str:
     """The part of the HTML page between this case's marker paragraph and the next one."""
     docname = placed.file[: -len(".rst")]
     if not any(key.startswith(f"{docname}/") for key in built.chunks):
-        parts = re.split(r"<p>rel-case-([a-z-]+/[a-z0-9-]+)</p>", built.page(docname))
+        parts = re.split(r"<p>bad-input-case-([a-z-]+/[a-z0-9-]+)</p>", built.page(docname))
         for key, part in zip(parts[1::2], parts[2::2], strict=True):
             built.chunks[f"{docname}/{key}"] = part
     key = f"{docname}/{placed.case.kind}/{placed.case.name}"

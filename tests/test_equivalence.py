@@ -107,6 +107,11 @@ High only
 """
 
 
+#: Three builds per step of each random edit sequence:
+#: left out of the fast lane (``pytest -m "not slow"``).
+pytestmark = pytest.mark.slow
+
+
 @dataclass
 class Item:
     """One declared item, as the generator knows it."""

@@ -1,6 +1,6 @@
 """No injection: titles, options and IDs are text in HTML, JSON and LaTeX.
 
-The ``test-rel-inject`` root puts ``<script>``, quotes, ``javascript:`` and
+The ``test-injection`` root puts ``<script>``, quotes, ``javascript:`` and
 ``data:`` URLs and LaTeX commands into titles, option values, IDs and roles,
 in reStructuredText and MyST. The SPEC: "Titles, options and IDs are text,
 never markup: ``<script>`` in a title shows as text in HTML; only http(s) URLs
@@ -23,7 +23,7 @@ from sphinx.testing.util import SphinxTestApp
 
 from .helpers import built_app
 
-ROOT = Path(__file__).parent / "roots" / "test-rel-inject"
+ROOT = Path(__file__).parent / "roots" / "test-injection"
 
 #: What the sources declare, verbatim: (kind plural, ID, field, value).
 DECLARED = [

@@ -4,7 +4,7 @@ SPEC: "A value of the wrong type or shape is an ``invalid`` warning at conf.py
 naming the value, and the default is used." Two ways a value arrives:
 
 * written in ``conf.py`` (any Python value): the cases are appended to a copy of
-  the ``test-rel-config`` root's ``conf.py``, several values per build (each
+  the ``test-config-input`` root's ``conf.py``, several values per build (each
   value is checked on its own, so one build answers for several cases);
 * given with ``-D name=value`` (always a string; Sphinx converts it by the type
   of the default before the extension sees it): one build per case, through
@@ -25,7 +25,7 @@ from sphinx_threats import config as threats_config
 
 from .helpers import built_app
 
-ROOT = Path(__file__).parent / "roots" / "test-rel-config"
+ROOT = Path(__file__).parent / "roots" / "test-config-input"
 
 DEFAULTS = {spec.name: spec.default for spec in threats_config.CONFIG_VALUES}
 DEFAULTS.update(threats_catalogs=[], threats_external={})

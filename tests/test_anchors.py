@@ -1,4 +1,4 @@
-"""Issue 11, in the written output: every link to an item lands on an anchor
+"""In the written output, every link to an item lands on an anchor
 that exists, in every builder.
 
 Items inside ``.. only::`` (the other builder's branch) or a false
@@ -25,7 +25,7 @@ from .helpers import (
     threats_json,
 )
 
-ONLY_ROOTS = ["hard-only", "hard-only-myst"]
+ONLY_ROOTS = ["conditional", "conditional-myst"]
 
 
 def _copy(tmp_path: Path, root: str) -> Path:
@@ -91,7 +91,7 @@ def test_text_shows_every_item_reference(tmp_path: Path, root: str) -> None:
 
 def test_moving_an_item_into_the_other_branch_unlinks_it_everywhere(tmp_path: Path) -> None:
     """Incremental: the page that cites the item is not read again, but written again."""
-    src = _copy(tmp_path, "hard-only")
+    src = _copy(tmp_path, "conditional")
     out = tmp_path / "out"
     with built_app("html", srcdir=src, builddir=out) as app:
         assert "index.html#T-HTML" in html(app, "other")
@@ -104,7 +104,7 @@ def test_moving_an_item_into_the_other_branch_unlinks_it_everywhere(tmp_path: Pa
     assert dangling == []
 
 
-ANCHOR_ROOTS = ["hard-anchors", "hard-anchors-myst"]
+ANCHOR_ROOTS = ["anchors", "anchors-myst"]
 
 
 @pytest.mark.parametrize("root", ANCHOR_ROOTS)
@@ -141,11 +141,11 @@ def _page(builder: str, docname: str) -> str:
     return f"{docname}/index.html" if builder == "dirhtml" else f"{docname}.html"
 
 
-@pytest.mark.parametrize("root", [*ANCHOR_ROOTS, "hard", "hard-myst"])
+@pytest.mark.parametrize("root", [*ANCHOR_ROOTS, "locations", "locations-myst"])
 def test_latex_labels_are_defined_once(
     tmp_path: Path, root: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # test-hard's autodoc module: imported from this copy, forgotten after
+    # test-locations' autodoc module: imported from this copy, forgotten after
     monkeypatch.delitem(sys.modules, "hardmod", raising=False)
     src = _copy(tmp_path, root)
     with built_app("latex", srcdir=src, builddir=tmp_path / "out") as app:
