@@ -2,10 +2,13 @@
 
     python scripts/snapshot.py OUT.json          # build and write the hashes
     python scripts/snapshot.py OUT.json --against BEFORE.json   # and compare
+    python scripts/snapshot.py OUT.json --against BEFORE.json --renamed MAP.txt
 
 Builds ``examples/*`` and ``tests/roots/test-*`` with the html builder (fresh,
 serial) and hashes every written ``.html`` page and ``threats.json``.  Exits 1
-when ``--against`` differs, listing the files that changed.
+when ``--against`` differs, listing the files that changed.  ``--renamed``
+names a file of ``old new`` lines (test roots renamed since BEFORE was made),
+so a renamed root is compared with its old self.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("--against", type=Path)
+    parser.add_argument("--renamed", type=Path, help="a file of 'old new' root names")
     args = parser.parse_args()
     result: dict[str, dict[str, str]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -57,6 +61,11 @@ def main() -> int:
     if args.against is None:
         return 0
     before = json.loads(args.against.read_text(encoding="utf-8"))
+    if args.renamed is not None:
+        for line in args.renamed.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                old, new = line.split()
+                before[f"tests/roots/{new}"] = before.pop(f"tests/roots/{old}", {})
     changed = [
         f"{name}/{page}"
         for name in sorted(set(before) | set(result))
