@@ -116,10 +116,12 @@ def conf_py(model: ImportedModel, form: str, command: str, *, uses_prose_files: 
     if form == "myst" or uses_prose_files:
         extensions.append("myst_parser")
     exclude = ["_build", *(["_prose"] if uses_prose_files else [])]
+    # every value below is the repr() of plain data: nothing from the source
+    # file (its name, its titles) is ever pasted into this code as text
     lines = [
-        f'"""Sphinx configuration written by ``{command}``."""',
+        repr(f"Sphinx configuration written by ``{command}``."),
         "",
-        f"project = {model.title!r}",
+        f"project = {project_name(model.title)!r}",
         f"extensions = {extensions!r}",
         f"exclude_patterns = {exclude!r}",
         "",
@@ -138,6 +140,23 @@ def conf_py(model: ImportedModel, form: str, command: str, *, uses_prose_files: 
     if form == "yaml":
         lines += ["", 'threats_catalogs = ["threats.yaml"]']
     return "\n".join(lines) + "\n"
+
+
+#: Characters a theme could print as markup around ``project`` (some print it
+#: unescaped into HTML, in element text or in an attribute).
+_UNSAFE_IN_PROJECT = str.maketrans(
+    {"<": None, ">": None, '"': None, "'": None, "`": None, "&": " and "}
+)
+
+
+def project_name(title: str) -> str:
+    """``title`` as plain text for ``project``: themes (alabaster, furo,
+    sphinx_rtd_theme, pydata) print ``project`` into HTML without escaping
+    it, so no character that HTML reads as markup or a quote, and no control
+    character, is kept.  The page headings keep the full title (docutils
+    escapes them)."""
+    printable = "".join(c if c.isprintable() else " " for c in title.translate(_UNSAFE_IN_PROJECT))
+    return " ".join(printable.split()) or "Imported threat model"
 
 
 def _literal(value: Any) -> str:
