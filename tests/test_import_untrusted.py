@@ -104,10 +104,10 @@ NEVER = [
 ]
 
 
-def sphinx_threats(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def sphinx_threats(*args: str) -> subprocess.CompletedProcess[str]:
     """Run the real command."""
     return subprocess.run(
-        [sys.executable, "-m", "sphinx_threats", *args], capture_output=True, text=True, cwd=cwd
+        [sys.executable, "-m", "sphinx_threats", *args], capture_output=True, text=True
     )
 
 
@@ -336,7 +336,7 @@ def test_output_directory_that_is_a_link_is_refused(tmp_path: Path, plain_source
     outside = tmp_path / "outside"
     outside.mkdir()
     (tmp_path / "out").symlink_to(outside, target_is_directory=True)
-    run = sphinx_threats("import", "threat-composer", str(plain_source), "-o", "out", cwd=tmp_path)
+    run = sphinx_threats("import", "threat-composer", str(plain_source), "-o", str(tmp_path / "out"))
     _refused(run)
     assert list(outside.iterdir()) == []
 
