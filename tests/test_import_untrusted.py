@@ -336,7 +336,8 @@ def test_output_directory_that_is_a_link_is_refused(tmp_path: Path, plain_source
     outside = tmp_path / "outside"
     outside.mkdir()
     (tmp_path / "out").symlink_to(outside, target_is_directory=True)
-    run = sphinx_threats("import", "threat-composer", str(plain_source), "-o", str(tmp_path / "out"))
+    out = str(tmp_path / "out")
+    run = sphinx_threats("import", "threat-composer", str(plain_source), "-o", out)
     _refused(run)
     assert list(outside.iterdir()) == []
 
