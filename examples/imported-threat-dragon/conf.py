@@ -1,4 +1,4 @@
-"""Sphinx configuration written by ``sphinx-threats import threat-dragon v2-threat-model.json --to rst``."""
+'Sphinx configuration written by ``sphinx-threats import threat-dragon v2-threat-model.json --to rst``.'
 
 project = 'Demo Threat Model'
 extensions = ['sphinx_threats']

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
+import stat
 import sys
-from pathlib import Path
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..importers import FORMATS
@@ -112,19 +115,8 @@ def run(args: argparse.Namespace) -> int:
     command = f"sphinx-threats import {args.format} {source.name} --to {args.to}"
     files = render_project(model, args.to, command)
     out: Path = args.output
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"{out} exists and is not a directory")
-    existing = [path for path in files if (out / path).exists()]
-    if existing and not args.force:
-        shown = ", ".join(existing[:3]) + (" ..." if len(existing) > 3 else "")
-        raise UsageError(
-            f"{out} already has {len(existing)} of the files to write ({shown}); "
-            "use --force to overwrite them"
-        )
-    for path, content in files.items():
-        target = out / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
+    _check_output(out, files, force=args.force)
+    _write(out, files)
     for problem in model.problems:
         print(f"sphinx-threats import: note: {problem}", file=sys.stderr)
     counts = ", ".join(
@@ -142,3 +134,63 @@ def run(args: argparse.Namespace) -> int:
     )
     print(f"wrote {len(files)} files to {out} ({counts}); {len(model.problems)} notes")
     return 0
+
+
+#: Open flags that create a file only where none is, never through a link.
+_CREATE = (
+    os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+)
+
+
+def _check_output(out: Path, files: Mapping[str, bytes], *, force: bool) -> None:
+    """Refuse, before anything is written, a symbolic link as ``out`` or on
+    the way to any file in it (a dangling link would create a file outside
+    it, ``--force`` or not), anything but a directory on the way, anything but
+    a regular file where a file goes, and existing files without ``force``."""
+    existing = []
+    for name in files:
+        path = out
+        parts = PurePosixPath(name).parts
+        for depth, part in enumerate(("", *parts)):
+            path = path / part if part else path
+            try:
+                mode = os.lstat(path).st_mode
+            except FileNotFoundError:
+                break
+            if stat.S_ISLNK(mode):
+                raise UsageError(
+                    f"{path} is a symbolic link: the import never writes through one "
+                    "(remove it, or choose another directory)"
+                )
+            if depth < len(parts) and not stat.S_ISDIR(mode):
+                raise UsageError(f"{path} exists and is not a directory")
+            if depth == len(parts):
+                if not stat.S_ISREG(mode):
+                    raise UsageError(f"{path} exists and is not a regular file")
+                existing.append(name)
+    if existing and not force:
+        shown = ", ".join(existing[:3]) + (" ..." if len(existing) > 3 else "")
+        raise UsageError(
+            f"{out} already has {len(existing)} of the files to write ({shown}); "
+            "use --force to overwrite them"
+        )
+
+
+def _write(out: Path, files: Mapping[str, bytes]) -> None:
+    """Write ``files`` under ``out`` (checked by :func:`_check_output`).
+
+    An existing file is unlinked and created anew, so a hard link to a file
+    elsewhere is not written through; each file is created with ``O_EXCL``
+    (and ``O_NOFOLLOW``), which fails on a link that appeared since the check.
+    """
+    for name, content in files.items():
+        target = out / name
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if os.path.lexists(target):
+                os.unlink(target)
+            fd = os.open(target, _CREATE, 0o666)
+            with os.fdopen(fd, "wb") as stream:
+                stream.write(content)
+        except OSError as err:
+            raise UsageError(f"{target}: cannot write: {err.strerror}") from None

@@ -65,7 +65,8 @@ def one_line(text: str) -> str:
 
 # --- MyST (Markdown) ----------------------------------------------------------
 
-_MD_INLINE = re.compile(r"([\\`*_\[\]<>|&~$])")
+#: ``{`` starts a role or a substitution, ``%`` a comment, ``$`` math.
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>|&~${%])")
 _MD_BLOCK_START = re.compile(r"[#>+\-=:%({}]|\d{1,9}[.)](\s|$)")
 
 
@@ -99,11 +100,41 @@ def myst_text(text: str) -> list[str]:
     )
 
 
-_FENCE = re.compile(r"^(\s{0,3})(`{3,}|~{3,})(.*)$")
+_FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
 _HEADING = re.compile(r"^(\s{0,3})(#{1,6})(\s+|$)(.*)$")
-_ROLE = re.compile(r"\{([\w:.+-]+)\}(?=`)")
-_LINK_TARGET = re.compile(r"\]\(\s*(?!https?://|mailto:|#)")
-_HTML_START = re.compile(r"<(?!https?://)")
+#: A fence's info string kept as it is: one language name, nothing MyST could
+#: read as a directive (``{name}``) or attributes.
+_LANGUAGE = re.compile(r"[A-Za-z0-9][\w+#.-]*")
+
+#: Characters that MyST reads as something other than text wherever they
+#: stand (in a paragraph, a list item, a quote, a table cell, a heading):
+#: ``{`` starts a role, a substitution (``{{ ... }}``, which Jinja2
+#: evaluates), attributes, a directive's name in a fence; ``<`` raw HTML;
+#: ``$`` math; ``%`` a comment.
+_ACTIVE = frozenset("{<$%")
+#: ``<`` that opens an http(s) autolink, which stays a link.
+_AUTOLINK = re.compile(r"<https?://[^\s<>]*>")
+#: Sequences escaped at their first character (the ``(``, ``]``, ``+``, or
+#: underline character): a link or image to anything but the web (``](``),
+#: a link reference definition to anything but the web (``]:``), a MyST
+#: target (``(name)=``), a block break (``+++``).
+_SEQUENCES = (
+    (re.compile(r"\](\()(?!\s*<?(?:https?://|mailto:|#))"), 1),
+    (re.compile(r"(\]):(?!\s*<?(?:https?://|mailto:|#))"), 1),
+    (re.compile(r"(\()[^()\n]*\)="), 1),
+    (re.compile(r"(\+)\+\+"), 1),
+    # a fence that the margin-only reading above misses (in a quote or a list
+    # item): it would name a directive, or a lexer that is no language
+    (re.compile(r"([`~])\1{2,}\s*\\?\{"), 1),
+    # a colon fence is a container that ends at the next ":::" line, even one
+    # inside a code fence it holds: it would cut our fences short
+    (re.compile(r"(:)::"), 1),
+)
+#: A setext underline (``===`` or ``---`` under a paragraph line): it would
+#: make a heading of the wrong level, or one inside an item.
+_UNDERLINE = re.compile(r"^ {0,3}([=-])[=-]*\s*$")
+#: A thematic break, which docutils refuses inside an item.
+_BREAK = re.compile(r"^ {0,3}([-*_])(?: *\1){2,} *$")
 
 
 def safe_markdown(text: str, top_level: int | None) -> list[str]:
@@ -113,28 +144,24 @@ def safe_markdown(text: str, top_level: int | None) -> list[str]:
     ``top_level``, the next ``top_level + 1``...), so they nest under the
     section the prose is placed in without skipping a level; with
     ``top_level`` ``None`` (prose inside an item, where no section may start)
-    they become bold paragraphs.  Inside code fences nothing changes but a
-    MyST directive fence (```` ```{name} ````), which becomes a plain code
-    block.
+    they become bold paragraphs.  Code fences are written anew at the margin
+    (so MyST cannot read them otherwise than we do), their content as it is
+    and their info string reduced to a language name.  Everywhere else,
+    whatever the block around it, each character or sequence MyST could take
+    for a directive, role, substitution, raw HTML, math, comment, target or
+    a link off the web is backslash-escaped: the reader sees the text as
+    written, and nothing is evaluated.
     """
-    lines = text.replace("\r\n", "\n").replace("\t", "    ").split("\n")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ").split("\n")
     levels = sorted({len(m.group(2)) for m in map(_HEADING.match, _outside_fences(lines)) if m})
     renumber = {level: min((top_level or 1) + rank, 6) for rank, level in enumerate(levels)}
     out: list[str] = []
-    fence: str | None = None
-    for line in lines:
-        match = _FENCE.match(line)
-        if fence is not None:
-            out.append(line)
-            if match and match.group(2).startswith(fence) and not match.group(3).strip():
-                fence = None
-            continue
-        if match:
-            fence = match.group(2)
-            info = match.group(3)
-            if info.strip().startswith("{"):
-                info = "text"  # a MyST directive from a foreign file: shown, not run
-            out.append(f"{match.group(1)}{fence}{info}")
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        opening = _fence_opening(line)
+        if opening is not None:
+            index = _copy_fence(lines, index, opening, out)
             continue
         heading = _HEADING.match(line)
         if heading and top_level is None:
@@ -142,13 +169,68 @@ def safe_markdown(text: str, top_level: int | None) -> list[str]:
         elif heading:
             hashes = "#" * renumber[len(heading.group(2))]
             line = f"{hashes} {heading.group(4)}".rstrip()
-        line = _ROLE.sub(r"\\{\1}", line)
-        line = _LINK_TARGET.sub("]\\(", line)
-        line = _HTML_START.sub(r"\\<", line)
-        out.append(line.rstrip())
-    if fence is not None:
-        out.append(fence)  # close a fence the source left open
+        underline = _UNDERLINE.match(line)
+        rule = _BREAK.match(line) if top_level is None else None
+        # the first line too: a "---" there would open front matter
+        marks = [underline.start(1)] if underline and (not out or out[-1]) else []
+        marks += [rule.start(1)] if rule else []
+        out.append(_defuse(line, marks).rstrip())
+        index += 1
     return squeeze_blank_lines(out)
+
+
+def _defuse(line: str, marks: list[int]) -> str:
+    """``line`` with each active character, and the first character of each
+    active sequence (and at ``marks``), escaped unless a backslash already
+    escapes it."""
+    escape = {i for i, char in enumerate(line) if char in _ACTIVE}
+    escape -= {m.start() for m in _AUTOLINK.finditer(line)}
+    for pattern, group in _SEQUENCES:
+        escape |= {m.start(group) for m in pattern.finditer(line)}
+    escape |= set(marks)
+    out: list[str] = []
+    backslashes = 0
+    for i, char in enumerate(line):
+        # an odd run of backslashes already escapes the character; an even
+        # run escapes itself, and the character still needs one
+        if i in escape and backslashes % 2 == 0:
+            out.append("\\")
+        out.append(char)
+        backslashes = backslashes + 1 if char == "\\" else 0
+    return "".join(out)
+
+
+def _fence_opening(line: str) -> tuple[int, str, str] | None:
+    """(indent, fence, info) of a code fence's opening line, as CommonMark reads it."""
+    match = _FENCE.match(line)
+    if match is None or (match.group(2)[0] == "`" and "`" in match.group(3)):
+        return None  # a backtick fence's info string cannot hold a backtick
+    return len(match.group(1)), match.group(2), match.group(3).strip()
+
+
+def _copy_fence(lines: list[str], start: int, opening: tuple[int, str, str], out: list[str]) -> int:
+    """Write the fenced block opening at ``lines[start]`` anew into ``out``;
+    the index of the line after it."""
+    indent, fence, info = opening
+    body: list[str] = []
+    index = start + 1
+    while index < len(lines):
+        match = _FENCE.match(lines[index])
+        if match and match.group(2).startswith(fence) and not match.group(3).strip():
+            index += 1
+            break
+        # CommonMark removes up to the opening fence's indent from each line
+        line = lines[index]
+        body.append(line[min(indent, len(line) - len(line.lstrip(" "))) :])
+        index += 1
+    words = info.split()
+    language = words[0] if words and _LANGUAGE.fullmatch(words[0]) else ""
+    if info and not language:
+        language = "text"  # e.g. a MyST directive from a foreign file: shown, not run
+    # a fence longer than any run in the body, at the margin: nothing ends it early
+    new_fence = fence_for("\n".join(body), fence[0])
+    out.extend([f"{new_fence}{language}", *body, new_fence])
+    return index
 
 
 def _outside_fences(lines: list[str]) -> list[str]:
@@ -158,8 +240,8 @@ def _outside_fences(lines: list[str]) -> list[str]:
         if fence is not None:
             if match and match.group(2).startswith(fence) and not match.group(3).strip():
                 fence = None
-        elif match:
-            fence = match.group(2)
+        elif (opening := _fence_opening(line)) is not None:
+            fence = opening[1]
         else:
             out.append(line)
     return out

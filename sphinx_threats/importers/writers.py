@@ -116,10 +116,12 @@ def conf_py(model: ImportedModel, form: str, command: str, *, uses_prose_files: 
     if form == "myst" or uses_prose_files:
         extensions.append("myst_parser")
     exclude = ["_build", *(["_prose"] if uses_prose_files else [])]
+    # every value below is the repr() of plain data: nothing from the source
+    # file (its name, its titles) is ever pasted into this code as text
     lines = [
-        f'"""Sphinx configuration written by ``{command}``."""',
+        repr(f"Sphinx configuration written by ``{command}``."),
         "",
-        f"project = {model.title!r}",
+        f"project = {plain_name(model.title)!r}",
         f"extensions = {extensions!r}",
         f"exclude_patterns = {exclude!r}",
         "",
@@ -138,6 +140,24 @@ def conf_py(model: ImportedModel, form: str, command: str, *, uses_prose_files: 
     if form == "yaml":
         lines += ["", 'threats_catalogs = ["threats.yaml"]']
     return "\n".join(lines) + "\n"
+
+
+#: Characters a theme could print as markup around ``project`` (some print it
+#: unescaped into HTML, in element text or in an attribute).
+_UNSAFE_IN_PROJECT = str.maketrans(
+    {"<": None, ">": None, '"': None, "'": None, "`": None, "&": " and "}
+)
+
+
+def plain_name(title: str) -> str:
+    """``title`` as plain text, for ``project`` and the pages' titles: themes
+    print ``project`` into HTML without escaping it (alabaster, furo,
+    sphinx_rtd_theme, pydata_sphinx_theme), and pydata_sphinx_theme page
+    titles in its navigation bar, so no character that HTML reads as markup
+    or a quote, and no control character, is kept.  The full name stays on
+    the product page and in the items, where it is escaped."""
+    printable = "".join(c if c.isprintable() else " " for c in title.translate(_UNSAFE_IN_PROJECT))
+    return " ".join(printable.split()) or "Imported threat model"
 
 
 def _literal(value: Any) -> str:
@@ -190,7 +210,7 @@ class _Pages:
         return [line, "=-~^\"'"[level - 1] * max(_width(line), 4), ""]
 
     def page(self, name: str, title: str, lines: list[str]) -> None:
-        text = [*self.heading(title, 1), *lines]
+        text = [*self.heading(plain_name(title), 1), *lines]
         self.files[f"{name}.{self.suffix}"] = "\n".join(squeeze_blank_lines(text)) + "\n"
 
     def index(self, toc: list[str]) -> None:
@@ -211,6 +231,9 @@ class _Pages:
 
     def product_page(self) -> None:
         lines = self.prose(self.model.sections)
+        name = one_line(self.model.title)
+        if plain_name(name) != name:  # the page title lost characters: the name in full
+            lines = [*self.blocks((Fields((("Name", name),)),), None), "", *lines]
         for kind in ITEM_KINDS:
             items = [i for i in self.model.of_kind(kind) if kind != "service" and i.page is None]
             if items:
