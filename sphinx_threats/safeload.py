@@ -328,4 +328,27 @@ def load_json(text: str, *, max_bytes: int = MAX_JSON_BYTES) -> Any:
         _check_json_shape(text)
         raise Refused(f"is nested deeper than {MAX_DEPTH} levels") from None
     _check_json_shape(text)
+    _check_surrogates(text, data)
     return data
+
+
+#: A ``\\uD800``-``\\uDFFF`` escape: JSON may write a lone surrogate, which
+#: Python decodes to a string that no UTF-8 writer accepts.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _check_surrogates(text: str, data: Any) -> None:
+    """Refuse a lone surrogate: the text is not text, and every page, file or
+    terminal line it reached would fail to encode.  Escapes are rare, so the
+    whole document is encoded only when the text holds one."""
+    first = _SURROGATE_ESCAPE.search(text)
+    if first is None:
+        return
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        line = text.count("\n", 0, first.start()) + 1
+        raise Refused(
+            "holds a lone surrogate (an unpaired \\uD800-\\uDFFF escape), which is not text",
+            line,
+        ) from None

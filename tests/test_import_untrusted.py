@@ -357,3 +357,19 @@ def test_force_replaces_regular_files_only(tmp_path: Path, plain_source: Path) -
     assert again.returncode == 0, again.stderr
     assert (out / "conf.py").read_bytes() == written
     assert outside.read_text(encoding="utf-8") == "kept = True\n"
+
+
+def test_a_lone_surrogate_is_one_error_line(tmp_path: Path) -> None:
+    """A ``\\ud800`` escape decodes to no text: one located error, exit 2,
+    nothing written (it was a ``UnicodeEncodeError`` traceback)."""
+    source = tmp_path / "model.tc.json"
+    model = json.dumps(tc_model("App", "text"), indent=1)
+    source.write_text(model.replace('"App"', '"App \\ud800"', 1), encoding="utf-8")
+    line = model.splitlines().index(next(x for x in model.splitlines() if '"App"' in x)) + 1
+    run = sphinx_threats("import", "threat-composer", str(source), "-o", str(tmp_path / "out"))
+    assert run.returncode == 2
+    assert run.stdout == ""
+    assert "Traceback" not in run.stderr
+    assert len(run.stderr.splitlines()) == 1, run.stderr
+    assert "lone surrogate" in run.stderr and f"line {line}" in run.stderr
+    assert not (tmp_path / "out").exists()
