@@ -148,16 +148,28 @@ def read_file(path: Path, limit: int) -> Fetched | FetchFailure:
         return FetchFailure(f"no such file {path}")
     except OSError as err:
         return FetchFailure(f"cannot read {path} ({err.strerror or err})")
-    with os.fdopen(fd, "rb") as file:
-        try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                return FetchFailure(f"{path} is not a regular file")
-            data = file.read(limit + 1)
-        except OSError as err:
-            return FetchFailure(f"cannot read {path} ({err.strerror or err})")
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return FetchFailure(f"{path} is not a regular file")
+        data = _read_at_most(fd, limit + 1)
+    except OSError as err:
+        return FetchFailure(f"cannot read {path} ({err.strerror or err})")
+    finally:
+        os.close(fd)
     if len(data) > limit:
         return FetchFailure(TOO_LARGE.format(limit=limit))
     return Fetched(data)
+
+
+def _read_at_most(fd: int, size: int) -> bytes:
+    chunks: list[bytes] = []
+    while size > 0:
+        chunk = os.read(fd, min(size, CHUNK))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
 
 
 def keep(cache: Path, data: bytes) -> None:
