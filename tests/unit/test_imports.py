@@ -28,6 +28,7 @@ PURE = [
     "sphinx_threats.config",
     "sphinx_threats.catalog",
     "sphinx_threats.external",
+    "sphinx_threats.fetch",
     "sphinx_threats.cli",
 ]
 
