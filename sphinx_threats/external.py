@@ -1,9 +1,9 @@
 """Another project's ``threats.json`` read back into model records (``threats_external``).
 
-Pure (no Sphinx): :mod:`~.sources` fetches the bytes (a path, or a URL with
-its cache); this module turns them into the same records a directive makes,
-through :func:`~.schema.values.parse_item`, so an external item gets exactly the
-validation one of ours gets.  Each record's :class:`~.model.Location` keeps
+Pure (no Sphinx): :mod:`~.sources` fetches the bytes through :mod:`~.fetch`
+(a path, or a URL with its cache); this module turns them into the same
+records a directive makes, through :func:`~.schema.values.parse_item`, so an
+external item gets exactly the validation one of ours gets.  Each record's :class:`~.model.Location` keeps
 the other project's file and line, names the source (``external``) and
 carries the absolute URI of the item's anchor there, when that project's
 pages are known.
@@ -20,6 +20,7 @@ from dataclasses import replace
 from itertools import chain
 from typing import Any, NamedTuple
 
+from . import fetch
 from .model import Item, Kind, Location, Problem
 from .schema.options import OPTIONS_BY_NAME, REFERENCES, Vocabulary
 from .schema.values import RawValue, parse_item
@@ -28,7 +29,7 @@ from .threatsfile.read import FormatError, ItemEntry, ThreatsFile, read
 #: The largest external model read, in bytes (a larger one is refused).
 MAX_BYTES = 20 * 1024 * 1024
 #: Said of a source over :data:`MAX_BYTES` (it is not read further).
-TOO_LARGE = f"it is larger than the limit of {MAX_BYTES} bytes"
+TOO_LARGE = fetch.TOO_LARGE.format(limit=MAX_BYTES)
 #: How many of an external model's item problems one warning lists.
 SHOWN_PROBLEMS = 3
 
