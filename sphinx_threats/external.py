@@ -3,10 +3,10 @@
 Pure (no Sphinx): :mod:`~.sources` fetches the bytes through :mod:`~.fetch`
 (a path, or a URL with its cache); this module turns them into the same
 records a directive makes, through :func:`~.schema.values.parse_item`, so an
-external item gets exactly the validation one of ours gets.  Each record's :class:`~.model.Location` keeps
-the other project's file and line, names the source (``external``) and
-carries the absolute URI of the item's anchor there, when that project's
-pages are known.
+external item gets exactly the validation one of ours gets.  Each record's
+:class:`~.model.Location` keeps the other project's file and line, names the
+source (``external``) and carries the absolute URI of the item's anchor
+there, when that project's pages are known.
 
 What the other project computed (statuses, coverage, gaps) is not read: this
 project analyses the items again, with its own mitigations added.  Items that

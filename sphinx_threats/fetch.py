@@ -257,25 +257,20 @@ def _origin(url: str) -> tuple[str, str]:
 def _pool(url: str, settings: RequestSettings) -> urllib3.PoolManager:
     """A connection pool for ``url``: through the environment's proxy, if any,
     verifying TLS as Sphinx would."""
-    options: dict[str, str] = {}
-    if settings.tls_verify:
-        options["cert_reqs"] = "CERT_REQUIRED"
-        cacerts = settings.tls_cacerts
-        if isinstance(cacerts, dict):
-            cacerts = cacerts.get(urllib.parse.urlsplit(url).hostname or "")
-        if cacerts:
-            options["ca_certs"] = cacerts
-        else:
-            import certifi  # requests' bundle, which Sphinx's own requests use
+    parts = urllib.parse.urlsplit(url)
+    cacerts = settings.tls_cacerts
+    if isinstance(cacerts, dict):
+        cacerts = cacerts.get(parts.hostname or "")
+    if settings.tls_verify and not cacerts:
+        import certifi  # requests' bundle, which Sphinx's own requests use
 
-            options["ca_certs"] = certifi.where()
-    else:
-        options["cert_reqs"] = "CERT_NONE"
-    host = urllib.parse.urlsplit(url).hostname or ""
-    proxy = urllib.request.getproxies().get(urllib.parse.urlsplit(url).scheme)
-    if proxy and not urllib.request.proxy_bypass(host):
-        return urllib3.ProxyManager(proxy, **options)  # type: ignore[arg-type]
-    return urllib3.PoolManager(**options)  # type: ignore[arg-type]
+        cacerts = certifi.where()
+    cert_reqs = "CERT_REQUIRED" if settings.tls_verify else "CERT_NONE"
+    ca_certs = cacerts if settings.tls_verify else None
+    proxy = urllib.request.getproxies().get(parts.scheme)
+    if proxy and not urllib.request.proxy_bypass(parts.hostname or ""):
+        return urllib3.ProxyManager(proxy, cert_reqs=cert_reqs, ca_certs=ca_certs)
+    return urllib3.PoolManager(cert_reqs=cert_reqs, ca_certs=ca_certs)
 
 
 def _remaining(deadline: float) -> float:
