@@ -386,8 +386,9 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         10,
         "",
         "number (seconds)",
-        "How long to wait for an external model fetched by URL; when it cannot be fetched, "
-        "the copy cached by the last build is used, with a warning.",
+        "How long a fetch of an external model by URL may take in all (connection, "
+        "redirects and body together); when it cannot be fetched, the copy cached by the "
+        "last build is used, with a warning.",
         _check_timeout,
     ),
     ConfigValue(

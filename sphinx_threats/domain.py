@@ -27,7 +27,7 @@ from sphinx.util.nodes import make_refnode
 
 from .analysis import Report, Settings, analyse, declarations
 from .catalog import Catalog, CatalogRender
-from .external import ExternalModel, own_and_external, strip_prefix, unprefixed
+from .external import NO_PREFIXES, ExternalModel, Prefixes, own_and_external
 from .links import Condition, ConditionsByPage, PageLinks, anchor_written
 from .model import ROLE_KINDS, GapKind, Item, Kind, Location, Problem, Reference, ThreatModel
 from .schema.options import ID_RE
@@ -137,8 +137,8 @@ class ThreatsDomain(Domain):
     _bridged_problems: tuple[Problem, ...] = ()
     #: The ``threats_external`` sources of this build (read again on every build).
     _externals: tuple[ExternalModel, ...] = ()
-    #: Their names (the ``name`` of ``name:ID``).
-    _external_names: frozenset[str] = frozenset()
+    #: What each ``name:ID`` names (derived with the model).
+    _prefixes: Prefixes = NO_PREFIXES
     _external_problems: tuple[Problem, ...] = ()
     _rendered: dict[str, list[Item]] | None = None
 
@@ -250,13 +250,13 @@ class ThreatsDomain(Domain):
         """This build's ``threats_external`` sources (read before any document)."""
         self._changed()
         self._externals = tuple(models)
-        self._external_names = frozenset(model.name for model in self._externals)
         self._external_problems = tuple(problems)
 
     def target(self, ident: str) -> str:
         """The ID a reference names: ``name:ID`` of a ``threats_external``
-        source is that source's ``ID``."""
-        return strip_prefix(ident, self._external_names)
+        source is that source's item (see :meth:`.Prefixes.resolve`)."""
+        self.model()
+        return self._prefixes.resolve(ident)
 
     def items_of(self, docname: str) -> list[Item]:
         """Items shown in ``docname``: declared there, then rendered from catalogues."""
@@ -264,9 +264,8 @@ class ThreatsDomain(Domain):
         self.model()
         rendered = (self._rendered or {}).get(docname)
         shown = [*items, *rendered] if rendered else items
-        names = self._external_names
-        # shown as the analysis sees them: ``name:ID`` references as ``ID``
-        return [unprefixed(item, names) for item in shown] if names else shown
+        # shown as the analysis sees them: ``name:ID`` references resolved
+        return [self._prefixes.unprefixed(item) for item in shown]
 
     def anchor_written(self, builder: Builder, docname: str, anchor: str) -> bool:
         """Whether ``builder`` writes the item anchor ``anchor`` of ``docname``
@@ -288,13 +287,14 @@ class ThreatsDomain(Domain):
                 self.catalogs(), data["renders"]
             )
             self._rendered = rendered
-            own, external = own_and_external(
+            own, external, self._prefixes = own_and_external(
                 [
                     *(item for items in data["items"].values() for item in items),
                     *catalog_items,
                     *self._bridged_items,
                 ],
                 list(self._externals),
+                (r.target for refs in data["references"].values() for r in refs),
             )
             self._model = ThreatModel.build(
                 chain(own, external),
@@ -305,7 +305,7 @@ class ThreatsDomain(Domain):
                     self._external_problems,
                 ),
                 (
-                    replace(r, target=self.target(r.target))
+                    replace(r, target=self._prefixes.resolve(r.target))
                     for refs in data["references"].values()
                     for r in refs
                 ),

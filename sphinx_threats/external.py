@@ -1,12 +1,12 @@
 """Another project's ``threats.json`` read back into model records (``threats_external``).
 
-Pure (no Sphinx): :mod:`~.sources` fetches the bytes (a path, or a URL with
-its cache); this module turns them into the same records a directive makes,
-through :func:`~.schema.values.parse_item`, so an external item gets exactly the
-validation one of ours gets.  Each record's :class:`~.model.Location` keeps
-the other project's file and line, names the source (``external``) and
-carries the absolute URI of the item's anchor there, when that project's
-pages are known.
+Pure (no Sphinx): :mod:`~.sources` fetches the bytes through :mod:`~.fetch`
+(a path, or a URL with its cache); this module turns them into the same
+records a directive makes, through :func:`~.schema.values.parse_item`, so an
+external item gets exactly the validation one of ours gets.  Each record's
+:class:`~.model.Location` keeps the other project's file and line, names the
+source (``external``) and carries the absolute URI of the item's anchor
+there, when that project's pages are known.
 
 What the other project computed (statuses, coverage, gaps) is not read: this
 project analyses the items again, with its own mitigations added.  Items that
@@ -15,10 +15,12 @@ file lists as external to *it* are left out: each project exports only its own.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
+from itertools import chain
 from typing import Any, NamedTuple
 
+from . import fetch
 from .model import Item, Kind, Location, Problem
 from .schema.options import OPTIONS_BY_NAME, REFERENCES, Vocabulary
 from .schema.values import RawValue, parse_item
@@ -27,7 +29,7 @@ from .threatsfile.read import FormatError, ItemEntry, ThreatsFile, read
 #: The largest external model read, in bytes (a larger one is refused).
 MAX_BYTES = 20 * 1024 * 1024
 #: Said of a source over :data:`MAX_BYTES` (it is not read further).
-TOO_LARGE = f"it is larger than the limit of {MAX_BYTES} bytes"
+TOO_LARGE = fetch.TOO_LARGE.format(limit=MAX_BYTES)
 #: How many of an external model's item problems one warning lists.
 SHOWN_PROBLEMS = 3
 
@@ -102,46 +104,92 @@ def _summary(problems: list[Problem]) -> str:
     )
 
 
-def own_and_external(own: list[Item], models: list[ExternalModel]) -> tuple[list[Item], list[Item]]:
-    """This project's items with every ``name:ID`` reference to a source's item
-    written as ``ID``, and the external items that count here.
+def own_and_external(
+    own: list[Item], models: list[ExternalModel], cited: Iterable[str] = ()
+) -> tuple[list[Item], list[Item], Prefixes]:
+    """This project's items with every ``name:ID`` reference resolved, the
+    external items that count here, and how a ``name:ID`` resolves.
 
     An ID declared here shadows an external item with that ID, and the first
-    source (in ``threats_external`` order) shadows the later ones: every ID
-    names one item, and this project's own declaration is the one it answers
-    for.
+    source (in ``threats_external`` order) shadows the later ones: every plain
+    ID names one item, and this project's own declaration is the one it
+    answers for.  ``name:ID`` names source ``name``'s item, always: when
+    another holds the plain ID, that item counts here as ``name:ID`` (only
+    when something cites it so: ``cited`` are the roles' targets).
     """
-    taken = {item.id for item in own}
+    holders = {item.id: "" for item in own}
     external: list[Item] = []
     for model in models:
         for item in model.items:
-            if item.id not in taken:
-                taken.add(item.id)
+            if item.id not in holders:
+                holders[item.id] = model.name
                 external.append(item)
-    names = {model.name for model in models}
-    return [unprefixed(item, names) for item in own], external
+    names = frozenset(model.name for model in models)
+    wanted = {
+        target.lstrip("!")
+        for target in chain(cited, (ref for item in own for ref in _references(item)))
+    }
+    kept: set[str] = set()
+    for model in models:
+        for item in model.items:
+            qualified = f"{model.name}:{item.id}"
+            if qualified in wanted and holders[item.id] != model.name and qualified not in kept:
+                kept.add(qualified)
+                external.append(replace(item, id=qualified))
+    prefixes = Prefixes(names, holders, frozenset(kept))
+    return [prefixes.unprefixed(item) for item in own], external, prefixes
 
 
-def strip_prefix(ident: str, names: Collection[str]) -> str:
-    """``ID`` for ``name:ID`` when ``name`` is a source (``!name:ID``: ``!ID``)."""
-    bang = "!" if ident.startswith("!") else ""
-    name, colon, rest = ident[len(bang) :].partition(":")
-    return f"{bang}{rest}" if colon and name in names and rest else ident
+class Prefixes(NamedTuple):
+    """What each ``name:ID`` reference of a build names."""
+
+    #: The sources' names (the ``name`` of ``name:ID``).
+    names: frozenset[str]
+    #: Each plain ID and the source whose item holds it (``""``: this project's).
+    holders: dict[str, str]
+    #: The ``name:ID`` under which a source's item counts, another holding its ID.
+    kept: frozenset[str]
+
+    def resolve(self, ident: str) -> str:
+        """The ID that ``ident`` (``name:ID``, ``!name:ID`` or any other) names here.
+
+        ``name:ID`` is ``ID`` when source ``name``'s item holds it, else
+        itself: that item counted under it, or (the source has no such item)
+        an unknown reference, said so, never another source's ``ID``.
+        """
+        bang = "!" if ident.startswith("!") else ""
+        name, colon, rest = ident[len(bang) :].partition(":")
+        if colon and name in self.names and rest and self.holders.get(rest) == name:
+            return f"{bang}{rest}"
+        return ident
+
+    def unprefixed(self, item: Item) -> Item:
+        """``item`` with its references resolved (see :meth:`resolve`)."""
+        if not self.names:
+            return item
+        changes: dict[str, Any] = {}
+        for option in REFERENCES[item.kind]:
+            value = getattr(item, option.field)
+            if isinstance(value, str):
+                new: Any = self.resolve(value)
+            elif isinstance(value, tuple):
+                new = tuple(self.resolve(v) for v in value)
+            else:
+                continue
+            if new != value:
+                changes[option.field] = new
+        return replace(item, **changes) if changes else item
 
 
-def unprefixed(item: Item, names: Collection[str]) -> Item:
-    """``item`` with its references' ``name:ID`` written as ``ID``."""
-    if not names:
-        return item
-    changes: dict[str, Any] = {}
+def _references(item: Item) -> Iterator[str]:
+    """Every ID that ``item``'s reference options name."""
     for option in REFERENCES[item.kind]:
         value = getattr(item, option.field)
         if isinstance(value, str):
-            new: Any = strip_prefix(value, names)
+            yield value
         elif isinstance(value, tuple):
-            new = tuple(strip_prefix(v, names) for v in value)
-        else:
-            continue
-        if new != value:
-            changes[option.field] = new
-    return replace(item, **changes) if changes else item
+            yield from (v for v in value if isinstance(v, str))
+
+
+#: A build without sources: every ID is what it says.
+NO_PREFIXES = Prefixes(frozenset(), {}, frozenset())

@@ -1,45 +1,41 @@
-"""Fetching the ``threats_external`` sources of a build: files, URLs and their cache.
+"""The ``threats_external`` sources of a build, read through :mod:`~.fetch`.
 
-A URL is fetched once per build with Sphinx's own request helper (its user
-agent, TLS settings and proxies), with ``threats_external_timeout``; every
-good copy is kept in the doctree directory, and used, with a warning, when
-the URL cannot be fetched.  Whatever goes wrong is one ``threats.invalid``
-warning at conf.py's ``threats_external`` line, and the build goes on without
-that source.
+The Sphinx side of :mod:`~.fetch`: it resolves conf.py's values into fetch
+calls (a path relative to conf.py; a URL with Sphinx's request settings,
+``threats_external_timeout`` in all, and its cache in the doctree directory)
+and turns what comes back into models and problems.  Whatever goes wrong is
+one ``threats.invalid`` warning at conf.py's ``threats_external`` line, and
+the build goes on without that source (or with its cached copy).  What it
+says of a URL, and every link it makes from one, is without the URL's
+credentials.
 """
 
 from __future__ import annotations
 
-import os
 import posixpath
-import urllib.parse
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
-from .external import MAX_BYTES, TOO_LARGE, ExternalModel, read_model
+from .external import MAX_BYTES, ExternalModel, read_model
+from .fetch import FetchFailure, RequestSettings, fetch, is_url, keep, public_url
 from .model import GapKind, Location, Problem
 from .schema.options import Vocabulary
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
+    from sphinx.config import Config
 
 #: The doctree directory's subdirectory holding the fetched copies.
 CACHE_DIR = "threats-external"
 
 
-class Fetched(NamedTuple):
-    """The bytes of one source, or why there are none."""
-
-    data: bytes | None
-    #: Said about the source even when there are bytes (a cached copy was used).
-    note: str = ""
-    #: Where to keep the bytes once they proved usable (fetched from a URL).
-    keep: Path | None = None
-
-
-def is_url(source: str) -> bool:
-    """Whether ``source`` is an http(s) URL (anything else is a path)."""
-    return urllib.parse.urlsplit(source).scheme in ("http", "https")
+def request_settings(config: Config) -> RequestSettings:
+    """Sphinx's request settings (``tls_verify``, ``tls_cacerts``, ``user_agent``)."""
+    return RequestSettings(
+        tls_verify=bool(config.tls_verify),
+        tls_cacerts=config.tls_cacerts or None,
+        user_agent=config.user_agent or "",
+    )
 
 
 def read_sources(
@@ -49,84 +45,36 @@ def read_sources(
     (each at ``where``: conf.py's ``threats_external`` line)."""
     models: list[ExternalModel] = []
     problems: list[Problem] = []
+    settings = request_settings(app.config)
     for name, (base_url, source) in app.config.threats_external.items():
         if is_url(source):
-            fetched = _fetch(app, name, source)
             base = base_url or posixpath.dirname(source) + "/"
+            cache: Path | None = Path(app.doctreedir, CACHE_DIR, f"{name}.json")
+            path = source
         else:
-            fetched = _read_file(Path(app.confdir, source))
-            base = base_url
-        notes = [fetched.note] if fetched.note else []
-        if fetched.data is not None:
-            model = read_model(name, fetched.data, base, vocabulary)
+            base, cache, path = base_url, None, str(Path(app.confdir, source))
+        fetched = fetch(
+            path,
+            timeout=app.config.threats_external_timeout,
+            limit=MAX_BYTES,
+            cache=cache,
+            settings=settings,
+        )
+        notes: list[str] = []
+        if isinstance(fetched, FetchFailure):
+            notes.append(f"{fetched.reason}; not used")
+        else:
+            if fetched.note:
+                notes.append(fetched.note)
+            # credentials fetch the file; the links made from it never carry them
+            model = read_model(name, fetched.data, public_url(base), vocabulary)
             if model.usable:
                 models.append(model)
                 if fetched.keep is not None:
-                    _keep(fetched.keep, fetched.data)
+                    keep(fetched.keep, fetched.data)
             if model.problem:
                 notes.append(model.problem if model.usable else f"{model.problem}; not used")
         for note in notes:
-            message = f"threats_external[{name!r}] ({source}): {note}"
+            message = f"threats_external[{name!r}] ({public_url(source)}): {note}"
             problems.append(Problem(GapKind.INVALID, message, where))
     return models, problems
-
-
-def _read_file(path: Path) -> Fetched:
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            return Fetched(None, f"{TOO_LARGE}; not used")
-        return Fetched(path.read_bytes())
-    except FileNotFoundError:
-        return Fetched(None, f"no such file {path}; not used")
-    except OSError as err:
-        return Fetched(None, f"cannot read {path} ({err.strerror or err}); not used")
-
-
-def _fetch(app: Sphinx, name: str, url: str) -> Fetched:
-    from sphinx.util import requests
-
-    cache = Path(app.doctreedir, CACHE_DIR, f"{name}.json")
-    config = app.config
-    try:
-        response = requests.get(
-            url,
-            timeout=config.threats_external_timeout,
-            stream=True,
-            _user_agent=config.user_agent,
-            _tls_info=(config.tls_verify, config.tls_cacerts),
-        )
-        with response:
-            response.raise_for_status()
-            # read at most one byte over the limit: a larger body is refused unread
-            data = response.raw.read(MAX_BYTES + 1, decode_content=True)
-    except OSError as err:  # requests' errors are OSErrors (timeouts, refusals, HTTP codes)
-        return _cached(cache, f"cannot fetch it ({_reason(err)})")
-    if len(data) > MAX_BYTES:
-        return Fetched(None, f"{TOO_LARGE}; not used")
-    return Fetched(data, keep=cache)
-
-
-def _reason(err: OSError) -> str:
-    response = getattr(err, "response", None)
-    if response is not None and getattr(response, "status_code", None):
-        return f"HTTP {response.status_code}"
-    return type(err).__name__
-
-
-def _cached(cache: Path, why: str) -> Fetched:
-    try:
-        data = cache.read_bytes()
-    except OSError:
-        return Fetched(None, f"{why}, and no copy is cached; not used")
-    return Fetched(data, f"{why}; using the copy cached by an earlier build ({cache})")
-
-
-def _keep(cache: Path, data: bytes) -> None:
-    """Keep a good copy for the builds that cannot fetch it (best effort)."""
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        temporary = cache.with_name(f".{cache.name}.{os.getpid()}")
-        temporary.write_bytes(data)
-        os.replace(temporary, cache)
-    except OSError:
-        pass  # no cache: the next unreachable fetch says so

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from sphinx_threats.config import validate_named
-from sphinx_threats.external import own_and_external, read_model, strip_prefix
+from sphinx_threats.external import own_and_external, read_model
 from sphinx_threats.model import Location, Mitigation, Service, Threat
 from sphinx_threats.schema.options import Vocabulary
 
@@ -87,14 +87,10 @@ def test_not_a_threats_json_gives_nothing() -> None:
 
 
 def test_prefixes_and_shadowing() -> None:
-    assert strip_prefix("product:TM-1", {"product"}) == "TM-1"
-    assert strip_prefix("!product:web", {"product"}) == "!web"
-    assert strip_prefix("other:TM-1", {"product"}) == "other:TM-1"  # intersphinx's, say
-    assert strip_prefix("product:", {"product"}) == "product:"
     here = Location("index.rst", 1)
     own = [
         Service("relay", "Relay", here),
-        Mitigation("M-1", "m", here, mitigates=("product:TM-1", "R-1")),
+        Mitigation("M-1", "m", here, mitigates=("product:TM-1", "R-1", "second:web")),
     ]
     theirs = read_model(
         "product",
@@ -106,10 +102,23 @@ def test_prefixes_and_shadowing() -> None:
         VOCABULARY,
     )
     again = read_model("second", _file(services=[{"id": "web", "title": "Later"}]), "", VOCABULARY)
-    mine, external = own_and_external(own, [theirs, again])
-    assert [i.id for i in external] == ["web", "TM-1"]  # relay is ours; web from the first
-    assert external[0].title == "Web"
-    assert isinstance(mine[1], Mitigation) and mine[1].mitigates == ("TM-1", "R-1")
+    mine, external, prefixes = own_and_external(own, [theirs, again], ["product:relay"])
+    # relay is ours; web from the first; the second's web and the product's
+    # relay count under their prefixed IDs, as they are cited so
+    assert [(i.id, i.title) for i in external] == [
+        ("web", "Web"),
+        ("TM-1", "t"),
+        ("product:relay", "Theirs"),
+        ("second:web", "Later"),
+    ]
+    assert isinstance(mine[1], Mitigation)
+    assert mine[1].mitigates == ("TM-1", "R-1", "second:web")
+    assert prefixes.resolve("product:TM-1") == "TM-1"
+    assert prefixes.resolve("!product:web") == "!web"
+    assert prefixes.resolve("second:web") == "second:web"  # not the first's web
+    assert prefixes.resolve("second:TM-1") == "second:TM-1"  # not theirs: unknown
+    assert prefixes.resolve("other:TM-1") == "other:TM-1"  # intersphinx's, say
+    assert prefixes.resolve("product:") == "product:"
 
 
 def test_config_forms() -> None:
