@@ -134,7 +134,9 @@ def rule_of(kind: str) -> GapRule:
     if rule is None:
         # a kind from the file is data: shown clean
         shown = clean(kind)
-        rule = GapRule(kind, shown.replace("-", " ").capitalize(), f"A {shown} gap.", "See the message.")
+        rule = GapRule(
+            kind, shown.replace("-", " ").capitalize(), f"A {shown} gap.", "See the message."
+        )
     return rule
 
 

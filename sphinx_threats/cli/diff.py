@@ -242,8 +242,7 @@ def as_markdown(diff: Comparison) -> str:
             what = markdown_escape(change.text)
             if change.gap is not None:
                 what = (
-                    f"**{markdown_escape(change.gap.kind)}**: "
-                    f"{markdown_escape(change.gap.message)}"
+                    f"**{markdown_escape(change.gap.kind)}**: {markdown_escape(change.gap.message)}"
                 )
             where = _where(change, base)
             lines.append(

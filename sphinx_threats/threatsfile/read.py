@@ -349,7 +349,9 @@ class _Checker:
 
     @staticmethod
     def _fail(where: str, expected: str, value: Any) -> FormatError:
-        return FormatError(f"is not a valid threats.json: {shape.ShapeError(where, expected, value)}")
+        return FormatError(
+            f"is not a valid threats.json: {shape.ShapeError(where, expected, value)}"
+        )
 
     def mapping(self, value: Any, where: str) -> dict[str, Any]:
         if not isinstance(value, dict):

@@ -56,6 +56,15 @@ _TYPE_WORDS = {
     "object": "an object",
 }
 
+#: The Python types of the other JSON types, as ``json`` parses them.
+_PYTHON_TYPES: dict[str, type | tuple[type, ...]] = {
+    "string": str,
+    "number": (int, float),
+    "null": type(None),
+    "array": list,
+    "object": dict,
+}
+
 _SIMPLE_KEY = re.compile(r"[A-Za-z0-9_-]+\Z")
 
 
@@ -173,15 +182,7 @@ def _is(value: Any, kind: str) -> bool:
         return kind == "boolean"
     if kind == "integer":
         return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
-    python = {
-        "string": str,
-        "number": (int, float),
-        "boolean": bool,
-        "null": type(None),
-        "array": list,
-        "object": dict,
-    }[kind]
-    return isinstance(value, python)
+    return isinstance(value, _PYTHON_TYPES[kind])
 
 
 def _same(value: Any, expected: Any) -> bool:
