@@ -60,6 +60,7 @@ _TYPE_WORDS = {
 _PYTHON_TYPES: dict[str, type | tuple[type, ...]] = {
     "string": str,
     "number": (int, float),
+    "boolean": bool,
     "null": type(None),
     "array": list,
     "object": dict,
