@@ -188,8 +188,12 @@ WRONG_TYPES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("percent string", _set("summary.services.api.percent", "50%"), "percent should be a number"),
     ("counts string", _set("summary.by-status.planned", "2"), "should be an integer"),
     ("status unknown", _set("coverage[0].status", "fine"), "coverage[0].status should be one of"),
-    ("deep nesting", _set("items.threats[0].extra", _nested(200)), "nested more than 64 deep"),
-    ("deeper nesting", _set("gaps[0].extra", "DEEP"), "nested more than 64 deep"),
+    (
+        "deep nesting",
+        _set("items.threats[0].extra", _nested(200)),
+        "nested too deeply (more than 64 levels)",
+    ),
+    ("deeper nesting", _set("gaps[0].extra", "DEEP"), "nested too deeply (more than 64 levels)"),
 ]
 
 

@@ -216,7 +216,9 @@ def read(data: bytes, path: str = "") -> ThreatsFile:
             f"is not JSON: {err.msg} at line {err.lineno}, column {err.colno}"
         ) from None
     except RecursionError:
-        raise FormatError(f"is not a threats.json: nested more than {MAX_DEPTH} deep") from None
+        raise FormatError(
+            f"is not a threats.json: nested too deeply (more than {MAX_DEPTH} levels)"
+        ) from None
     except ValueError as err:  # NaN, Infinity, 1e999, an integer of 5000 digits
         raise FormatError(f"is not JSON: {str(err)[:80]}") from None
     return parse(raw, path)
@@ -252,7 +254,9 @@ def parse(raw: Any, path: str = "") -> ThreatsFile:
             f"{SCHEMA_VERSION} only" + (" (upgrade sphinx-threats to read it)" if newer else "")
         )
     if _deeper_than(raw, MAX_DEPTH):
-        raise FormatError(f"is not a threats.json: nested more than {MAX_DEPTH} deep")
+        raise FormatError(
+            f"is not a threats.json: nested too deeply (more than {MAX_DEPTH} levels)"
+        )
     try:
         shape.check(raw)
     except shape.ShapeError as err:

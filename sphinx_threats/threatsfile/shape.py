@@ -69,13 +69,19 @@ _PYTHON_TYPES: dict[str, type | tuple[type, ...]] = {
 _SIMPLE_KEY = re.compile(r"[A-Za-z0-9_-]+\Z")
 
 
+#: Where a value is: the keys and list indexes from the top (formatted only
+#: for a message, by :func:`where`).
+Where = tuple[str | int, ...]
+
+
 class ShapeError(ValueError):
     """A value of the wrong shape: where it is and what it should be."""
 
-    def __init__(self, where: str, expected: str, value: Any) -> None:
+    def __init__(self, where: str | Where, expected: str, value: Any) -> None:
+        place = where if isinstance(where, str) else _format(where)
         # ensure_ascii: a value shown in a message never carries a control character
         shown = json.dumps(value, ensure_ascii=True, default=repr)
-        super().__init__(f"{where or 'the file'} should be {expected}, not {shown[:40]}")
+        super().__init__(f"{place or 'the file'} should be {expected}, not {shown[:40]}")
 
 
 @cache
@@ -106,7 +112,14 @@ def _keywords(node: Any) -> set[str]:
 def check(value: Any) -> None:
     """Raise :class:`ShapeError` at the first value of ``value`` (a whole
     parsed ``threats.json``) whose type the schema does not allow."""
-    _check(value, schema(), "")
+    _check(value, schema(), ())
+
+
+def _format(where: Where) -> str:
+    text = ""
+    for part in where:
+        text = f"{text}[{part}]" if isinstance(part, int) else path(text, part)
+    return text
 
 
 def path(where: str, key: str) -> str:
@@ -116,17 +129,28 @@ def path(where: str, key: str) -> str:
     return f"{where}[{json.dumps(key, ensure_ascii=True)}]"
 
 
+# a schema node with its $ref followed, by id() of the node: the nodes are
+# the cached schema's, alive as long as the process (resolving each time
+# took most of the time of a large file's check)
+_RESOLVED: dict[int, dict[str, Any]] = {}
+
+
 def _resolve(node: dict[str, Any]) -> dict[str, Any]:
+    found = _RESOLVED.get(id(node))
+    if found is not None:
+        return found
     ref = node.get("$ref")
-    if ref is None:
-        return node
-    target: Any = schema()
-    for part in ref.removeprefix("#/").split("/"):
-        target = target[part]
-    return {**{k: v for k, v in node.items() if k != "$ref"}, **_resolve(target)}
+    resolved = node
+    if ref is not None:
+        target: Any = schema()
+        for part in ref.removeprefix("#/").split("/"):
+            target = target[part]
+        resolved = {**{k: v for k, v in node.items() if k != "$ref"}, **_resolve(target)}
+    _RESOLVED[id(node)] = resolved
+    return resolved
 
 
-def _check(value: Any, node: dict[str, Any], where: str) -> None:
+def _check(value: Any, node: dict[str, Any], where: Where) -> None:
     node = _resolve(node)
     for part in node.get("allOf", ()):
         _check(value, part, where)
@@ -151,13 +175,13 @@ def _check(value: Any, node: dict[str, Any], where: str) -> None:
         for key, member in value.items():
             sub = properties.get(key, extra)
             if isinstance(sub, dict):
-                _check(member, sub, path(where, key))
+                _check(member, sub, (*where, key))
 
 
-def _check_list(value: list[Any], node: dict[str, Any], where: str) -> None:
+def _check_list(value: list[Any], node: dict[str, Any], where: Where) -> None:
     if "items" in node:
         for n, member in enumerate(value):
-            _check(member, node["items"], f"{where}[{n}]")
+            _check(member, node["items"], (*where, n))
     if node.get("uniqueItems"):
         seen = [json.dumps(v, sort_keys=True) for v in value]
         if len(set(seen)) != len(seen):
@@ -166,7 +190,7 @@ def _check_list(value: list[Any], node: dict[str, Any], where: str) -> None:
 
 def _valid(value: Any, node: dict[str, Any]) -> bool:
     try:
-        _check(value, node, "")
+        _check(value, node, ())
     except ShapeError:
         return False
     return True

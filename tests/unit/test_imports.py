@@ -23,6 +23,7 @@ PURE = [
     "sphinx_threats.views.summary",
     "sphinx_threats.threatsfile.write",
     "sphinx_threats.threatsfile.read",
+    "sphinx_threats.threatsfile.shape",
     "sphinx_threats.threatsfile.compare",
     "sphinx_threats.exporters.badge",
     "sphinx_threats.config",
