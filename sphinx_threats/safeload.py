@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import re
 from typing import Any, NamedTuple, Protocol, cast
 
@@ -312,17 +313,33 @@ def _check_json_shape(text: str) -> None:
         raise kind(reason, line, offset - (text.rfind("\n", 0, offset) + 1) + 1)
 
 
+class _OutOfRange(ValueError):
+    """A JSON number that is no finite float (``1e999``)."""
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _OutOfRange(text[:20])
+    return value
+
+
 def load_json(text: str, *, max_bytes: int = MAX_JSON_BYTES) -> Any:
     """The values of the JSON document ``text``, read within the limits.
 
-    Raises :class:`Refused` on a syntax error, on ``NaN``/``Infinity`` and on
+    Raises :class:`Refused` on a syntax error, on ``NaN``/``Infinity``, on a
+    number out of range (``1e999``, an integer of thousands of digits) and on
     every limit.
     """
     _checked_size(text, max_bytes)
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_float=_finite)
     except json.JSONDecodeError as err:
         raise Malformed(f"is not valid JSON: {err.msg}", err.lineno, err.colno) from None
+    except _OutOfRange as err:
+        raise Refused(f"holds a number out of range ({err})") from None
+    except ValueError:  # Python's limit on the digits of an integer
+        raise Refused("holds a number out of range (an integer of thousands of digits)") from None
     except RecursionError:
         # Python's own limit is deeper than ours: the scan says where
         _check_json_shape(text)

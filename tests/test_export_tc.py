@@ -164,7 +164,7 @@ def test_export_is_deterministic(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("{", "is not JSON: Expecting property name"),
+        ("{", "is not valid JSON: Expecting property name"),
         ('{"schema": 2}', "has schema version 2"),
         ('{"schema": 1, "items": []}', "is not a valid threats.json: items should be an object"),
     ],

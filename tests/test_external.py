@@ -203,7 +203,7 @@ def test_a_fetched_copy_is_used_when_the_server_goes_away(tmp_path: Path, produc
     ("content", "says"),
     [
         (None, "no such file"),
-        (b"{not json", "it is not JSON"),
+        (b"{not json", "it is not valid JSON"),
         (b"\xff\xfe", "not UTF-8"),
         (b'{"items": {}}', 'no "schema" key'),
         (b'{"schema": 2, "items": {}}', "schema version 2"),
@@ -211,7 +211,7 @@ def test_a_fetched_copy_is_used_when_the_server_goes_away(tmp_path: Path, produc
         (b'{"schema": 1, "items": {"threats": {}}}', "items.threats should be a list"),
         (b'{"schema": 1, "items": {"threats": [{"title": "x"}]}}', "items.threats[0].id should"),
         (b"[1, 2]", 'no "schema" key'),
-        (b"[" * 100000 + b"]" * 100000, "nested too deeply"),
+        (b"[" * 100000 + b"]" * 100000, "is nested deeper than 64 levels"),
         (b" " * (20 * 1024 * 1024 + 1), "larger than the limit"),
     ],
 )

@@ -16,7 +16,8 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx_threats import config
 from sphinx_threats.cli import build_parser
 from sphinx_threats.cli import diff as cli_diff
-from sphinx_threats.cli._gaps import RULES, SEVERITY_LEVELS
+from sphinx_threats.cli._gaps import RULES
+from sphinx_threats.config import DEFAULT_FAIL_ON
 from sphinx_threats.model import ROLE_KINDS, GapKind, Kind
 from sphinx_threats.render.registry import REPORTS
 from sphinx_threats.schema.options import OPTIONS
@@ -53,7 +54,7 @@ def _literal(text: str) -> nodes.paragraph:
 
 class ThreatsReference(SphinxDirective):
     """``.. threats-reference:: options KIND | config | warnings | roles | reports
-    | matrix-columns | cli COMMAND | sarif-rules | sarif-levels | worsenings``."""
+    | matrix-columns | cli COMMAND | sarif-rules | gap-kinds | worsenings``."""
 
     required_arguments = 1
     optional_arguments = 1
@@ -147,11 +148,16 @@ class ThreatsReference(SphinxDirective):
                 # the SARIF rules' helpUri points at these anchors
                 kind = nodes.paragraph(ids=[f"gap-{rule.kind}"])
                 kind += nodes.literal(f"threats.{rule.kind}", f"threats.{rule.kind}")
-                rows.append([kind, rule.title, rule.level or "by severity", rule.fix])
-            return [_table(["Rule", "Title", "Level", "How to fix"], rows, [18, 20, 10, 40])]
-        if what == "sarif-levels":
-            rows = [[_literal(sev), _literal(level)] for sev, level in SEVERITY_LEVELS.items()]
-            return [_table(["Threat severity", "SARIF level"], rows, [20, 20])]
+                rows.append([kind, rule.title, rule.fix])
+            return [_table(["Rule", "Title", "How to fix"], rows, [18, 22, 45])]
+        if what == "gap-kinds":
+            # every kind the build reports (GapKind, through RULES), so the
+            # CI how-to cannot leave one out
+            rows = [
+                [_literal(r.kind), self._rst(r.when), "yes" if r.kind in DEFAULT_FAIL_ON else ""]
+                for r in RULES.values()
+            ]
+            return [_table(["Kind", "Reported when", "Fails by default"], rows, [20, 45, 10])]
         if what == "worsenings":
             rows = [[_literal(name), help] for name, help in cli_diff.WORSENINGS.items()]
             return [_table(["Worsening", "When"], rows, [20, 50])]

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 from .._version import __version__
 from ._common import UsageError
+from ._safe import clean
 
 #: The sub-command modules, in the order ``--help`` lists them: named for the
 #: sub-command (``_cmd`` where that name is a keyword or a package's).
@@ -49,7 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status: int = args.run(args)
     except UsageError as err:
-        print(f"sphinx-threats {args.command}: error: {err}", file=sys.stderr)
+        # one line, whatever a file name or a value in the message holds
+        print(f"sphinx-threats {args.command}: error: {clean(str(err))}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # the reader stopped early (``| head``): no traceback, and none at exit

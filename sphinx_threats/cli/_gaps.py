@@ -1,5 +1,5 @@
-"""What the command says about each gap kind: a title, how to fix it, and its
-level (SARIF ``level``, GitHub annotation).
+"""What the command says about each gap kind (a title, how to fix it) and the
+level of a gap in every format (SARIF ``level``, GitHub annotation, text).
 
 The reference documentation's table of SARIF rules is generated from
 :data:`RULES`, so the two cannot drift.
@@ -7,10 +7,12 @@ The reference documentation's table of SARIF rules is generated from
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 from ..model import GapKind
-from ..threatsfile.read import GapEntry, ThreatsFile
+from ..threatsfile.read import GapEntry
+from ._safe import clean
 
 
 class GapRule(NamedTuple):
@@ -24,21 +26,11 @@ class GapRule(NamedTuple):
     when: str
     #: What to do about it (SARIF ``help``).
     fix: str
-    #: A fixed level, or ``None``: the level follows the severity of the
-    #: threat the gap concerns (:data:`SEVERITY_LEVELS`).
-    level: str | None = None
 
 
-#: SARIF level by threat severity (the default ``threats_severities``); a
-#: missing or other severity counts as the most severe, as for
-#: ``threats_fail_min_severity``.
-SEVERITY_LEVELS = {
-    "critical": "error",
-    "high": "error",
-    "medium": "warning",
-    "low": "note",
-    "info": "note",
-}
+#: The levels of a gap, as SARIF names them (GitHub says ``notice`` for a
+#: note): what each means is :func:`level`'s.
+LEVELS = ("error", "warning", "note")
 
 _RULES = (
     GapRule(
@@ -95,14 +87,12 @@ _RULES = (
         "Unknown ID",
         "An ID in an option or a role names no item of the right kind.",
         "Fix the ID, or declare the item it names.",
-        "error",
     ),
     GapRule(
         "duplicate-id",
         "Duplicate ID",
         "Two items share an ID.",
         "Give one of the items another ID.",
-        "error",
     ),
     GapRule(
         "invalid",
@@ -110,21 +100,18 @@ _RULES = (
         "A missing required option, a value outside the allowed set, a malformed date or "
         "ID, an unknown option or a bad configuration value.",
         "Correct the option as the message says.",
-        "error",
     ),
     GapRule(
         "orphan-mitigation",
         "Orphan mitigation",
         "A mitigation none of whose threats exists.",
         "Fix :mitigates:, or remove the mitigation.",
-        "warning",
     ),
     GapRule(
         "stale-assumption",
         "Stale assumption",
         "An assumption's :review-by: date has passed.",
         "Review the assumption and set a new :review-by: date.",
-        "note",
     ),
 )
 
@@ -145,8 +132,11 @@ def rule_of(kind: str) -> GapRule:
     build) gets a generic one."""
     rule = RULES.get(kind)
     if rule is None:
-        title = kind.replace("-", " ").capitalize()
-        rule = GapRule(kind, title, f"A {kind} gap.", "See the message.", "warning")
+        # a kind from the file is data: shown clean
+        shown = clean(kind)
+        rule = GapRule(
+            kind, shown.replace("-", " ").capitalize(), f"A {shown} gap.", "See the message."
+        )
     return rule
 
 
@@ -156,9 +146,16 @@ def kinds_in_order(kinds: set[str]) -> list[str]:
     return known + sorted(kinds - set(RULES))
 
 
-def level(data: ThreatsFile, gap: GapEntry) -> str:
-    """The SARIF level of a gap: fixed for its kind, else by the severity of its threat."""
-    fixed = rule_of(gap.kind).level
-    if fixed is not None:
-        return fixed
-    return SEVERITY_LEVELS.get(data.gap_severity(gap) or "", "error")
+def level(gap: GapEntry, counts: Callable[[GapEntry], bool]) -> str:
+    """The level of ``gap`` in every format: ``error`` when it counts for the
+    exit status (``counts``: ``--fail-on``, by default the gaps that failed the
+    build), ``note`` when it is suppressed, else ``warning``.
+
+    Its kind and its threat's severity do not decide it: what fails the build
+    already says how much a gap matters (``threats_fail_on``,
+    ``threats_fail_min_severity``), and a report must not call error what the
+    build let pass, nor warning what it failed on.
+    """
+    if counts(gap):
+        return "error"
+    return "note" if gap.suppressed else "warning"

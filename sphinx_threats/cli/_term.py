@@ -57,18 +57,3 @@ def wrap(text: str, columns: int, indent: str, first: str | None = None) -> list
         break_long_words=False,
         break_on_hyphens=False,
     ) or [(indent if first is None else first).rstrip()]
-
-
-def markdown_escape(text: str) -> str:
-    """``text`` shown literally in Markdown (a title may hold ``<script>`` or ``|``)."""
-    # no tag can start without "<"; ">" stays readable ("implemented -> planned")
-    text = text.replace("&", "&amp;").replace("<", "&lt;")
-    for char in "\\`*_[]|~":
-        text = text.replace(char, "\\" + char)
-    return text.replace("\n", " ")
-
-
-def markdown_code(text: str) -> str:
-    """``text`` as a Markdown code span."""
-    fence = "``" if "`" in text else "`"
-    return f"{fence} {text} {fence}" if fence == "``" else f"`{text}`"

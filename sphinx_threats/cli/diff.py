@@ -9,7 +9,6 @@ and fail a pull request only on what it makes worse.
 from __future__ import annotations
 
 import argparse
-import json
 import textwrap
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -18,7 +17,8 @@ from ..threatsfile.compare import WORSENINGS, Change, compare
 from ..threatsfile.read import ThreatsFile
 from . import _common
 from ._gaps import RULES
-from ._term import Style, markdown_code, markdown_escape, use_colour, width, wrap
+from ._safe import clean, json_text, markdown_code, markdown_escape, no_commands
+from ._term import Style, use_colour, width, wrap
 
 NAME = "diff"
 
@@ -196,15 +196,15 @@ def _where(change: Change, base: str) -> str:
 def _subject(change: Change, base: str) -> str:
     """What a change is about, in words, with its place."""
     if change.gap is not None:
-        return f"{change.gap.kind} at {_where(change, base)}"
+        return clean(f"{change.gap.kind} at {_where(change, base)}")
     where = _where(change, base)
-    return f"{change.text} ({where})" if where else change.text
+    return clean(f"{change.text} ({where})" if where else change.text)
 
 
 def as_text(diff: Comparison, style: Style, columns: int) -> str:
     """The changes for a terminal, ``columns`` wide."""
     changes, counts, base = diff.changes, diff.counts, diff.base
-    lines = [style(f"Changes from {diff.old.path} to {diff.new.path}", "bold")]
+    lines = [style(clean(f"Changes from {diff.old.path} to {diff.new.path}"), "bold")]
     for title, group in _sections(changes, counts):
         lines += ["", style(f"{title} ({len(group)})", "bold")]
         for change in group:
@@ -215,9 +215,10 @@ def as_text(diff: Comparison, style: Style, columns: int) -> str:
             first[0] = first[0].replace(label, painted, 1)
             lines += first
             if change.gap is not None:
-                lines += wrap(change.gap.message, columns, " " * 22)
+                lines += wrap(clean(change.gap.message), columns, " " * 22)
     lines += ["", style(_verdict(changes, counts), "bold")]
-    return "\n".join(lines) + "\n"
+    # wrapping may bring "::" from a message to the start of a line
+    return no_commands("\n".join(lines) + "\n")
 
 
 def as_markdown(diff: Comparison) -> str:
@@ -240,12 +241,14 @@ def as_markdown(diff: Comparison) -> str:
         for change in group:
             what = markdown_escape(change.text)
             if change.gap is not None:
-                what = f"**{change.gap.kind}**: {markdown_escape(change.gap.message)}"
+                what = (
+                    f"**{markdown_escape(change.gap.kind)}**: {markdown_escape(change.gap.message)}"
+                )
             where = _where(change, base)
             lines.append(
                 f"| {LABELS[change.change]} | {what} | {markdown_code(where) if where else ''} |"
             )
-    return "\n".join(lines) + "\n"
+    return no_commands("\n".join(lines) + "\n")
 
 
 def as_json(diff: Comparison) -> str:
@@ -275,4 +278,4 @@ def as_json(diff: Comparison) -> str:
         "worse": sum(1 for c in changes if c.worse),
         "counted": sum(1 for c in changes if counts(c)),
     }
-    return json.dumps(out, indent=2, ensure_ascii=False) + "\n"
+    return json_text(out)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import json
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from ..model import STATUS_ORDER
-from ..threatsfile.read import SEVERITIES, GapEntry, ThreatsFile
+from ..threatsfile.read import GapEntry, ThreatsFile
 from . import _common
-from ._gaps import RULES, kinds_in_order, level
-from ._term import Style, markdown_code, markdown_escape, use_colour, width, wrap
+from ._gaps import RULES, kinds_in_order, level, rule_of
+from ._safe import clean, json_text, markdown_code, markdown_escape, no_commands
+from ._term import Style, use_colour, width, wrap
 
 NAME = "report"
 
@@ -28,8 +28,11 @@ exit status: 0 when no gap counts, 1 when one does (by default the gaps that
 failed the build, as threats.json records them), 2 on a usage error.
 """
 
-#: GitHub annotation command for each SARIF level.
+#: GitHub annotation command for each level.
 GITHUB_COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
+
+#: How text and Markdown say each level (the words of the exit status).
+STATES = {"error": "FAILS", "warning": "warning", "note": "suppressed"}
 
 
 def add_parser(subparsers: Any) -> None:
@@ -99,7 +102,7 @@ def report(
     elif output_format == "markdown":
         text = as_markdown(data, gaps, counts, base)
     elif output_format == "github":
-        text = as_github(data, gaps, base)
+        text = as_github(data, gaps, counts, base)
     else:
         text = as_text(data, gaps, counts, base, Style(use_colour(color)), width())
     _common.write_text(text, None)
@@ -122,12 +125,13 @@ def by_status(data: ThreatsFile) -> list[tuple[str, int]]:
 
 
 def by_severity(data: ThreatsFile) -> list[tuple[str, int]]:
-    """Threat counts by severity, most severe first."""
+    """Threat counts by severity, most severe first in the file's vocabulary."""
     counts = _counts(data, "by-severity", "severity")
+    severities = data.vocabulary.severities
     return sorted(
         counts.items(),
         key=lambda kv: (
-            SEVERITIES.index(kv[0]) if kv[0] in SEVERITIES else len(SEVERITIES),
+            severities.index(kv[0]) if kv[0] in severities else len(severities),
             kv[0] == "unknown",
             kv[0],
         ),
@@ -175,14 +179,12 @@ def _percent(value: Any) -> str:
     return f"{value:.1f}%" if isinstance(value, int | float) else "-"
 
 
-def _joined(counts: list[tuple[str, int]]) -> str:
-    return ", ".join(f"{name} {n}" for name, n in counts) or "none"
+def _joined(counts: list[tuple[str, int]], escape: Callable[[str], str] = clean) -> str:
+    return ", ".join(f"{escape(name)} {n}" for name, n in counts) or "none"
 
 
 def _gap_state(gap: GapEntry, counts: Callable[[GapEntry], bool]) -> str:
-    if counts(gap):
-        return "FAILS"
-    return "suppressed" if gap.suppressed else "warning"
+    return STATES[level(gap, counts)]
 
 
 def _gaps_heading(gaps: list[GapEntry], counts: Callable[[GapEntry], bool]) -> str:
@@ -202,13 +204,13 @@ def as_text(
     columns: int,
 ) -> str:
     """The report for a terminal: ``columns`` wide."""
-    title = f"Threat model: {data.project}" if data.project else "Threat model"
-    lines = [style(title, "bold") + f" ({data.path})", ""]
+    title = f"Threat model: {clean(data.project)}" if data.project else "Threat model"
+    lines = [style(title, "bold") + f" ({clean(data.path)})", ""]
     lines.append(style(f"Threats: {threat_count(data)}", "bold"))
     for label, counted in (("by status", by_status(data)), ("by severity", by_severity(data))):
         lines += wrap(_joined(counted), columns, " " * 15, f"  {label:<13}")
 
-    services = services_worst_first(data)
+    services = [(clean(s), figures) for s, figures in services_worst_first(data)]
     if services:
         lines += ["", style("Coverage per service, worst first", "bold")]
         # the figures and the bar take 50 columns; the service ID gets the rest
@@ -233,19 +235,21 @@ def as_text(
     for gap in gaps:
         if gap.kind != kind:
             kind = gap.kind
-            lines.append(f"  {style(kind, 'cyan')}: {sum(1 for g in gaps if g.kind == kind)}")
+            count = sum(1 for g in gaps if g.kind == kind)
+            lines.append(f"  {style(clean(kind), 'cyan')}: {count}")
         severity = data.gap_severity(gap)
         state = _gap_state(gap, counts)
         painted = style(state, "red", "bold") if state == "FAILS" else style(state, "dim")
         head = (
             "    "
-            + _common.gap_where(gap, base)
-            + (f"  {severity}" if severity else "")
+            + clean(_common.gap_where(gap, base))
+            + (f"  {clean(severity)}" if severity else "")
             + f"  {painted}"
         )
         lines.append(head)
-        lines += wrap(gap.message, columns, " " * 6)
-    return "\n".join(lines) + "\n"
+        lines += wrap(clean(gap.message), columns, " " * 6)
+    # wrapping may bring "::" from a message to the start of a line
+    return no_commands("\n".join(lines) + "\n")
 
 
 def _answers(figures: dict[str, Any]) -> int:
@@ -271,8 +275,8 @@ def as_markdown(
     lines += [
         f"**{threat_count(data)} threats**",
         "",
-        f"- by status: {_joined(by_status(data))}",
-        f"- by severity: {_joined(by_severity(data))}",
+        f"- by status: {_joined(by_status(data), markdown_escape)}",
+        f"- by severity: {_joined(by_severity(data), markdown_escape)}",
     ]
     services = services_worst_first(data)
     if services:
@@ -295,11 +299,11 @@ def as_markdown(
         for gap in gaps:
             state = _gap_state(gap, counts)
             lines.append(
-                f"| {gap.kind} | {markdown_code(_common.gap_where(gap, base))} | "
+                f"| {markdown_escape(gap.kind)} | {markdown_code(_common.gap_where(gap, base))} | "
                 f"{markdown_escape(data.gap_severity(gap) or '')} | "
                 f"{'**fails**' if state == 'FAILS' else state} | {markdown_escape(gap.message)} |"
             )
-    return "\n".join(lines) + "\n"
+    return no_commands("\n".join(lines) + "\n")
 
 
 def as_json(
@@ -321,7 +325,7 @@ def as_json(
                 "file": _common.join_base(base, g.file),
                 "lineno": g.lineno,
                 "severity": data.gap_severity(g),
-                "level": level(data, g),
+                "level": level(g, counts),
                 "suppressed": g.suppressed,
                 "failing": counts(g),
             }
@@ -329,30 +333,31 @@ def as_json(
         ],
         "failing": sum(1 for g in gaps if counts(g)),
     }
-    return json.dumps(out, indent=2, ensure_ascii=False) + "\n"
+    return json_text(out)
 
 
 def _escape_data(text: str) -> str:
-    # GitHub's workflow-command escaping
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # GitHub's workflow-command escaping, after clean() took every line break
+    # (a value cannot end the command and start another)
+    return clean(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def as_github(data: ThreatsFile, gaps: list[GapEntry], base: str) -> str:
-    """One GitHub Actions annotation per unsuppressed gap, at its source line."""
+def as_github(
+    data: ThreatsFile, gaps: list[GapEntry], counts: Callable[[GapEntry], bool], base: str
+) -> str:
+    """One GitHub Actions annotation per gap, at its source line: ``::error``
+    when it counts, ``::notice`` when suppressed, else ``::warning``."""
     lines = []
     for gap in gaps:
-        if gap.suppressed:
-            continue
-        command = GITHUB_COMMANDS[level(data, gap)]
+        command = GITHUB_COMMANDS[level(gap, counts)]
         props = [f"file={_escape_property(_common.join_base(base, gap.file))}"]
         if gap.lineno:
             props.append(f"line={gap.lineno}")
-        rule = RULES.get(gap.kind)
-        title = f"{rule.title if rule else gap.kind} (threats.{gap.kind})"
+        title = f"{rule_of(gap.kind).title} (threats.{gap.kind})"
         props.append(f"title={_escape_property(title)}")
         lines.append(f"::{command} {','.join(props)}::{_escape_data(gap.message)}")
     return "".join(line + "\n" for line in lines)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 from collections import Counter
 from typing import Any
 from urllib.parse import quote
@@ -19,6 +18,7 @@ from .._version import __version__
 from ..threatsfile.read import GapEntry, ThreatsFile
 from . import _common
 from ._gaps import RULES, kinds_in_order, level, rule_of
+from ._safe import clean, json_text
 
 NAME = "sarif"
 
@@ -78,7 +78,7 @@ def sarif(path: str, output: str, *, base_dir: str = "", help_uri_base: str = HE
     (``-``: standard output)."""
     data = _common.load(path)
     log = to_sarif(data, _common.base_dir(base_dir), help_uri_base)
-    _common.write_text(json.dumps(log, indent=2, ensure_ascii=False) + "\n", output)
+    _common.write_text(json_text(log), output)
     return 0
 
 
@@ -105,7 +105,6 @@ def fingerprints(gaps: tuple[GapEntry, ...]) -> list[str]:
 def rule_descriptor(kind: str, help_uri_base: str) -> dict[str, Any]:
     """The SARIF ``reportingDescriptor`` of a gap kind."""
     rule = rule_of(kind)
-    fixed = rule.level
     return {
         "id": f"threats.{kind}",
         "name": "".join(part.capitalize() for part in kind.split("-")),
@@ -113,7 +112,8 @@ def rule_descriptor(kind: str, help_uri_base: str) -> dict[str, Any]:
         "fullDescription": {"text": rule.when},
         "help": {"text": rule.fix, "markdown": rule.fix},
         "helpUri": f"{help_uri_base}#gap-{kind}",
-        "defaultConfiguration": {"level": fixed or "warning"},
+        # a gap's level is its build's (see _gaps.level), not its kind's
+        "defaultConfiguration": {"level": "warning"},
         "properties": {"tags": ["security", "threat-model"]},
     }
 
@@ -135,8 +135,9 @@ def to_sarif(data: ThreatsFile, base: str, help_uri_base: str = HELP_URI_BASE) -
         result: dict[str, Any] = {
             "ruleId": f"threats.{gap.kind}",
             "ruleIndex": index[gap.kind],
-            "level": level(data, gap),
-            "message": {"text": gap.message},
+            "level": level(gap, data.build_failing),
+            # a viewer shows the text as it is: no control or bidi character
+            "message": {"text": clean(gap.message)},
             "locations": [{"physicalLocation": location}],
             "partialFingerprints": {FINGERPRINT: fingerprint},
             "properties": {"ids": list(gap.ids), "severity": data.gap_severity(gap)},

@@ -59,7 +59,12 @@ KINDS = ("threat-actors", "services", "threats", "mitigations", "risk-acceptance
 
 
 def export(data: ThreatsFile) -> dict[str, Any]:
-    """The Threat Composer workspace of one ``threats.json``."""
+    """The Threat Composer workspace of one ``threats.json``.
+
+    Every entry is its own item, duplicate IDs too (each with its own UUID and
+    number, so Threat Composer keeps both); a link names an ID's first
+    declaration, as the build's analysis does, so it is written once.
+    """
     kinds = {key: [dict(e.values) for e in data.entries(key)] for key in KINDS}
     actors = {e["id"]: str(e.get("title", "")) for e in kinds["threat-actors"]}
     threat_numbers = _numbers(kinds["threats"], tc.THREAT_PREFIX)
@@ -68,23 +73,28 @@ def export(data: ThreatsFile) -> dict[str, Any]:
         [*kinds["mitigations"], *kinds["risk-acceptances"]], tc.MITIGATION_PREFIX
     )
     assumption_numbers = _numbers(kinds["assumptions"], tc.ASSUMPTION_PREFIX)
-    uuids: dict[str, str] = {}
-    for kind, entries in kinds.items():
-        for entry in entries:
-            uuids[entry["id"]] = str(uuid.uuid5(NAMESPACE, f"{kind}:{entry['id']}"))
+    uuids = {key: _uuids(key, entries) for key, entries in kinds.items()}
 
     threats = [
-        _threat(e, threat_numbers[e["id"]], uuids[e["id"]], actors) for e in kinds["threats"]
+        _threat(e, number, ident, actors)
+        for e, number, ident in zip(kinds["threats"], threat_numbers, uuids["threats"], strict=True)
     ]
     mitigations = [
-        _mitigation(
-            e, mitigation_numbers[e["id"]], uuids[e["id"]], accepted=key == "risk-acceptances"
+        _mitigation(e, number, ident, accepted=key == "risk-acceptances")
+        for key, e, number, ident in zip(
+            ["mitigations"] * len(kinds["mitigations"])
+            + ["risk-acceptances"] * len(kinds["risk-acceptances"]),
+            [*kinds["mitigations"], *kinds["risk-acceptances"]],
+            mitigation_numbers,
+            [*uuids["mitigations"], *uuids["risk-acceptances"]],
+            strict=True,
         )
-        for key in ("mitigations", "risk-acceptances")
-        for e in kinds[key]
     ]
     assumptions = [
-        _assumption(e, assumption_numbers[e["id"]], uuids[e["id"]]) for e in kinds["assumptions"]
+        _assumption(e, number, ident)
+        for e, number, ident in zip(
+            kinds["assumptions"], assumption_numbers, uuids["assumptions"], strict=True
+        )
     ]
     services = [f"- {e.get('title', e['id'])} ({e['id']})" for e in kinds["services"]]
     description = "Exported from sphinx-threats."
@@ -104,41 +114,61 @@ def export(data: ThreatsFile) -> dict[str, Any]:
     }
 
 
+def _uuids(key: str, entries: list[dict[str, Any]]) -> list[str]:
+    """A UUID per entry, derived from its kind and ID (the second declaration
+    of an ID from ``ID#2``, and so on), so that exporting twice gives the
+    same file."""
+    uuids = []
+    seen: dict[str, int] = {}
+    for entry in entries:
+        count = seen[entry["id"]] = seen.get(entry["id"], 0) + 1
+        name = entry["id"] if count == 1 else f"{entry['id']}#{count}"
+        uuids.append(str(uuid.uuid5(NAMESPACE, f"{key}:{name}")))
+    return uuids
+
+
+def _first(
+    kinds: dict[str, list[dict[str, Any]]], uuids: dict[str, list[str]], *keys: str
+) -> dict[str, str]:
+    """The UUID of each ID's first declaration among ``keys`` (what a link to
+    the ID names)."""
+    first: dict[str, str] = {}
+    for key in keys:
+        for entry, ident in zip(kinds[key], uuids[key], strict=True):
+            first.setdefault(entry["id"], ident)
+    return first
+
+
 def _mitigation_links(
-    kinds: dict[str, list[dict[str, Any]]], uuids: dict[str, str]
+    kinds: dict[str, list[dict[str, Any]]], uuids: dict[str, list[str]]
 ) -> list[dict[str, str]]:
     """A link from each mitigation and acceptance to each threat it names."""
-    threat_ids = {e["id"] for e in kinds["threats"]}
+    threats = _first(kinds, uuids, "threats")
     links = []
     for key, option in (("mitigations", "mitigates"), ("risk-acceptances", "threats")):
-        for entry in kinds[key]:
-            for threat in _ids(entry.get(option)):
-                if threat in threat_ids:
-                    links.append({"mitigationId": uuids[entry["id"]], "linkedId": uuids[threat]})
+        for entry, ident in zip(kinds[key], uuids[key], strict=True):
+            # an ID named twice in one option is one link
+            for threat in dict.fromkeys(_ids(entry.get(option))):
+                if threat in threats:
+                    links.append({"mitigationId": ident, "linkedId": threats[threat]})
     return links
 
 
 def _assumption_links(
-    kinds: dict[str, list[dict[str, Any]]], uuids: dict[str, str]
+    kinds: dict[str, list[dict[str, Any]]], uuids: dict[str, list[str]]
 ) -> list[dict[str, str]]:
     """A link from each assumption to each threat and mitigation it names."""
-    threat_ids = {e["id"] for e in kinds["threats"]}
-    mitigation_ids = {e["id"] for e in [*kinds["mitigations"], *kinds["risk-acceptances"]]}
+    threats = _first(kinds, uuids, "threats")
+    mitigations = _first(kinds, uuids, "mitigations", "risk-acceptances")
     links = []
-    for entry in kinds["assumptions"]:
+    for entry, ident in zip(kinds["assumptions"], uuids["assumptions"], strict=True):
         for link_type, option, known in (
-            ("Threat", "threats", threat_ids),
-            ("Mitigation", "mitigations", mitigation_ids),
+            ("Threat", "threats", threats),
+            ("Mitigation", "mitigations", mitigations),
         ):
-            for ref in _ids(entry.get(option)):
+            for ref in dict.fromkeys(_ids(entry.get(option))):
                 if ref in known:
-                    links.append(
-                        {
-                            "type": link_type,
-                            "assumptionId": uuids[entry["id"]],
-                            "linkedId": uuids[ref],
-                        }
-                    )
+                    links.append({"type": link_type, "assumptionId": ident, "linkedId": known[ref]})
     return links
 
 
@@ -151,22 +181,23 @@ def _ids(value: Any) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
-def _numbers(entries: list[dict[str, Any]], prefix: str) -> dict[str, int]:
-    """``numericId`` of each entry: from ``PREFIX-<n>`` IDs, else after the highest."""
+def _numbers(entries: list[dict[str, Any]], prefix: str) -> list[int]:
+    """``numericId`` of each entry, in order: from ``PREFIX-<n>`` IDs (the
+    first declaration of a number), else after the highest."""
     pattern = re.compile(rf"{re.escape(prefix)}-(\d+)\Z")
-    numbers: dict[str, int] = {}
+    numbers: dict[int, int] = {}
     used: set[int] = set()
-    for entry in entries:
+    for n, entry in enumerate(entries):
         match = pattern.match(entry["id"])
         if match and int(match.group(1)) not in used:
-            numbers[entry["id"]] = int(match.group(1))
-            used.add(numbers[entry["id"]])
+            numbers[n] = int(match.group(1))
+            used.add(numbers[n])
     following = max(used, default=0) + 1
-    for entry in sorted(entries, key=lambda e: str(e["id"])):
-        if entry["id"] not in numbers:
-            numbers[entry["id"]] = following
+    for n in sorted(range(len(entries)), key=lambda n: str(entries[n]["id"])):
+        if n not in numbers:
+            numbers[n] = following
             following += 1
-    return numbers
+    return [numbers[n] for n in range(len(entries))]
 
 
 def _cut(text: str, limit: int) -> str:

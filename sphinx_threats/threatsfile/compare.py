@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import MITIGATION_STATUSES, STATUS_ORDER
-from .read import GapEntry, ItemEntry, ThreatsFile, severity_rank
+from .read import GapEntry, ItemEntry, ThreatsFile
 
 #: The worsenings ``--fail-on`` can name, in the order they are shown, with
 #: what each means (the reference is generated from this).
@@ -144,8 +144,9 @@ def _threats(old: ThreatsFile, new: ThreatsFile) -> Iterator[Change]:
         was, now = before[ident].text("severity"), after[ident].text("severity")
         if was == now:
             continue
-        raised = severity_rank(now) < severity_rank(was)
-        lowered = severity_rank(now) > severity_rank(was)
+        # ranked by the new build's vocabulary: the one in force now
+        raised = new.severity_rank(now) < new.severity_rank(was)
+        lowered = new.severity_rank(now) > new.severity_rank(was)
         if raised or lowered:
             yield Change(
                 "raised-severity" if raised else "lowered-severity",

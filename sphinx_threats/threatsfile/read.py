@@ -1,8 +1,12 @@
 """Reading ``threats.json`` back: one check of the whole file, typed records.
 
 Every reader goes through here: the command (``sphinx-threats``), another
-project's model (``threats_external``) and the exporters.  Only what some
-reader uses is checked; unknown keys are ignored and a missing optional key
+project's model (``threats_external``) and the exporters.  A file is data
+from anyone (a pull request, another repository), so it is checked whole
+before anything uses it: JSON read within the bounds of
+:func:`~sphinx_threats.safeload.load_json` (size, depth, no ``NaN`` or
+infinities), every value of the type the shipped JSON Schema gives
+it (:mod:`.shape`).  Unknown keys are ignored and a missing optional key
 takes its default, declared once below, so a file from an older or a newer
 build of the same schema version still reads.
 """
@@ -14,24 +18,38 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, NamedTuple
 
-from ..config import CONFIG_VALUES, DEFAULT_FAIL_ON
+from .. import analysis
+from ..config import CONFIG_VALUES, DEFAULT_FAIL_ON, category_labels
 from ..model import Mitigation
-from . import SCHEMA_VERSION
+from ..safeload import Malformed, Refused, load_json
+from ..schema.options import Vocabulary
+from . import SCHEMA_VERSION, shape
 
-#: Severities from most to least severe: the default of ``threats_severities``
-#: (``threats.json`` does not record the configured list).
-SEVERITIES: tuple[str, ...] = tuple(
-    next(c.default for c in CONFIG_VALUES if c.name == "threats_severities")
+
+def _default(name: str) -> Any:
+    return next(c.default for c in CONFIG_VALUES if c.name == name)
+
+
+#: The vocabulary of a file that does not record its own (``"vocabulary"``,
+#: written since 0.x): the configuration's defaults.
+DEFAULT_VOCABULARY = Vocabulary(
+    categories=tuple(category_labels(_default("threats_categories"))),
+    severities=tuple(_default("threats_severities")),
+    likelihoods=tuple(_default("threats_likelihoods")),
+    impacts=tuple(_default("threats_impacts")),
 )
+
+#: Severities from most to least severe: the default of ``threats_severities``.
+SEVERITIES: tuple[str, ...] = DEFAULT_VOCABULARY.severities
 
 #: A mitigation's ``:effect:`` when its entry has none: the model's default.
 DEFAULT_EFFECT = str(next(f.default for f in fields(Mitigation) if f.name == "effect"))
 
 
-def severity_rank(severity: str | None) -> int:
-    """0 for the most severe; a missing or unknown severity counts as the most
-    severe (as it does for ``threats_fail_min_severity``)."""
-    return SEVERITIES.index(severity) if severity in SEVERITIES else 0
+def severity_rank(severity: str | None, severities: tuple[str, ...] = SEVERITIES) -> int:
+    """0 for the most severe of ``severities``; a missing or unknown severity
+    counts as the most severe (as it does for ``threats_fail_min_severity``)."""
+    return analysis.severity_rank(severity, severities)
 
 
 class FormatError(ValueError):
@@ -118,6 +136,9 @@ class ThreatsFile:
     summary: dict[str, Any]
     #: The build's ``threats_fail_on``; ``None`` when the file does not say.
     fail_on: tuple[str, ...] | None
+    #: The vocabulary in force in the build (:data:`DEFAULT_VOCABULARY` for a
+    #: file that does not record it): what ranks its severities.
+    vocabulary: Vocabulary = DEFAULT_VOCABULARY
     # built on first use, once per key: gap_severity looks up threats for every gap
     _by_id: dict[str, dict[str, ItemEntry]] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -148,7 +169,11 @@ class ThreatsFile:
         threats = self.of("threats")
         found = [threats[i].text("severity") for i in gap.ids if i in threats]
         known = [s for s in found if s is not None]
-        return min(known, key=severity_rank, default=None)
+        return min(known, key=self.severity_rank, default=None)
+
+    def severity_rank(self, severity: str | None) -> int:
+        """0 for the most severe in this file's vocabulary (:func:`severity_rank`)."""
+        return severity_rank(severity, self.vocabulary.severities)
 
     def build_failing(self, gap: GapEntry) -> bool:
         """Whether ``gap`` failed the build that wrote the file.
@@ -163,17 +188,21 @@ class ThreatsFile:
 
 
 def read(data: bytes, path: str = "") -> ThreatsFile:
-    """The ``threats.json`` in ``data``; any problem is a :class:`FormatError`."""
+    """The ``threats.json`` in ``data``; any problem is a :class:`FormatError`.
+
+    Read by the bounded JSON reader (:mod:`~sphinx_threats.safeload`): size,
+    depth, ``NaN``/``Infinity``, numbers out of range and lone surrogates are
+    refused there, as for every JSON text the package reads."""
     try:
-        raw = json.loads(data.decode("utf-8"))
+        raw = load_json(data.decode("utf-8"))
     except UnicodeDecodeError:
         raise FormatError("is not JSON (not UTF-8 text)") from None
-    except json.JSONDecodeError as err:
+    except Malformed as err:
+        raise FormatError(f"{err.reason} at line {err.line}, column {err.column}") from None
+    except Refused as err:
         raise FormatError(
-            f"is not JSON: {err.msg} at line {err.lineno}, column {err.colno}"
+            f"is not a threats.json: it {err.reason} (line {err.line}, column {err.column})"
         ) from None
-    except RecursionError:
-        raise FormatError("is not a threats.json: nested too deeply") from None
     return parse(raw, path)
 
 
@@ -188,6 +217,10 @@ def parse(raw: Any, path: str = "") -> ThreatsFile:
             f"has schema version {json.dumps(schema)}; this sphinx-threats reads schema "
             f"{SCHEMA_VERSION} only" + (" (upgrade sphinx-threats to read it)" if newer else "")
         )
+    try:
+        shape.check(raw)
+    except shape.ShapeError as err:
+        raise FormatError(f"is not a valid threats.json: {err}") from None
     check = _Checker()
     fail_on = raw.get("fail-on")
     if fail_on is not None:
@@ -201,6 +234,20 @@ def parse(raw: Any, path: str = "") -> ThreatsFile:
         gaps=_gaps(check, raw.get("gaps", [])),
         summary=check.mapping(raw.get("summary", {}), "summary"),
         fail_on=fail_on,
+        vocabulary=_vocabulary(raw.get("vocabulary")),
+    )
+
+
+def _vocabulary(raw: dict[str, list[str]] | None) -> Vocabulary:
+    """The recorded vocabulary; a list the file does not give (or gives
+    empty) is the default one."""
+    given = {name: tuple(values) for name, values in (raw or {}).items() if values}
+    return Vocabulary(
+        categories=given.get("categories", DEFAULT_VOCABULARY.categories),
+        severities=given.get("severities", DEFAULT_VOCABULARY.severities),
+        likelihoods=given.get("likelihoods", DEFAULT_VOCABULARY.likelihoods),
+        impacts=given.get("impacts", DEFAULT_VOCABULARY.impacts),
+        statuses=given.get("statuses", DEFAULT_VOCABULARY.statuses),
     )
 
 
@@ -208,8 +255,9 @@ def _items(check: _Checker, raw: Any) -> dict[str, tuple[ItemEntry, ...]]:
     items: dict[str, tuple[ItemEntry, ...]] = {}
     for key, entries in check.mapping(raw, "items").items():
         listed = []
-        for n, entry in enumerate(check.sequence(entries, f"items.{key}")):
-            where = f"items.{key}[{n}]"
+        listed_at = shape.path("items", key)
+        for n, entry in enumerate(check.sequence(entries, listed_at)):
+            where = f"{listed_at}[{n}]"
             entry = check.mapping(entry, where)
             external = entry.get("external") or ""
             listed.append(
@@ -266,8 +314,7 @@ class _Checker:
     @staticmethod
     def _fail(where: str, expected: str, value: Any) -> FormatError:
         return FormatError(
-            f"is not a valid threats.json: {where} should be {expected}, "
-            f"not {json.dumps(value)[:40]}"
+            f"is not a valid threats.json: {shape.ShapeError(where, expected, value)}"
         )
 
     def mapping(self, value: Any, where: str) -> dict[str, Any]:
@@ -286,6 +333,9 @@ class _Checker:
         return value
 
     def integer(self, value: Any, where: str) -> int:
+        # 3.0 is an integer to JSON Schema, so it is one here
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
         if not isinstance(value, int) or isinstance(value, bool):
             raise self._fail(where, "an integer", value)
         return value

@@ -25,7 +25,7 @@ from ..model import (
     Threat,
     worst_status,
 )
-from ..schema.options import option_values
+from ..schema.options import Vocabulary, option_values
 from . import SCHEMA_VERSION
 
 
@@ -54,13 +54,16 @@ def to_data(
     *,
     fail_on: Iterable[str] | None = None,
     failing: Collection[Gap] | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> dict[str, Any]:
     """The content of ``threats.json``.
 
     ``fail_on`` (the build's ``threats_fail_on``) is written as ``"fail-on"``
     and ``failing`` (the gaps that failed the build) as each gap's ``"fails"``,
-    so that ``sphinx-threats`` can fail exactly where the build did; both are
-    left out when not given.
+    so that ``sphinx-threats`` can fail exactly where the build did;
+    ``vocabulary`` (the allowed values in force) as ``"vocabulary"``, so that
+    it ranks custom severities as the build did.  Each is left out when not
+    given.
     """
     items: dict[str, list[dict[str, Any]]] = {kind.plural: [] for kind in Kind}
     for item in report.model.items:
@@ -117,6 +120,12 @@ def to_data(
     }
     if fail_on is not None:
         data["fail-on"] = sorted(set(fail_on))
+    if vocabulary is not None:
+        # in the configured order (most severe first), not sorted: the order is the fact
+        data["vocabulary"] = {
+            name: list(vocabulary.allowed(name))
+            for name in ("severities", "categories", "statuses", "likelihoods", "impacts")
+        }
     return data
 
 

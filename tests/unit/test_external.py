@@ -78,7 +78,7 @@ def test_item_problems_are_one_message_and_the_items_still_load() -> None:
 
 def test_not_a_threats_json_gives_nothing() -> None:
     for data, says in [
-        (b"", "not JSON"),
+        (b"", "not valid JSON"),
         (b'{"schema": true}', "schema version true"),
         (_file(threats=[["TM-1"]]), "items.threats[0] should be an object"),
     ]:

@@ -1,0 +1,3 @@
+project = "duplicates"
+extensions = ["sphinx_threats"]
+threats_today = "2026-06-01"
