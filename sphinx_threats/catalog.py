@@ -110,6 +110,14 @@ def read_catalog(path: Path, file: str, vocabulary: Vocabulary) -> Catalog:
     return Catalog(file, digest, entries, tuple(problems.found))
 
 
+def _star_hint(err: yaml.MarkedYAMLError) -> str:
+    """A hint when the error is a bare ``*``, which YAML reads as an alias."""
+    text = f"{err.context or ''} {err.problem or ''}"
+    if "alias" in text or "'*'" in text:
+        return '; a bare * starts a YAML alias: quote it: "*"'
+    return ""
+
+
 def _items(data: bytes, problems: _Problems, vocabulary: Vocabulary) -> Iterator[CatalogEntry]:
     try:
         root = yaml.compose(data.decode("utf-8"), Loader=yaml.SafeLoader)
@@ -122,7 +130,7 @@ def _items(data: bytes, problems: _Problems, vocabulary: Vocabulary) -> Iterator
         problems.found.append(
             Problem(
                 GapKind.INVALID,
-                f"the catalogue is not valid YAML: {err.problem or err.context}",
+                f"the catalogue is not valid YAML: {err.problem or err.context}{_star_hint(err)}",
                 Location(problems.file, line),
             )
         )

@@ -38,6 +38,11 @@ def did_you_mean(value: str, choices: Iterable[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
+#: What the warning of an item without an ID says (the analysis adds to that
+#: warning the references that may mean the item).
+NO_ID = "has no :id:"
+
+
 def placeholder_id(location: Location) -> str:
     """The ID of an item whose source gave none."""
     return f"@{location.file}:{location.lineno}"
@@ -116,7 +121,7 @@ def parse_item(
 def _check_header(reader: _Reader, raw_id: str, title: str) -> None:
     label, ident = reader.label, reader.ident
     if not raw_id:
-        reader.say(f"{label} has no :id:; add a unique :id: (listed as {ident!r} until then)", "id")
+        reader.say(f"{label} {NO_ID}; add a unique :id: (listed as {ident!r} until then)", "id")
     elif not ID_RE.match(raw_id) or not raw_id.isascii():
         reader.say(
             f"{label}: malformed ID; an ID starts with a letter, then ASCII letters, "
@@ -297,10 +302,11 @@ def check_item(
         if option.name in unreadable:
             continue
         if option.required and option.type is not OptionType.ID and not values.get(option.field):
+            allowed = _allowed_values(option, vocabulary)
             if option.name not in given:
-                reader.say(f"{label} needs :{option.name}:")
+                reader.say(f"{label} needs :{option.name}:{allowed}")
             elif _is_blank(given[option.name]):
-                reader.say(f"{label}: :{option.name}: is empty", option.name)
+                reader.say(f"{label}: :{option.name}: is empty{allowed}", option.name)
     if reader.kind is Kind.THREAT:
         if not {"severity", "likelihood", "impact"} & set(unreadable):
             _check_severity(reader, values, vocabulary)
@@ -316,6 +322,14 @@ def check_item(
             values.pop("effect", None)
     elif reader.kind is Kind.NOT_APPLICABLE and not has_body:
         reader.say(f"{label} needs a justification in its body")
+
+
+def _allowed_values(option: Option, vocabulary: Vocabulary) -> str:
+    """`` (one of: a, b)`` for an enumerated option, so that a message about a
+    missing value says what to write; ``""`` for any other option."""
+    if not option.vocabulary:
+        return ""
+    return f" (one of: {', '.join(vocabulary.allowed(option.vocabulary))})"
 
 
 def _check_severity(reader: _Reader, values: dict[str, Any], vocabulary: Vocabulary) -> None:
