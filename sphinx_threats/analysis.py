@@ -220,9 +220,11 @@ class References(NamedTuple):
 
     #: ``unknown-ref`` for each.
     gaps: list[Gap]
-    #: The unknown references to a kind of which an item has no ID, by kind:
-    #: they most likely mean that item, so its ``invalid`` warning lists them
-    #: (one cause, one warning) instead of one ``unknown-ref`` each.
+    #: The unknown references to a kind of which an item has no ID, by kind,
+    #: when the ID they name is close to no known one (else it is a typo of
+    #: that one, said with "did you mean"): they most likely mean that item,
+    #: so its ``invalid`` warning lists them (one cause, one warning) instead
+    #: of one ``unknown-ref`` each.
     folded: dict[Kind, list[Gap]]
 
 
@@ -270,7 +272,11 @@ def reference_gaps(
     folded: dict[Kind, list[Gap]] = defaultdict(list)
     gaps: list[Gap] = []
     for kind, gap in found:
-        (folded[kind] if kind in idless else gaps).append(gap)
+        ref = gap.ids[0]
+        if kind in idless and ref not in index and not did_you_mean(ref, decl.known[kind]):
+            folded[kind].append(gap)
+        else:
+            gaps.append(gap)
     return References(gaps, dict(folded))
 
 
