@@ -59,7 +59,7 @@ from .model import (
     ThreatModel,
 )
 from .schema.options import REFERENCES, Option, OptionType
-from .schema.values import NO_ID, did_you_mean
+from .schema.values import did_you_mean
 
 
 def _never_external(kind: Kind, ident: str) -> bool:
@@ -215,24 +215,9 @@ def is_placeholder(ident: str) -> bool:
     return ident.startswith("@")
 
 
-class References(NamedTuple):
-    """The references naming no item of their kind."""
-
-    #: ``unknown-ref`` for each.
-    gaps: list[Gap]
-    #: The unknown references to a kind of which an item has no ID, by kind,
-    #: when the ID they name is close to no known one (else it is a typo of
-    #: that one, said with "did you mean"): they most likely mean that item,
-    #: so its ``invalid`` warning lists them (one cause, one warning) instead
-    #: of one ``unknown-ref`` each.
-    folded: dict[Kind, list[Gap]]
-
-
-def reference_gaps(
-    decl: Declarations, roles: Iterable[Reference], settings: Settings
-) -> References:
+def reference_gaps(decl: Declarations, roles: Iterable[Reference], settings: Settings) -> list[Gap]:
     """``unknown-ref`` for every option value and role naming no item of its kind."""
-    found: list[tuple[Kind, Gap]] = []
+    gaps: list[Gap] = []
     for kind, options in REFERENCES.items():
         items = decl.items(kind)
         for option in options:
@@ -252,32 +237,12 @@ def reference_gaps(
                     label = item.label if isinstance(item, Mitigation) else item.kind.value
                     where = f"{label} {item.id!r} (:{option.name}:)"
                     location = item.location_of(option.name)
-                    found.append(
-                        (target, _unknown_ref(decl, ref, target, location, where, item.id))
-                    )
+                    gaps.append(_unknown_ref(decl, ref, target, location, where, item.id))
     for role in roles:
         if not _is_known(decl, role.kind, role.target, settings):
             where = f"the :{role.kind.value}: role"
-            found.append(
-                (role.kind, _unknown_ref(decl, role.target, role.kind, role.location, where))
-            )
-    # the kinds of which an item of this project has no ID (looked for only
-    # when a reference is unknown: a scan of every ID, rarely needed)
-    index = decl.index
-    idless = (
-        {index[i].kind for i in index if is_placeholder(i) and not index[i].location.external}
-        if found
-        else set()
-    )
-    folded: dict[Kind, list[Gap]] = defaultdict(list)
-    gaps: list[Gap] = []
-    for kind, gap in found:
-        ref = gap.ids[0]
-        if kind in idless and ref not in index and not did_you_mean(ref, decl.known[kind]):
-            folded[kind].append(gap)
-        else:
-            gaps.append(gap)
-    return References(gaps, dict(folded))
+            gaps.append(_unknown_ref(decl, role.target, role.kind, role.location, where))
+    return gaps
 
 
 def _unknown_names(items: Sequence[Item], option: Option, known: set[str]) -> set[str]:
@@ -928,28 +893,6 @@ def status_gaps(
         yield Gap(kind, message, (t, s), services[s].location, threat.severity, True)
 
 
-def problem_gaps(model: ThreatModel, folded: Mapping[Kind, Sequence[Gap]]) -> list[Gap]:
-    """The problems found while reading, as gaps; the warning of an item
-    without an ID lists the unknown references to its kind (``folded``), which
-    most likely name the ID it should have."""
-    gaps = [Gap(p.kind, p.message, p.ids, p.location) for p in model.problems]
-    if not folded:
-        return gaps
-    idless = {item.id: item.kind for item in model.items if is_placeholder(item.id)}
-    for n, gap in enumerate(gaps):
-        kind = idless.get(gap.ids[0]) if gap.ids else None
-        if kind is None or NO_ID not in gap.message or kind not in folded:
-            continue
-        named = "; ".join(f"{g.ids[0]!r} at {_fmt(g.location)}" for g in sorted_gaps(folded[kind]))
-        message = (
-            f"{gap.message}; while it has none, the references naming no "
-            f"{kind.value} are not reported one by one, and may mean it: {named}"
-        )
-        ids = (*gap.ids, *dict.fromkeys(g.ids[0] for g in folded[kind]))
-        gaps[n] = gap._replace(message=message, ids=ids)
-    return gaps
-
-
 # -- the report -----------------------------------------------------------------------------
 
 
@@ -1095,10 +1038,9 @@ def _report(model: ThreatModel, settings: Settings) -> Report:
     excluded_of = exclusions(decl)
     result = statuses(decl, scope, acceptances, mitigations, excluded_of)
     assumptions = judge_assumptions(decl, settings)
-    references = reference_gaps(decl, model.references, settings)
-    gaps = problem_gaps(model, references.folded)
+    gaps = [Gap(p.kind, p.message, p.ids, p.location) for p in model.problems]
     gaps += decl.duplicates
-    gaps += references.gaps
+    gaps += reference_gaps(decl, model.references, settings)
     gaps += idle_decisions(decl, scope)
     gaps += acceptances.gaps
     gaps += mitigations.gaps

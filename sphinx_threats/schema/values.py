@@ -38,11 +38,6 @@ def did_you_mean(value: str, choices: Iterable[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-#: What the warning of an item without an ID says (the analysis adds to that
-#: warning the references that may mean the item).
-NO_ID = "has no :id:"
-
-
 def placeholder_id(location: Location) -> str:
     """The ID of an item whose source gave none."""
     return f"@{location.file}:{location.lineno}"
@@ -121,7 +116,7 @@ def parse_item(
 def _check_header(reader: _Reader, raw_id: str, title: str) -> None:
     label, ident = reader.label, reader.ident
     if not raw_id:
-        reader.say(f"{label} {NO_ID}; add a unique :id: (listed as {ident!r} until then)", "id")
+        reader.say(f"{label} has no :id:; add a unique :id: (listed as {ident!r} until then)", "id")
     elif not ID_RE.match(raw_id) or not raw_id.isascii():
         reader.say(
             f"{label}: malformed ID; an ID starts with a letter, then ASCII letters, "
