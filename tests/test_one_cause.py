@@ -3,7 +3,7 @@
 Real builds of ``test-one-cause`` and its MyST twin: a value that counts by
 a fallback (an unknown or missing ``:status:``, an unknown ``:effect:``) is
 its ``invalid`` warning and no status gap it alone makes; an item without an
-ID is one ``invalid``; an unknown ID in ``:mitigates:`` is always
+ID is one ``invalid`` and no status gap; an unknown ID in ``:mitigates:`` is always
 ``unknown-ref`` (with "did you mean"), ``orphan-mitigation`` only an unlinked
 control; a mitigation written for the wrong service is ``invalid``; a
 reference into a source that could not be read is not reported again.
@@ -33,9 +33,13 @@ README = Path(__file__).parent.parent / "README.md"
 EXPECTED = {
     "rst": [
         ("conf.py", None, "invalid", "missing-threats.json"),
-        # the threat without an ID: one warning, which lists what may mean it
-        ("noid.rst", 4, "invalid", "'SKIMMING' at noid.rst:9; 'SKIMMING' at noid.rst:15"),
-        ("noid.rst", 8, "invalid", "has no :id:"),
+        # the threat without an ID: one invalid, and no status gap of its own
+        # (no unmitigated, no service-gap); the references naming the ID it
+        # should have name no item (the mitigation without an ID is no orphan)
+        ("noid.rst", 4, "invalid", "threat 'Card skimming' has no :id:"),
+        ("noid.rst", 8, "invalid", "mitigation 'Tokenised cards' has no :id:"),
+        ("noid.rst", 9, "unknown-ref", "'SKIMMING'"),
+        ("noid.rst", 15, "unknown-ref", "'SKIMMING'"),
         # the wrong service suppresses nothing: the payments gap stays
         ("payments.rst", 4, "service-gap", "'T-PAY'"),
         ("payments.rst", 11, "invalid", "'M-WRONG' is written for service 'profile'"),
@@ -59,8 +63,10 @@ EXPECTED = {
     ],
     "myst": [
         ("conf.py", None, "invalid", "missing-threats.json"),
-        ("noid.md", 3, "invalid", "'SKIMMING' at noid.md:9; 'SKIMMING' at noid.md:16"),
-        ("noid.md", 8, "invalid", "has no :id:"),
+        ("noid.md", 3, "invalid", "threat 'Card skimming' has no :id:"),
+        ("noid.md", 8, "invalid", "mitigation 'Tokenised cards' has no :id:"),
+        ("noid.md", 9, "unknown-ref", "'SKIMMING'"),
+        ("noid.md", 16, "unknown-ref", "'SKIMMING'"),
         ("payments.md", 3, "service-gap", "'T-PAY'"),
         ("payments.md", 11, "invalid", "'M-WRONG' is written for service 'profile'"),
         ("profile.md", 7, "invalid", "'M-PAGE' is written for service 'profile'"),
