@@ -15,13 +15,16 @@ scope (the sections of this module, in order):
 4. :func:`judge_acceptances`: one :class:`AcceptanceState` per acceptance,
    and its expiry and approval gaps;
 5. :func:`mitigation_coverage`: which services each mitigation covers (its own
-   service, its ``:applies-to:``, or a service that ``:relies-on:`` it);
+   service, its ``:applies-to:``, or a service that ``:relies-on:`` it), which
+   count by a fallback value (:func:`has_fallback`), the unlinked controls and
+   the controls written for the wrong service;
 6. :func:`judge_assumptions`: what each threat and mitigation rests on, and
    the stale assumptions (assumptions never change a status);
 7. :func:`exclusions` then :func:`statuses`: the not-applicables of every
    threat, the overall status of every threat and the status of every pair,
    following the first-match rules of the SPEC; :func:`status_gaps`: the
-   threats and pairs not covered well enough.
+   threats and pairs not covered well enough, less those that only the
+   fallback values make (:func:`fallback_changes`: one cause, one warning).
 
 The report's gaps are the model's own problems and those of every step, less
 another project's, in :func:`gap_order`.  The figures read from the report
