@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 import yaml
 
 from .model import GapKind, Item, Kind, Location, Problem
-from .safeload import MAX_YAML_BYTES, REFUSED_TAG, Refused, compose_yaml
+from .safeload import MAX_YAML_BYTES, REFUSED_TAG, Malformed, Refused, compose_yaml
 from .schema.options import Vocabulary
 from .schema.values import RawValue, parse_item
 
@@ -96,7 +96,9 @@ class _Problems:
     def refused(self, err: Refused) -> None:
         """What the bounded reader refused, at its line."""
         where = Location(self.file, err.line)
-        self.found.append(Problem(GapKind.INVALID, f"the catalogue {err.reason}", where))
+        hint = _star_hint(err.reason) if isinstance(err, Malformed) else ""
+        message = f"the catalogue {err.reason}{hint}"
+        self.found.append(Problem(GapKind.INVALID, message, where))
 
 
 def read_catalog(path: Path, file: str, vocabulary: Vocabulary) -> Catalog:
@@ -116,6 +118,13 @@ def read_catalog(path: Path, file: str, vocabulary: Vocabulary) -> Catalog:
     digest = hashlib.sha256(data).hexdigest()
     entries = tuple(_items(data, problems, vocabulary))
     return Catalog(file, digest, entries, tuple(problems.found))
+
+
+def _star_hint(reason: str) -> str:
+    """A hint when a syntax error is at a bare ``*``, which YAML reads as an alias."""
+    if "alias" in reason or "'*'" in reason:
+        return '; a bare * starts a YAML alias: quote it: "*"'
+    return ""
 
 
 def _items(data: bytes, problems: _Problems, vocabulary: Vocabulary) -> Iterator[CatalogEntry]:

@@ -132,7 +132,8 @@ _GAP_DESCRIPTIONS = {
     GapKind.DUPLICATE_ID: "two items share an ID (both locations are in the message)",
     GapKind.INVALID: "a missing required option, a value outside the allowed set, a "
     "malformed date or ID, an unknown option, a bad config value",
-    GapKind.ORPHAN_MITIGATION: "a mitigation none of whose threats exists",
+    GapKind.ORPHAN_MITIGATION: "an unlinked control: a mitigation with no ``:mitigates:`` "
+    "(one naming only unknown threats is ``unknown-ref`` for each, and nothing more)",
     GapKind.STALE_ASSUMPTION: "an assumption's ``:review-by:`` date has passed (not in the "
     "default ``threats_fail_on``)",
 }

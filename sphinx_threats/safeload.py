@@ -187,6 +187,8 @@ _BoundedLoader.add_constructor(REFUSED_TAG, lambda loader, node: None)
 def _yaml_error(err: yaml.YAMLError) -> Refused:
     if isinstance(err, yaml.MarkedYAMLError):
         problem = err.problem or err.context or "unknown problem"
+        if err.context and err.problem:  # "while scanning an alias": says what was read
+            problem = f"{problem} ({err.context})"
         return _at(f"is not valid YAML: {problem}", err.problem_mark or err.context_mark, Malformed)
     return Malformed(f"is not valid YAML: {err}")
 

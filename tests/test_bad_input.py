@@ -104,7 +104,6 @@ OPTION_TYPES: dict[str, dict[str, str]] = {
     "not-applicable": {"tags": "tags", "threats": "refs", "service": "ref", "owner": "text"},
 }
 REQUIRED = {
-    ("mitigation", "mitigates"),
     ("mitigation", "status"),
     ("risk-acceptance", "threats"),
     ("risk-acceptance", "owner"),
@@ -204,8 +203,11 @@ def item_case(
         if isinstance(where, str):
             where = 1 + [o for o, _ in opts].index(where)
         resolved.append((where, subtype))
-    if kind == "threat" and not any(s == "unmitigated" for _, s in resolved):
-        resolved.append((0, "unmitigated"))  # nothing mitigates a threat case
+    has_id = any(o == "id" and v for o, v in opts)
+    if kind == "threat" and has_id and not any(s == "unmitigated" for _, s in resolved):
+        # nothing mitigates a threat case; one without an ID is its invalid
+        # alone (it forms no status gap of its own)
+        resolved.append((0, "unmitigated"))
     expect = {"id": ident if ident else "@", "title": title or ident}
     expect.update(fields or {})
     shows = [html_lib.escape(title or ident or "", quote=False)] if (title or ident) else []
@@ -287,6 +289,8 @@ def option_cases(kind: str) -> Iterator[Case]:
             value = []
             if required:
                 warn = [(opt, "invalid")]
+            if (kind, opt) == ("mitigation", "mitigates"):
+                warn = [(0, "orphan-mitigation")]  # an unlinked control
         elif typ == "ref":
             value, warn = None, [(opt, "invalid")]
         elif typ == "date":
@@ -310,8 +314,6 @@ def option_cases(kind: str) -> Iterator[Case]:
             raw, value = LONG_NUMBER, [LONG_NUMBER]
         elif typ == "refs":
             raw, value, warn = LONG_ID, [LONG_ID], [(opt, "unknown-ref")]
-            if opt == "mitigates":
-                warn = [(opt, "orphan-mitigation")]  # one cause: not also unknown-ref
         elif typ == "ref":
             raw, value, warn = LONG_ID, LONG_ID, [(opt, "unknown-ref")]
         elif typ == "date":
@@ -476,26 +478,26 @@ def specific_cases() -> Iterator[Case]:
         "mitigates-missing",
         m,
         drop=("mitigates",),
-        warnings=[(0, "invalid")],
+        warnings=[(0, "orphan-mitigation")],  # an unlinked control
         fields={"mitigates": []},
     )
     yield item_case(
         "mitigates-unknown",
         m,
         replace={"mitigates": "T-NOPE"},
-        warnings=[("mitigates", "orphan-mitigation")],
+        warnings=[("mitigates", "unknown-ref")],  # even the only ID: not an orphan
     )
     yield item_case(
         "mitigates-self",
         m,
         replace={"mitigates": "M-MITIGATES-SELF"},
-        warnings=[("mitigates", "orphan-mitigation")],
+        warnings=[("mitigates", "unknown-ref")],
     )
     yield item_case(
         "mitigates-wrong-kind",
         m,
         replace={"mitigates": "S-BASE"},
-        warnings=[("mitigates", "orphan-mitigation")],
+        warnings=[("mitigates", "unknown-ref")],
     )
     yield item_case(
         "mitigates-separators",

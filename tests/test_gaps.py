@@ -22,7 +22,7 @@ EXPECTED = [
     ("index.rst", 45, "overdue-mitigation"),
     ("index.rst", 51, "expired-acceptance"),
     ("index.rst", 57, "expiring-acceptance"),
-    ("index.rst", 61, "orphan-mitigation"),  # and not also unknown-ref: one cause
+    ("index.rst", 59, "orphan-mitigation"),  # an unlinked control (empty :mitigates:)
     ("index.rst", 67, "invalid"),
     ("index.rst", 71, "unknown-ref"),
     ("services.rst", 4, "service-gap"),

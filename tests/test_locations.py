@@ -111,8 +111,8 @@ def test_each_mistake_is_one_warning_at_its_line(rst: Built) -> None:
             ("index.rst", 19, "invalid"),
             # 10: unknown status: one warning (no ":due:" for a planned never written)
             ("index.rst", 30, "invalid"),
-            # 11: an orphan's unknown threats are not also unknown-ref
-            ("index.rst", 34, "orphan-mitigation"),
+            # 11: an unknown threat, even the only one, is unknown-ref (not an orphan)
+            ("index.rst", 34, "unknown-ref"),
             # 4: text right after the options is kept as the body, said once
             ("index.rst", 41, "invalid"),
             # 12: '*' outside :applies-to:

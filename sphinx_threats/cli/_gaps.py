@@ -104,8 +104,8 @@ _RULES = (
     GapRule(
         "orphan-mitigation",
         "Orphan mitigation",
-        "A mitigation none of whose threats exists.",
-        "Fix :mitigates:, or remove the mitigation.",
+        "An unlinked control: a mitigation that names no threat in :mitigates:.",
+        "Name the threats it answers in :mitigates:, or remove the mitigation.",
     ),
     GapRule(
         "stale-assumption",

@@ -146,7 +146,8 @@ OPTIONS: dict[Kind, tuple[Option, ...]] = {
     ),
     Kind.MITIGATION: (
         *_COMMON,
-        Option("mitigates", T.REFS, "Threat IDs.", Kind.THREAT, required=True),
+        # none: an unlinked control (an orphan-mitigation gap, not invalid)
+        Option("mitigates", T.REFS, "Threat IDs.", Kind.THREAT),
         _choice(
             "status",
             "statuses",

@@ -297,10 +297,11 @@ def check_item(
         if option.name in unreadable:
             continue
         if option.required and option.type is not OptionType.ID and not values.get(option.field):
+            allowed = _allowed_values(option, vocabulary)
             if option.name not in given:
-                reader.say(f"{label} needs :{option.name}:")
+                reader.say(f"{label} needs :{option.name}:{allowed}")
             elif _is_blank(given[option.name]):
-                reader.say(f"{label}: :{option.name}: is empty", option.name)
+                reader.say(f"{label}: :{option.name}: is empty{allowed}", option.name)
     if reader.kind is Kind.THREAT:
         if not {"severity", "likelihood", "impact"} & set(unreadable):
             _check_severity(reader, values, vocabulary)
@@ -316,6 +317,14 @@ def check_item(
             values.pop("effect", None)
     elif reader.kind is Kind.NOT_APPLICABLE and not has_body:
         reader.say(f"{label} needs a justification in its body")
+
+
+def _allowed_values(option: Option, vocabulary: Vocabulary) -> str:
+    """`` (one of: a, b)`` for an enumerated option, so that a message about a
+    missing value says what to write; ``""`` for any other option."""
+    if not option.vocabulary:
+        return ""
+    return f" (one of: {', '.join(vocabulary.allowed(option.vocabulary))})"
 
 
 def _check_severity(reader: _Reader, values: dict[str, Any], vocabulary: Vocabulary) -> None:

@@ -649,7 +649,7 @@ def test_service_not_applicable_for_the_owner_does_not_change_overall() -> None:
 # -- overdue mitigations ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("status", ["planned", "in-progress", None])
+@pytest.mark.parametrize("status", ["planned", "in-progress"])
 def test_overdue_mitigation(status: str | None) -> None:
     b = ModelBuilder()
     b.threat("T", severity="critical")
@@ -659,6 +659,14 @@ def test_overdue_mitigation(status: str | None) -> None:
     assert gap.ids[0] == "M"
     assert gap.location == mit.location
     assert gap.graded and gap.severity == "critical"
+
+
+def test_an_unknown_status_is_not_overdue() -> None:
+    """It counts as planned, but is not known to be: its invalid is the cause."""
+    b = ModelBuilder()
+    b.threat("T", severity="critical")
+    b.mitigation("M", mitigates="T", status=None, due=days(-1))
+    assert gaps_of(b.analyse(), "overdue-mitigation") == []
 
 
 def test_overdue_located_at_due_option() -> None:
@@ -796,19 +804,25 @@ def test_external_ids_are_not_unknown() -> None:
 
 
 def test_orphan_mitigation() -> None:
+    """An orphan is an unlinked control; an unknown threat is always unknown-ref."""
     b = ModelBuilder()
     b.service("svc")
     b.threat("T")
-    orphan = b.mitigation("ORPHAN", mitigates="GONE ALSO-GONE", line=100)
+    orphan = b.mitigation("ORPHAN", mitigates="", line=100)
+    b.mitigation("GHOSTS", mitigates="GONE ALSO-GONE", line=150)
     b.mitigation("WRONG-KIND", mitigates="svc", line=200)
     b.mitigation("HALF", mitigates="T GONE", line=300)
     report = b.analyse()
     orphans = gaps_of(report, "orphan-mitigation")
-    assert [g.ids[0] for g in orphans] == ["ORPHAN", "WRONG-KIND"]
+    assert [g.ids for g in orphans] == [("ORPHAN",)]
     assert orphans[0].location.file == orphan.location.file
     assert orphans[0].location.lineno == orphan.location.lineno
-    # one cause, one warning: an orphan's unknown threats are not also unknown-ref
-    assert sorted(g.ids for g in gaps_of(report, "unknown-ref")) == [("GONE", "HALF")]
+    assert sorted(g.ids for g in gaps_of(report, "unknown-ref")) == [
+        ("ALSO-GONE", "GHOSTS"),
+        ("GONE", "GHOSTS"),
+        ("GONE", "HALF"),
+        ("svc", "WRONG-KIND"),
+    ]
 
 
 def test_a_threat_known_elsewhere_is_no_orphans_cause() -> None:
@@ -928,3 +942,74 @@ def test_analysis_of_empty_model() -> None:
     assert report.gaps == []
     assert report.threat_status == {}
     assert report.coverage == {}
+
+
+# -- one cause, one warning ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "status"),
+    [
+        ({"status": None}, Status.PLANNED),  # a missing or unknown status
+        ({"effect": "unknown"}, Status.PARTIAL),  # an unknown effect
+    ],
+)
+def test_a_fallback_value_makes_no_status_gap(options: dict[str, object], status: Status) -> None:
+    """Without the item the status would differ: its invalid is the cause."""
+    b = ModelBuilder()
+    b.service("api")
+    b.threat("T", applies_to="api")
+    b.mitigation("M", mitigates="T", service="api", **options)
+    report = b.analyse()
+    assert report.threat_status["T"] is status  # computed as declared
+    assert pair_status(report, "T", "api") == status
+    assert kinds_ids(report) == []
+
+
+def test_a_gap_without_the_fallback_item_is_still_reported() -> None:
+    b = ModelBuilder()
+    b.service("api")
+    b.threat("T", applies_to="api")
+    b.mitigation("M-PLAN", mitigates="T", service="api", status="planned", due=days(30))
+    b.mitigation("M-BAD", mitigates="T", service="api", status=None)
+    b.threat("U", applies_to="api")  # M-BAD's only service-gap is its own
+    b.mitigation("M-BAD2", mitigates="U", status=None)
+    report = b.analyse()
+    assert sorted(kinds_ids(report)) == [
+        ("planned-only", ("T",)),
+        ("planned-only", ("T", "api")),
+        ("service-gap", ("U", "api")),
+    ]
+
+
+def test_a_threat_without_an_id_forms_no_status_gap() -> None:
+    b = ModelBuilder()
+    b.service("api")
+    b.threat("@index.rst:10", applies_to="api")
+    b.mitigation("@index.rst:20", mitigates="")  # no orphan either
+    assert kinds_ids(b.analyse()) == []
+
+
+def test_a_mitigation_for_the_wrong_service_is_invalid() -> None:
+    b = ModelBuilder()
+    b.service("payments")
+    b.service("profile")
+    b.threat("T", applies_to="payments")
+    b.threat("T-PRODUCT")  # no service in scope: any service may mitigate it
+    wrong = b.mitigation(
+        "M", mitigates="T T-PRODUCT", service="profile", line=40, option_lines={"service": 44}
+    )
+    b.mitigation("M-OK", mitigates="T", service="profile", applies_to="payments")
+    report = b.analyse()
+    [gap] = gaps_of(report, "invalid")
+    assert gap.ids == ("M", "T", "profile")
+    assert (gap.location.file, gap.location.lineno) == (wrong.location.file, 44)
+    assert report.threat_status["T"] is Status.MITIGATED  # as declared
+
+
+def test_references_into_an_unread_source_are_not_reported() -> None:
+    b = ModelBuilder()
+    b.threat("T")
+    b.mitigation("M", mitigates="T ext:T-UP other:T-UP")
+    report = b.analyse(sources=frozenset({"ext"}))
+    assert kinds_ids(report) == [("unknown-ref", ("other:T-UP", "M"))]

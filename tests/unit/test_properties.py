@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
-from sphinx_threats.analysis import Report, Settings, analyse
+from sphinx_threats.analysis import Report, Settings, analyse, has_fallback
 from sphinx_threats.model import (
     GapKind,
     Item,
@@ -332,10 +332,29 @@ def test_status_gaps_match_statuses(items: list[Item], settings: Settings) -> No
         Status.PARTIAL: "partial-only",
     }
     pair_kind = {**status_kind, Status.UNMITIGATED: "service-gap"}
+    # one cause, one warning: a status that the mitigations counting by a
+    # fallback value make (the model without them has another) is no gap, nor
+    # is any status of a threat without an ID
+    first = _first_declared(ThreatModel.build(items))
+    fallback = {
+        i for i, item in first.items() if isinstance(item, Mitigation) and has_fallback(item)
+    }
+    without = analyse(
+        ThreatModel.build(
+            [i for i in items if not (isinstance(i, Mitigation) and i.id in fallback)]
+        ),
+        settings,
+    )
     expected = Counter(
-        (status_kind[s], (t,)) for t, s in report.threat_status.items() if s in status_kind
+        (status_kind[s], (t,))
+        for t, s in report.threat_status.items()
+        if s in status_kind and s is without.threat_status[t] and not t.startswith("@")
     ) + Counter(
-        (pair_kind[c.status], pair) for pair, c in report.coverage.items() if c.status in pair_kind
+        (pair_kind[c.status], pair)
+        for pair, c in report.coverage.items()
+        if c.status in pair_kind
+        and c.status is without.coverage[pair].status
+        and not pair[0].startswith("@")
     )
     status_gaps = Counter(
         (g.kind.value, g.ids)
@@ -382,6 +401,8 @@ def test_adding_a_full_implemented_mitigation_never_adds_a_gap(
     )
     after = analyse(ThreatModel.build([*items, new]), settings)
     added = _multiset(after) - _multiset(before)
+    # save the new control's own warning when it names the wrong service
+    added = Counter({k: n for k, n in added.items() if k[0] != "invalid" or k[1][0] != "M-NEW"})
     assert not added, added
     # and nothing got worse
     rank = list(Status)

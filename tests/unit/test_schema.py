@@ -68,7 +68,9 @@ REQUIRED = {
     Kind.THREAT_ACTOR: [],
     Kind.SERVICE: [],
     Kind.THREAT: [],  # :severity: is required unless derived: tested on its own
-    Kind.MITIGATION: ["mitigates", "status"],
+    # without :mitigates: a mitigation is an unlinked control (an orphan-mitigation
+    # gap of the analysis, not invalid)
+    Kind.MITIGATION: ["status"],
     Kind.RISK_ACCEPTANCE: ["threats", "owner", "expires"],
     Kind.NOT_APPLICABLE: ["threats"],
     Kind.ASSUMPTION: [],
@@ -220,7 +222,7 @@ def test_missing_required_option_is_invalid_at_the_directive(kind: Kind, option:
 @pytest.mark.parametrize(
     ("kind", "option"),
     [
-        (Kind.MITIGATION, "mitigates"),
+        (Kind.MITIGATION, "status"),
         (Kind.RISK_ACCEPTANCE, "threats"),
         (Kind.RISK_ACCEPTANCE, "owner"),
         (Kind.RISK_ACCEPTANCE, "expires"),
@@ -242,7 +244,21 @@ def test_missing_status_and_due_of_mitigation() -> None:
     assert item.status is None  # counts as planned
     # one cause, one warning: the user never wrote "planned", so no ":due:" problem
     [problem] = problems
-    assert "needs :status:" in problem.message
+    # it says what to write
+    assert "needs :status: (one of: planned, in-progress, implemented, verified)" in (
+        problem.message
+    )
+
+
+@pytest.mark.parametrize("mitigates", [None, "", []])
+def test_an_unlinked_control_is_no_problem_of_its_own(mitigates: object) -> None:
+    options = {"id": "M-1", "status": "implemented"}
+    if mitigates is not None:
+        options["mitigates"] = mitigates  # type: ignore[assignment]
+    item, problems = parse(Kind.MITIGATION, options)
+    assert isinstance(item, Mitigation)
+    assert item.mitigates == ()
+    assert problems == []
 
 
 @pytest.mark.parametrize("status", ["done", "Planed"])
