@@ -18,7 +18,7 @@ from sphinx.util.logging import is_suppressed_warning
 from ._util import paused_gc
 from .exporters.badge import BADGE_FILE, coverage_badge
 from .model import GapKind, Item
-from .sphinx_config import conf_location
+from .sphinx_config import conf_location, vocabulary
 from .threatsfile.write import to_data, to_json
 
 if TYPE_CHECKING:
@@ -99,6 +99,7 @@ def _export(
         lambda gap: is_suppressed_warning("threats", gap.kind.value, suppress),
         fail_on=app.config.threats_fail_on,
         failing=set(failing),
+        vocabulary=vocabulary(app.config),
     )
     try:
         write_if_changed(path, to_json(data))

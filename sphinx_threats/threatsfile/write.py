@@ -22,9 +22,10 @@ from ..model import (
     Service,
     Status,
     Threat,
+    severity_word,
     worst_status,
 )
-from ..schema.options import option_values
+from ..schema.options import Vocabulary, option_values
 from . import SCHEMA_VERSION
 
 
@@ -53,8 +54,12 @@ def to_data(
     *,
     fail_on: Iterable[str] | None = None,
     failing: Collection[Gap] | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> dict[str, Any]:
     """The content of ``threats.json``.
+
+    ``vocabulary`` (the configured values) is written as ``"vocabulary"``, so
+    that ``sphinx-threats`` ranks custom severities as the build did.
 
     ``fail_on`` (the build's ``threats_fail_on``) is written as ``"fail-on"``
     and ``failing`` (the gaps that failed the build) as each gap's ``"fails"``,
@@ -83,6 +88,9 @@ def to_data(
                 entry["need-type"] = item.need_type
         else:
             entry["status"] = item_status(report, item)
+        if isinstance(item, Threat):
+            exposure = report.exposure.get(item.id)
+            entry["exposure"] = None if exposure is None else exposure.value
         items[item.kind.plural].append(entry)
     for entries in items.values():
         entries.sort(key=lambda e: (e["id"], e["file"], e["lineno"]))
@@ -116,7 +124,21 @@ def to_data(
     }
     if fail_on is not None:
         data["fail-on"] = sorted(set(fail_on))
+    if vocabulary is not None:
+        data["vocabulary"] = vocabulary_data(vocabulary)
     return data
+
+
+def vocabulary_data(vocabulary: Vocabulary) -> dict[str, list[str]]:
+    """The vocabulary in force, each list in its configured order (most
+    severe first for severities: the order is the ranking)."""
+    return {
+        "severities": list(vocabulary.severities),
+        "categories": list(vocabulary.categories),
+        "statuses": list(vocabulary.statuses),
+        "likelihoods": list(vocabulary.likelihoods),
+        "impacts": list(vocabulary.impacts),
+    }
 
 
 def summary(report: Report) -> dict[str, Any]:
@@ -141,7 +163,8 @@ def summary(report: Report) -> dict[str, Any]:
     return {
         "threats": len(threats),
         "by-status": dict(Counter(report.threat_status[t.id].value for t in threats)),
-        "by-severity": dict(Counter(t.severity or "unknown" for t in threats)),
+        "by-exposure": dict(Counter(report.exposure[t.id].value for t in threats)),
+        "by-severity": dict(Counter(severity_word(t.severity) for t in threats)),
         "gaps": dict(Counter(g.kind.value for g in report.gaps)),
         "services": services,
         "coverage": {
