@@ -1,4 +1,5 @@
-"""The matrix in a real browser: it fits its container in the common themes.
+"""The matrix in a real browser: it fits its container in the common themes
+(or scrolls inside it, never the page); tags wrap and IDs never break.
 
 Headless Chromium (Debian's ``chromium`` and ``chromium-driver``, installed
 by ``.ci/run``) opens the ``test-reports`` root built with each theme, served
@@ -49,7 +50,10 @@ def test_matrix_fits_its_container(browser_ready: None, theme: str, tmp_path: Pa
             driver.get(f"{base}/reports.html")
             found = driver.execute_script(LAYOUT_PROBE, "table.threats-matrix thead th")
             assert found["headers"] >= 8  # both matrices' header cells
-            assert found["beyond"] == [], found
+            # IDs never break (MIT-BACKUP- / LOCK): a matrix of long IDs may be
+            # wider than the text column; then it scrolls inside its own
+            # container, never the page
+            assert all(scrolls for *_where, scrolls in found["beyond"]), found
             assert not found["pageScrollsSideways"]
             # no title column narrower than about 12 characters
             assert found["narrowestTitle"] >= 6 * found["em"], found

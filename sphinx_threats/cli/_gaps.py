@@ -126,6 +126,13 @@ _RULES = (
         "Review the assumption and set a new :review-by: date.",
         "note",
     ),
+    GapRule(
+        "unrated",
+        "Unrated threat",
+        "A threat has no severity; it ranks as the most severe until it has one.",
+        "Add :severity: (or :likelihood: and :impact: with threats_risk_matrix).",
+        "note",
+    ),
 )
 
 #: Every gap kind this version knows, in the order of :class:`GapKind` (then
