@@ -63,6 +63,7 @@ from .model import (
     ThreatActor,
     ThreatModel,
     sorted_gaps,
+    worst_status,
 )
 from .schema.options import REFERENCES, Option, OptionType
 from .schema.values import did_you_mean
@@ -398,10 +399,16 @@ class Acceptances(NamedTuple):
     gaps: list[Gap]
 
 
+def expiry_notice(settings: Settings) -> dt.date:
+    """The last date an acceptance expiring is noticed: one that has not
+    expired and expires on or before it is ``expiring-acceptance``."""
+    return settings.today + dt.timedelta(days=settings.expiry_notice_days)
+
+
 def judge_acceptances(decl: Declarations, settings: Settings) -> Acceptances:
     """Judge every acceptance once; report the expired, expiring and unapproved ones."""
     today = settings.today
-    notice = today + dt.timedelta(days=settings.expiry_notice_days)
+    notice = expiry_notice(settings)
     threats = decl.threats
     state: dict[str, AcceptanceState] = {}
     acceptances_of: dict[str, list[str]] = defaultdict(list)
@@ -955,6 +962,17 @@ class Report:
             (pair.threat, pair.service): pair
             for pairs in self.pairs_of_threat.values()
             for pair in pairs
+        }
+
+    @cached_property
+    def exposure(self) -> dict[str, Status]:
+        """The exposure of every threat: the worst of its overall status and
+        its pair statuses (SPEC), what a report means by *open*.  A threat
+        mitigated overall but unmitigated for one service is unmitigated here."""
+        pairs_of_threat = self.pairs_of_threat
+        return {
+            t: worst_status((status, *(p.status for p in pairs_of_threat.get(t, ())))) or status
+            for t, status in self.threat_status.items()
         }
 
     @cached_property

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -89,6 +90,40 @@ def worst_status(statuses: Iterable[Status]) -> Status | None:
     return min(statuses, key=STATUS_ORDER.index, default=None)
 
 
+#: How a threat without a severity is shown and filtered (SPEC: *unrated*);
+#: ``None`` in the records and ``null`` in ``threats.json``.
+UNRATED = "unrated"
+
+
+def severity_word(severity: str | None) -> str:
+    """A threat's severity as reports show it: the word, or ``unrated``."""
+    return severity or UNRATED
+
+
+_DIGITS = re.compile(r"([0-9]+)")
+
+
+#: A sort key of :func:`natural_key`.
+NaturalKey = tuple[tuple[int, int | str], ...]
+
+
+def natural_key(ident: str) -> NaturalKey:
+    """Sort key of an ID in natural order (``T1, T2, T10``), for what people
+    read; ``threats.json`` keeps the plain sorted order (SPEC).
+
+    Runs of digits compare as numbers, the rest as text; ``(0, n)`` and
+    ``(1, text)`` keep the parts comparable, and a tie between ``T01`` and
+    ``T1`` is broken by the plain ID.
+    """
+    parts: list[tuple[int, int | str]] = [
+        (0, int(part)) if part.isascii() and part.isdigit() else (1, part)
+        for part in _DIGITS.split(ident)
+        if part
+    ]
+    parts.append((1, ident))
+    return tuple(parts)
+
+
 class GapKind(enum.StrEnum):
     """Warning subtypes (logged as ``threats.<value>``); the doc is the 'when'."""
 
@@ -104,6 +139,7 @@ class GapKind(enum.StrEnum):
     INVALID = "invalid"
     ORPHAN_MITIGATION = "orphan-mitigation"
     STALE_ASSUMPTION = "stale-assumption"
+    UNRATED = "unrated"
 
     @property
     def description(self) -> str:
@@ -136,6 +172,9 @@ _GAP_DESCRIPTIONS = {
     "(one naming only unknown threats is ``unknown-ref`` for each, and nothing more)",
     GapKind.STALE_ASSUMPTION: "an assumption's ``:review-by:`` date has passed (not in the "
     "default ``threats_fail_on``)",
+    GapKind.UNRATED: "a threat has no severity, declared or derived from ``:likelihood:`` "
+    "and ``:impact:``; it shows as ``unrated`` and ranks as the most severe (not in the "
+    "default ``threats_fail_on``)",
 }
 
 _GAP_LOCATIONS = {
@@ -151,6 +190,7 @@ _GAP_LOCATIONS = {
     GapKind.INVALID: "the option (or conf.py)",
     GapKind.ORPHAN_MITIGATION: "the mitigation",
     GapKind.STALE_ASSUMPTION: "the assumption",
+    GapKind.UNRATED: "the threat",
 }
 
 #: Values of a mitigation's ``:status:``, from planned to verified.

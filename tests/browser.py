@@ -101,7 +101,8 @@ def serve(directory: Path) -> Iterator[str]:
 
 #: JavaScript: every report table header cell whose right edge lies beyond
 #: its scrolling container (the nearest ancestor that clips or scrolls
-#: sideways, else the viewport), and whether the page scrolls sideways.
+#: sideways, else the viewport), with whether that container is one that
+#: scrolls (not the page), and whether the page scrolls sideways.
 LAYOUT_PROBE = """
 const found = [];
 function container(el) {
@@ -115,7 +116,8 @@ for (const th of document.querySelectorAll(arguments[0])) {
   const box = container(th).getBoundingClientRect();
   const right = Math.min(box.right, document.documentElement.clientWidth);
   const edge = th.getBoundingClientRect().right;
-  if (edge > right + 0.5) found.push([th.textContent.trim(), edge, right]);
+  const scrolls = container(th) !== document.documentElement;
+  if (edge > right + 0.5) found.push([th.textContent.trim(), edge, right, scrolls]);
 }
 const page = document.scrollingElement;
 return {

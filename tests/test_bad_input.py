@@ -346,7 +346,7 @@ def specific_cases() -> Iterator[Case]:
         "severity-missing",
         t,
         drop=("severity",),
-        warnings=[(0, "invalid")],
+        warnings=[(0, "unrated")],  # a decision not yet taken, not a mistake
         fields={"severity": None},
     )
     yield item_case(
@@ -374,7 +374,7 @@ def specific_cases() -> Iterator[Case]:
         t,
         drop=("severity",),
         options=[("likelihood", "high"), ("impact", "high")],
-        warnings=[(0, "invalid")],
+        warnings=[(0, "unrated")],
         fields={"severity": None, "likelihood": "high", "impact": "high"},
     )
     yield item_case(

@@ -1,4 +1,5 @@
-"""The matrix in a real browser: it fits its container in the common themes.
+"""The matrix in a real browser: it fits its container in the common themes
+(or scrolls inside it, never the page); tags wrap and IDs never break.
 
 Headless Chromium (Debian's ``chromium`` and ``chromium-driver``, installed
 by ``.ci/run``) opens the ``test-reports`` root built with each theme, served
@@ -54,7 +55,10 @@ def test_matrix_fits_its_container(browser_ready: None, theme: str, tmp_path: Pa
             driver.get(f"{base}/reports.html")
             found = driver.execute_script(LAYOUT_PROBE, "table.threats-matrix thead th")
             assert found["headers"] >= 8  # both matrices' header cells
-            assert found["beyond"] == [], found
+            # IDs never break (MIT-BACKUP- / LOCK): a matrix of long IDs may be
+            # wider than the text column; then it scrolls inside its own
+            # container, never the page
+            assert all(scrolls for *_where, scrolls in found["beyond"]), found
             assert not found["pageScrollsSideways"]
             # no title column narrower than about 12 characters
             assert found["narrowestTitle"] >= 6 * found["em"], found
@@ -67,3 +71,64 @@ def test_matrix_fits_its_container(browser_ready: None, theme: str, tmp_path: Pa
                 assert ratios
                 low = [r for r in ratios if r[2] < 4.5]
                 assert low == [], (theme, dark, low)
+
+
+#: JavaScript: field names and values of item blocks broken inside a word (a
+#: line per few letters: more lines than pieces between spaces and hyphens),
+#: and report IDs whose text wraps (more than one line box).
+WRAP_PROBE = """
+function lines(el) {
+  // the tops of the element's text, line by line (a badge's text sits a few
+  // pixels off its line's plain text: tops closer than half an em are one line)
+  const tops = [];
+  const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+    if (!node.textContent.trim()) continue;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    for (const r of range.getClientRects()) if (r.width > 0) tops.push(r.top);
+  }
+  tops.sort((a, b) => a - b);
+  const half = parseFloat(getComputedStyle(el).fontSize) / 2;
+  return tops.filter((top, i) => i === 0 || top - tops[i - 1] > half).length;
+}
+const broken = [];
+for (const el of document.querySelectorAll('dl.threats-fields > dt, dl.threats-fields > dd')) {
+  const text = el.textContent.trim();
+  const pieces = text.split(/[\\s-]+/).filter(Boolean).length;
+  if (text && lines(el) > pieces) broken.push([text, lines(el), pieces]);
+}
+const ids = Array.from(document.querySelectorAll('.threats-id'));
+return {
+  fields: document.querySelectorAll('dl.threats-fields > dd').length,
+  broken: broken,
+  ids: ids.length,
+  wrapped: ids.filter(el => el.getClientRects().length !== 1 || lines(el) !== 1)
+    .map(el => el.textContent),
+};
+"""
+
+EXPOSURE_ROOT = Path(__file__).parent / "roots" / "test-exposure"
+
+
+@pytest.mark.parametrize("theme", ("alabaster", "furo"))
+def test_tags_wrap_and_ids_do_not_break(browser_ready: None, theme: str, tmp_path: Path) -> None:
+    __import__(theme)
+    src = tmp_path / "src"
+    shutil.copytree(EXPOSURE_ROOT, src)
+    with (
+        built_app("html", srcdir=src, confoverrides={"html_theme": theme}) as app,
+        serve(Path(app.outdir)) as base,
+    ):
+        for width in (1280, 390):
+            with chromium(width, 800) as driver:
+                for page in ("index", "reports"):
+                    driver.get(f"{base}/{page}.html")
+                    found = driver.execute_script(WRAP_PROBE)
+                    assert found["ids"] > 0, (page, found)
+                    if page == "index":
+                        assert found["fields"] > 0, found
+                    # a long tag wraps; no field name or value one letter per line
+                    assert found["broken"] == [], (theme, width, page, found["broken"])
+                    # MIT-BACKUP-LOCK stays whole in the narrow matrix
+                    assert found["wrapped"] == [], (theme, width, page, found["wrapped"])

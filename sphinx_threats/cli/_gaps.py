@@ -113,6 +113,12 @@ _RULES = (
         "An assumption's :review-by: date has passed.",
         "Review the assumption and set a new :review-by: date.",
     ),
+    GapRule(
+        "unrated",
+        "Unrated threat",
+        "A threat has no severity; it ranks as the most severe until it has one.",
+        "Add :severity: (or :likelihood: and :impact: with threats_risk_matrix).",
+    ),
 )
 
 #: Every gap kind this version knows, in the order of :class:`GapKind` (then

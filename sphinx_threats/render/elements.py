@@ -90,6 +90,12 @@ def badge(text: str, family: str, value: str | None = None) -> nodes.inline:
     return element(nodes.inline, text, classes=["threats-badge", f"threats-{family}-{css}"])
 
 
+def state_badge(state: str, family: str = "state") -> nodes.inline:
+    """A badge of a state in words (``expiring, valid until 2026-06-20``),
+    styled by its first word."""
+    return badge(state, family, state.split()[0].rstrip(",") if state.strip() else state)
+
+
 def status_badge(status: Status | str | None) -> nodes.inline:
     """The badge of a computed status; ``unmitigated`` shows as ``GAP``."""
     if status is None:

@@ -25,6 +25,7 @@ from .elements import (
     field,
     joined,
     literal,
+    state_badge,
     status_badge,
     text_or_link,
 )
@@ -50,7 +51,7 @@ def _field_value(renderer: Renderer, value: FieldValue) -> list[nodes.Node]:
         case StatusValue(status):
             return [status_badge(status)]
         case Badge(family, text):
-            return [badge(text, family, text.split()[0])]
+            return [state_badge(text, family)]
         case Categories(ids):
             return joined(renderer.category(c) for c in ids)
         case Tags(tags):

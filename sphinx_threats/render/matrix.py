@@ -7,7 +7,18 @@ from collections.abc import Sequence
 from docutils import nodes
 
 from ..views.matrix import MatrixRow, MatrixView, MitigationState
-from .elements import Cell, badge, bullets, element, fit, joined, para, status_badge, table
+from .elements import (
+    Cell,
+    badge,
+    bullets,
+    element,
+    fit,
+    joined,
+    para,
+    state_badge,
+    status_badge,
+    table,
+)
 from .renderer import Renderer
 
 #: Header and relative width (the text writer's characters before fitting
@@ -34,6 +45,27 @@ def _coverage_cell(row: MatrixRow) -> list[nodes.Node]:
     parts: list[nodes.Node] = [nodes.Text(f"{covered} of {total}")]
     if worst is not None:
         parts += [nodes.Text(" worst: "), status_badge(worst)]
+    return parts
+
+
+def _status_cell(row: MatrixRow) -> list[nodes.Node]:
+    """The overall status, and the exposure when a service in scope is worse
+    off: ``mitigated · GAP in 1 of 5 services`` (a threat is as open as its
+    most open service; the words say it, not only the colours)."""
+    parts: list[nodes.Node] = [status_badge(row.status)]
+    exposure = row.exposure
+    if exposure is None or exposure is row.status:
+        return parts
+    services = "service" if row.in_scope == 1 else "services"
+    parts.append(
+        element(
+            nodes.inline,
+            element(nodes.inline, " · ", classes=["threats-exposure-sep"]),
+            status_badge(exposure),
+            f" in {row.exposed} of {row.in_scope} {services}",
+            classes=["threats-exposure"],
+        )
+    )
     return parts
 
 
@@ -66,7 +98,7 @@ def _matrix_row(
             case "threat":
                 cells.append(_threat_cell(renderer, row, badges))
             case "status":
-                cells.append(status_badge(row.status))
+                cells.append(para(*_status_cell(row)))
             case "services":
                 cells.append(para(*_coverage_cell(row)))
             case "mitigations":
@@ -110,7 +142,7 @@ def _states(renderer: Renderer, states: Sequence[MitigationState]) -> nodes.Node
         [
             renderer.xref(s.link),
             nodes.Text(" "),
-            badge(s.state, "state", s.state.split()[0].rstrip(",")),
+            state_badge(s.state),
         ]
         for s in states
     )

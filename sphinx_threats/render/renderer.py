@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterable, Mapping
 
 from docutils import nodes
 
-from ..model import Status
+from ..model import Status, severity_word
 from ..views.backlinks import BackLink, Link
-from .elements import badge, css_name, element, joined, status_badge
+from .elements import badge, css_name, element, joined, state_badge, status_badge
 
 # an item's ID and title are text nodes made without going through ``Text.__new__``
 # (as :func:`.elements.element` makes its children): reports hold tens of thousands
@@ -85,19 +85,16 @@ class Renderer:
         state = row.state
         if state is not None:
             parts.append(nodes.Text(" "))
-            parts.append(
-                status_badge(state)
-                if isinstance(state, Status)
-                else badge(state, "state", state.split()[0].rstrip(","))
-            )
+            parts.append(status_badge(state) if isinstance(state, Status) else state_badge(state))
         if row.by:
             parts.append(nodes.Text(" by "))
             parts.extend(self.xrefs(row.by))
         return parts
 
     def severity(self, severity: str | None) -> nodes.inline:
-        """A severity badge (``unknown`` when it has none)."""
-        return badge(severity or "unknown", "severity", severity or "unknown")
+        """A severity badge (``unrated`` when it has none)."""
+        word = severity_word(severity)
+        return badge(word, "severity", word)
 
     def anchor(self, what: str) -> str:
         """A new anchor on this page for a ``what`` of a report (``risk``)."""

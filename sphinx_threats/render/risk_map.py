@@ -48,7 +48,7 @@ def _axis(renderer: Renderer, axis: str, value: str) -> nodes.Node:
     if axis == "status":
         return status_badge(value)
     if axis == "severity":
-        return renderer.severity(None if value == "unknown" else value)
+        return renderer.severity(value)
     return nodes.Text(value)
 
 

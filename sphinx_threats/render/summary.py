@@ -51,6 +51,12 @@ def draw_summary(renderer: Renderer, view: SummaryView) -> list[nodes.Node]:
         )
     out += [
         element(nodes.rubric, "Threats by status and severity"),
+        element(
+            nodes.paragraph,
+            "Each threat counts under its exposure: the worst of its overall status and "
+            "its status for each service in scope.",
+            classes=["threats-note"],
+        ),
         table(
             ["Status", *severity_cols, "Total"],
             rows,

@@ -122,8 +122,8 @@ OPTIONS: dict[Kind, tuple[Option, ...]] = {
         _choice(
             "severity",
             "severities",
-            "One of ``threats_severities``; required "
-            "unless derived from ``:likelihood:`` and ``:impact:``.",
+            "One of ``threats_severities``, or derived from ``:likelihood:`` and "
+            "``:impact:``; a threat with neither is ``unrated`` (an ``unrated`` gap).",
         ),
         _choice("likelihood", "likelihoods", "One of ``threats_likelihoods``."),
         _choice("impact", "impacts", "One of ``threats_impacts``."),

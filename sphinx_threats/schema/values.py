@@ -344,7 +344,13 @@ def _check_severity(reader: _Reader, values: dict[str, Any], vocabulary: Vocabul
         )
         return
     if "severity" not in values:
-        reader.say(
-            f"{reader.label} needs :severity: (or :likelihood: and :impact: with "
-            "threats_risk_matrix); it counts as the most severe until then"
+        # not a mistake in what was written but a decision not yet taken: the
+        # threat is unrated (SPEC), its own gap kind, at the threat
+        why = "needs both" if bool(likelihood) != bool(impact) else "needs threats_risk_matrix"
+        how = f" (:likelihood: and :impact: {why})" if likelihood or impact else ""
+        message = (
+            f"{reader.label} has no severity{how}: add :severity: (or :likelihood: and "
+            ":impact: with threats_risk_matrix); until then it is unrated and ranks as "
+            "the most severe"
         )
+        reader.problems.append(Problem(GapKind.UNRATED, message, reader.location, (reader.ident,)))

@@ -23,6 +23,7 @@ from ..model import (
     Service,
     Status,
     Threat,
+    severity_word,
     worst_status,
 )
 from ..schema.options import Vocabulary, option_values
@@ -58,6 +59,9 @@ def to_data(
 ) -> dict[str, Any]:
     """The content of ``threats.json``.
 
+    ``vocabulary`` (the configured values) is written as ``"vocabulary"``, so
+    that ``sphinx-threats`` ranks custom severities as the build did.
+
     ``fail_on`` (the build's ``threats_fail_on``) is written as ``"fail-on"``
     and ``failing`` (the gaps that failed the build) as each gap's ``"fails"``,
     so that ``sphinx-threats`` can fail exactly where the build did;
@@ -87,6 +91,9 @@ def to_data(
                 entry["need-type"] = item.need_type
         else:
             entry["status"] = item_status(report, item)
+        if isinstance(item, Threat):
+            exposure = report.exposure.get(item.id)
+            entry["exposure"] = None if exposure is None else exposure.value
         items[item.kind.plural].append(entry)
     for entries in items.values():
         entries.sort(key=lambda e: (e["id"], e["file"], e["lineno"]))
@@ -121,12 +128,20 @@ def to_data(
     if fail_on is not None:
         data["fail-on"] = sorted(set(fail_on))
     if vocabulary is not None:
-        # in the configured order (most severe first), not sorted: the order is the fact
-        data["vocabulary"] = {
-            name: list(vocabulary.allowed(name))
-            for name in ("severities", "categories", "statuses", "likelihoods", "impacts")
-        }
+        data["vocabulary"] = vocabulary_data(vocabulary)
     return data
+
+
+def vocabulary_data(vocabulary: Vocabulary) -> dict[str, list[str]]:
+    """The vocabulary in force, each list in its configured order (most
+    severe first for severities: the order is the ranking)."""
+    return {
+        "severities": list(vocabulary.severities),
+        "categories": list(vocabulary.categories),
+        "statuses": list(vocabulary.statuses),
+        "likelihoods": list(vocabulary.likelihoods),
+        "impacts": list(vocabulary.impacts),
+    }
 
 
 def summary(report: Report) -> dict[str, Any]:
@@ -151,7 +166,8 @@ def summary(report: Report) -> dict[str, Any]:
     return {
         "threats": len(threats),
         "by-status": dict(Counter(report.threat_status[t.id].value for t in threats)),
-        "by-severity": dict(Counter(t.severity or "unknown" for t in threats)),
+        "by-exposure": dict(Counter(report.exposure[t.id].value for t in threats)),
+        "by-severity": dict(Counter(severity_word(t.severity) for t in threats)),
         "gaps": dict(Counter(g.kind.value for g in report.gaps)),
         "services": services,
         "coverage": {

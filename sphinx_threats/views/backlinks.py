@@ -5,11 +5,11 @@ Shared by the views of item blocks and of the reports.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
-from ..analysis import AcceptanceState, Report
-from ..model import Kind, Mitigation, NotApplicable, RiskAcceptance, Status
+from ..analysis import AcceptanceState, Report, expiry_notice
+from ..model import Kind, Mitigation, NotApplicable, RiskAcceptance, Status, natural_key
 
 #: How an ``unmitigated`` status is shown.
 GAP_STATUS = "GAP"
@@ -48,10 +48,15 @@ def link_of(report: Report, kind: Kind, ident: str) -> Link:
     return Link(kind.value, ident, item.title, where.docname, where.uri)
 
 
-def threat_links(report: Report, ids: Iterable[str]) -> tuple[BackLink, ...]:
-    """Back-links to threats, each with its overall status."""
+def threat_links(
+    report: Report, ids: Iterable[str], statuses: Mapping[str, Status] | None = None
+) -> tuple[BackLink, ...]:
+    """Back-links to threats in natural ID order, each with its overall status
+    (or its status in ``statuses``, e.g. the exposure)."""
+    shown = report.threat_status if statuses is None else statuses
     return tuple(
-        BackLink(link_of(report, Kind.THREAT, t), report.threat_status.get(t)) for t in ids
+        BackLink(link_of(report, Kind.THREAT, t), shown.get(t))
+        for t in sorted(dict.fromkeys(ids), key=natural_key)
     )
 
 
@@ -71,15 +76,25 @@ def mitigation_state(report: Report, ident: str) -> str:
     return state if mit.is_full else f"{state}, partial"
 
 
+#: The first word of the state of a valid acceptance that expires within
+#: ``threats_expiry_notice_days`` (its ``expiring-acceptance`` gap).
+EXPIRING = "expiring"
+
+
 def acceptance_state(report: Report, ident: str) -> str:
-    """A risk acceptance's state in words (``valid until 2030-01-01``)."""
+    """A risk acceptance's state in words (``valid until 2030-01-01``;
+    ``expiring, valid until 2026-06-20`` within the expiry notice: a word,
+    not a colour alone, tells it from one that holds for long)."""
     acc = report.get(ident, Kind.RISK_ACCEPTANCE)
     if not isinstance(acc, RiskAcceptance):
         return "unknown"
     state = report.acceptance_state.get(ident, AcceptanceState.INVALID)
     if state is not AcceptanceState.VALID:
         return state.value
-    return f"valid until {acc.expires.isoformat()}" if acc.expires else "valid"
+    if acc.expires is None:
+        return "valid"
+    valid = f"valid until {acc.expires.isoformat()}"
+    return f"{EXPIRING}, {valid}" if acc.expires <= expiry_notice(report.settings) else valid
 
 
 def exclusion_state(report: Report, ident: str) -> str:

@@ -3,12 +3,13 @@ status; or (``:layout: grid``) threats x services."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 from ..analysis import Report
-from ..model import Kind, Status
+from ..model import Kind, Status, Threat, natural_key
 from .backlinks import GAP_STATUS, Link, decided_by, link_of
-from .request import ReportOption, ReportRequest, selected_threats
+from .request import ReportOption, ReportRequest, ThreatKey, selected_threats, threat_order
 
 
 class CoverageRow(NamedTuple):
@@ -74,7 +75,8 @@ def _coverage_scope(report: Report, request: ReportRequest) -> tuple[list[str], 
     threat_filters = {k: v for k, v in filters.items() if k not in ("service", "status")}
     wanted = {t.id for t in selected_threats(report, threat_filters)}
     services = filters.get("service") or report.services
-    return sorted(set(services) & set(report.services)), wanted, set(filters.get("status") or ())
+    shown = sorted(set(services) & set(report.services), key=natural_key)
+    return shown, wanted, set(filters.get("status") or ())
 
 
 def _status_wanted(status: Status, statuses: set[str]) -> bool:
@@ -87,10 +89,14 @@ def coverage_view(report: Report, request: ReportRequest) -> CoverageView:
     if request.option("layout") == "grid":
         return coverage_grid(report, request)
     services, wanted, statuses = _coverage_scope(report, request)
+    order = threat_order(report)
     out = []
     for s in services:
         rows = []
-        for cov in report.service_coverage(s):
+        pairs = report.service_coverage(s)
+        # in report order (most severe first, then by ID in natural order)
+        threat_of = {c.threat: report.threat(c.threat) for c in pairs}
+        for cov in sorted(pairs, key=lambda c: _pair_order(c.threat, threat_of, order)):
             if cov.threat not in wanted or not _status_wanted(cov.status, statuses):
                 continue
             threat = report.threat(cov.threat)
@@ -104,6 +110,13 @@ def coverage_view(report: Report, request: ReportRequest) -> CoverageView:
             )
         out.append(ServiceCoverage(link_of(report, Kind.SERVICE, s), tuple(rows)))
     return tuple(out)
+
+
+def _pair_order(
+    ident: str, threat_of: dict[str, Threat | None], order: Callable[[Threat], ThreatKey]
+) -> ThreatKey:
+    threat = threat_of[ident]
+    return order(threat) if threat is not None else (0, False, natural_key(ident))
 
 
 def coverage_grid(report: Report, request: ReportRequest) -> CoverageGrid:

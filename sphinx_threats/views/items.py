@@ -17,6 +17,8 @@ from ..model import (
     Status,
     Threat,
     ThreatActor,
+    natural_key,
+    severity_word,
 )
 from .backlinks import (
     BackLink,
@@ -154,7 +156,7 @@ def item_view(report: Report, item: Item) -> ItemView:
         if item.verified_by:
             fields.append(Field("Verified by", Url(item.verified_by)))
         links.append(BackLinks("Threats", threat_links(report, dict.fromkeys(item.mitigates))))
-        relied = report.relied_on_by.get(item.id, ())
+        relied = sorted(report.relied_on_by.get(item.id, ()), key=natural_key)
         links.append(
             BackLinks(
                 "Relied on by", tuple(BackLink(link_of(report, Kind.SERVICE, s)) for s in relied)
@@ -191,7 +193,7 @@ def item_view(report: Report, item: Item) -> ItemView:
 def _threat_view(report: Report, item: Threat) -> tuple[list[Field], list[BackLinks]]:
     fields = [
         Field("Status", StatusValue(report.threat_status.get(item.id))),
-        Field("Severity", Badge("severity", item.severity or "unknown")),
+        Field("Severity", Badge("severity", severity_word(item.severity))),
     ]
     if item.category:
         fields.append(Field("Category", Categories(item.category)))
@@ -208,7 +210,8 @@ def _threat_view(report: Report, item: Threat) -> tuple[list[Field], list[BackLi
         BackLinks(
             title,
             tuple(
-                BackLink(link_of(report, kind, i), state(report, i)) for i in index.get(item.id, ())
+                BackLink(link_of(report, kind, i), state(report, i))
+                for i in sorted(index.get(item.id, ()), key=natural_key)
             ),
         )
         for title, kind, index, state in (
@@ -233,15 +236,19 @@ def _refs_field(name: str, report: Report, kind: Kind, ids: Sequence[str]) -> li
 
 
 def _pair_rows(report: Report, pairs: Sequence[Coverage], other: Kind) -> tuple[BackLink, ...]:
-    """Back-link rows of (threat, service) pairs: the other side, the pair's
-    status and what decides it."""
+    """Back-link rows of (threat, service) pairs: the other side (in natural
+    ID order), the pair's status and what decides it."""
+
+    def side(c: Coverage) -> str:
+        return c.threat if other is Kind.THREAT else c.service
+
     return tuple(
         BackLink(
-            link_of(report, other, c.threat if other is Kind.THREAT else c.service),
+            link_of(report, other, side(c)),
             c.status,
             tuple(decided_by(report, b) for b in c.by),
         )
-        for c in pairs
+        for c in sorted(pairs, key=lambda c: natural_key(side(c)))
     )
 
 
@@ -260,6 +267,6 @@ def _rests_on(report: Report, ident: str) -> BackLinks:
     """The assumptions a threat or mitigation rests on (context, never a decision)."""
     rows = tuple(
         BackLink(link_of(report, Kind.ASSUMPTION, a), _assumption_state(report, a))
-        for a in report.rests_on.get(ident, ())
+        for a in sorted(report.rests_on.get(ident, ()), key=natural_key)
     )
     return BackLinks("Rests on", rows)

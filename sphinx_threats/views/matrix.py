@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from ..analysis import Report, severity_rank
-from ..model import Kind, Status, Threat, worst_status
+from ..model import UNRATED, Kind, Status, Threat, natural_key, severity_word, worst_status
 from .backlinks import Link, acceptance_state, exclusion_state, link_of, mitigation_state
 from .request import ReportOption, ReportRequest, selected_threats
 
@@ -26,7 +26,8 @@ class MitigationState(NamedTuple):
 #: option picks and orders them.
 MATRIX_COLUMNS: dict[str, str] = {
     "threat": "the threat: linked ID and title, with its severity and category badges",
-    "status": "its computed overall status",
+    "status": "its computed overall status, and its exposure when a service in scope is "
+    "worse off (``mitigated · GAP in 1 of 5 services``)",
     "services": '"k of n services covered" with the worst service status',
     "mitigations": "its mitigations, linked, with their status",
     "decisions": "its risk acceptances and not-applicable items, with their state",
@@ -63,6 +64,12 @@ class MatrixRow(NamedTuple):
     total: int
     worst: Status | None
     tags: tuple[str, ...] = ()
+    #: The threat's exposure (the worst of its overall status and its pair
+    #: statuses); shown beside the status when it is worse.
+    exposure: Status | None = None
+    #: Services in scope whose pair status is the exposure, and all in scope.
+    exposed: int = 0
+    in_scope: int = 0
 
 
 class MatrixGroup(NamedTuple):
@@ -96,7 +103,7 @@ def _group_keys(threat: Threat, group_by: str | None) -> Sequence[str]:
         case "service":
             return (threat.service or "product level",)
         case "severity":
-            return (threat.severity or "(none)",)
+            return (severity_word(threat.severity),)
         case "tag":
             return threat.tags or ("(none)",)
     return ("",)
@@ -118,16 +125,16 @@ def matrix_view(report: Report, request: ReportRequest) -> MatrixView:
     group_by = request.option("group-by")
     groups: dict[str, list[MatrixRow]] = defaultdict(list)
     for threat in selected_threats(report, request.filter_map):
-        counted = [
-            c for c in report.threat_coverage(threat.id) if c.status is not Status.NOT_APPLICABLE
-        ]
+        pairs = report.threat_coverage(threat.id)
+        counted = [c for c in pairs if c.status is not Status.NOT_APPLICABLE]
+        exposure = report.exposure.get(threat.id)
         decisions = [
             MitigationState(link_of(report, Kind.RISK_ACCEPTANCE, a), acceptance_state(report, a))
-            for a in report.acceptances_of.get(threat.id, ())
+            for a in sorted(report.acceptances_of.get(threat.id, ()), key=natural_key)
         ]
         decisions += [
             MitigationState(link_of(report, Kind.NOT_APPLICABLE, n), exclusion_state(report, n))
-            for n in report.exclusions_of.get(threat.id, ())
+            for n in sorted(report.exclusions_of.get(threat.id, ()), key=natural_key)
         ]
         row = MatrixRow(
             link_of(report, Kind.THREAT, threat.id),
@@ -136,7 +143,7 @@ def matrix_view(report: Report, request: ReportRequest) -> MatrixView:
             link_of(report, Kind.SERVICE, threat.service) if threat.service else None,
             tuple(
                 MitigationState(link_of(report, Kind.MITIGATION, m), mitigation_state(report, m))
-                for m in report.mitigations_of.get(threat.id, ())
+                for m in sorted(report.mitigations_of.get(threat.id, ()), key=natural_key)
             ),
             tuple(decisions),
             report.threat_status.get(threat.id),
@@ -144,6 +151,9 @@ def matrix_view(report: Report, request: ReportRequest) -> MatrixView:
             len(counted),
             worst_status(c.status for c in counted),
             threat.tags,
+            exposure,
+            sum(1 for c in pairs if c.status is exposure),
+            len(pairs),
         )
         for key in _group_keys(threat, group_by):
             groups[key].append(row)
@@ -154,11 +164,7 @@ def matrix_view(report: Report, request: ReportRequest) -> MatrixView:
 
 def _group_order(report: Report, group_by: str | None, groups: Mapping[str, object]) -> list[str]:
     if group_by == "severity":
-        return sorted(
-            groups,
-            key=lambda s: (
-                severity_rank(None if s == "(none)" else s, report.settings.severities)
-                + (s == "(none)") * 99
-            ),
-        )
-    return sorted(groups, key=lambda g: (g.startswith("("), g == "product level", g))
+        # unrated ranks as the most severe, ahead of it
+        severities = report.settings.severities
+        return sorted(groups, key=lambda s: (severity_rank(s, severities), s != UNRATED))
+    return sorted(groups, key=lambda g: (g.startswith("("), g == "product level", natural_key(g)))

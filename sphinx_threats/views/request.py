@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
 from ..analysis import Report, severity_rank
-from ..model import Threat
+from ..model import NaturalKey, Status, Threat, natural_key, severity_word
+from .backlinks import GAP_STATUS
 
 #: Filter options of the report directives.
 FILTERS = ("service", "category", "severity", "status", "tags")
@@ -58,18 +59,38 @@ def _passes(report: Report, threat: Threat, key: str, wanted: set[str]) -> bool:
         case "category":
             return not wanted.isdisjoint(threat.category)
         case "severity":
-            return (threat.severity or "") in wanted
+            return severity_word(threat.severity) in wanted
         case "status":
-            return str(report.threat_status.get(threat.id)) in wanted
+            # a threat is as open as its most open service (its exposure), so
+            # ``:status: unmitigated`` lists one mitigated overall but open somewhere
+            exposure = report.exposure.get(threat.id)
+            return str(exposure) in wanted or (
+                exposure is Status.UNMITIGATED and GAP_STATUS in wanted
+            )
         case "tags":
             return not wanted.isdisjoint(threat.tags)
     return True
 
 
-def selected_threats(report: Report, filters: Mapping[str, Sequence[str]]) -> list[Threat]:
-    """Threats passing the report filters, by severity then ID."""
+#: A sort key of :func:`threat_order`.
+ThreatKey = tuple[int, bool, NaturalKey]
+
+
+def threat_order(report: Report) -> Callable[[Threat], ThreatKey]:
+    """The order of threats in a report: most severe first (an unrated threat
+    ranks as the most severe, ahead of it), then by ID in natural order."""
     severities = report.settings.severities
+
+    def key(threat: Threat) -> ThreatKey:
+        severity = threat.severity
+        return (severity_rank(severity, severities), severity is not None, natural_key(threat.id))
+
+    return key
+
+
+def selected_threats(report: Report, filters: Mapping[str, Sequence[str]]) -> list[Threat]:
+    """Threats passing the report filters, in :func:`threat_order`."""
     chosen = [
         t for t in report.index.values() if isinstance(t, Threat) and _matches(report, t, filters)
     ]
-    return sorted(chosen, key=lambda t: (severity_rank(t.severity, severities), t.id))
+    return sorted(chosen, key=threat_order(report))

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from ..analysis import Report
-from ..model import STATUS_ORDER, Status, Threat
+from ..model import STATUS_ORDER, UNRATED, Status, Threat
 from .backlinks import BackLink, threat_links
 from .request import ReportRequest, selected_threats
 
@@ -21,7 +21,8 @@ class RiskCell(NamedTuple):
     #: The severity that colours the cell (``None``: not coloured).
     severity: str | None
     threats: tuple[BackLink, ...]
-    #: How many of them are open (not mitigated, accepted or not-applicable).
+    #: How many of them are open: exposure not mitigated, accepted or
+    #: not-applicable (one open service makes its threat open).
     open: int
 
 
@@ -64,18 +65,20 @@ def risk_map_view(report: Report, request: ReportRequest) -> RiskMap:
         def colour(row: str, column: str) -> str | None:
             return matrix.get((row, column))
     else:
+        # a threat in the column of its exposure: the cell counts and its
+        # open count agree; an unrated threat ranks as the most severe, first
         axes = ("severity", "status")
         rows = settings.severities
         if any(t.severity not in rows for t in threats):
-            rows = (*rows, "unknown")
+            rows = (UNRATED, *rows)
         columns = tuple(s.value for s in STATUS_ORDER)
         for t in threats:
-            severity = t.severity if t.severity in settings.severities else "unknown"
-            status = report.threat_status.get(t.id, Status.UNMITIGATED)
+            severity = t.severity if t.severity in settings.severities else UNRATED
+            status = report.exposure.get(t.id, Status.UNMITIGATED)
             keyed[(severity, status.value)].append(t)
 
         def colour(row: str, column: str) -> str | None:
-            return row if row != "unknown" else None
+            return row if row != UNRATED else None
 
     def cell(row: str, column: str) -> RiskCell:
         members = keyed.get((row, column), [])
@@ -83,8 +86,8 @@ def risk_map_view(report: Report, request: ReportRequest) -> RiskMap:
             row,
             column,
             colour(row, column),
-            threat_links(report, (t.id for t in members)),
-            sum(1 for t in members if report.threat_status.get(t.id) not in _CLOSED),
+            threat_links(report, (t.id for t in members), report.exposure),
+            sum(1 for t in members if report.exposure.get(t.id) not in _CLOSED),
         )
 
     return RiskMap(
@@ -92,5 +95,5 @@ def risk_map_view(report: Report, request: ReportRequest) -> RiskMap:
         tuple(rows),
         tuple(columns),
         tuple(tuple(cell(r, c) for c in columns) for r in rows),
-        threat_links(report, (t.id for t in unplaced)),
+        threat_links(report, (t.id for t in unplaced), report.exposure),
     )

@@ -8,13 +8,14 @@ from typing import NamedTuple
 
 from ..analysis import Report
 from ..figures import CoveragePercent, overall_coverage, service_figures
-from ..model import Kind, Status
+from ..model import UNRATED, Kind, NaturalKey, Status, natural_key, severity_word
 from .backlinks import Link, link_of
 from .request import ReportRequest, selected_threats
 
 
 class StatusCounts(NamedTuple):
-    """Threats of one status, per severity column."""
+    """Threats of one exposure (the worst of a threat's overall status and its
+    services' statuses), per severity column."""
 
     status: str
     counts: tuple[int, ...]
@@ -42,14 +43,14 @@ class SummaryView(NamedTuple):
     overall: CoveragePercent | None = None
 
 
-def _worst_first(row: ServiceSummary) -> tuple[bool, float, float, str]:
+def _worst_first(row: ServiceSummary) -> tuple[bool, float, float, NaturalKey]:
     total = row.total
     # services with nothing to answer go last
     return (
         total.percent is None,
         total.percent or 0.0,
         total.weighted or 0.0,
-        row.service.id,
+        natural_key(row.service.id),
     )
 
 
@@ -61,12 +62,13 @@ def summary_view(report: Report, request: ReportRequest) -> SummaryView:
     counts: Counter[tuple[str, str]] = Counter()
     for t in threats:
         # the counts are this project's threats; another project's threats
-        # (threats_external) count only where they are in scope of a service
+        # (threats_external) count only where they are in scope of a service;
+        # each by its exposure, so that "mitigated" never hides an open service
         if not t.location.external:
-            counts[(str(report.threat_status.get(t.id)), t.severity or "unknown")] += 1
-    severity_cols = list(severities) + (
-        ["unknown"] if any(k[1] == "unknown" for k in counts) else []
-    )
+            counts[(str(report.exposure.get(t.id)), severity_word(t.severity))] += 1
+    # an unrated threat ranks as the most severe: its column comes first
+    severity_cols = [UNRATED] if any(k[1] == UNRATED for k in counts) else []
+    severity_cols += severities
     status_rows = tuple(
         StatusCounts(status.value, tuple(counts[(status.value, s)] for s in severity_cols))
         for status in Status
