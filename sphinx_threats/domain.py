@@ -140,6 +140,8 @@ class ThreatsDomain(Domain):
     #: Their names (the ``name`` of ``name:ID``).
     _external_names: frozenset[str] = frozenset()
     _external_problems: tuple[Problem, ...] = ()
+    #: The problems of conf.py's values (checked again on every build).
+    _config_problems: tuple[Problem, ...] = ()
     _rendered: dict[str, list[Item]] | None = None
 
     # -- per-document records -------------------------------------------------
@@ -253,6 +255,11 @@ class ThreatsDomain(Domain):
         self._external_names = frozenset(model.name for model in self._externals)
         self._external_problems = tuple(problems)
 
+    def set_config_problems(self, problems: Iterable[Problem]) -> None:
+        """This build's problems with conf.py's values: gaps like any other."""
+        self._changed()
+        self._config_problems = tuple(problems)
+
     def target(self, ident: str) -> str:
         """The ID a reference names: ``name:ID`` of a ``threats_external``
         source is that source's ``ID``."""
@@ -303,6 +310,7 @@ class ThreatsDomain(Domain):
                     problems,
                     self._bridged_problems,
                     self._external_problems,
+                    self._config_problems,
                 ),
                 (
                     replace(r, target=self.target(r.target))
