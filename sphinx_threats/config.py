@@ -526,7 +526,7 @@ def validate_named(
             problems.append((spec.name, f"{err}; using the default {spec.default!r}"))
             checked[spec.name] = spec.check(spec.default, checked, [])
         else:
-            problems.extend((spec.name, f"{spec.name}: {why}; left out") for why in dropped)
+            problems.extend((spec.name, f"{spec.name}: entry left out: {why}") for why in dropped)
     return checked, problems
 
 
