@@ -33,8 +33,8 @@ class Invalid(ValueError):
     """A configuration value is of the wrong type or shape."""
 
 
-#: Why each bad entry of a list (or dict) was left out; a check appends one
-#: reason per entry it drops and keeps the rest of the value.
+#: Why each bad entry of a list (or dict) was left out, naming the value; a
+#: check appends one message per entry it drops and keeps the rest.
 Dropped = list[str]
 
 Check = Callable[[Any, Mapping[str, Any], Dropped], Any]
@@ -83,7 +83,7 @@ def _unknown(value: Any, what: str, allowed: Sequence[str]) -> str:
 
 def _nothing_left(name: str, value: Any, dropped: Dropped) -> Invalid:
     """A value whose every entry was bad: the whole value is refused."""
-    return Invalid(f"{name} has no usable entry in {value!r} ({'; '.join(dropped)})")
+    return Invalid(f"{name} has no usable entry ({'; '.join(dropped)})")
 
 
 def _str_list(value: Any, name: str, dropped: Dropped) -> list[str]:
@@ -93,18 +93,18 @@ def _str_list(value: Any, name: str, dropped: Dropped) -> list[str]:
     out = []
     for entry in value:
         if not isinstance(entry, str):
-            dropped.append(f"{entry!r} is not a string")
+            dropped.append(f"{name}: {entry!r} is not a string")
         elif entry.strip():
             out.append(entry.strip())
     return out
 
 
-def _once_each(entries: list[str], dropped: Dropped) -> list[str]:
+def _once_each(entries: list[str], name: str, dropped: Dropped) -> list[str]:
     """``entries`` without repeats (compared case-insensitively, as they match)."""
     seen: dict[str, str] = {}
     for entry in entries:
         if entry.casefold() in seen:
-            dropped.append(f"{entry!r} is listed twice")
+            dropped.append(f"{name}: {entry!r} is listed twice")
         else:
             seen[entry.casefold()] = entry
     return list(seen.values())
@@ -112,7 +112,7 @@ def _once_each(entries: list[str], dropped: Dropped) -> list[str]:
 
 def _non_empty_list(name: str) -> Check:
     def check(value: Any, seen: Mapping[str, Any], dropped: Dropped) -> list[str]:
-        items = _once_each(_str_list(value, name, dropped), dropped)
+        items = _once_each(_str_list(value, name, dropped), name, dropped)
         if not items:
             if dropped:
                 raise _nothing_left(name, value, dropped)
@@ -129,9 +129,11 @@ def _check_categories(
         labels: dict[str, str] = {}
         for key, label in value.items():
             if not isinstance(key, str) or not isinstance(label, str) or not key.strip():
-                dropped.append(f"{key!r}: {label!r} is not an id -> label pair of strings")
+                dropped.append(
+                    f"threats_categories: {key!r}: {label!r} is not an id -> label pair of strings"
+                )
             elif key.strip().casefold() in {k.casefold() for k in labels}:
-                dropped.append(f"{key!r} is listed twice")
+                dropped.append(f"threats_categories: {key!r} is listed twice")
             else:
                 labels[key.strip()] = label
         if not labels:
@@ -154,7 +156,7 @@ def _check_fail_on(value: Any, seen: Mapping[str, Any], dropped: Dropped) -> lis
     for entry in _str_list(value, "threats_fail_on", dropped):
         kind = spelled(entry, kinds)
         if kind is None:
-            dropped.append(_unknown(entry, "a gap kind", kinds))
+            dropped.append("threats_fail_on: " + _unknown(entry, "a gap kind", kinds))
         else:
             known.append(kind)
     if dropped and not known:
@@ -190,10 +192,16 @@ def _check_risk_matrix(
     for raw_likelihood, row in value.items():
         likelihood = spelled(raw_likelihood, seen["threats_likelihoods"])
         if likelihood is None:
-            dropped.append(_unknown(raw_likelihood, "a likelihood", seen["threats_likelihoods"]))
+            dropped.append(
+                "threats_risk_matrix: "
+                + _unknown(raw_likelihood, "a likelihood", seen["threats_likelihoods"])
+            )
             continue
         if not isinstance(row, dict):
-            dropped.append(f"[{raw_likelihood!r}] must be a dict {{impact: severity}}, not {row!r}")
+            dropped.append(
+                f"threats_risk_matrix[{raw_likelihood!r}] must be a dict {{impact: severity}}, "
+                f"not {row!r}"
+            )
             continue
         cells = {}
         for raw_impact, raw_severity in row.items():
@@ -201,12 +209,12 @@ def _check_risk_matrix(
             severity = spelled(raw_severity, seen["threats_severities"])
             if impact is None:
                 dropped.append(
-                    f"[{raw_likelihood!r}]: "
+                    f"threats_risk_matrix[{raw_likelihood!r}]: "
                     + _unknown(raw_impact, "an impact", seen["threats_impacts"])
                 )
             elif severity is None:
                 dropped.append(
-                    f"[{raw_likelihood!r}][{raw_impact!r}]: "
+                    f"threats_risk_matrix[{raw_likelihood!r}][{raw_impact!r}]: "
                     + _unknown(raw_severity, "a severity", seen["threats_severities"])
                 )
             else:
@@ -270,7 +278,7 @@ def _check_external(value: Any, seen: Mapping[str, Any], dropped: Dropped) -> di
     for name, source in value.items():
         if not isinstance(name, str) or not EXTERNAL_NAME.match(name):
             dropped.append(
-                f"the name {name!r} must be a letter, then letters, digits, "
+                f"threats_external: the name {name!r} must be a letter, then letters, digits, "
                 "'-' or '_' (it prefixes IDs, as in 'product:TM-1')"
             )
             continue
@@ -285,7 +293,7 @@ def _check_external(value: Any, seen: Mapping[str, Any], dropped: Dropped) -> di
             out[name] = [source[0].strip(), source[1].strip()]
         else:
             dropped.append(
-                f"[{name!r}] must be a path or URL of a threats.json, or a "
+                f"threats_external[{name!r}] must be a path or URL of a threats.json, or a "
                 f"pair (base_url, path_or_url), not {source!r}"
             )
     if dropped and not out:
@@ -341,10 +349,11 @@ def _check_needs_status(value: Any, seen: Mapping[str, Any], dropped: Dropped) -
     for need_status, raw in value.items():
         status = spelled(raw, MITIGATION_STATUSES)
         if not isinstance(need_status, str):
-            dropped.append(f"{need_status!r} is not a string")
+            dropped.append(f"threats_needs_status: {need_status!r} is not a string")
         elif status is None:
             dropped.append(
-                f"[{need_status!r}]: " + _unknown(raw, "a mitigation status", MITIGATION_STATUSES)
+                f"threats_needs_status[{need_status!r}]: "
+                + _unknown(raw, "a mitigation status", MITIGATION_STATUSES)
             )
         else:
             out[need_status.strip().lower()] = status
@@ -526,7 +535,7 @@ def validate_named(
             problems.append((spec.name, f"{err}; using the default {spec.default!r}"))
             checked[spec.name] = spec.check(spec.default, checked, [])
         else:
-            problems.extend((spec.name, f"{spec.name}: entry left out: {why}") for why in dropped)
+            problems.extend((spec.name, f"{why} (this entry is left out)") for why in dropped)
     return checked, problems
 
 
