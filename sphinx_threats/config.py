@@ -505,7 +505,7 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
 )
 
 
-def validate(values: Mapping[str, Any], dropped: Dropped) -> tuple[dict[str, Any], list[str]]:
+def validate(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Check every value; return the values to use and a message per bad one."""
     checked, problems = validate_named(values)
     return checked, [message for _, message in problems]
