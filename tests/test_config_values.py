@@ -143,6 +143,23 @@ def test_values_keep_the_configured_spelling(tmp_path: Path) -> None:
         assert not [m for m in all_warnings(app) if "threats_fail_min_severity" in m]
 
 
+def test_a_fixed_value_leaves_the_report_on_the_next_build(tmp_path: Path) -> None:
+    """A value whose rebuild kind re-reads nothing: fixing it still rewrites the
+    threat-gaps page and threats.json (the analysis runs on every build)."""
+    src = tmp_path / "src"
+    shutil.copytree(ROOT, src)
+    with built_app("html", srcdir=src, builddir=tmp_path / "_build") as app:
+        assert f"conf.py:{DAYS_LINE}" in html(app, "index")
+    conf = src / "conf.py"
+    text = conf.read_text(encoding="utf-8")
+    conf.write_text(text.replace('notice_days = "soon"', "notice_days = 7"), encoding="utf-8")
+    with built_app("html", srcdir=src, builddir=tmp_path / "_build", freshenv=False) as app:
+        assert app.config.threats_expiry_notice_days == 7
+        assert f"conf.py:{DAYS_LINE}" not in html(app, "index")
+        lines = [line for _, line, _, _ in conf_gaps(threats_json(app))]
+        assert lines == [FAIL_ON_LINE, CATALOGS_LINE]
+
+
 def sphinx_build(src: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     """``sphinx-build -b dummy`` in a subprocess."""
     return subprocess.run(
