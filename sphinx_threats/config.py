@@ -81,7 +81,7 @@ def _unknown(value: Any, what: str, allowed: Sequence[str]) -> str:
     return f"{value!r} is not {what} (allowed: {', '.join(allowed)}){hint}"
 
 
-def _nothing_left(name: str, value: Any, dropped: Dropped) -> Invalid:
+def _nothing_left(name: str, dropped: Dropped) -> Invalid:
     """A value whose every entry was bad: the whole value is refused."""
     return Invalid(f"{name} has no usable entry ({'; '.join(dropped)})")
 
@@ -115,7 +115,7 @@ def _non_empty_list(name: str) -> Check:
         items = _once_each(_str_list(value, name, dropped), name, dropped)
         if not items:
             if dropped:
-                raise _nothing_left(name, value, dropped)
+                raise _nothing_left(name, dropped)
             raise Invalid(f"{name} must not be empty")
         return items
 
@@ -138,7 +138,7 @@ def _check_categories(
                 labels[key.strip()] = label
         if not labels:
             if dropped:
-                raise _nothing_left("threats_categories", value, dropped)
+                raise _nothing_left("threats_categories", dropped)
             raise Invalid(
                 "threats_categories must be a non-empty list of strings or a dict "
                 f"of id -> label strings, not {value!r}"
@@ -161,7 +161,7 @@ def _check_fail_on(value: Any, seen: Mapping[str, Any], dropped: Dropped) -> lis
             known.append(kind)
     if dropped and not known:
         # an empty list fails on nothing: a typo must not switch the check off
-        raise _nothing_left("threats_fail_on", value, dropped)
+        raise _nothing_left("threats_fail_on", dropped)
     return list(dict.fromkeys(known))
 
 
@@ -222,7 +222,7 @@ def _check_risk_matrix(
         if cells:
             out.setdefault(likelihood, {}).update(cells)
     if dropped and not out:
-        raise _nothing_left("threats_risk_matrix", value, dropped)
+        raise _nothing_left("threats_risk_matrix", dropped)
     return out
 
 
@@ -297,7 +297,7 @@ def _check_external(value: Any, seen: Mapping[str, Any], dropped: Dropped) -> di
                 f"pair (base_url, path_or_url), not {source!r}"
             )
     if dropped and not out:
-        raise _nothing_left("threats_external", value, dropped)
+        raise _nothing_left("threats_external", dropped)
     return out
 
 
@@ -358,7 +358,7 @@ def _check_needs_status(value: Any, seen: Mapping[str, Any], dropped: Dropped) -
         else:
             out[need_status.strip().lower()] = status
     if dropped and not out:
-        raise _nothing_left("threats_needs_status", value, dropped)
+        raise _nothing_left("threats_needs_status", dropped)
     return out
 
 
