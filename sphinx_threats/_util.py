@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 
@@ -24,3 +25,13 @@ def paused_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def did_you_mean(value: str, choices: Iterable[str]) -> str:
+    """``; did you mean 'x'?`` naming the choice closest to ``value``, or ``""``."""
+    choices = list(choices)
+    close = difflib.get_close_matches(value, choices, n=1)
+    if not close:
+        lowered = {c.lower(): c for c in choices}
+        close = [lowered[c] for c in difflib.get_close_matches(value.lower(), list(lowered), n=1)]
+    return f"; did you mean {close[0]!r}?" if close else ""

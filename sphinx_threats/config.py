@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
+from ._util import did_you_mean
 from .model import DEFAULT_SEVERITIES, MITIGATION_STATUSES, STRIDE_CATEGORIES, GapKind
 
 #: The default ``threats_categories``: the STRIDE IDs.
@@ -32,7 +33,11 @@ class Invalid(ValueError):
     """A configuration value is of the wrong type or shape."""
 
 
-Check = Callable[[Any, Mapping[str, Any]], Any]
+#: Why each bad entry of a list (or dict) was left out, naming the value; a
+#: check appends one message per entry it drops and keeps the rest.
+Dropped = list[str]
+
+Check = Callable[[Any, Mapping[str, Any], Dropped], Any]
 
 
 class ConfigValue(NamedTuple):
@@ -52,70 +57,130 @@ class ConfigValue(NamedTuple):
     #: What the value does.
     help: str
     #: Normalises a value or raises :class:`Invalid`; it sees the other
-    #: values already checked (declaration order).
+    #: values already checked (declaration order), and says in ``Dropped``
+    #: which entries it left out.
     check: Check
     #: Types announced to Sphinx.  ``Any``: our own check replaces Sphinx's
     #: type warning (a bad value is ``threats.invalid`` and falls back).
     types: Any = Any
 
 
-def _str_list(value: Any, name: str) -> list[str]:
-    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+def spelled(value: Any, allowed: Sequence[str]) -> str | None:
+    """``value`` in its configured spelling: enumerated values match
+    case-insensitively, as directive values do (``High`` is ``high``); ``None``
+    when it is not one of ``allowed``."""
+    if not isinstance(value, str):
+        return None
+    spelling = {a.casefold(): a for a in reversed(allowed)}
+    return spelling.get(value.strip().casefold())
+
+
+def _unknown(value: Any, what: str, allowed: Sequence[str]) -> str:
+    """Why ``value`` is not one of ``allowed`` (a reason in :data:`Dropped`)."""
+    hint = did_you_mean(value, allowed) if isinstance(value, str) else ""
+    return f"{value!r} is not {what} (allowed: {', '.join(allowed)}){hint}"
+
+
+def _nothing_left(name: str, dropped: Dropped) -> Invalid:
+    """A value whose every entry was bad: the whole value is refused."""
+    return Invalid(f"{name} has no usable entry ({'; '.join(dropped)})")
+
+
+def _str_list(value: Any, name: str, dropped: Dropped) -> list[str]:
+    """A list's strings (stripped, blanks skipped); any other entry is dropped."""
+    if not isinstance(value, list | tuple):
         raise Invalid(f"{name} must be a list of strings, not {value!r}")
-    return [v.strip() for v in value if v.strip()]
+    out = []
+    for entry in value:
+        if not isinstance(entry, str):
+            dropped.append(f"{name}: {entry!r} is not a string")
+        elif entry.strip():
+            out.append(entry.strip())
+    return out
+
+
+def _once_each(entries: list[str], name: str, dropped: Dropped) -> list[str]:
+    """``entries`` without repeats (compared case-insensitively, as they match)."""
+    seen: dict[str, str] = {}
+    for entry in entries:
+        if entry.casefold() in seen:
+            dropped.append(f"{name}: {entry!r} is listed twice")
+        else:
+            seen[entry.casefold()] = entry
+    return list(seen.values())
 
 
 def _non_empty_list(name: str) -> Check:
-    def check(value: Any, seen: Mapping[str, Any]) -> list[str]:
-        items = _str_list(value, name)
+    def check(value: Any, seen: Mapping[str, Any], dropped: Dropped) -> list[str]:
+        items = _once_each(_str_list(value, name, dropped), name, dropped)
         if not items:
+            if dropped:
+                raise _nothing_left(name, dropped)
             raise Invalid(f"{name} must not be empty")
-        if len(set(items)) != len(items):
-            raise Invalid(f"{name} lists a value twice: {items!r}")
         return items
 
     return check
 
 
-def _check_categories(value: Any, seen: Mapping[str, Any]) -> list[str] | dict[str, str]:
+def _check_categories(
+    value: Any, seen: Mapping[str, Any], dropped: Dropped
+) -> list[str] | dict[str, str]:
     if isinstance(value, dict):
-        if not value or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-        ):
+        labels: dict[str, str] = {}
+        for key, label in value.items():
+            if not isinstance(key, str) or not isinstance(label, str) or not key.strip():
+                dropped.append(
+                    f"threats_categories: {key!r}: {label!r} is not an id -> label pair of strings"
+                )
+            elif key.strip().casefold() in {k.casefold() for k in labels}:
+                dropped.append(f"threats_categories: {key!r} is listed twice")
+            else:
+                labels[key.strip()] = label
+        if not labels:
+            if dropped:
+                raise _nothing_left("threats_categories", dropped)
             raise Invalid(
                 "threats_categories must be a non-empty list of strings or a dict "
                 f"of id -> label strings, not {value!r}"
             )
-        return {str(k): str(v) for k, v in value.items()}
-    categories: list[str] = _non_empty_list("threats_categories")(value, seen)
+        return labels
+    categories: list[str] = _non_empty_list("threats_categories")(value, seen, dropped)
     return categories
 
 
-def _check_fail_on(value: Any, seen: Mapping[str, Any]) -> list[str]:
+def _check_fail_on(value: Any, seen: Mapping[str, Any], dropped: Dropped) -> list[str]:
     if value == "":
         return []  # ``threats_fail_on = ""``, like ``-D threats_fail_on=``: none
-    kinds = _str_list(value, "threats_fail_on")
-    unknown = [k for k in kinds if k not in GapKind._value2member_map_]
-    if unknown:
-        raise Invalid(
-            f"threats_fail_on names unknown gap kinds {unknown!r}; known kinds: "
-            + ", ".join(k.value for k in GapKind)
-        )
-    return sorted(set(kinds), key=kinds.index)
+    kinds = [k.value for k in GapKind]
+    known = []
+    for entry in _str_list(value, "threats_fail_on", dropped):
+        kind = spelled(entry, kinds)
+        if kind is None:
+            dropped.append("threats_fail_on: " + _unknown(entry, "a gap kind", kinds))
+        else:
+            known.append(kind)
+    if dropped and not known:
+        # an empty list fails on nothing: a typo must not switch the check off
+        raise _nothing_left("threats_fail_on", dropped)
+    return list(dict.fromkeys(known))
 
 
-def _check_min_severity(value: Any, seen: Mapping[str, Any]) -> str | None:
+def _check_min_severity(value: Any, seen: Mapping[str, Any], dropped: Dropped) -> str | None:
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or value not in seen["threats_severities"]:
+    severities = seen["threats_severities"]
+    severity = spelled(value, severities)
+    if severity is None:
         raise Invalid(
-            f"threats_fail_min_severity must be one of threats_severities "
-            f"{seen['threats_severities']!r} or None, not {value!r}"
+            f"threats_fail_min_severity must be one of threats_severities or None: "
+            f"{_unknown(value, 'a severity', severities)}"
         )
-    return value
+    return severity
 
 
-def _check_risk_matrix(value: Any, seen: Mapping[str, Any]) -> dict[str, dict[str, str]] | None:
+def _check_risk_matrix(
+    value: Any, seen: Mapping[str, Any], dropped: Dropped
+) -> dict[str, dict[str, str]] | None:
     if value is None:
         return None
     if not isinstance(value, dict):
@@ -124,31 +189,45 @@ def _check_risk_matrix(value: Any, seen: Mapping[str, Any]) -> dict[str, dict[st
             f"not {value!r}"
         )
     out: dict[str, dict[str, str]] = {}
-    for likelihood, row in value.items():
-        if likelihood not in seen["threats_likelihoods"]:
-            raise Invalid(
-                f"threats_risk_matrix names unknown likelihood {likelihood!r} "
-                f"(threats_likelihoods: {seen['threats_likelihoods']!r})"
+    for raw_likelihood, row in value.items():
+        likelihood = spelled(raw_likelihood, seen["threats_likelihoods"])
+        if likelihood is None:
+            dropped.append(
+                "threats_risk_matrix: "
+                + _unknown(raw_likelihood, "a likelihood", seen["threats_likelihoods"])
             )
+            continue
         if not isinstance(row, dict):
-            raise Invalid(f"threats_risk_matrix[{likelihood!r}] must be a dict, not {row!r}")
-        for impact, severity in row.items():
-            if impact not in seen["threats_impacts"]:
-                raise Invalid(
-                    f"threats_risk_matrix[{likelihood!r}] names unknown impact {impact!r} "
-                    f"(threats_impacts: {seen['threats_impacts']!r})"
+            dropped.append(
+                f"threats_risk_matrix[{raw_likelihood!r}] must be a dict {{impact: severity}}, "
+                f"not {row!r}"
+            )
+            continue
+        cells = {}
+        for raw_impact, raw_severity in row.items():
+            impact = spelled(raw_impact, seen["threats_impacts"])
+            severity = spelled(raw_severity, seen["threats_severities"])
+            if impact is None:
+                dropped.append(
+                    f"threats_risk_matrix[{raw_likelihood!r}]: "
+                    + _unknown(raw_impact, "an impact", seen["threats_impacts"])
                 )
-            if severity not in seen["threats_severities"]:
-                raise Invalid(
-                    f"threats_risk_matrix[{likelihood!r}][{impact!r}] names unknown "
-                    f"severity {severity!r} (threats_severities: {seen['threats_severities']!r})"
+            elif severity is None:
+                dropped.append(
+                    f"threats_risk_matrix[{raw_likelihood!r}][{raw_impact!r}]: "
+                    + _unknown(raw_severity, "a severity", seen["threats_severities"])
                 )
-        out[likelihood] = dict(row)
+            else:
+                cells[impact] = severity
+        if cells:
+            out.setdefault(likelihood, {}).update(cells)
+    if dropped and not out:
+        raise _nothing_left("threats_risk_matrix", dropped)
     return out
 
 
 def _check_bool(name: str) -> Check:
-    def check(value: Any, seen: Mapping[str, Any]) -> bool:
+    def check(value: Any, seen: Mapping[str, Any], dropped: Dropped) -> bool:
         if isinstance(value, bool):
             return value
         if value in (0, 1, "0", "1", "true", "false", "True", "False", ""):
@@ -158,7 +237,7 @@ def _check_bool(name: str) -> Check:
     return check
 
 
-def _check_days(value: Any, seen: Mapping[str, Any]) -> int:
+def _check_days(value: Any, seen: Mapping[str, Any], dropped: Dropped) -> int:
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -166,7 +245,7 @@ def _check_days(value: Any, seen: Mapping[str, Any]) -> int:
     return value
 
 
-def _check_today(value: Any, seen: Mapping[str, Any]) -> str | None:
+def _check_today(value: Any, seen: Mapping[str, Any], dropped: Dropped) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
@@ -181,27 +260,28 @@ def _check_today(value: Any, seen: Mapping[str, Any]) -> str | None:
     raise Invalid(f"threats_today must be an ISO date 'YYYY-MM-DD' or None, not {value!r}")
 
 
-def _check_catalogs(value: Any, seen: Mapping[str, Any]) -> list[str]:
+def _check_catalogs(value: Any, seen: Mapping[str, Any], dropped: Dropped) -> list[str]:
     if isinstance(value, str):
         value = [value]
-    return _str_list(value, "threats_catalogs")
+    return _str_list(value, "threats_catalogs", dropped)
 
 
 #: What names an external model (it prefixes IDs: ``product:TM-1``).
 EXTERNAL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*\Z")
 
 
-def _check_external(value: Any, seen: Mapping[str, Any]) -> dict[str, list[str]]:
+def _check_external(value: Any, seen: Mapping[str, Any], dropped: Dropped) -> dict[str, list[str]]:
     """``{name: source}`` -> ``{name: [base_url, source]}`` (``base_url`` may be empty)."""
     if not isinstance(value, dict):
         raise Invalid(f"threats_external must be a dict {{name: source}}, not {value!r}")
     out: dict[str, list[str]] = {}
     for name, source in value.items():
         if not isinstance(name, str) or not EXTERNAL_NAME.match(name):
-            raise Invalid(
+            dropped.append(
                 f"threats_external: the name {name!r} must be a letter, then letters, digits, "
                 "'-' or '_' (it prefixes IDs, as in 'product:TM-1')"
             )
+            continue
         if isinstance(source, str) and source.strip():
             out[name] = ["", source.strip()]
         elif (
@@ -212,14 +292,16 @@ def _check_external(value: Any, seen: Mapping[str, Any]) -> dict[str, list[str]]
         ):
             out[name] = [source[0].strip(), source[1].strip()]
         else:
-            raise Invalid(
+            dropped.append(
                 f"threats_external[{name!r}] must be a path or URL of a threats.json, or a "
                 f"pair (base_url, path_or_url), not {source!r}"
             )
+    if dropped and not out:
+        raise _nothing_left("threats_external", dropped)
     return out
 
 
-def _check_timeout(value: Any, seen: Mapping[str, Any]) -> float:
+def _check_timeout(value: Any, seen: Mapping[str, Any], dropped: Dropped) -> float:
     if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
         return float(value)
     if isinstance(value, str):
@@ -233,7 +315,7 @@ def _check_timeout(value: Any, seen: Mapping[str, Any]) -> float:
     raise Invalid(f"threats_external_timeout must be a positive number of seconds, not {value!r}")
 
 
-def _check_export(value: Any, seen: Mapping[str, Any]) -> bool | str:
+def _check_export(value: Any, seen: Mapping[str, Any], dropped: Dropped) -> bool | str:
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.strip():
@@ -260,18 +342,24 @@ DEFAULT_NEEDS_STATUS = {
 }
 
 
-def _check_needs_status(value: Any, seen: Mapping[str, Any]) -> dict[str, str]:
-    if not isinstance(value, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
+def _check_needs_status(value: Any, seen: Mapping[str, Any], dropped: Dropped) -> dict[str, str]:
+    if not isinstance(value, dict):
         raise Invalid(f"threats_needs_status must be a dict of str -> str, not {value!r}")
-    wrong = {k: v for k, v in value.items() if v.strip().lower() not in MITIGATION_STATUSES}
-    if wrong:
-        raise Invalid(
-            f"threats_needs_status maps to unknown mitigation statuses {wrong!r} "
-            f"(allowed: {', '.join(MITIGATION_STATUSES)})"
-        )
-    return {k.strip().lower(): v.strip().lower() for k, v in value.items()}
+    out = {}
+    for need_status, raw in value.items():
+        status = spelled(raw, MITIGATION_STATUSES)
+        if not isinstance(need_status, str):
+            dropped.append(f"threats_needs_status: {need_status!r} is not a string")
+        elif status is None:
+            dropped.append(
+                f"threats_needs_status[{need_status!r}]: "
+                + _unknown(raw, "a mitigation status", MITIGATION_STATUSES)
+            )
+        else:
+            out[need_status.strip().lower()] = status
+    if dropped and not out:
+        raise _nothing_left("threats_needs_status", dropped)
+    return out
 
 
 #: The extension's configuration, in checking order (later checks may use
@@ -431,6 +519,8 @@ def validate_named(
 
     ``command_line`` holds raw ``-D name=value`` strings, which take
     precedence; a list value there is comma-separated (empty: no entries).
+    A value with some bad entries keeps the others: one problem per entry
+    left out; a value that cannot be used is one problem, and its default.
     """
     checked: dict[str, Any] = {}
     problems: list[tuple[str, str]] = []
@@ -439,11 +529,14 @@ def validate_named(
         if command_line and isinstance(command_line.get(spec.name), str):
             raw = command_line[spec.name]
             value = raw.split(",") if isinstance(spec.default, list) else raw
+        dropped: Dropped = []
         try:
-            checked[spec.name] = spec.check(value, checked)
+            checked[spec.name] = spec.check(value, checked, dropped)
         except Invalid as err:
             problems.append((spec.name, f"{err}; using the default {spec.default!r}"))
-            checked[spec.name] = spec.check(spec.default, checked)
+            checked[spec.name] = spec.check(spec.default, checked, [])
+        else:
+            problems.extend((spec.name, f"{why} (this entry is left out)") for why in dropped)
     return checked, problems
 
 

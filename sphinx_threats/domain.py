@@ -140,6 +140,8 @@ class ThreatsDomain(Domain):
     #: What each ``name:ID`` names (derived with the model).
     _prefixes: Prefixes = NO_PREFIXES
     _external_problems: tuple[Problem, ...] = ()
+    #: The problems of conf.py's values (checked again on every build).
+    _config_problems: tuple[Problem, ...] = ()
     _rendered: dict[str, list[Item]] | None = None
 
     # -- per-document records -------------------------------------------------
@@ -252,6 +254,11 @@ class ThreatsDomain(Domain):
         self._externals = tuple(models)
         self._external_problems = tuple(problems)
 
+    def set_config_problems(self, problems: Iterable[Problem]) -> None:
+        """This build's problems with conf.py's values: gaps like any other."""
+        self._changed()
+        self._config_problems = tuple(problems)
+
     def target(self, ident: str) -> str:
         """The ID a reference names: ``name:ID`` of a ``threats_external``
         source is that source's item (see :meth:`.Prefixes.resolve`)."""
@@ -303,6 +310,7 @@ class ThreatsDomain(Domain):
                     problems,
                     self._bridged_problems,
                     self._external_problems,
+                    self._config_problems,
                 ),
                 (
                     replace(r, target=self._prefixes.resolve(r.target))

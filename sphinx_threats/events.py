@@ -72,8 +72,10 @@ def open_records(
     app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
 ) -> list[str]:
     """A build starts reading (``env-get-outdated``, before the other handlers):
-    the domain takes records again."""
-    threats_domain(env).open_records()
+    the domain takes records again, and conf.py's problems first."""
+    domain = threats_domain(env)
+    domain.open_records()
+    domain.set_config_problems(sphinx_config.config_problems(app))
     return []
 
 

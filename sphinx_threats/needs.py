@@ -45,7 +45,7 @@ from sphinx_needs.exceptions import NeedsApiConfigException
 from .domain import threats_domain
 from .model import GapKind, Item, Kind, Location, Mitigation, Problem
 from .schema.options import OPTIONS, OptionType, option_values
-from .sphinx_config import conf_py, line_in_conf
+from .sphinx_config import conf_location
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -344,9 +344,6 @@ def _id_regex_problems(app: Sphinx, env: BuildEnvironment) -> list[Problem]:
     )
     if not refused:
         return []
-    conf = conf_py(app)
-    # relative to the source directory, as threats.json gives every file
-    file = conf.relative_to(app.srcdir).as_posix() if conf.is_relative_to(app.srcdir) else str(conf)
     return [
         Problem(
             GapKind.INVALID,
@@ -354,7 +351,7 @@ def _id_regex_problems(app: Sphinx, env: BuildEnvironment) -> list[Problem]:
             f"(first: {refused[0]!r}), so sphinx-needs does not see them; set "
             "needs_id_regex = r'^[A-Za-z][A-Za-z0-9_.-]*' in conf.py (the IDs sphinx-threats "
             "accepts), or a pattern that matches both your needs' IDs and these",
-            Location(file, line_in_conf(conf, "needs_id_regex")),
+            conf_location(app, "needs_id_regex"),
         )
     ]
 

@@ -13,7 +13,6 @@ from .analysis import Report
 from .figures import fails
 from .locations import warning_location
 from .model import Gap
-from .sphinx_config import config_problems
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -22,12 +21,11 @@ logger = logging.getLogger(__name__)
 
 
 def warn_gaps(app: Sphinx, report: Report) -> None:
-    """One ``threats.<kind>`` warning per gap, the conf.py problems first."""
-    found = config_problems(app)
-    if report.gaps or found:
+    """One ``threats.<kind>`` warning per gap (conf.py's problems among them)."""
+    if report.gaps:
         # Sphinx left its "looking for now-outdated files..." line open
         logger.info("")
-    for gap in [*found, *report.gaps]:
+    for gap in report.gaps:
         # the file the line is in, which for a catalogue item rendered on a
         # page is the catalogue, not the page
         location = warning_location(app.srcdir, gap.location)
@@ -35,13 +33,13 @@ def warn_gaps(app: Sphinx, report: Report) -> None:
 
 
 def failing_gaps(app: Sphinx, report: Report) -> list[Gap]:
-    """The reported gaps (conf.py problems first) that fail this build."""
+    """The reported gaps that fail this build."""
     config = app.config
     suppress = config.suppress_warnings
     severities = report.settings.severities
     return [
         gap
-        for gap in [*config_problems(app), *report.gaps]
+        for gap in report.gaps
         if not is_suppressed_warning("threats", gap.kind.value, suppress)
         and fails(
             gap,

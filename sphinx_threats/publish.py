@@ -17,6 +17,7 @@ from sphinx.util.logging import is_suppressed_warning
 
 from ._util import paused_gc
 from .exporters.badge import BADGE_FILE, coverage_badge
+from .locations import warning_location
 from .model import GapKind, Item
 from .sphinx_config import conf_location, vocabulary
 from .threatsfile.write import to_data, to_json
@@ -116,7 +117,7 @@ def _export(
             err.strerror or err,
             type="threats",
             subtype=GapKind.INVALID.value,
-            location=f"{where.file}:{where.lineno}",
+            location=warning_location(app.srcdir, where),
         )
 
 

@@ -9,6 +9,7 @@ The values themselves (names, defaults, types, checks) are declared once, in
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import weakref
 from pathlib import Path
@@ -18,7 +19,7 @@ from . import config as config_module
 from .analysis import Settings
 from .config import category_labels
 from .intersphinx import is_external
-from .model import Gap, GapKind, Location
+from .model import GapKind, Location, Problem
 from .schema.options import Vocabulary
 
 if TYPE_CHECKING:
@@ -27,9 +28,9 @@ if TYPE_CHECKING:
     from sphinx.environment import BuildEnvironment
 
 # Per application, found before the environment exists: the raw ``-D`` values,
-# and the conf.py problems (reported with the other problems on every build).
+# and the conf.py problems (handed to the analysis on every build).
 _command_line: weakref.WeakKeyDictionary[Sphinx, dict[str, str]] = weakref.WeakKeyDictionary()
-_config_problems: weakref.WeakKeyDictionary[Sphinx, list[Gap]] = weakref.WeakKeyDictionary()
+_config_problems: weakref.WeakKeyDictionary[Sphinx, list[Problem]] = weakref.WeakKeyDictionary()
 
 
 def settings_of(config: Config, env: BuildEnvironment | None = None) -> Settings:
@@ -95,20 +96,16 @@ def check_config(app: Sphinx, config: Config) -> None:
     checked, problems = config_module.validate_named(values, command_line)
     for name, value in checked.items():
         config[name] = value
-    conf = conf_py(app)
     _config_problems[app] = [
-        Gap(
-            GapKind.INVALID,
-            message,
-            (),
-            Location(str(conf), line_in_conf(conf, name) if name not in command_line else 1),
-        )
+        # a -D value has no line in conf.py: its first line stands for the build's configuration
+        Problem(GapKind.INVALID, message, conf_location(app, "" if name in command_line else name))
         for name, message in problems
     ]
 
 
-def config_problems(app: Sphinx) -> list[Gap]:
-    """The conf.py problems :func:`check_config` found (reported on every build)."""
+def config_problems(app: Sphinx) -> list[Problem]:
+    """The conf.py problems :func:`check_config` found: gaps of every build,
+    as any other problem (the analysis reports them)."""
     return _config_problems.get(app, [])
 
 
@@ -117,8 +114,23 @@ def conf_py(app: Sphinx) -> Path:
     return Path(app.confdir, "conf.py")
 
 
+def conf_file(app: Sphinx) -> str:
+    """conf.py as the model records a file: relative to the source directory
+    (``conf.py``; ``../conf/conf.py`` when ``-c`` puts it elsewhere), so that
+    ``threats.json``, the threat-gaps page and SARIF are the same bytes on
+    every machine.  Warnings print it joined to the source directory, the
+    real file (:func:`~.locations.warning_location`)."""
+    conf = conf_py(app)
+    try:
+        return Path(os.path.relpath(conf, app.srcdir)).as_posix()
+    except ValueError:  # another drive (Windows): no relative path exists
+        return conf.as_posix()
+
+
 def line_in_conf(conf_py: Path, name: str) -> int:
-    """The line assigning ``name`` in conf.py (1 when not found)."""
+    """The line assigning ``name`` in conf.py (1 when not found, or no name)."""
+    if not name:
+        return 1
     try:
         lines = conf_py.read_text(encoding="utf-8").splitlines()
     except OSError:
@@ -131,5 +143,4 @@ def line_in_conf(conf_py: Path, name: str) -> int:
 
 def conf_location(app: Sphinx, name: str) -> Location:
     """Where conf.py sets ``name``: the location of a problem with its value."""
-    conf = conf_py(app)
-    return Location(str(conf), line_in_conf(conf, name))
+    return Location(conf_file(app), line_in_conf(conf_py(app), name))

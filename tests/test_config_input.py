@@ -54,6 +54,9 @@ class ConfCase:
     #: Whether a threats.invalid warning names it.
     invalid: bool = True
     bug: str | None = None
+    #: A list or dict with some bad entries: what is kept of it (the bad
+    #: entries are left out, one warning each, and the default is not used).
+    kept: Any = None
 
 
 CONF_CASES = [
@@ -61,19 +64,19 @@ CONF_CASES = [
     ConfCase("threats_fail_on", "unmitigated"),
     ConfCase("threats_fail_on", "", [], invalid=False),  # like -D threats_fail_on=
     ConfCase("threats_severities", "critical, high"),
-    ConfCase("threats_fail_on", ["unmitigated", "bogus"]),
+    ConfCase("threats_fail_on", ["unmitigated", "bogus"], kept=["unmitigated"]),
     ConfCase("threats_fail_on", 5),
     ConfCase("threats_fail_on", None),
     ConfCase("threats_fail_on", {"unmitigated": True}),
-    ConfCase("threats_fail_on", ["unmitigated", 3]),
+    ConfCase("threats_fail_on", ["unmitigated", 3], kept=["unmitigated"]),
     ConfCase("threats_categories", {}),
     ConfCase("threats_categories", {"spoofing": 1}),
     ConfCase("threats_categories", 7),
     ConfCase("threats_categories", []),
-    ConfCase("threats_categories", ["a", "a"]),
+    ConfCase("threats_categories", ["a", "a"], kept=["a"]),
     ConfCase("threats_severities", []),
     ConfCase("threats_severities", [1, 2]),
-    ConfCase("threats_severities", ["high", "high"]),
+    ConfCase("threats_severities", ["high", "high"], kept=["high"]),
     ConfCase("threats_severities", None),
     ConfCase("threats_fail_min_severity", "extreme"),
     ConfCase("threats_fail_min_severity", 3),
@@ -199,10 +202,15 @@ def outcome_of(outcomes: list[Outcome], case: ConfCase) -> Outcome:
 
 @pytest.mark.parametrize("case", [conf_param(c) for c in CONF_CASES])
 def test_conf_value(conf_outcomes: list[Outcome], case: ConfCase) -> None:
-    """One clear threats.invalid naming the value, then the default; never a traceback."""
+    """One clear threats.invalid naming the value, then the default (or, for a list
+    with a bad entry, the rest of the list); never a traceback."""
     outcome = outcome_of(conf_outcomes, case)
     about = [msg for _, _, msg in outcome.invalid if msg.startswith(case.name)]
-    if case.invalid:
+    if case.kept is not None:
+        assert len(about) == 1, about
+        assert about[0].endswith("(this entry is left out)")
+        assert outcome.config[case.name] == case.kept
+    elif case.invalid:
         assert len(about) == 1, about
         assert "default" in about[0]
         assert outcome.config[case.name] == DEFAULTS[case.name]
@@ -258,6 +266,7 @@ class OverrideCase:
     used: Any = None
     invalid: bool = True
     bug: str | None = None
+    kept: Any = None
 
 
 OVERRIDE_CASES = [
@@ -265,7 +274,7 @@ OVERRIDE_CASES = [
     OverrideCase(
         "threats_fail_on", "unmitigated,invalid", ["unmitigated", "invalid"], invalid=False
     ),
-    OverrideCase("threats_fail_on", "bogus,unmitigated"),
+    OverrideCase("threats_fail_on", "bogus,unmitigated", kept=["unmitigated"]),
     OverrideCase("threats_categories", "a,b", ["a", "b"], invalid=False),
     OverrideCase("threats_today", "2026-02-30"),
     OverrideCase("threats_fail_min_severity", "extreme"),
@@ -296,7 +305,10 @@ def test_command_line_value(tmp_path: Path, case: OverrideCase) -> None:
     """``-D`` strings: the same outcome as in conf.py, and the build goes on."""
     outcome = run(tmp_path, overrides={case.name: case.value})
     about = [msg for _, _, msg in outcome.invalid if msg.startswith(case.name)]
-    if case.invalid:
+    if case.kept is not None:
+        assert len(about) == 1, about
+        assert outcome.config[case.name] == case.kept
+    elif case.invalid:
         assert len(about) == 1, about
         assert outcome.config[case.name] == DEFAULTS[case.name]
     else:

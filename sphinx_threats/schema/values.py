@@ -12,11 +12,11 @@ usable, so nothing is ever dropped.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
+from .._util import did_you_mean as did_you_mean  # re-exported: its home before _util
 from ..model import ITEM_CLASSES, GapKind, Item, Kind, Location, Problem
 from .options import ID_RE, OPTIONS, OPTIONS_BY_NAME, Option, OptionType, Vocabulary
 from .syntax import split_ids, split_list
@@ -27,15 +27,6 @@ _NUMBER = re.compile(r"(?:(?:CWE|CAPEC)-)?([0-9]+)\Z", re.IGNORECASE)
 
 #: Types whose blank value is a problem of its own.
 _SINGLE_VALUE_TYPES = frozenset({OptionType.REF, OptionType.DATE, OptionType.CHOICE})
-
-
-def did_you_mean(value: str, choices: Iterable[str]) -> str:
-    """``; did you mean 'x'?`` naming the choice closest to ``value``, or ``""``."""
-    close = difflib.get_close_matches(value, list(choices), n=1)
-    if not close:
-        lowered = {c.lower(): c for c in choices}
-        close = [lowered[c] for c in difflib.get_close_matches(value.lower(), list(lowered), n=1)]
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def placeholder_id(location: Location) -> str:

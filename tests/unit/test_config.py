@@ -135,23 +135,49 @@ def test_fail_on_from_command_line_string() -> None:
 @pytest.mark.parametrize(
     "value",
     [
-        ["unmitigated", "gap"],
         ["threats.unmitigated"],
-        ["Unmitigated"],
+        ["gap", 3],
         "bogus",
         42,
         None,
         {"unmitigated": True},
-        ["unmitigated", 3],
     ],
 )
 def test_fail_on_bad_values(value: Any) -> None:
+    # nothing usable: an empty list would fail on nothing, so the default stands
     assert_falls_back("threats_fail_on", value)
 
 
+def assert_leaves_out(name: str, value: Any, kept: Any, **others: Any) -> list[str]:
+    """The bad entries of ``value`` are reported one by one, the rest is used."""
+    got, problems = check(name, value, **others)
+    assert got == kept
+    assert problems and all(
+        m.startswith(name) and m.endswith("(this entry is left out)") for m in problems
+    )
+    return problems
+
+
+@pytest.mark.parametrize(
+    "value", [["unmitigated", "gap"], ["unmitigated", 3], ["unmitigated", "threats.invalid"]]
+)
+def test_fail_on_one_bad_entry_is_left_out(value: Any) -> None:
+    assert len(assert_leaves_out("threats_fail_on", value, ["unmitigated"])) == 1
+
+
 def test_fail_on_message_names_the_unknown_kind() -> None:
-    message = assert_falls_back("threats_fail_on", ["unmitigated", "service-gaps"])
-    assert "service-gaps" in message
+    [message] = assert_leaves_out(
+        "threats_fail_on", ["unmitigated", "service-gaps", "Invalid"], ["unmitigated", "invalid"]
+    )
+    assert "'service-gaps' is not a gap kind" in message
+    assert "did you mean 'service-gap'?" in message
+
+
+def test_fail_on_matches_case_insensitively() -> None:
+    assert check("threats_fail_on", ["Unmitigated", "SERVICE-GAP", "unmitigated"]) == (
+        ["unmitigated", "service-gap"],
+        [],
+    )
 
 
 # -- threats_fail_min_severity ------------------------------------------------------------------
@@ -167,15 +193,26 @@ def test_min_severity_unset(value: Any) -> None:
     assert check("threats_fail_min_severity", value) == (None, [])
 
 
-@pytest.mark.parametrize("value", ["urgent", "High", 1, ["high"]])
+@pytest.mark.parametrize("value", ["urgent", "hihg", 1, ["high"]])
 def test_min_severity_bad(value: Any) -> None:
     message = assert_falls_back("threats_fail_min_severity", value)
     assert repr(value) in message
 
 
+def test_min_severity_says_did_you_mean() -> None:
+    assert "did you mean 'high'?" in assert_falls_back("threats_fail_min_severity", "hihg")
+
+
+@pytest.mark.parametrize("value", ["High", "HIGH", " high "])
+def test_min_severity_matches_case_insensitively(value: str) -> None:
+    assert check("threats_fail_min_severity", value) == ("high", [])
+
+
 def test_min_severity_checked_against_custom_severities() -> None:
     custom = ["S1", "S2", "S3"]
     assert check("threats_fail_min_severity", "S2", threats_severities=custom) == ("S2", [])
+    # the configured spelling is kept
+    assert check("threats_fail_min_severity", "s2", threats_severities=custom) == ("S2", [])
     got, problems = check("threats_fail_min_severity", "high", threats_severities=custom)
     assert got is None
     assert len(problems) == 1
@@ -195,9 +232,18 @@ def test_vocabulary_good(name: str) -> None:
 @pytest.mark.parametrize(
     "name", ["threats_categories", "threats_severities", "threats_likelihoods", "threats_impacts"]
 )
-@pytest.mark.parametrize("value", [[], None, 3, ["a", 1], ["a", "a"], [""]])
+@pytest.mark.parametrize("value", [[], None, 3, [1, 2], [""]])
 def test_vocabulary_bad(name: str, value: Any) -> None:
     assert_falls_back(name, value)
+
+
+@pytest.mark.parametrize(
+    "name", ["threats_categories", "threats_severities", "threats_likelihoods", "threats_impacts"]
+)
+@pytest.mark.parametrize("value", [["a", 1], ["a", "a"], ["a", "A"]])
+def test_vocabulary_bad_entry_is_left_out(name: str, value: Any) -> None:
+    # entries match case-insensitively, so "A" repeats "a"
+    assert len(assert_leaves_out(name, value, ["a"])) == 1
 
 
 def test_vocabulary_string_is_the_wrong_type() -> None:
@@ -264,6 +310,21 @@ def test_risk_matrix_checked_against_custom_levels() -> None:
     got, problems = check("threats_risk_matrix", MATRIX, **others)
     assert got is None
     assert len(problems) == 1
+
+
+def test_risk_matrix_matches_case_insensitively_in_the_configured_spelling() -> None:
+    others = {"threats_severities": ["Critical", "High", "Medium", "Low"]}
+    value = {"HIGH": {"Low": "medium"}, "low": {"low": "LOW"}}
+    expected = {"high": {"low": "Medium"}, "low": {"low": "Low"}}
+    assert check("threats_risk_matrix", value, **others) == (expected, [])
+
+
+def test_risk_matrix_bad_cell_is_left_out() -> None:
+    value = {"high": {"high": "critical", "huge": "high"}, "certian": {"low": "low"}}
+    problems = assert_leaves_out("threats_risk_matrix", value, {"high": {"high": "critical"}})
+    assert len(problems) == 2
+    assert "threats_risk_matrix['high']: 'huge' is not an impact" in problems[0]
+    assert "threats_risk_matrix: 'certian' is not a likelihood" in problems[1]
 
 
 # -- threats_acceptance_requires_approval -------------------------------------------------------
