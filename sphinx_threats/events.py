@@ -91,6 +91,7 @@ def settings_of(config: Config, env: BuildEnvironment | None = None) -> Settings
             for likelihood, row in (config.threats_risk_matrix or {}).items()
             for impact, severity in row.items()
         ),
+        graph_max_nodes=config.threats_graph_max_nodes,
         is_external=_intersphinx_lookup(env) if env is not None else Settings.is_external,
     )
 
@@ -423,7 +424,9 @@ def _fill(
                 node.replace_self(item_links(renderer, view))
         elif isinstance(node, threats_report):
             request: ReportRequest = node["request"]
-            node.replace_self(draw_report(renderer, report, request))
+            drawn = draw_report(renderer, report, request)
+            drawn.source, drawn.line = node.source, node.line  # its warnings point here
+            node.replace_self(drawn)
 
 
 def silence_missing_reference(app: Sphinx, domain: Any, node: nodes.Element) -> bool | None:

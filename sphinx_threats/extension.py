@@ -85,11 +85,13 @@ def start_needs_bridge(app: Sphinx, config: Config) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the domain, directives, roles, config values and event handlers."""
-    from . import config, events
+    from . import config, events, graphs
     from .domain import ThreatsDomain
     from .nodes import PLACEHOLDERS, skip_placeholder
     from .transforms import LatexItemTargets, SingleFileItemAnchors
 
+    # threat-graph pictures are sphinx.ext.graphviz's nodes (and its options)
+    app.setup_extension("sphinx.ext.graphviz")
     for spec in config.CONFIG_VALUES:
         rebuild = cast("Any", spec.rebuild)  # a str Literal for Sphinx's typing
         app.add_config_value(
@@ -130,6 +132,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", events.note_conditional_items)
     app.connect("env-get-updated", events.analyse_build)
     app.connect("doctree-resolved", events.fill_placeholders)
+    # after the placeholders are filled: they hold the graphs
+    app.connect("doctree-resolved", graphs.draw_graphs, priority=600)
     app.connect("warn-missing-reference", events.silence_missing_reference)
     app.connect("build-finished", events.finish_build)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
 from ..analysis import Report, severity_rank
@@ -41,6 +41,11 @@ class ReportOption(NamedTuple):
     #: Takes a comma list of values (kept in the order given), not one value.
     many: bool = False
     help: str = ""
+    #: For an option taking free text instead of one of ``values`` (``:of:``
+    #: an ID): what it takes, in words (for messages and the reference), and
+    #: its check, which returns what is wrong with a value (``""``: nothing).
+    takes: str = ""
+    check: Callable[[str], str] | None = None
 
 
 def _matches(report: Report, threat: Threat, filters: Mapping[str, Sequence[str]]) -> bool:
