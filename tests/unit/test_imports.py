@@ -21,6 +21,8 @@ PURE = [
     "sphinx_threats.views.risk_map",
     "sphinx_threats.views.gaps",
     "sphinx_threats.views.summary",
+    "sphinx_threats.views.graph",
+    "sphinx_threats.render.dot",
     "sphinx_threats.export",
     "sphinx_threats.config",
     "sphinx_threats.catalog",
