@@ -51,8 +51,8 @@ EDGE_COLOURS = {
     "depends-on": "#555555",
 }
 
-#: How long a title may be in a label, and its line width.
-TITLE_CHARS = 44
+#: How many lines a title may take in a label, and their width.
+TITLE_LINES = 2
 LINE_CHARS = 24
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -66,11 +66,12 @@ def quoted(text: str) -> str:
 
 
 def label_lines(text: str) -> list[str]:
-    """A title shortened to :data:`TITLE_CHARS` and wrapped into lines."""
+    """A title wrapped into at most :data:`TITLE_LINES` lines, shortened at a
+    word (``…``) when longer: a label stays a compact box."""
     text = " ".join(_CONTROL.sub(" ", text).split())
-    if len(text) > TITLE_CHARS:
-        text = text[: TITLE_CHARS - 1].rstrip() + "\u2026"
-    return textwrap.wrap(text, LINE_CHARS, break_long_words=True) or [""]
+    return textwrap.wrap(
+        text, LINE_CHARS, max_lines=TITLE_LINES, placeholder=" \u2026", break_long_words=True
+    ) or [""]
 
 
 def _label(node: GraphNode) -> str:

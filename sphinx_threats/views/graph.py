@@ -125,7 +125,8 @@ def key_of(kind: Kind, ident: str) -> str:
 
 def graph_view(report: Report, request: ReportRequest) -> GraphView:
     """The graph ``request`` asks for, cut to ``threats_graph_max_nodes``."""
-    if request.option("layout") == "services":
+    layout = "services" if request.option("layout") == "services" else "threats"
+    if layout == "services":
         nodes, edges = _services_graph(report, request)
     else:
         nodes, edges = _threats_graph(report, request)
@@ -136,7 +137,12 @@ def graph_view(report: Report, request: ReportRequest) -> GraphView:
         start = [key_of(kind, of) for kind in GRAPH_KINDS if key_of(kind, of) in order]
         missing = not start
         depth = int(request.option("depth") or DEFAULT_DEPTH)
-        distance = _distances(start, edges, depth)
+        # in the threats layout a service ends a path: the controls covering
+        # one service lead to the others they cover, which are not its story
+        ends = {n.key for n in nodes if n.link.kind == Kind.SERVICE.value}
+        if layout == "services":
+            ends = set()
+        distance = _distances(start, edges, depth, ends)
         nodes = sorted(
             (n for n in nodes if n.key in distance), key=lambda n: (distance[n.key], order[n.key])
         )
@@ -144,7 +150,7 @@ def graph_view(report: Report, request: ReportRequest) -> GraphView:
     drawn = nodes[:limit]
     kept = {n.key for n in drawn}
     return GraphView(
-        "services" if request.option("layout") == "services" else "threats",
+        layout,
         tuple(drawn),
         tuple(sorted(e for e in set(edges) if e.tail in kept and e.head in kept)),
         of,
@@ -154,20 +160,25 @@ def graph_view(report: Report, request: ReportRequest) -> GraphView:
     )
 
 
-def _distances(start: list[str], edges: Iterable[GraphEdge], depth: int) -> dict[str, int]:
-    """Nodes at most ``depth`` edges (either way) from ``start``, with their distance."""
+def _distances(
+    start: list[str], edges: Iterable[GraphEdge], depth: int, ends: set[str]
+) -> dict[str, int]:
+    """Nodes at most ``depth`` edges (either way) from ``start``, with their
+    distance; a path stops at a node of ``ends`` (other than a start), and
+    when a start is one of ``ends``, the other ``ends`` are left out."""
     neighbours: dict[str, set[str]] = {}
     for edge in edges:
         neighbours.setdefault(edge.tail, set()).add(edge.head)
         neighbours.setdefault(edge.head, set()).add(edge.tail)
+    skip_ends = any(key in ends for key in start)
     distance = dict.fromkeys(start, 0)
     queue = deque(start)
     while queue:
         key = queue.popleft()
-        if distance[key] == depth:
+        if distance[key] == depth or (key in ends and key not in start):
             continue
         for other in sorted(neighbours.get(key, ())):
-            if other not in distance:
+            if other not in distance and not (other in ends and skip_ends):
                 distance[other] = distance[key] + 1
                 queue.append(other)
     return distance

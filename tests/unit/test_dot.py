@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sphinx_threats.render.dot import TITLE_CHARS, label_lines, quoted, write_dot
+from sphinx_threats.render.dot import LINE_CHARS, TITLE_LINES, label_lines, quoted, write_dot
 from sphinx_threats.views.graph import GraphEdge, GraphNode, GraphView
 from sphinx_threats.views.links import Link
 
@@ -17,8 +17,9 @@ def test_quoted_escapes_quotes_backslashes_and_line_breaks() -> None:
 
 def test_label_lines_shorten_and_wrap() -> None:
     lines = label_lines("word " * 40)
-    assert sum(len(line) + 1 for line in lines) <= TITLE_CHARS + 1
-    assert lines[-1].endswith("\u2026")
+    assert len(lines) == TITLE_LINES
+    assert all(len(line) <= LINE_CHARS for line in lines)
+    assert lines[-1].endswith(" \u2026")  # cut at a word
     assert label_lines("") == [""]
 
 
