@@ -62,3 +62,62 @@ def test_matrix_fits_its_container(browser_ready: None, theme: str, tmp_path: Pa
                 assert ratios
                 low = [r for r in ratios if r[2] < 4.5]
                 assert low == [], (theme, dark, low)
+
+
+GRAPH_ROOT = Path(__file__).parent / "roots" / "test-graph"
+
+#: The first linked node of the page's first graph: its link, and where its
+#: centre is relative to the centre of the <object> holding the SVG.
+_GRAPH_NODE = """
+const object = document.querySelector("object.threats-graph");
+const svg = object.contentDocument;
+const link = svg.querySelector("a[target='_top']");
+const box = link.getBoundingClientRect();
+const outer = object.getBoundingClientRect();
+return {
+  href: link.getAttributeNS("http://www.w3.org/1999/xlink", "href") || link.getAttribute("href"),
+  dx: Math.round(box.x + box.width / 2 - outer.width / 2),
+  dy: Math.round(box.y + box.height / 2 - outer.height / 2),
+  objectRight: outer.right,
+  viewport: document.documentElement.clientWidth,
+};
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [1280, 390])
+def test_graph_fits_and_its_nodes_are_links(
+    browser_ready: None, width: int, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    src = tmp_path / "src"
+    shutil.copytree(GRAPH_ROOT, src)
+    with (
+        built_app("html", srcdir=src) as app,
+        serve(Path(app.outdir)) as base,
+        chromium(width, 800) as driver,
+    ):
+        driver.get(f"{base}/services/web.html")
+        graph = driver.find_element(By.CSS_SELECTOR, "object.threats-graph")
+        WebDriverWait(driver, 20).until(
+            lambda d: d.execute_script(
+                "const o = document.querySelector('object.threats-graph');"
+                "return o.contentDocument && o.contentDocument.querySelector('a') !== null;"
+            )
+        )
+        driver.execute_script("arguments[0].scrollIntoView()", graph)
+        png = tmp_path / f"graph-{width}.png"
+        graph.screenshot(str(png))
+        assert png.stat().st_size > 2000  # a picture, not an empty box
+        node = driver.execute_script(_GRAPH_NODE)
+        assert node["objectRight"] <= node["viewport"] + 1, node  # never wider than the page
+        # a real click on the node's box follows its link, in the top window
+        ActionChains(driver).move_to_element_with_offset(
+            graph, node["dx"], node["dy"]
+        ).click().perform()
+        fragment = node["href"].split("#", 1)[1]
+        WebDriverWait(driver, 20).until(lambda d: d.current_url.endswith(f"#{fragment}"))
+        assert driver.find_elements(By.ID, fragment)
