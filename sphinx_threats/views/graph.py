@@ -14,6 +14,7 @@ rewrites only the pages whose graph shows the change.
 
 from __future__ import annotations
 
+import weakref
 from collections import deque
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -123,38 +124,67 @@ def key_of(kind: Kind, ident: str) -> str:
     return f"{kind.value}:{ident}"
 
 
+class _Skeleton(NamedTuple):
+    """The whole ``threats`` graph of some filters: node keys in drawing
+    order, and every edge (sorted, once each)."""
+
+    keys: tuple[str, ...]
+    edges: tuple[GraphEdge, ...]
+
+
+# The skeleton of the last report, per filters: every ``:of:`` graph of a
+# build shares it (a graph per service page would otherwise walk the whole
+# model once per page, twice: for the page digest and for the drawing).
+_skeletons: dict[tuple[tuple[str, tuple[str, ...]], ...], _Skeleton] = {}
+_skeletons_of: list[weakref.ref[Report]] = []
+
+
+def _skeleton(report: Report, request: ReportRequest) -> _Skeleton:
+    if not _skeletons_of or _skeletons_of[0]() is not report:
+        _skeletons.clear()
+        _skeletons_of[:] = [weakref.ref(report)]
+    found = _skeletons.get(request.filters)
+    if found is None:
+        keys, edges = _threats_graph(report, request)
+        found = _skeletons[request.filters] = _Skeleton(tuple(keys), tuple(sorted(set(edges))))
+    return found
+
+
 def graph_view(report: Report, request: ReportRequest) -> GraphView:
     """The graph ``request`` asks for, cut to ``threats_graph_max_nodes``."""
-    layout = "services" if request.option("layout") == "services" else "threats"
-    if layout == "services":
+    if request.option("layout") == "services":
         nodes, edges = _services_graph(report, request)
+        keys, make = [n.key for n in nodes], {n.key: n for n in nodes}.__getitem__
+        layout = "services"
     else:
-        nodes, edges = _threats_graph(report, request)
+        skeleton = _skeleton(report, request)
+        keys, edges = list(skeleton.keys), list(skeleton.edges)
+        layout = "threats"
+
+        def make(key: str) -> GraphNode:
+            return _threats_node(report, key)
+
     of = request.option("of") or ""
-    order = {node.key: n for n, node in enumerate(nodes)}
     missing = False
     if of:
+        order = {key: n for n, key in enumerate(keys)}
         start = [key_of(kind, of) for kind in GRAPH_KINDS if key_of(kind, of) in order]
         missing = not start
         depth = int(request.option("depth") or DEFAULT_DEPTH)
         # in the threats layout a service ends a path: the controls covering
         # one service lead to the others they cover, which are not its story
-        ends = {n.key for n in nodes if n.link.kind == Kind.SERVICE.value}
-        if layout == "services":
-            ends = set()
+        service = f"{Kind.SERVICE.value}:"
+        ends = {k for k in keys if k.startswith(service)} if layout == "threats" else set()
         distance = _distances(start, edges, depth, ends)
-        nodes = sorted(
-            (n for n in nodes if n.key in distance), key=lambda n: (distance[n.key], order[n.key])
-        )
+        keys = sorted(distance, key=lambda k: (distance[k], order[k]))
     limit = report.settings.graph_max_nodes
-    drawn = nodes[:limit]
-    kept = {n.key for n in drawn}
+    kept = set(keys[:limit])
     return GraphView(
         layout,
-        tuple(drawn),
-        tuple(sorted(e for e in set(edges) if e.tail in kept and e.head in kept)),
+        tuple(make(key) for key in keys[:limit]),
+        tuple(e for e in sorted(set(edges)) if e.tail in kept and e.head in kept),
         of,
-        len(nodes) - len(drawn),
+        len(keys) - len(kept),
         limit,
         missing,
     )
@@ -197,10 +227,9 @@ def _node(report: Report, kind: Kind, ident: str, state: str, colour: str) -> Gr
     return GraphNode(key_of(kind, ident), link, state, colour, (), external)
 
 
-def _threats_graph(
-    report: Report, request: ReportRequest
-) -> tuple[list[GraphNode], list[GraphEdge]]:
-    """Every node and edge of the ``threats`` layout (before ``:of:`` and the limit)."""
+def _threats_graph(report: Report, request: ReportRequest) -> tuple[list[str], list[GraphEdge]]:
+    """Every node (its key) and edge of the ``threats`` layout (before
+    ``:of:`` and the limit)."""
     threats = selected_threats(report, request.filter_map)
     edges: list[GraphEdge] = []
     actors: set[str] = set()
@@ -234,19 +263,29 @@ def _threats_graph(
         if owner and report.threat_status.get(threat.id) is Status.UNMITIGATED:
             services |= owner
             edges += [GraphEdge(t_key, key_of(Kind.SERVICE, s), "gap") for s in owner]
-    nodes = [_node(report, Kind.THREAT_ACTOR, a, "", "") for a in sorted(actors)]
-    for threat in threats:
-        status = report.threat_status.get(threat.id)
-        nodes.append(_node(report, Kind.THREAT, threat.id, _state_word(status), str(status)))
-    for m in sorted(mitigations):
-        mit = report.get(m, Kind.MITIGATION)
+    keys = [key_of(Kind.THREAT_ACTOR, a) for a in sorted(actors)]
+    keys += [key_of(Kind.THREAT, t.id) for t in threats]
+    keys += [key_of(Kind.MITIGATION, m) for m in sorted(mitigations)]
+    keys += [key_of(Kind.SERVICE, s) for s in sorted(services)]
+    return keys, edges
+
+
+def _threats_node(report: Report, key: str) -> GraphNode:
+    """The node of ``key`` in the ``threats`` layout: its computed state."""
+    kind, _, ident = key.partition(":")
+    if kind == Kind.THREAT.value:
+        status = report.threat_status.get(ident)
+        return _node(report, Kind.THREAT, ident, _state_word(status), str(status))
+    if kind == Kind.MITIGATION.value:
+        mit = report.get(ident, Kind.MITIGATION)
         state = (mit.status or "planned") if isinstance(mit, Mitigation) else "unknown"
         partial = isinstance(mit, Mitigation) and not mit.is_full
-        nodes.append(
-            _node(report, Kind.MITIGATION, m, f"{state}, partial" if partial else state, state)
+        return _node(
+            report, Kind.MITIGATION, ident, f"{state}, partial" if partial else state, state
         )
-    nodes += [_service_node(report, s, None) for s in sorted(services)]
-    return nodes, edges
+    if kind == Kind.SERVICE.value:
+        return _service_node(report, ident, None)
+    return _node(report, Kind.THREAT_ACTOR, ident, "", "")
 
 
 def _covered(report: Report, mit: Mitigation, services: set[str]) -> set[str]:
