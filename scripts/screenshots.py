@@ -70,6 +70,7 @@ GRAPH_PAGES = ("services/relay", "reports")
 def graph_shots(out: Path, height: int) -> None:
     """Screenshot every ``threat-graph`` of :data:`GRAPH_PAGES`."""
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     with tempfile.TemporaryDirectory() as tmp:
         for name, theme in GRAPH_THEMES:
@@ -79,6 +80,13 @@ def graph_shots(out: Path, height: int) -> None:
                 for name, _theme in GRAPH_THEMES:
                     for page in GRAPH_PAGES:
                         driver.get(f"{base}/{name}/{page}.html")
+                        # the pictures are <object>s, loaded after the page
+                        WebDriverWait(driver, 30).until(
+                            lambda d: d.execute_script(
+                                "return [...document.querySelectorAll('object.threats-graph')]"
+                                ".every(o => o.contentDocument && o.contentDocument.rootElement)"
+                            )
+                        )
                         graphs = driver.find_elements(By.CSS_SELECTOR, "div.threat-graph")
                         for n, graph in enumerate(graphs):
                             png = (
