@@ -93,7 +93,10 @@ def graph_shots(out: Path, height: int) -> None:
                                 out
                                 / f"{name}-{width}-{page.replace('/', '-')}-threat-graph-{n}.png"
                             )
-                            driver.execute_script("arguments[0].scrollIntoView()", graph)
+                            # furo scrolls smoothly: jump, or the shot is taken mid-scroll
+                            driver.execute_script(
+                                "arguments[0].scrollIntoView({behavior: 'instant'})", graph
+                            )
                             graph.screenshot(str(png))
                             print(png)
 
