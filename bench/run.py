@@ -715,6 +715,50 @@ def print_table(res: Results, flavours: list[str], args: argparse.Namespace) -> 
         )
 
 
+def write_graphs_flavour(root: Path, model: generate.Model) -> Path:
+    """The ``threats`` flavour plus one ``threat-graph :of:`` per service page
+    and the service map on the reports page (``threats-graphs``)."""
+    src, dst = root / "threats", root / "threats-graphs"
+    if dst.exists():
+        shutil.rmtree(dst)
+    shutil.copytree(src, dst)
+    conf = dst / "conf.py"
+    conf.write_text(conf.read_text() + '\ngraphviz_output_format = "svg"\n')
+    for docname, ids in model.pages.items():
+        services = [i for i in ids if any(s.id == i for s in model.services)]
+        page = dst / f"{docname}.rst"
+        for sid in services:
+            page.write_text(page.read_text() + f"\n.. threat-graph::\n   :of: {sid}\n")
+    reports = dst / "reports.rst"
+    reports.write_text(reports.read_text() + "\n.. threat-graph::\n   :layout: services\n")
+    return dst
+
+
+def time_graphs(root: Path, model: generate.Model, runs: int, res: Results) -> None:
+    """Full builds of the ``threats`` flavour with and without graphs, in turn."""
+    src = write_graphs_flavour(root, model)
+    print(f"== timing graphs ({runs} runs each, fresh output: every picture drawn)")
+    times: dict[str, list[Build]] = {"threats": [], "threats-graphs": []}
+    for run in range(runs):
+        order = ["threats", "threats-graphs"] if run % 2 == 0 else ["threats-graphs", "threats"]
+        for flavour in order:
+            build = sphinx_build(root / flavour, root / "_build" / f"graphs-{flavour}")
+            _check_ok(build, flavour)
+            times[flavour].append(build)
+            print(f"  {flavour}: {build.seconds:.1f} s")
+    # the same graphs again into the same output: sphinx.ext.graphviz's
+    # pictures (named by a hash of the DOT) are reused, dot does not run
+    cached = sphinx_build(src, root / "_build" / "graphs-threats-graphs", fresh=False)
+    print(f"  threats-graphs, unchanged rebuild: {cached.seconds:.1f} s")
+    pictures = len(
+        list((root / "_build" / "graphs-threats-graphs" / "html" / "_images").glob("*.svg"))
+    )
+    base, graphs = _time(times["threats"]), _time(times["threats-graphs"])
+    res.extra["graphs"] = {"without": base, "with": graphs, "pictures": pictures}
+    res.notes.append(f"graphs: {pictures} SVG pictures; without {base:.1f} s, with {graphs:.1f} s")
+    res.verdict("full build with graphs / without", graphs / base, 1.25)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
@@ -747,6 +791,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--analysis-worker", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--reference-worker", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--graphs",
+        action="store_true",
+        help="only time the threats flavour with a threat-graph per service page and "
+        "the service map, against the same without graphs",
+    )
     args = parser.parse_args(argv)
     if args.analysis_worker:
         _analysis_worker(args.analysis_worker)
@@ -768,6 +818,10 @@ def main(argv: list[str] | None = None) -> int:
         f"  {len(model.services)} services, {len(model.threats)} threats, "
         f"{len(model.mitigations)} mitigations, {len(model.acceptances)} acceptances"
     )
+    if args.graphs:
+        time_graphs(root, model, args.runs, res)
+        print_table(res, [], args)
+        return 0 if all(v[3] for v in res.verdicts) else 1
     if not check_equivalence(root, flavours, args.force):
         return 1
     if args.check_only:

@@ -8,6 +8,12 @@ Writes ``<out>/<theme>-<project>-<report>.png`` for the messenger example, the
 ``test-reports`` test root (a wide matrix, a likelihood x impact risk map)
 and a generated model of 60 services and 200 threats (the coverage grid).
 The screenshots are for reviewing by eye and are not committed.
+
+    python scripts/screenshots.py --graphs [--out screenshots]
+
+shoots the ``threat-graph`` pictures instead: the relay's graph and the
+service map of the messenger example, in alabaster and furo, at 1280 and
+390 px wide (``<theme>-<width>-<page>-threat-graph-<n>.png``).
 """
 
 from __future__ import annotations
@@ -55,14 +61,58 @@ def build(source: Path, theme: str, outdir: Path) -> None:
     )
 
 
+#: (theme name, html_theme) and the widths of the graph screenshots.
+GRAPH_THEMES = [("alabaster", "alabaster"), ("furo", "furo")]
+GRAPH_WIDTHS = (1280, 390)
+GRAPH_PAGES = ("services/relay", "reports")
+
+
+def graph_shots(out: Path, height: int) -> None:
+    """Screenshot every ``threat-graph`` of :data:`GRAPH_PAGES`."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, theme in GRAPH_THEMES:
+            build(ROOT / "examples" / "messenger", theme, Path(tmp, name))
+        for width in GRAPH_WIDTHS:
+            with chromium(width, height) as driver, serve(Path(tmp)) as base:
+                for name, _theme in GRAPH_THEMES:
+                    for page in GRAPH_PAGES:
+                        driver.get(f"{base}/{name}/{page}.html")
+                        # the pictures are <object>s, loaded after the page
+                        WebDriverWait(driver, 30).until(
+                            lambda d: d.execute_script(
+                                "return [...document.querySelectorAll('object.threats-graph')]"
+                                ".every(o => o.contentDocument && o.contentDocument.rootElement)"
+                            )
+                        )
+                        graphs = driver.find_elements(By.CSS_SELECTOR, "div.threat-graph")
+                        for n, graph in enumerate(graphs):
+                            png = (
+                                out
+                                / f"{name}-{width}-{page.replace('/', '-')}-threat-graph-{n}.png"
+                            )
+                            # furo scrolls smoothly: jump, or the shot is taken mid-scroll
+                            driver.execute_script(
+                                "arguments[0].scrollIntoView({behavior: 'instant'})", graph
+                            )
+                            graph.screenshot(str(png))
+                            print(png)
+
+
 def main() -> None:
     """Build every theme and screenshot the first report of each kind per project."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=800)
+    parser.add_argument("--graphs", action="store_true", help="shoot the threat graphs only")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.graphs:
+        graph_shots(args.out, args.height)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         projects = {
             "messenger": (ROOT / "examples" / "messenger", "reports"),

@@ -91,6 +91,9 @@ class Settings:
     #: ``threats_risk_matrix`` as (likelihood, impact, severity) triples; a
     #: tuple, not a dict, so the settings stay hashable.
     risk_matrix: tuple[tuple[str, str, str], ...] = ()
+    #: ``threats_graph_max_nodes``: the most nodes a graph draws (part of
+    #: the graph's view, so a new limit rewrites the pages with graphs).
+    graph_max_nodes: int = 150
     #: Whether an ID unknown here is known elsewhere (intersphinx, external
     #: models); such references are not reported.
     is_external: Callable[[Kind, str], bool] = field(default=_never_external, compare=False)

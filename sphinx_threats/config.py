@@ -245,6 +245,14 @@ def _check_days(value: Any, seen: Mapping[str, Any], dropped: Dropped) -> int:
     return value
 
 
+def _check_max_nodes(value: Any, seen: Mapping[str, Any], dropped: Dropped) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise Invalid(f"threats_graph_max_nodes must be a whole number >= 1, not {value!r}")
+    return value
+
+
 def _check_today(value: Any, seen: Mapping[str, Any], dropped: Dropped) -> str | None:
     if value is None or value == "":
         return None
@@ -492,6 +500,16 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         # a bool default makes Sphinx refuse ``-D threats_export=path`` unless
         # str is announced too
         frozenset({bool, str}),
+    ),
+    ConfigValue(
+        "threats_graph_max_nodes",
+        150,
+        "",
+        "int",
+        "The most nodes a ``threat-graph`` draws; a larger graph draws the first ones "
+        "(nearest to ``:of:``, then actors, threats, mitigations, services) and says how "
+        "to filter.",
+        _check_max_nodes,
     ),
     ConfigValue(
         "threats_needs_status",

@@ -350,6 +350,11 @@ class ReportDirective(OwnOptionsDirective):
         A list option keeps its allowed values, in the order given, and
         reports the others in one warning.
         """
+        if option.check is not None:  # free text (``:of:`` an ID), checked by the report
+            wrong = option.check(value.strip())
+            if wrong:
+                self._problem(f"{self.report}: :{name}: {wrong}", lineno)
+            return "" if wrong else value.strip()
         allowed = option.values
         given = split_list(value) if option.many else [value.strip()]
         bad = [v for v in given if v not in allowed]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from . import config, events
+from . import config, events, graphs
 from ._version import __version__
 from .directives import DIRECTIVES
 from .domain import ENV_VERSION, ThreatsDomain
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the domain, directives, roles, config values and event handlers."""
+    # threat-graph pictures are sphinx.ext.graphviz's nodes (and its options)
+    app.setup_extension("sphinx.ext.graphviz")
     for spec in config.CONFIG_VALUES:
         rebuild = cast("Any", spec.rebuild)  # a str Literal for Sphinx's typing
         app.add_config_value(
@@ -66,6 +68,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", events.note_conditional_items)
     app.connect("env-get-updated", events.analyse_build)
     app.connect("doctree-resolved", events.fill_placeholders)
+    # after the placeholders are filled: they hold the graphs
+    app.connect("doctree-resolved", graphs.draw_graphs, priority=600)
     app.connect("warn-missing-reference", events.silence_missing_reference)
     app.connect("build-finished", events.finish_build)
 

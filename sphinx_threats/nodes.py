@@ -38,7 +38,19 @@ class threats_report(threats_placeholder):
     """
 
 
-PLACEHOLDERS = (threats_placeholder, threats_item_computed, threats_report)
+class threats_graph(nodes.General, nodes.Element):
+    """A drawn ``threat-graph``, before the picture is made.
+
+    Attributes: ``view`` (the :class:`~.views.graph.GraphView`), ``targets``
+    (node key -> the page-relative URI of its item, ``#ID`` on the same
+    page), ``alt`` (a one-line description), ``legend`` (what the picture's
+    shapes, colours and lines mean).  Its children are the
+    adjacency list, shown instead of the picture when there is none (text
+    builder, no ``dot``); ``graphs.draw_graphs`` replaces it.
+    """
+
+
+PLACEHOLDERS = (threats_placeholder, threats_item_computed, threats_report, threats_graph)
 
 
 def skip_placeholder(translator: Any, node: nodes.Element) -> None:

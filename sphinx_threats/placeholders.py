@@ -75,4 +75,6 @@ def _fill(
                 node.replace_self(item_links(renderer, view))
         elif isinstance(node, threats_report):
             request: ReportRequest = node["request"]
-            node.replace_self(draw_report(renderer, report, request))
+            drawn = draw_report(renderer, report, request)
+            drawn.source, drawn.line = node.source, node.line  # its warnings point here
+            node.replace_self(drawn)

@@ -48,6 +48,7 @@ def settings_of(config: Config, env: BuildEnvironment | None = None) -> Settings
             for likelihood, row in (config.threats_risk_matrix or {}).items()
             for impact, severity in row.items()
         ),
+        graph_max_nodes=config.threats_graph_max_nodes,
         is_external=is_external(env) if env is not None else Settings.is_external,
         sources=frozenset(config.threats_external),
     )

@@ -132,3 +132,71 @@ def test_tags_wrap_and_ids_do_not_break(browser_ready: None, theme: str, tmp_pat
                     assert found["broken"] == [], (theme, width, page, found["broken"])
                     # MIT-BACKUP-LOCK stays whole in the narrow matrix
                     assert found["wrapped"] == [], (theme, width, page, found["wrapped"])
+
+
+GRAPH_ROOT = Path(__file__).parent / "roots" / "test-graph"
+
+#: The first linked node of the page's first graph: its link, and where its
+#: centre is relative to the centre of the <object> holding the SVG.
+_GRAPH_NODE = """
+const object = document.querySelector("object.threats-graph");
+const svg = object.contentDocument;
+const link = svg.querySelector("a[target='_top']");
+const box = link.getBoundingClientRect();
+// a picture wider than its column scrolls inside the report: bring the node into view
+const scroller = object.closest("div.graphviz");
+scroller.scrollLeft = Math.max(0, box.x - 20);
+const outer = object.getBoundingClientRect();
+const page = document.scrollingElement;
+// WebDriver offsets start at the centre of the element's visible part
+const left = Math.max(outer.left, 0), right = Math.min(outer.right, window.innerWidth);
+const top = Math.max(outer.top, 0), bottom = Math.min(outer.bottom, window.innerHeight);
+return {
+  href: link.getAttributeNS("http://www.w3.org/1999/xlink", "href") || link.getAttribute("href"),
+  dx: Math.round(outer.left + box.x + box.width / 2 - (left + right) / 2),
+  dy: Math.round(outer.top + box.y + box.height / 2 - (top + bottom) / 2),
+  pageScrollsSideways: page.scrollWidth > page.clientWidth + 1,
+  fontPx: object.getBoundingClientRect().width / svg.documentElement.viewBox.baseVal.width
+    * 10 * 4 / 3,
+};
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [1280, 390])
+def test_graph_fits_and_its_nodes_are_links(
+    browser_ready: None, width: int, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    src = tmp_path / "src"
+    shutil.copytree(GRAPH_ROOT, src)
+    with (
+        built_app("html", srcdir=src) as app,
+        serve(Path(app.outdir)) as base,
+        chromium(width, 800) as driver,
+    ):
+        driver.get(f"{base}/services/web.html")
+        graph = driver.find_element(By.CSS_SELECTOR, "object.threats-graph")
+        WebDriverWait(driver, 20).until(
+            lambda d: d.execute_script(
+                "const o = document.querySelector('object.threats-graph');"
+                "return o.contentDocument && o.contentDocument.querySelector('a') !== null;"
+            )
+        )
+        driver.execute_script("arguments[0].scrollIntoView()", graph)
+        png = tmp_path / f"graph-{width}.png"
+        graph.screenshot(str(png))
+        assert png.stat().st_size > 2000  # a picture, not an empty box
+        node = driver.execute_script(_GRAPH_NODE)
+        assert not node["pageScrollsSideways"], node  # the report scrolls, never the page
+        assert node["fontPx"] >= 8, node  # 10pt labels drawn at 8 px or more
+        # a real click on the node's box follows its link, in the top window
+        ActionChains(driver).move_to_element_with_offset(
+            graph, node["dx"], node["dy"]
+        ).click().perform()
+        fragment = node["href"].split("#", 1)[1]
+        WebDriverWait(driver, 20).until(lambda d: d.current_url.endswith(f"#{fragment}"))
+        assert driver.find_elements(By.ID, fragment)

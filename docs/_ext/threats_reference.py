@@ -118,15 +118,14 @@ class ThreatsReference(SphinxDirective):
             for spec in REPORTS.values():
                 for name, option in spec.options.items():
                     values = ", ".join(option.values)
+                    takes = option.takes or (
+                        ("comma list of: " if option.many else "one of: ") + values
+                    )
                     rows.append(
                         [
                             _literal(f":{name}:"),
                             spec.name,
-                            self._rst(
-                                ("comma list of: " if option.many else "one of: ")
-                                + values
-                                + (f"; {option.help}" if option.help else "")
-                            ),
+                            self._rst(takes + (f"; {option.help}" if option.help else "")),
                         ]
                     )
             return [_table(["Option", "Report", "Value"], rows, [15, 15, 45])]

@@ -11,6 +11,9 @@ exclude_patterns = ["_build", "README.md"]
 
 html_theme = "alabaster"
 
+# threat-graph pictures as SVG: sharp at any zoom, and every node a link
+graphviz_output_format = "svg"
+
 # Every date check (overdue mitigations, expired and expiring acceptances) uses
 # this date instead of the day of the build, so the example always shows the
 # same gaps.

@@ -16,7 +16,7 @@ from typing import Generic, Protocol, TypeVar
 from docutils import nodes
 
 from ..analysis import Report
-from ..views import coverage, matrix
+from ..views import coverage, graph, matrix
 from ..views.gaps import gaps_view
 from ..views.request import ReportOption, ReportRequest
 from ..views.risk_map import risk_map_view
@@ -24,6 +24,7 @@ from ..views.summary import summary_view
 from .coverage import draw_coverage
 from .elements import NO_SEARCH, element
 from .gaps import draw_gaps
+from .graph import draw_graph
 from .matrix import draw_matrix
 from .renderer import Renderer
 from .risk_map import draw_risk_map
@@ -101,6 +102,7 @@ REPORTS: dict[str, ReportEntry] = _by_name(
     _spec("threat-gaps", {}, gaps_view, draw_gaps),
     _spec("threat-summary", {}, summary_view, draw_summary),
     _spec("threat-risk-map", {}, risk_map_view, draw_risk_map),
+    _spec("threat-graph", graph.OPTIONS, graph.graph_view, draw_graph),
 )
 
 

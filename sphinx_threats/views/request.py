@@ -42,6 +42,11 @@ class ReportOption(NamedTuple):
     #: Takes a comma list of values (kept in the order given), not one value.
     many: bool = False
     help: str = ""
+    #: For an option taking free text instead of one of ``values`` (``:of:``
+    #: an ID): what it takes, in words (for messages and the reference), and
+    #: its check, which returns what is wrong with a value (``""``: nothing).
+    takes: str = ""
+    check: Callable[[str], str] | None = None
 
 
 def _matches(report: Report, threat: Threat, filters: Mapping[str, Sequence[str]]) -> bool:

@@ -1,0 +1,340 @@
+"""``threat-graph``: the DOT it writes, the pictures' links, and what stands
+in for a picture (text builder, no ``dot``).
+
+``test-graph`` (reStructuredText) and ``test-graph-myst`` (the web service and
+the reports page in MyST) hold two services in a subdirectory, a product
+page with actors (one with quotes, a backslash and markup in its title),
+threats and mitigations, a graph ``:of:`` each service page and, on the
+reports page, the whole model and the service map.  The real ``dot``
+(Debian's ``graphviz``) draws them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from docutils import nodes
+from sphinx.ext.graphviz import graphviz
+
+from .helpers import all_warnings, built_app, html_anchors, latex_labels, threat_warnings
+
+ROOTS = Path(__file__).parent / "roots"
+GOLDEN = Path(__file__).parent / "golden" / "graph"
+#: Rewrite the golden DOT files from the build (then review their diff).
+REGENERATE = os.environ.get("THREATS_REGENERATE_GOLDEN") == "1"
+
+pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")
+
+
+def _copy(root: str, tmp_path: Path) -> Path:
+    target = tmp_path / root
+    shutil.copytree(ROOTS / f"test-{root}", target)
+    return target
+
+
+def _collect_dot(app: Any) -> dict[str, list[str]]:
+    """Every graphviz node's DOT, per page, as the writer gets it."""
+    found: dict[str, list[str]] = {}
+
+    def collect(_app: Any, doctree: nodes.document, docname: str) -> None:
+        found[docname] = [node["code"] for node in doctree.findall(graphviz)]
+
+    app.connect("doctree-resolved", collect, priority=900)
+    return found
+
+
+@pytest.fixture(params=["graph", "graph-myst"])
+def built(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """Both roots built to HTML with SVG pictures; ``app.dot`` holds the DOT per page."""
+    src = _copy(request.param, tmp_path)
+    # built by hand (not built_app) to connect the collector before building
+    import io
+
+    from sphinx.testing.util import SphinxTestApp
+
+    app = SphinxTestApp("html", srcdir=src, status=io.StringIO(), warning=io.StringIO())
+    try:
+        app.dot = _collect_dot(app)  # type: ignore[attr-defined]
+        app.build()
+        yield app
+    finally:
+        app.cleanup()
+
+
+# -- the DOT text ----------------------------------------------------------------------
+
+
+def test_dot_text_is_the_golden_text(built: Any) -> None:
+    dot: dict[str, list[str]] = built.dot
+    assert {page: len(codes) for page, codes in dot.items() if codes} == {
+        "services/web": 1,
+        "services/api": 1,
+        "reports": 2,
+    }
+    for page, codes in sorted(dot.items()):
+        for n, code in enumerate(codes):
+            golden = GOLDEN / f"{page.replace('/', '-')}-{n}.dot"
+            if REGENERATE:
+                golden.parent.mkdir(parents=True, exist_ok=True)
+                golden.write_text(code, encoding="utf-8")
+            assert code == golden.read_text(encoding="utf-8"), golden.name
+
+
+def test_model_text_never_becomes_dot_syntax(built: Any) -> None:
+    whole = built.dot["reports"][0]
+    actor = next(line for line in whole.splitlines() if line.startswith('  "threat-actor:TA-NET"'))
+    # quotes and the backslash escaped: a quoted string, not HTML, not a \N substitution
+    assert (
+        'label="TA-NET\\nNetwork attacker on the\\n\\"public\\" \\\\N Wi-Fi\\n<b>\\n"' not in actor
+    )
+    assert '\\"public\\" \\\\N' in actor
+    assert (
+        'tooltip="threat-actor TA-NET: Network attacker on the \\"public\\" \\\\N Wi-Fi <b>"'
+        in actor
+    )
+    svg = _svgs(built)
+    text = "".join(svg.values())
+    assert "&quot;public&quot; \\N Wi-Fi" in text or '"public" \\N Wi-Fi' in text
+    assert "<b>" not in text
+
+
+def test_edges_say_what_they_are(built: Any) -> None:
+    whole = built.dot["reports"][0]
+    edges = [line.strip() for line in whole.splitlines() if "->" in line]
+    assert edges == sorted(edges)  # deterministic order
+    gap = '"threat:T-REPLAY" -> "service:api" [color="#b00020", label="GAP"'
+    assert any(e.startswith(gap) for e in edges)
+    # a planned mitigation is dotted, a partial one dashed, a full one in effect solid
+    assert any(
+        e.startswith('"threat:T-BREACH" -> "mitigation:M-ROTATE"') and "dotted" in e for e in edges
+    )
+    assert any(
+        e.startswith('"threat:T-XSS" -> "mitigation:M-CSP"') and "dashed" in e for e in edges
+    )
+    encrypt = next(e for e in edges if e.startswith('"threat:T-BREACH" -> "mitigation:M-ENCRYPT"'))
+    assert "style=" not in encrypt
+    assert '"threat-actor:TA-NET" -> "threat:T-REPLAY"' in whole
+    assert '"mitigation:M-ENCRYPT" -> "service:web"' in whole
+
+
+def test_service_map_shows_dependencies_and_coverage(built: Any) -> None:
+    services = built.dot["reports"][1]
+    assert '"service:web" -> "service:api"' in services
+    assert '"service:api" -> "service:storage"' in services
+    api = next(line for line in services.splitlines() if line.startswith('  "service:api"'))
+    # coverage and the worst status in words, and the product threats as a count
+    assert "[GAP]\\ncoverage 50%\\n2 product threats" in api
+    assert 'fillcolor="#fde2e4"' in api  # red: its worst answer is a GAP
+
+
+def test_of_and_depth_draw_a_neighbourhood(built: Any) -> None:
+    api = built.dot["services/api"][0]
+    keys = re.findall(r'^  "([^"]+)" \[', api, flags=re.M)
+    # depth 1 from api: what covers it and the threats it has as a gap
+    assert sorted(keys) == ["mitigation:M-ENCRYPT", "service:api", "threat:T-REPLAY"]
+
+
+# -- the pictures and their links ------------------------------------------------------
+
+
+def _svgs(app: Any) -> dict[str, str]:
+    return {
+        p.name: p.read_text(encoding="utf-8") for p in Path(app.outdir, "_images").glob("*.svg")
+    }
+
+
+_NODE = re.compile(
+    r"<(?:\w+:)?title>([a-z-]+):([^<]+)</(?:\w+:)?title>\s*<(?:\w+:)?g[^>]*>"
+    r"<(?:\w+:)?a [^>]*href=\"([^\"]+)\""
+)
+
+
+def svg_links(outdir: Path) -> list[tuple[str, str, str]]:
+    """(svg file, node ID, link) of every node of every SVG in ``_images``."""
+    out = []
+    for svg in sorted(Path(outdir, "_images").glob("*.svg")):
+        for _kind, ident, href in _NODE.findall(svg.read_text(encoding="utf-8")):
+            out.append((svg.name, ident, href))
+    return out
+
+
+def dangling_svg_links(outdir: Path) -> list[str]:
+    """Links in the SVGs whose page or ``#fragment`` does not exist (they
+    resolve against the SVG's own place, ``_images/``)."""
+    images = Path(outdir, "_images")
+    dangling = []
+    for svg, _ident, href in svg_links(outdir):
+        parts = urlsplit(href)
+        page = (images / unquote(parts.path)).resolve()
+        if page.is_dir():
+            page = page / "index.html"
+        if not page.is_file() or unquote(parts.fragment) not in html_anchors(page)[0]:
+            dangling.append(f"{svg}: {href}")
+    return dangling
+
+
+def test_every_node_links_to_its_items_anchor(built: Any) -> None:
+    links = svg_links(Path(built.outdir))
+    nodes_drawn = sum(
+        len(re.findall(r'^  "[^"]+" \[', code, flags=re.M))
+        for codes in built.dot.values()
+        for code in codes
+    )
+    assert len(links) == nodes_drawn  # every node is a link
+    assert all(urlsplit(href).fragment == ident for _svg, ident, href in links)
+    assert 'target="_top"' in "".join(_svgs(built).values())
+    assert dangling_svg_links(Path(built.outdir)) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("builder", ["dirhtml", "singlehtml"])
+def test_svg_links_resolve_in_every_html_builder(builder: str, tmp_path: Path) -> None:
+    with built_app(builder, srcdir=_copy("graph", tmp_path)) as app:
+        assert len(svg_links(Path(app.outdir))) > 10
+        assert dangling_svg_links(Path(app.outdir)) == []
+
+
+@pytest.mark.slow
+def test_serial_and_parallel_builds_write_identical_pictures(tmp_path: Path) -> None:
+    src = _copy("graph", tmp_path)
+    outputs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out-{jobs}"
+        subprocess.run(
+            [sys.executable, "-m", "sphinx", "-q", "-j", jobs, "-b", "html", str(src), str(out)],
+            check=True,
+            capture_output=True,
+            env={**os.environ, "PYTHONHASHSEED": str(jobs)},
+        )
+        outputs.append({p.name: p.read_bytes() for p in (out / "_images").glob("*.svg")})
+    assert len(outputs[0]) == 4
+    assert outputs[0] == outputs[1]
+
+
+# -- without a picture -----------------------------------------------------------------
+
+
+def test_without_dot_one_warning_and_the_lists(tmp_path: Path) -> None:
+    with built_app(
+        "html", srcdir=_copy("graph", tmp_path), confoverrides={"graphviz_dot": "no-such-dot"}
+    ) as app:
+        warnings = [w for w in all_warnings(app) if "Graphviz" in w]
+        assert len(warnings) == 1, warnings
+        assert warnings[0].startswith(f"{app.srcdir}/reports.rst:7: WARNING: threat-graph:")
+        assert "apt-get install graphviz" in warnings[0]
+        assert "brew install graphviz" in warnings[0]
+        assert warnings[0].endswith("[threats]")
+        assert not Path(app.outdir, "_images").exists()
+        page = Path(app.outdir, "services", "api.html").read_text(encoding="utf-8")
+        assert 'class="threats-graph-list' in page
+        assert 'href="#api"' in page and 'href="../product.html#T-REPLAY"' in page
+
+
+def test_text_builder_writes_the_adjacency_list(tmp_path: Path) -> None:
+    with built_app("text", srcdir=_copy("graph", tmp_path)) as app:
+        text = Path(app.outdir, "services", "api.txt").read_text(encoding="utf-8")
+        assert "* threat T-REPLAY Replay of captured requests [GAP]\n\n  * GAP at: api" in text
+        assert (
+            "* mitigation M-ENCRYPT Encryption at rest with per-tenant keys\n  [verified]" in text
+        )
+        assert "[graph" not in text
+        assert not [w for w in all_warnings(app) if "Graphviz" in w]
+
+
+def test_latex_builds_the_picture_and_a_linked_list(tmp_path: Path) -> None:
+    with built_app("latex", srcdir=_copy("graph", tmp_path)) as app:
+        tex = Path(app.outdir, "graph.tex").read_text(encoding="utf-8")
+        assert tex.count(r"\sphinxincludegraphics[]{graphviz-") == 4
+        assert len(list(Path(app.outdir).glob("graphviz-*.pdf"))) == 4
+        labels, refs = latex_labels(tex)
+        assert "product:T-REPLAY" in refs
+        assert set(refs) <= set(labels)
+
+
+# -- bad input, the size guard, incremental builds ------------------------------------
+
+
+def test_bad_options_warn_at_their_line_and_the_graph_still_draws(tmp_path: Path) -> None:
+    src = _copy("graph", tmp_path)
+    with (src / "reports.rst").open("a") as page:
+        page.write(
+            "\n.. threat-graph::\n   :depth: many\n   :of: <script>\n\n"
+            ".. threat-graph::\n   :of: NOWHERE\n"
+        )
+    with built_app("html", srcdir=src) as app:
+        invalid = [w for w in threat_warnings(app) if w[2] == "invalid"]
+        assert invalid == [("reports.rst", 16, "invalid"), ("reports.rst", 17, "invalid")]
+        page = Path(app.outdir, "reports.html").read_text(encoding="utf-8")
+        assert page.count('class="graphviz threats-graph"') == 3  # the bad one draws everything
+        assert "No service, threat, threat actor or mitigation 'NOWHERE' to draw." in page
+
+
+def test_the_size_guard_draws_the_first_nodes_and_says_how_to_filter(tmp_path: Path) -> None:
+    src = _copy("graph", tmp_path)
+    import io
+
+    from sphinx.testing.util import SphinxTestApp
+
+    app = SphinxTestApp(
+        "html",
+        srcdir=src,
+        status=io.StringIO(),
+        warning=io.StringIO(),
+        confoverrides={"threats_graph_max_nodes": 3},
+    )
+    try:
+        dot = _collect_dot(app)
+        app.build()
+        whole = dot["reports"][0]
+        keys = re.findall(r'^  "([^"]+)" \[', whole, flags=re.M)
+        # actors first, then threats by severity: the first three
+        assert keys == ["threat-actor:TA-INSIDER", "threat-actor:TA-NET", "threat:T-BREACH"]
+        page = Path(app.outdir, "reports.html").read_text(encoding="utf-8")
+        assert "Showing the first 3 of 11 nodes (threats_graph_max_nodes = 3)" in page
+        assert ":of: and :depth:, or the filters :service:" in page
+    finally:
+        app.cleanup()
+
+
+def _written(status: str) -> set[str]:
+    status = re.sub(r"\x1b\[[0-9;]*m", "", status)
+    return set(re.findall(r"writing output\.\.\. \[\s*\d+%\] (\S+)", status))
+
+
+def test_a_change_rewrites_only_the_graphs_that_show_it(tmp_path: Path) -> None:
+    src = _copy("graph", tmp_path)
+    out = tmp_path / "out"
+    import io
+
+    from sphinx.testing.util import SphinxTestApp
+
+    def build() -> set[str]:
+        app = SphinxTestApp(
+            "html", srcdir=src, builddir=out, status=io.StringIO(), warning=io.StringIO()
+        )
+        try:
+            app.build()
+            return _written(app.status.getvalue())
+        finally:
+            app.cleanup()
+
+    build()
+    before = {p.name for p in (out / "html" / "_images").glob("*.svg")}
+    product = src / "product.rst"
+    product.write_text(product.read_text().replace("Malicious insider", "Malicious administrator"))
+    stamp = product.stat().st_mtime + 10
+    os.utime(product, (stamp, stamp))
+    # the insider is on the whole-model graph only (reports), not near web or api
+    # (index: the parent of a changed page in the toctree, as Sphinx does)
+    assert build() == {"index", "product", "reports"}
+    after = {p.name for p in (out / "html" / "_images").glob("*.svg")}
+    assert len(after - before) == 1  # one new picture: the whole model's
