@@ -47,6 +47,10 @@ def settings_of(config: Config, env: BuildEnvironment | None = None) -> Settings
             for likelihood, row in (config.threats_risk_matrix or {}).items()
             for impact, severity in row.items()
         ),
+        element_categories=tuple(
+            (kind, tuple(categories))
+            for kind, categories in (config.threats_element_categories or {}).items()
+        ),
         is_external=is_external(env) if env is not None else Settings.is_external,
     )
 
