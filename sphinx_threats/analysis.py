@@ -834,10 +834,10 @@ class Report:
     threats_of_actor: dict[str, list[str]]
     threats_of_service: dict[str, list[str]]
     relied_on_by: dict[str, list[str]]
+    #: The data-flow diagram: containment, crossing, what each threat is about.
+    elements: ElementGraph
     #: Assumptions underpinning each threat or mitigation.
     rests_on: dict[str, list[str]] = field(default_factory=dict)
-    #: The data-flow diagram: containment, crossing, what each threat is about.
-    elements: ElementGraph | None = None
     #: Elements x categories (``threats_element_categories``).
     completeness: Completeness = NO_COMPLETENESS
 

@@ -36,8 +36,8 @@ class Kind(enum.StrEnum):
         """The key under which items of this kind are listed (JSON, catalogues)."""
         if self is Kind.NOT_APPLICABLE:
             return "not-applicable"
-        if self is Kind.EXTERNAL_ENTITY:
-            return "external-entities"
+        if self.value.endswith("y"):  # external-entities, trust-boundaries
+            return f"{self.value[:-1]}ies"
         return f"{self.value}s"
 
     @property

@@ -68,6 +68,10 @@ _COLOURS = {
     Kind.RISK_ACCEPTANCE: "#FFF9C4",
     Kind.NOT_APPLICABLE: "#E0E0E0",
     Kind.ASSUMPTION: "#FFE0B2",
+    Kind.DATA_STORE: "#B2EBF2",
+    Kind.EXTERNAL_ENTITY: "#D7CCC8",
+    Kind.DATA_FLOW: "#CFD8DC",
+    Kind.TRUST_BOUNDARY: "#F5F5F5",
 }
 #: The link type from a mitigating need to the threats it mitigates.
 LINK = "mitigates"
