@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import NamedTuple, cast
 
 from .elements import ElementGraph
-from .model import DataFlow, Gap, GapKind, Item, Kind, NotApplicable, Threat
+from .model import Gap, GapKind, Item, Kind, NotApplicable
 
 #: The element kind of each table key (``crossing-data-flow`` adds to ``data-flow``).
 _TABLE_KIND = {
@@ -115,9 +115,7 @@ def _decisions(
 
 
 def _unanalysed(element: Item, category: str) -> Gap:
-    kind = element.kind.value
-    if isinstance(element, DataFlow):
-        kind = "data flow"
+    kind = element.kind.label.lower()
     message = (
         f"{kind} {element.id!r} ({element.title}) has no threat of category {category!r} "
         f"about it: add a threat with :category: {category} and :applies-to: {element.id}, "
@@ -129,8 +127,7 @@ def _unanalysed(element: Item, category: str) -> Gap:
     )
 
 
-def considered(
-    graph: ElementGraph, threats: Mapping[str, Threat], element: str, category: str
-) -> list[str]:
+def considered(graph: ElementGraph, element: str, category: str) -> list[str]:
     """The threats of ``category`` about ``element`` (what a grid cell lists)."""
+    threats = graph.decl.threats
     return [t for t in graph.about.get(element, ()) if category in threats[t].category]
