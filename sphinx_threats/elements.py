@@ -26,6 +26,7 @@ from typing import Protocol, cast
 
 from .model import (
     ELEMENT_KINDS,
+    NODE_KINDS,
     DataFlow,
     DataStore,
     Gap,
@@ -204,9 +205,9 @@ def element_graph(decl: Declared) -> ElementGraph:
         if flow.bidirectional and source and target:
             graph.flows_out[target].append(flow.id)
             graph.flows_in[source].append(flow.id)
-        # an unknown end is its own unknown-ref: it crosses nothing, so that no
-        # completeness gap follows from it
-        if not (source in index and target in index):
+        # an unknown end (or one of another kind) is its own unknown-ref: the
+        # flow crosses nothing, so that no scope or completeness gap follows
+        if not (_is_node(index, source) and _is_node(index, target)):
             continue
         assert source is not None and target is not None
         near, far = graph.inside(source), graph.inside(target)
@@ -253,6 +254,12 @@ def _containment(
             kept.append(member)
         contents[b] = tuple(kept)
     return container_of, contents, gaps
+
+
+def _is_node(index: Mapping[str, Item], ident: str | None) -> bool:
+    """Whether ``ident`` is a declared node of the diagram (a flow's end)."""
+    item = index.get(ident) if ident else None
+    return item is not None and item.kind in NODE_KINDS
 
 
 def _ancestors(container_of: dict[str, str], ident: str) -> tuple[str, ...]:
