@@ -122,9 +122,7 @@ def _unanalysed(element: Item, category: str) -> Gap:
         f"or a not-applicable with :elements: {element.id} and :categories: {category} "
         "saying why none applies"
     )
-    return Gap(
-        GapKind.UNANALYSED, message, (element.id,), element.location, category=category
-    )
+    return Gap(GapKind.UNANALYSED, message, (element.id,), element.location, category=category)
 
 
 def considered(graph: ElementGraph, element: str, category: str) -> list[str]:

@@ -100,9 +100,7 @@ class ElementGraph:
         """Whether the model declares any store, flow or boundary (else scope is
         the services' alone, and nothing here need be asked)."""
         known = self.decl.known
-        return bool(
-            known[Kind.DATA_STORE] or known[Kind.DATA_FLOW] or known[Kind.TRUST_BOUNDARY]
-        )
+        return bool(known[Kind.DATA_STORE] or known[Kind.DATA_FLOW] or known[Kind.TRUST_BOUNDARY])
 
     def kind_of(self, ident: str) -> Kind | None:
         """The kind of the item declared as ``ident`` (``None``: none)."""

@@ -142,7 +142,9 @@ def test_a_cycle_of_boundaries_is_one_invalid(tmp_path: Path) -> None:
         fh.write("\n.. trust-boundary:: Around the cloud\n   :id: around\n   :contains: cloud\n")
         fh.write("\n.. trust-boundary:: Back in\n   :id: back\n   :contains: around\n")
     text = (src / "index.rst").read_text()
-    _write(src, "index.rst", text.replace(":contains: relay, queue,", ":contains: back, relay, queue,"))
+    _write(
+        src, "index.rst", text.replace(":contains: relay, queue,", ":contains: back, relay, queue,")
+    )
     with built_app("html", srcdir=src) as app:
         warnings = threat_warnings(app)
         messages = app.warning.getvalue()
@@ -167,9 +169,7 @@ def test_flow_ends_must_be_nodes_of_the_diagram(tmp_path: Path) -> None:
         ("storage.rst", 21, "invalid"),
         ("storage.rst", 24, "invalid"),
     ]
-    assert (
-        "'T-DISK' is a threat, not a service, data store or external entity" in messages
-    )
+    assert "'T-DISK' is a threat, not a service, data store or external entity" in messages
     assert "data-flow 'F-NOWHERE' needs :from:" in messages
     assert ":bidirectional: is a flag" in messages
     flows = {e["id"]: e for e in data["items"]["data-flows"]}

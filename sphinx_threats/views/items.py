@@ -229,9 +229,7 @@ def _node_links(report: Report, ident: str, *, threats: bool = True) -> list[Bac
     if threats:
         links.append(BackLinks("Threats", threat_links(report, graph.about.get(ident, ()))))
     links.append(BackLinks("Data flows in", _element_rows(report, graph.flows_in.get(ident, ()))))
-    links.append(
-        BackLinks("Data flows out", _element_rows(report, graph.flows_out.get(ident, ())))
-    )
+    links.append(BackLinks("Data flows out", _element_rows(report, graph.flows_out.get(ident, ()))))
     return links
 
 
