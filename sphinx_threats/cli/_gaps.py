@@ -126,6 +126,14 @@ _RULES = (
         "Review the assumption and set a new :review-by: date.",
         "note",
     ),
+    GapRule(
+        "unanalysed",
+        "Unanalysed element",
+        "An element has no threat of a category threats_element_categories requires of it.",
+        "Add a threat of the category about the element (:applies-to:), or a not-applicable "
+        "with :elements: and :categories: saying why none applies.",
+        "note",
+    ),
 )
 
 #: Every gap kind this version knows, in the order of :class:`GapKind` (then
