@@ -241,3 +241,30 @@ def test_parallel_build_of_elements_equals_serial(tmp_path: Path) -> None:
     serial, parallel = serial_and_parallel(ROOTS / "test-elements", tmp_path)
     assert serial == parallel
     assert json.loads(serial["threats.json"])["items"]["data-flows"]
+
+
+def test_with_sphinx_needs_every_element_is_a_need_and_flows_link_their_ends(
+    tmp_path: Path,
+) -> None:
+    src = tmp_path / "src"
+    shutil.copytree(ROOTS / "test-elements", src)
+    with (src / "conf.py").open("a", encoding="utf-8") as fh:
+        fh.write('extensions.append("sphinx_needs")\n')
+        fh.write('needs_id_regex = r"^[A-Za-z][A-Za-z0-9_.-]*"\n')
+    with built_app("needs", srcdir=src) as app:
+        assert threat_warnings(app) == []
+        raw = json.loads(Path(app.outdir, "needs.json").read_text(encoding="utf-8"))
+    needs = raw["versions"][raw["current_version"]]["needs"]
+    assert {i: needs[i]["type"] for i in ("F-SEND", "queue", "client", "cloud")} == {
+        "F-SEND": "tm-data-flow",
+        "queue": "tm-data-store",
+        "client": "tm-external-entity",
+        "cloud": "tm-trust-boundary",
+    }
+    send = needs["F-SEND"]
+    assert (send["from"], send["to"]) == (["client"], ["relay"])
+    assert send["protocol"] == "HTTPS"
+    assert needs["relay"]["to_back"] == ["F-SEND"]
+    assert needs["client"]["from_back"] == ["F-SEND"]
+    assert needs["queue"]["service"] == "relay"
+    assert needs["cloud"]["contains"] == ["relay", "queue", "storage", "inner"]
