@@ -782,7 +782,7 @@ def test_bidirectional_is_a_flag(raw: object, value: bool) -> None:
 
 
 def test_a_flag_with_a_value_is_invalid_at_its_line() -> None:
-    item, problems = parse(Kind.DATA_FLOW, {**VALID[Kind.DATA_FLOW], "bidirectional": "maybe"})
+    _, problems = parse(Kind.DATA_FLOW, {**VALID[Kind.DATA_FLOW], "bidirectional": "maybe"})
     assert [p.message for p in problems] == [
         "data-flow 'F-1': :bidirectional: is a flag: give it with no value (or true/false), "
         "not 'maybe'"
