@@ -15,7 +15,8 @@ one over the decisions, one over the elements.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import NamedTuple, cast
 
 from .elements import ElementGraph
@@ -75,14 +76,18 @@ def completeness(graph: ElementGraph, table: Mapping[str, Sequence[str]]) -> Com
     threats = decl.threats
     about = graph.about
     index = decl.index
+    labels = {kind: kind.label.lower() for kind in Kind}
     for element, categories in required.items():
         seen: set[str] = set()
         for t in about.get(element, ()):
             seen.update(threats[t].category)
-        for category in categories:
-            if category in seen or (element, category) in decided:
-                continue
-            gaps.append(_unanalysed(index[element], category))
+        missing = [
+            c for c in categories if c not in seen and (not decided or (element, c) not in decided)
+        ]
+        if missing:
+            item = index[element]
+            label = labels[item.kind]
+            gaps += [_unanalysed(item, label, category) for category in missing]
     return Completeness(required, decided, gaps)
 
 
@@ -114,15 +119,22 @@ def _decisions(
     return dict(decided), gaps
 
 
-def _unanalysed(element: Item, category: str) -> Gap:
-    kind = element.kind.label.lower()
+#: Builds a :class:`~.model.Gap` without the Python-level NamedTuple
+#: constructor: a large model without threats has a gap per element and
+#: category (measured, ``bench/completeness.py``).
+_new_gap: Callable[[tuple[object, ...]], Gap] = partial(tuple.__new__, Gap)
+
+
+def _unanalysed(element: Item, kind: str, category: str) -> Gap:
     message = (
         f"{kind} {element.id!r} ({element.title}) has no threat of category {category!r} "
         f"about it: add a threat with :category: {category} and :applies-to: {element.id}, "
         f"or a not-applicable with :elements: {element.id} and :categories: {category} "
         "saying why none applies"
     )
-    return Gap(GapKind.UNANALYSED, message, (element.id,), element.location, category=category)
+    return _new_gap(
+        (GapKind.UNANALYSED, message, (element.id,), element.location, None, False, category)
+    )
 
 
 def considered(graph: ElementGraph, element: str, category: str) -> list[str]:

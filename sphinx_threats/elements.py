@@ -194,26 +194,36 @@ def element_graph(decl: Declared) -> ElementGraph:
         if store.service:
             graph.stores_of[store.service].append(store.id)
     index = decl.index
+    flows_out, flows_in = graph.flows_out, graph.flows_in
+    crosses, crossed_by = graph.crosses, graph.crossed_by
+    # the boundaries each node is inside, once per node (a node ends many flows)
+    inside: dict[str, tuple[str, ...]] = {}
     for flow in cast("list[DataFlow]", decl.items(Kind.DATA_FLOW)):
-        source, target = flow.from_, flow.to
+        ident, source, target = flow.id, flow.from_, flow.to
         if source:
-            graph.flows_out[source].append(flow.id)
+            flows_out[source].append(ident)
         if target:
-            graph.flows_in[target].append(flow.id)
+            flows_in[target].append(ident)
         if flow.bidirectional and source and target:
-            graph.flows_out[target].append(flow.id)
-            graph.flows_in[source].append(flow.id)
+            flows_out[target].append(ident)
+            flows_in[source].append(ident)
         # an unknown end (or one of another kind) is its own unknown-ref: the
         # flow crosses nothing, so that no scope or completeness gap follows
         if not (_is_node(index, source) and _is_node(index, target)):
             continue
         assert source is not None and target is not None
-        near, far = graph.inside(source), graph.inside(target)
+        near = inside.get(source)
+        if near is None:
+            near = inside[source] = _ancestors(container_of, source)
+        far = inside.get(target)
+        if far is None:
+            far = inside[target] = _ancestors(container_of, target)
+        if near == far:
+            continue  # both ends in the same place: the common case
         crossed = tuple(b for b in near if b not in far) + tuple(b for b in far if b not in near)
-        if crossed:
-            graph.crosses[flow.id] = crossed
-            for boundary in crossed:
-                graph.crossed_by[boundary].append(flow.id)
+        crosses[ident] = crossed
+        for boundary in crossed:
+            crossed_by[boundary].append(ident)
     return graph
 
 
