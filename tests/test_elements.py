@@ -268,3 +268,23 @@ def test_with_sphinx_needs_every_element_is_a_need_and_flows_link_their_ends(
     assert needs["client"]["from_back"] == ["F-SEND"]
     assert needs["queue"]["service"] == "relay"
     assert needs["cloud"]["contains"] == ["relay", "queue", "storage", "inner"]
+
+
+def _model_without_locations(data: dict[str, Any]) -> dict[str, Any]:
+    for entries in data["items"].values():
+        for entry in entries:
+            entry.pop("file")
+            entry.pop("lineno")
+    for gap in data["gaps"]:
+        gap.pop("file")
+        gap.pop("lineno")
+    return data
+
+
+@pytest.mark.parametrize("name", ["elements", "completeness"])
+def test_rst_and_myst_declare_the_same_model(tmp_path: Path, name: str) -> None:
+    data = {}
+    for root in (f"test-{name}", f"test-{name}-myst"):
+        with built_app("html", srcdir=ROOTS / root, builddir=tmp_path / root) as app:
+            data[root] = _model_without_locations(threats_json(app))
+    assert data[f"test-{name}"] == data[f"test-{name}-myst"]
