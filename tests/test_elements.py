@@ -288,3 +288,5 @@ def test_rst_and_myst_declare_the_same_model(tmp_path: Path, name: str) -> None:
         with built_app("html", srcdir=ROOTS / root, builddir=tmp_path / root) as app:
             data[root] = _model_without_locations(threats_json(app))
     assert data[f"test-{name}"] == data[f"test-{name}-myst"]
+    items = data[f"test-{name}"]["items"]
+    assert items["data-flows"] and items["data-stores"] and items["trust-boundaries"]
