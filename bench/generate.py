@@ -949,8 +949,58 @@ def write_needs(model: Model, root: Path) -> None:
 
 # --------------------------------------------------------------------------- CLI
 
+
+def write_elements(model: Model, root: Path) -> None:
+    """The threats flavour with a data-flow diagram and the completeness check
+    on: per service one data store and three flows (the users to the service,
+    crossing the platform's trust boundary; the service to its store; the
+    service to the next one), one external entity and one boundary around
+    every service and store. Not equivalent to the other flavours: timed
+    against the threats flavour (``bench/run.py --elements``)."""
+    write_threats(model, root, "elements")
+    conf = root / "conf.py"
+    conf.write_text(conf.read_text() + 'threats_element_categories = "stride-per-element"\n')
+    services = model.services
+    contained = []
+    for n, service in enumerate(services):
+        following = services[(n + 1) % len(services)]
+        store = f"{service.id}-store"
+        contained += [service.id, store]
+        flows = (
+            ("in", "Requests", "users", service.id),
+            ("store", "Records", service.id, store),
+            ("next", "Calls", service.id, following.id),
+        )
+        text = [
+            "",
+            f".. data-store:: {service.title} records",
+            f"   :id: {store}",
+            f"   :service: {service.id}",
+            "   :data: the service's records",
+            "",
+        ]
+        for suffix, title, source, target in flows:
+            text += [
+                f".. data-flow:: {title} of {service.title}",
+                f"   :id: F-{service.id}-{suffix}",
+                f"   :from: {source}",
+                f"   :to: {target}",
+                "   :protocol: HTTPS",
+                "",
+            ]
+        with (root / f"{service.docname}.rst").open("a") as fh:
+            fh.write("\n".join(text))
+    with (root / "product.rst").open("a") as fh:
+        fh.write(
+            "\n.. external-entity:: Users\n   :id: users\n\n"
+            ".. trust-boundary:: Platform\n   :id: platform\n"
+            f"   :contains: {', '.join(contained)}\n"
+        )
+
+
 WRITERS = {
     "threats": write_threats,
+    "elements": write_elements,
     "plain": write_plain,
     "needs": write_needs,
     "bridge": write_bridge,
@@ -976,7 +1026,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--services", "-S", type=int, default=100, help="number of services")
     parser.add_argument("--threats", "-T", type=int, default=20, help="threats per service")
     parser.add_argument(
-        "--flavour", choices=[*FLAVOURS, "all"], default="all", help="which project(s) to write"
+        "--flavour",
+        choices=[*FLAVOURS, "elements", "all"],
+        default="all",
+        help="which project(s) to write (all: every equivalent one, not elements)",
     )
     parser.add_argument("--out", type=Path, required=True, help="output directory")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")

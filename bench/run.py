@@ -30,6 +30,7 @@ Examples::
     python bench/run.py -S 5 -T 3 --runs 1      # a quick end-to-end check
     python bench/run.py --profile --analysis
     python bench/run.py --analysis-only
+    python bench/run.py --elements              # a data-flow diagram and completeness, on / off
     python bench/run.py -S 500 --runs 1 --skip-parallel   # the large case, never in CI
 
 Exit status: 0 when every measured target passed, 1 when one failed or the
@@ -73,6 +74,9 @@ TARGET_INCREMENTAL = 0.25
 TARGET_RSS_PLAIN = 1.2
 TARGET_ANALYSIS_SECONDS = 2.0
 TARGET_ANALYSIS_DOUBLING = 2.0
+#: one data store and three flows per service, the completeness check on,
+#: over the same project without them (``--elements``)
+TARGET_ELEMENTS = 1.15
 
 
 # --------------------------------------------------------------------------- builds
@@ -668,6 +672,11 @@ def print_table(res: Results, flavours: list[str], args: argparse.Namespace) -> 
             ratio(res.full, _time, "bridge", "threats"),
             TARGET_BRIDGE,
         ),
+        (
+            "full build, elements on / off (elements / threats)",
+            ratio(res.full, _time, "elements", "threats"),
+            TARGET_ELEMENTS,
+        ),
     ]
     if res.incremental.get("threats") and res.full.get("threats"):
         checks.append(
@@ -790,6 +799,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--analysis-size", type=int, default=100_000, help=argparse.SUPPRESS)
     parser.add_argument("--analysis-worker", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--reference-worker", type=int, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--elements",
+        action="store_true",
+        help="time the threats flavour against itself with a data-flow diagram (a store and "
+        "three flows per service) and the completeness check on: full builds only",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument(
         "--graphs",
@@ -811,6 +826,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if all(v[3] for v in res.verdicts) else 1
 
     flavours = [f for f in args.flavours.split(",") if f]
+    if args.elements:
+        # not equivalent to the others: built once each (they must build), then timed
+        flavours = ["threats", "elements"]
+        args.skip_incremental = args.skip_parallel = True
     root = args.out / f"s{args.services}-t{args.threats}"
     print(f"== generating S={args.services}, T={args.threats} into {root}")
     model = generate.generate(args.services, args.threats, flavours, root, args.seed)
@@ -822,7 +841,10 @@ def main(argv: list[str] | None = None) -> int:
         time_graphs(root, model, args.runs, res)
         print_table(res, [], args)
         return 0 if all(v[3] for v in res.verdicts) else 1
-    if not check_equivalence(root, flavours, args.force):
+    if args.elements:
+        for flavour in flavours:
+            _check_ok(sphinx_build(root / flavour, root / "_build" / flavour), f"{flavour} build")
+    elif not check_equivalence(root, flavours, args.force):
         return 1
     if args.check_only:
         return 0

@@ -45,6 +45,8 @@ from operator import attrgetter
 from typing import NamedTuple, cast
 
 from ._util import paused_gc
+from .completeness import NO_COMPLETENESS, Completeness, completeness
+from .elements import ElementGraph, element_graph
 from .model import (
     DEFAULT_SEVERITIES,
     Assumption,
@@ -94,6 +96,9 @@ class Settings:
     #: ``threats_graph_max_nodes``: the most nodes a graph draws (part of
     #: the graph's view, so a new limit rewrites the pages with graphs).
     graph_max_nodes: int = 150
+    #: ``threats_element_categories`` as (kind, categories) pairs; empty: no
+    #: completeness check.
+    element_categories: tuple[tuple[str, tuple[str, ...]], ...] = ()
     #: Whether an ID unknown here is known elsewhere (intersphinx, external
     #: models); such references are not reported.
     is_external: Callable[[Kind, str], bool] = field(default=_never_external, compare=False)
@@ -215,27 +220,38 @@ def reference_gaps(decl: Declarations, roles: Iterable[Reference], settings: Set
     for kind, options in REFERENCES.items():
         items = decl.items(kind)
         for option in options:
-            target = option.target
-            assert target is not None  # a reference option names a kind
+            targets = option.targets
+            target = targets[0]
+            known = decl.known[target]
+            if len(targets) > 1:  # an option naming elements of several kinds
+                known = known.union(*(decl.known[k] for k in targets[1:]))
             # One set difference per option first: items are scanned only when
             # it leaves an unknown ID, to say where (measured: 0.9 s -> 0.15 s
             # of the analysis of 100,000 threats, ``bench/run.py --analysis-only``).
-            if not _unknown_names(items, option, decl.known[target]):
+            if not _unknown_names(items, option, known):
                 continue
             for item in items:
                 value = getattr(item, option.field)
                 for ref in (value,) if isinstance(value, str) else value or ():
                     ref = ref.removeprefix("!")
-                    if _is_known(decl, target, ref, settings) or ref == "*":
+                    if ref == "*" or any(_is_known(decl, k, ref, settings) for k in targets):
                         continue
                     label = item.label if isinstance(item, Mitigation) else item.kind.value
-                    where = f"{label} {item.id!r} (:{option.name}:)"
-                    location = item.location_of(option.name)
-                    gaps.append(_unknown_ref(decl, ref, target, location, where, item.id))
+                    gaps.append(
+                        _unknown_ref(
+                            decl,
+                            ref,
+                            targets,
+                            item.location_of(option.name),
+                            f"{label} {item.id!r} (:{option.name}:)",
+                            item.id,
+                            option.target_label,
+                        )
+                    )
     for role in roles:
         if not _is_known(decl, role.kind, role.target, settings):
             where = f"the :{role.kind.value}: role"
-            gaps.append(_unknown_ref(decl, role.target, role.kind, role.location, where))
+            gaps.append(_unknown_ref(decl, role.target, (role.kind,), role.location, where))
     return gaps
 
 
@@ -277,21 +293,23 @@ def is_orphan(item: Item) -> bool:
 def _unknown_ref(
     decl: Declarations,
     ref: str,
-    kind: Kind,
+    kinds: tuple[Kind, ...],
     location: Location,
     where: str,
     referrer: str | None = None,
+    label: str = "",
 ) -> Gap:
+    label = label or kinds[0].value
     found = decl.index.get(ref)
     if found is not None:
-        detail = f"{ref!r} is a {found.kind.value}, not a {kind.value}"
+        detail = f"{ref!r} is a {found.kind.value}, not a {label}"
     else:
-        detail = f"no {kind.value} has the ID {ref!r}"
-    detail += did_you_mean(ref, decl.known[kind])
+        detail = f"no {label} has the ID {ref!r}"
+    detail += did_you_mean(ref, set().union(*(decl.known[kind] for kind in kinds)))
     ids = (ref,) if referrer is None else (ref, referrer)
     return Gap(
         GapKind.UNKNOWN_REF,
-        f"{where} names an unknown {kind.value}: {detail}; fix the ID or declare the item",
+        f"{where} names an unknown {label}: {detail}; fix the ID or declare the item",
         ids,
         location,
     )
@@ -331,8 +349,10 @@ def expand(terms: Sequence[str], services: set[str]) -> set[str]:
     return added - removed
 
 
-def scope_of(decl: Declarations) -> Scope:
-    """The scope of every threat (never its owning service) and the back-link indexes."""
+def scope_of(decl: Declarations, graph: ElementGraph | None = None) -> Scope:
+    """The scope of every threat (never its owning service) and the back-link
+    indexes; with ``graph``, also through the stores, flows and boundaries
+    its ``:applies-to:`` names (:meth:`~.elements.ElementGraph.services_named`)."""
     exposed: dict[str, list[str]] = defaultdict(list)
     relied_on_by: dict[str, list[str]] = defaultdict(list)
     services = decl.own_services
@@ -353,6 +373,8 @@ def scope_of(decl: Declarations) -> Scope:
         # no call or empty update for a threat without :applies-to: or
         # :exposed-to: (measured: 0.01 s of the scope step at 100,000 threats)
         in_scope = expand(threat.applies_to, service_ids) if threat.applies_to else set()
+        if graph is not None and threat.applies_to:
+            in_scope |= graph.services_named(threat.applies_to, service_ids)
         if t in exposed:
             in_scope.update(exposed[t])
         in_scope.discard(threat.service or "")
@@ -943,8 +965,12 @@ class Report:
     threats_of_actor: dict[str, list[str]]
     threats_of_service: dict[str, list[str]]
     relied_on_by: dict[str, list[str]]
+    #: The data-flow diagram: containment, crossing, what each threat is about.
+    elements: ElementGraph
     #: Assumptions underpinning each threat or mitigation.
     rests_on: dict[str, list[str]] = field(default_factory=dict)
+    #: Elements x categories (``threats_element_categories``).
+    completeness: Completeness = NO_COMPLETENESS
 
     # Indexes by service and by pair are built on first use: the analysis
     # itself only needs the pairs of each threat.
@@ -1035,7 +1061,8 @@ def analyse(model: ThreatModel, settings: Settings) -> Report:
 def _report(model: ThreatModel, settings: Settings) -> Report:
     """The named steps in order, and the report they make."""
     decl = declarations(model.items)
-    scope = scope_of(decl)
+    graph = element_graph(decl)
+    scope = scope_of(decl, graph if graph.active else None)
     acceptances = judge_acceptances(decl, settings)
     mitigations = mitigation_coverage(decl, scope, settings)
     excluded_of = exclusions(decl)
@@ -1050,6 +1077,8 @@ def _report(model: ThreatModel, settings: Settings) -> Report:
     excused = fallback_changes(decl, acceptances, mitigations, excluded_of, result)
     gaps += status_gaps(decl, result, excused)
     gaps += assumptions.gaps
+    complete = completeness(graph, dict(settings.element_categories))
+    gaps += graph.gaps + complete.gaps
     # another project's items are that project's to answer: no gap of theirs here
     gaps = [g for g in gaps if not g.location.external]
     return Report(
@@ -1070,4 +1099,6 @@ def _report(model: ThreatModel, settings: Settings) -> Report:
         threats_of_service=scope.threats_of_service,
         relied_on_by=scope.relied_on_by,
         rests_on=assumptions.rests_on,
+        elements=graph,
+        completeness=complete,
     )

@@ -29,6 +29,36 @@ DEFAULT_FAIL_ON = [
 ]
 
 
+#: The kinds ``threats_element_categories`` lists requirements for, and what each means.
+ELEMENT_CATEGORY_KINDS: dict[str, str] = {
+    "service": "every service (a process of the diagram)",
+    "data-store": "every data store",
+    "external-entity": "every external entity",
+    "data-flow": "every data flow",
+    "crossing-data-flow": "every data flow that crosses a trust boundary",
+}
+
+#: The name of the documented preset.
+STRIDE_PER_ELEMENT = "stride-per-element"
+
+#: STRIDE per element, the classic table: only flows that cross a trust
+#: boundary need analysis, as Microsoft's tool reasons per interaction across
+#: one (so a large organisation does not start with a gap per internal call).
+STRIDE_PER_ELEMENT_TABLE: dict[str, list[str]] = {
+    "external-entity": ["spoofing", "repudiation"],
+    "service": [
+        "spoofing",
+        "tampering",
+        "repudiation",
+        "information-disclosure",
+        "denial-of-service",
+        "elevation-of-privilege",
+    ],
+    "data-store": ["tampering", "information-disclosure", "denial-of-service"],
+    "crossing-data-flow": ["tampering", "information-disclosure", "denial-of-service"],
+}
+
+
 class Invalid(ValueError):
     """A configuration value is of the wrong type or shape."""
 
@@ -335,6 +365,46 @@ def _check_export(value: Any, seen: Mapping[str, Any], dropped: Dropped) -> bool
     raise Invalid(f"threats_export must be True, False or a path string, not {value!r}")
 
 
+def _check_element_categories(
+    value: Any, seen: Mapping[str, Any], dropped: Dropped
+) -> dict[str, list[str]] | None:
+    """The table to check completeness against (``None``: no check); the
+    preset names the STRIDE IDs, so with other ``threats_categories`` it is
+    refused and the check is off."""
+    if value is None or value == "":
+        return None
+    allowed = list(category_labels(seen["threats_categories"]))
+    if value == STRIDE_PER_ELEMENT:
+        if allowed != STRIDE:
+            raise Invalid(
+                f"threats_element_categories = {STRIDE_PER_ELEMENT!r} names the STRIDE "
+                "categories, but threats_categories is not STRIDE; give a table "
+                "{kind: [categories]} of your own categories"
+            )
+        return {k: list(v) for k, v in STRIDE_PER_ELEMENT_TABLE.items()}
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, list | tuple) and all(isinstance(c, str) for c in v)
+        for k, v in value.items()
+    ):
+        raise Invalid(
+            f"threats_element_categories must be {STRIDE_PER_ELEMENT!r} or a dict "
+            f"{{kind: [categories]}}, not {value!r}"
+        )
+    unknown = [k for k in value if k not in ELEMENT_CATEGORY_KINDS]
+    if unknown:
+        raise Invalid(
+            f"threats_element_categories names unknown kinds {unknown!r} (kinds: "
+            f"{', '.join(ELEMENT_CATEGORY_KINDS)})"
+        )
+    wrong = sorted({c for v in value.values() for c in v if c not in allowed})
+    if wrong:
+        raise Invalid(
+            f"threats_element_categories names categories {wrong!r} that are not in "
+            f"threats_categories ({', '.join(allowed)})"
+        )
+    return {k: list(dict.fromkeys(v)) for k, v in value.items()}
+
+
 #: Default ``threats_needs_status``: a need's ``status`` (lower case) -> a
 #: mitigation status; an unmapped status counts as ``planned``.
 DEFAULT_NEEDS_STATUS = {
@@ -510,6 +580,18 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         "(nearest to ``:of:``, then actors, threats, mitigations, services) and says how "
         "to filter.",
         _check_max_nodes,
+    ),
+    ConfigValue(
+        "threats_element_categories",
+        None,
+        "",
+        f"{STRIDE_PER_ELEMENT!r}, dict kind -> list of categories, or None",
+        "The categories every element of a kind must have considered (see Completeness): "
+        "a dict with kinds "
+        + ", ".join(f"``{k}`` ({v})" for k, v in ELEMENT_CATEGORY_KINDS.items())
+        + f"; ``{STRIDE_PER_ELEMENT!r}`` names the documented preset (STRIDE categories "
+        "only). Unset: no check.",
+        _check_element_categories,
     ),
     ConfigValue(
         "threats_needs_status",

@@ -27,7 +27,7 @@ from .model import GapKind, Item, Kind, Location, Problem
 from .nodes import threats_item_computed, threats_report
 from .render.registry import REPORTS
 from .schema.syntax import parse_myst_options, split_argument, split_list
-from .schema.values import parse_item
+from .schema.values import PAGE_SERVICE_KINDS, parse_item
 from .sphinx_config import vocabulary
 from .views.request import FILTERS, ReportOption, ReportRequest
 
@@ -181,7 +181,7 @@ class ItemDirective(OwnOptionsDirective):
         parsed = self._title_options_body()
         machine = self.state_machine
         default_service = None
-        if self.kind in (Kind.THREAT, Kind.MITIGATION):
+        if self.kind in PAGE_SERVICE_KINDS:
             default_service = self.env.temp_data.get("threats:service")
         item, problems = parse_item(
             self.kind,

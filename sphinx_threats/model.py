@@ -27,11 +27,19 @@ class Kind(enum.StrEnum):
     RISK_ACCEPTANCE = "risk-acceptance"
     NOT_APPLICABLE = "not-applicable"
     ASSUMPTION = "assumption"
+    DATA_STORE = "data-store"
+    EXTERNAL_ENTITY = "external-entity"
+    DATA_FLOW = "data-flow"
+    TRUST_BOUNDARY = "trust-boundary"
 
     @property
     def plural(self) -> str:
         """The key under which items of this kind are listed (JSON, catalogues)."""
-        return "not-applicable" if self is Kind.NOT_APPLICABLE else f"{self.value}s"
+        if self is Kind.NOT_APPLICABLE:
+            return "not-applicable"
+        if self.value.endswith("y"):  # external-entities, trust-boundaries
+            return f"{self.value[:-1]}ies"
+        return f"{self.value}s"
 
     @property
     def label(self) -> str:
@@ -44,6 +52,10 @@ class Kind(enum.StrEnum):
             Kind.RISK_ACCEPTANCE: "Risk acceptance",
             Kind.NOT_APPLICABLE: "Not applicable",
             Kind.ASSUMPTION: "Assumption",
+            Kind.DATA_STORE: "Data store",
+            Kind.EXTERNAL_ENTITY: "External entity",
+            Kind.DATA_FLOW: "Data flow",
+            Kind.TRUST_BOUNDARY: "Trust boundary",
         }[self]
 
 
@@ -55,7 +67,19 @@ ROLE_KINDS = (
     Kind.THREAT_ACTOR,
     Kind.RISK_ACCEPTANCE,
     Kind.ASSUMPTION,
+    Kind.DATA_STORE,
+    Kind.EXTERNAL_ENTITY,
+    Kind.DATA_FLOW,
+    Kind.TRUST_BOUNDARY,
 )
+
+#: The elements of the model: the nodes and edges of its data-flow diagram
+#: (services are its processes); trust boundaries are drawn around them.
+ELEMENT_KINDS = (Kind.SERVICE, Kind.DATA_STORE, Kind.EXTERNAL_ENTITY, Kind.DATA_FLOW)
+#: What a flow's ``:from:`` and ``:to:`` name: the nodes of the diagram.
+NODE_KINDS = (Kind.SERVICE, Kind.DATA_STORE, Kind.EXTERNAL_ENTITY)
+#: What a trust boundary's ``:contains:`` names.
+CONTAINED_KINDS = (*NODE_KINDS, Kind.TRUST_BOUNDARY)
 
 
 class Status(enum.StrEnum):
@@ -140,6 +164,7 @@ class GapKind(enum.StrEnum):
     ORPHAN_MITIGATION = "orphan-mitigation"
     STALE_ASSUMPTION = "stale-assumption"
     UNRATED = "unrated"
+    UNANALYSED = "unanalysed"
 
     @property
     def description(self) -> str:
@@ -175,6 +200,10 @@ _GAP_DESCRIPTIONS = {
     GapKind.UNRATED: "a threat has no severity, declared or derived from ``:likelihood:`` "
     "and ``:impact:``; it shows as ``unrated`` and ranks as the most severe (not in the "
     "default ``threats_fail_on``)",
+    GapKind.UNANALYSED: "with ``threats_element_categories``: an element has no threat of a "
+    "category its kind requires, and no ``not-applicable`` for it; ``ids`` holds the "
+    "element's ID, the gap's ``category`` key the category (not in the default "
+    "``threats_fail_on``)",
 }
 
 _GAP_LOCATIONS = {
@@ -191,6 +220,7 @@ _GAP_LOCATIONS = {
     GapKind.ORPHAN_MITIGATION: "the mitigation",
     GapKind.STALE_ASSUMPTION: "the assumption",
     GapKind.UNRATED: "the threat",
+    GapKind.UNANALYSED: "the element",
 }
 
 #: Values of a mitigation's ``:status:``, from planned to verified.
@@ -355,11 +385,17 @@ class RiskAcceptance(Item):
 
 @dataclass(frozen=True)
 class NotApplicable(Item):
-    """A justified exclusion of threats, product-wide or for one service."""
+    """A justified exclusion of threats, product-wide or for one service; or,
+    with ``elements`` and ``categories``, the decision that no threat of those
+    categories applies to those elements (it changes no status)."""
 
     threats: tuple[str, ...] = ()
     service: str | None = None
     owner: str = ""
+    #: Elements (services, data stores, external entities, data flows) it decides for.
+    elements: tuple[str, ...] = ()
+    #: The categories no threat of which applies to them.
+    categories: tuple[str, ...] = ()
 
     kind: Kind = field(default=Kind.NOT_APPLICABLE, init=False, repr=False, compare=False)
 
@@ -378,6 +414,58 @@ class Assumption(Item):
     kind: Kind = field(default=Kind.ASSUMPTION, init=False, repr=False, compare=False)
 
 
+@dataclass(frozen=True)
+class DataStore(Item):
+    """Where a service keeps data at rest (a database, a bucket, a queue)."""
+
+    #: The owning service (default: the service declared earlier on the page).
+    service: str | None = None
+    #: What it holds.
+    data: str = ""
+
+    kind: Kind = field(default=Kind.DATA_STORE, init=False, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class ExternalEntity(Item):
+    """A legitimate party outside the system: a user, a client app, a third party."""
+
+    description: str = ""
+
+    kind: Kind = field(default=Kind.EXTERNAL_ENTITY, init=False, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class DataFlow(Item):
+    """Data moving from one node of the diagram to another."""
+
+    #: The source and the destination: a service, data store or external entity each.
+    from_: str | None = None
+    to: str | None = None
+    #: What flows.
+    data: str = ""
+    protocol: str = ""
+    #: Data flows both ways.
+    bidirectional: bool = False
+
+    kind: Kind = field(default=Kind.DATA_FLOW, init=False, repr=False, compare=False)
+
+    @property
+    def ends(self) -> tuple[str, ...]:
+        """The ends that are given (source first)."""
+        return tuple(end for end in (self.from_, self.to) if end)
+
+
+@dataclass(frozen=True)
+class TrustBoundary(Item):
+    """A line data crosses between levels of trust, drawn around what it contains."""
+
+    #: Services, data stores, external entities and boundaries directly inside it.
+    contains: tuple[str, ...] = ()
+
+    kind: Kind = field(default=Kind.TRUST_BOUNDARY, init=False, repr=False, compare=False)
+
+
 #: The record class of each kind.
 ITEM_CLASSES: dict[Kind, type[Item]] = {
     Kind.THREAT_ACTOR: ThreatActor,
@@ -387,6 +475,10 @@ ITEM_CLASSES: dict[Kind, type[Item]] = {
     Kind.RISK_ACCEPTANCE: RiskAcceptance,
     Kind.NOT_APPLICABLE: NotApplicable,
     Kind.ASSUMPTION: Assumption,
+    Kind.DATA_STORE: DataStore,
+    Kind.EXTERNAL_ENTITY: ExternalEntity,
+    Kind.DATA_FLOW: DataFlow,
+    Kind.TRUST_BOUNDARY: TrustBoundary,
 }
 
 
@@ -463,6 +555,8 @@ class Gap(NamedTuple):
     severity: str | None = None
     #: Whether the gap concerns threats at all (only those are graded).
     graded: bool = False
+    #: For an ``unanalysed`` gap: the category the element lacks (``""``: none).
+    category: str = ""
 
 
 def gap_order(gap: Gap) -> tuple[str, int, str, tuple[str, ...], str]:

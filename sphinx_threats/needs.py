@@ -68,6 +68,10 @@ _COLOURS = {
     Kind.RISK_ACCEPTANCE: "#FFF9C4",
     Kind.NOT_APPLICABLE: "#E0E0E0",
     Kind.ASSUMPTION: "#FFE0B2",
+    Kind.DATA_STORE: "#B2EBF2",
+    Kind.EXTERNAL_ENTITY: "#D7CCC8",
+    Kind.DATA_FLOW: "#CFD8DC",
+    Kind.TRUST_BOUNDARY: "#F5F5F5",
 }
 #: The link type from a mitigating need to the threats it mitigates.
 LINK = "mitigates"
@@ -81,27 +85,45 @@ LINK_TYPE: dict[str, Any] = {
     "allow_dead_links": True,
     "color": "#2E7D32",
 }
+#: The link types from a data flow to its ends (``needflow`` draws them as edges).
+FLOW_LINKS: dict[str, dict[str, Any]] = {
+    "from": {
+        "description": "Where a data flow comes from (sphinx-threats).",
+        "outgoing": "from",
+        "incoming": "flows out",
+        "allow_dead_links": True,
+        "color": "#546E7A",
+    },
+    "to": {
+        "description": "Where a data flow goes (sphinx-threats).",
+        "outgoing": "to",
+        "incoming": "flows in",
+        "allow_dead_links": True,
+        "color": "#546E7A",
+    },
+}
 #: The need field holding a threat's computed status.
 STATUS_FIELD = "threat_status"
 #: Options that are need core fields or links rather than fields of their own.
-_NOT_FIELDS = {"id", "tags", "status", LINK}
+_NOT_FIELDS = {"id", "tags", "status", LINK, *FLOW_LINKS}
 #: Option types whose values are lists (array fields).
 _LIST_TYPES = {OptionType.REFS, OptionType.SCOPE, OptionType.NUMBERS, OptionType.CHOICES}
 
 
-def _field_specs() -> dict[str, tuple[str, bool]]:
-    """Every need field the items fill: name -> (description, is a list), from
-    :data:`~.schema.options.OPTIONS` (an option of several kinds is one field)."""
-    specs: dict[str, tuple[str, bool]] = {}
+def _field_specs() -> dict[str, tuple[str, str]]:
+    """Every need field the items fill: name -> (description, JSON type:
+    ``array``, ``boolean`` or ``string``), from :data:`~.schema.options.OPTIONS`
+    (an option of several kinds is one field)."""
+    specs: dict[str, tuple[str, str]] = {}
     for kind, options in OPTIONS.items():
         for option in options:
             if option.name in _NOT_FIELDS or option.field in specs:
                 continue
-            specs[option.field] = (
-                f"sphinx-threats :{option.name}: ({kind.value})",
-                option.type in _LIST_TYPES,
-            )
-    specs[STATUS_FIELD] = ("sphinx-threats: a threat's computed status", False)
+            json_type = "array" if option.type in _LIST_TYPES else "string"
+            if option.type is OptionType.FLAG:
+                json_type = "boolean"
+            specs[option.field] = (f"sphinx-threats :{option.name}: ({kind.value})", json_type)
+    specs[STATUS_FIELD] = ("sphinx-threats: a threat's computed status", "string")
     return specs
 
 
@@ -118,6 +140,8 @@ def need_fields(item: Item) -> dict[str, Any]:
             continue
         if name == "status" or name == LINK:
             out[name] = value
+        elif name in FLOW_LINKS:
+            out[name] = [value] if isinstance(value, str) else value
         elif field in FIELDS:
             out[field] = [str(v) for v in value] if isinstance(value, list) else value
     return {k: v for k, v in out.items() if v not in (None, "", [])}
@@ -196,17 +220,19 @@ def start(app: Sphinx, config: Config) -> None:
     own = {*(config.needs_fields or {})}
     for extra in config.needs_extra_options or ():  # names, or (older) dicts with a name
         own.add(extra if isinstance(extra, str) else extra.get("name", ""))
-    for name, (description, is_list) in FIELDS.items():
+    for name, (description, json_type) in FIELDS.items():
         if name in own:
             continue
-        schema: Any = (
-            {"type": "array", "items": {"type": "string"}} if is_list else {"type": "string"}
-        )
+        schema: Any = {"type": json_type}
+        if json_type == "array":
+            schema["items"] = {"type": "string"}
         add_field(name, description, schema=schema, nullable=True)
     links = dict(config.needs_links or {})
-    if LINK not in links:
-        links[LINK] = dict(LINK_TYPE)
-        config.needs_links = links
+    # a link type the project declares itself is the project's
+    for name, spec in {LINK: LINK_TYPE, **FLOW_LINKS}.items():
+        if name not in links:
+            links[name] = dict(spec)
+    config.needs_links = links
     app.connect("env-get-updated", collect_mitigating_needs, priority=400)
     app.connect("needs-before-post-processing", write_threat_status)
     app.connect("threats-item-declared", item_need)

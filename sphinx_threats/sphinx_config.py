@@ -49,6 +49,10 @@ def settings_of(config: Config, env: BuildEnvironment | None = None) -> Settings
             for impact, severity in row.items()
         ),
         graph_max_nodes=config.threats_graph_max_nodes,
+        element_categories=tuple(
+            (kind, tuple(categories))
+            for kind, categories in (config.threats_element_categories or {}).items()
+        ),
         is_external=is_external(env) if env is not None else Settings.is_external,
         sources=frozenset(config.threats_external),
     )

@@ -19,6 +19,12 @@ graphviz_output_format = "svg"
 # same gaps.
 threats_today = "2026-11-28"
 
+# Every element of the data-flow diagram (services, data stores, external
+# entities, and flows that cross a trust boundary) must have been considered
+# for the STRIDE categories its kind requires: an element left out is an
+# "unanalysed" gap (a warning; add "unanalysed" to threats_fail_on to fail CI).
+threats_element_categories = "stride-per-element"
+
 # This example contains deliberate gaps (see README.md) so that its reports
 # show every status. An empty list lets it build (exit status 0) while the gaps
 # still appear as warnings and on the reports page.

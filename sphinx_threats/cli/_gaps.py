@@ -119,6 +119,13 @@ _RULES = (
         "A threat has no severity; it ranks as the most severe until it has one.",
         "Add :severity: (or :likelihood: and :impact: with threats_risk_matrix).",
     ),
+    GapRule(
+        "unanalysed",
+        "Unanalysed element",
+        "An element has no threat of a category threats_element_categories requires of it.",
+        "Add a threat of the category about the element (:applies-to:), or a not-applicable "
+        "with :elements: and :categories: saying why none applies.",
+    ),
 )
 
 #: Every gap kind this version knows, in the order of :class:`GapKind` (then

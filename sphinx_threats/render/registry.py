@@ -17,10 +17,12 @@ from docutils import nodes
 
 from ..analysis import Report
 from ..views import coverage, graph, matrix
+from ..views.completeness import completeness_view
 from ..views.gaps import gaps_view
 from ..views.request import ReportOption, ReportRequest
 from ..views.risk_map import risk_map_view
 from ..views.summary import summary_view
+from .completeness import draw_completeness
 from .coverage import draw_coverage
 from .elements import NO_SEARCH, element
 from .gaps import draw_gaps
@@ -103,6 +105,7 @@ REPORTS: dict[str, ReportEntry] = _by_name(
     _spec("threat-summary", {}, summary_view, draw_summary),
     _spec("threat-risk-map", {}, risk_map_view, draw_risk_map),
     _spec("threat-graph", graph.OPTIONS, graph.graph_view, draw_graph),
+    _spec("threat-completeness", {}, completeness_view, draw_completeness),
 )
 
 

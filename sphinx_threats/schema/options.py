@@ -10,12 +10,21 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import keyword
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from ..model import MITIGATION_EFFECTS, MITIGATION_STATUSES, Item, Kind
+from ..model import (
+    CONTAINED_KINDS,
+    ELEMENT_KINDS,
+    MITIGATION_EFFECTS,
+    MITIGATION_STATUSES,
+    NODE_KINDS,
+    Item,
+    Kind,
+)
 
 #: What an item ID is (the ``id`` option's help below says it in words).
 ID_RE = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]*\Z")
@@ -46,6 +55,8 @@ class OptionType(enum.StrEnum):
     CHOICE = "choice"
     #: Several values of a configured vocabulary.
     CHOICES = "choices"
+    #: A flag: given (with no value, or a true one) or not.
+    FLAG = "flag"
 
 
 #: Types whose value names items (checked by the analysis).
@@ -65,11 +76,27 @@ class Option(NamedTuple):
     required: bool = False
     #: The :class:`Vocabulary` field holding the allowed values (choice types).
     vocabulary: str | None = None
+    #: Other kinds the IDs may name besides :attr:`target` (``:applies-to:``
+    #: names any element).
+    also: tuple[Kind, ...] = ()
 
     @property
     def field(self) -> str:
-        """The record attribute holding the value (``applies_to``)."""
-        return self.name.replace("-", "_")
+        """The record attribute holding the value (``applies_to``; ``from_``)."""
+        name = self.name.replace("-", "_")
+        return f"{name}_" if keyword.iskeyword(name) else name
+
+    @property
+    def targets(self) -> tuple[Kind, ...]:
+        """Every kind the IDs may name."""
+        return (self.target, *self.also) if self.target is not None else self.also
+
+    @property
+    def target_label(self) -> str:
+        """How messages name what the IDs name (``service``; ``service, data
+        store or external entity``)."""
+        names = [kind.label.lower() for kind in self.targets] or ["item"]
+        return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
     @property
     def type_help(self) -> str:
@@ -85,6 +112,12 @@ def _choice(
 
 
 T = OptionType
+
+
+def _elements(*kinds: Kind) -> dict[str, Any]:
+    """The ``target`` and ``also`` of an option naming any of ``kinds``."""
+    return {"target": kinds[0], "also": kinds[1:]}
+
 
 _COMMON = (
     Option(
@@ -138,8 +171,10 @@ OPTIONS: dict[Kind, tuple[Option, ...]] = {
         Option(
             "applies-to",
             T.SCOPE,
-            "Services in scope: IDs, ``*`` for every service, ``!ID`` removes one.",
-            Kind.SERVICE,
+            "What it is about: services, data stores, external entities, data flows or "
+            "trust boundaries (every flow crossing it) by ID; ``*`` for every service, "
+            "``!ID`` removes one.",
+            **_elements(*ELEMENT_KINDS, Kind.TRUST_BOUNDARY),
         ),
         Option("cwe", T.NUMBERS, "CWE numbers, linked to the public catalogue."),
         Option("capec", T.NUMBERS, "CAPEC numbers, linked to the public catalogue."),
@@ -174,7 +209,12 @@ OPTIONS: dict[Kind, tuple[Option, ...]] = {
     ),
     Kind.NOT_APPLICABLE: (
         *_COMMON,
-        Option("threats", T.REFS, "Threat IDs excluded.", Kind.THREAT, required=True),
+        Option(
+            "threats",
+            T.REFS,
+            "Threat IDs excluded (required unless ``:elements:`` is given).",
+            Kind.THREAT,
+        ),
         Option(
             "service",
             T.REF,
@@ -183,6 +223,19 @@ OPTIONS: dict[Kind, tuple[Option, ...]] = {
             Kind.SERVICE,
         ),
         Option("owner", T.TEXT, "Who owns the decision."),
+        Option(
+            "elements",
+            T.REFS,
+            "Elements no threat of ``:categories:`` applies to (see Completeness); "
+            "not with ``:threats:`` or ``:service:``.",
+            **_elements(*ELEMENT_KINDS),
+        ),
+        _choice(
+            "categories",
+            "categories",
+            "With ``:elements:``: the categories (of ``threats_categories``) decided.",
+            several=True,
+        ),
     ),
     Kind.ASSUMPTION: (
         *_COMMON,
@@ -190,6 +243,55 @@ OPTIONS: dict[Kind, tuple[Option, ...]] = {
         Option("mitigations", T.REFS, "Mitigation IDs it underpins.", Kind.MITIGATION),
         Option("owner", T.TEXT, "Who checks that it still holds."),
         Option("review-by", T.DATE, "Review it by this date (``stale-assumption`` after)."),
+    ),
+    Kind.DATA_STORE: (
+        *_COMMON,
+        Option(
+            "service",
+            T.REF,
+            "The owning service (default: the service declared earlier on the page).",
+            Kind.SERVICE,
+        ),
+        Option("data", T.TEXT, "What it holds."),
+    ),
+    Kind.EXTERNAL_ENTITY: (
+        *_COMMON,
+        Option(
+            "description",
+            T.TEXT,
+            "A user, a client app, a third-party system: a legitimate party, unlike a "
+            "threat actor.",
+        ),
+    ),
+    Kind.DATA_FLOW: (
+        *_COMMON,
+        Option(
+            "from",
+            T.REF,
+            "Where the data comes from: a service, data store or external entity.",
+            required=True,
+            **_elements(*NODE_KINDS),
+        ),
+        Option(
+            "to",
+            T.REF,
+            "Where it goes: a service, data store or external entity.",
+            required=True,
+            **_elements(*NODE_KINDS),
+        ),
+        Option("data", T.TEXT, "What flows."),
+        Option("protocol", T.TEXT, "How it flows (``HTTPS``, ``gRPC``...)."),
+        Option("bidirectional", T.FLAG, "Data flows both ways."),
+    ),
+    Kind.TRUST_BOUNDARY: (
+        *_COMMON,
+        Option(
+            "contains",
+            T.REFS,
+            "Services, data stores, external entities and boundaries directly inside it "
+            "(each has at most one direct container).",
+            **_elements(*CONTAINED_KINDS),
+        ),
     ),
 }
 

@@ -25,6 +25,13 @@ from .syntax import split_ids, split_list
 # full-width), which name no catalogue entry
 _NUMBER = re.compile(r"(?:(?:CWE|CAPEC)-)?([0-9]+)\Z", re.IGNORECASE)
 
+#: Kinds whose ``:service:`` defaults to the service declared earlier on the page.
+PAGE_SERVICE_KINDS = frozenset({Kind.THREAT, Kind.MITIGATION, Kind.DATA_STORE})
+
+#: How a flag option may be written (YAML gives a bool; an rST flag no value).
+_FLAG_VALUES = {"": True, "true": True, "yes": True, "on": True}
+_FLAG_VALUES.update({"false": False, "no": False, "off": False})
+
 #: Types whose blank value is a problem of its own.
 _SINGLE_VALUE_TYPES = frozenset({OptionType.REF, OptionType.DATE, OptionType.CHOICE})
 
@@ -92,7 +99,7 @@ def parse_item(
             values[option.field] = None if option.type in _SINGLE_VALUE_TYPES else ()
     given = {**dict.fromkeys(unreadable), **options}
     check_item(reader, values, given, vocabulary, has_body=has_body, unreadable=unreadable)
-    if kind in (Kind.THREAT, Kind.MITIGATION) and "service" not in options and default_service:
+    if kind in PAGE_SERVICE_KINDS and "service" not in options and default_service:
         values["service"] = default_service
     item = ITEM_CLASSES[kind](
         id=ident,
@@ -180,6 +187,8 @@ def coerce_value(reader: _Reader, option: Option, raw: RawValue, vocabulary: Voc
             return _numbers(reader, option, raw)
         case OptionType.DATE:
             return _date(reader, option, raw)
+        case OptionType.FLAG:
+            return _flag(reader, option, raw)
         case _:
             return _choice_value(reader, option, raw, vocabulary)
 
@@ -227,6 +236,21 @@ def _numbers(reader: _Reader, option: Option, raw: RawValue) -> tuple[str, ...]:
         else:
             reader.say(f"{reader.label}: :{option.name}: takes numbers, not {token!r}", option.name)
     return tuple(numbers)
+
+
+def _flag(reader: _Reader, option: Option, raw: RawValue) -> bool:
+    """A flag: given with no value (rST, MyST) or a true one; ``false`` turns it off."""
+    if isinstance(raw, bool):
+        return raw
+    value = _FLAG_VALUES.get("" if raw is None else str(raw).strip().lower())
+    if value is None:
+        reader.say(
+            f"{reader.label}: :{option.name}: is a flag: give it with no value "
+            f"(or true/false), not {_shown(raw)}",
+            option.name,
+        )
+        return True
+    return value
 
 
 def _date(reader: _Reader, option: Option, raw: RawValue) -> dt.date | None:
@@ -306,8 +330,35 @@ def check_item(
             values["effect"] = "unknown"  # an unknown effect counts as partial
         if values.get("effect") is None:
             values.pop("effect", None)
-    elif reader.kind is Kind.NOT_APPLICABLE and not has_body:
+    elif reader.kind is Kind.NOT_APPLICABLE:
+        _check_not_applicable(reader, given, has_body)
+
+
+def _check_not_applicable(reader: _Reader, given: Mapping[str, RawValue], has_body: bool) -> None:
+    """Threats excluded, or (with ``:elements:``) categories decided for elements."""
+    label = reader.label
+    if not has_body:
         reader.say(f"{label} needs a justification in its body")
+    if "elements" in given:
+        if "categories" not in given:
+            reader.say(f"{label} names :elements: and needs :categories: (the ones decided)")
+        for other in ("threats", "service"):
+            if other in given:
+                reader.say(
+                    f"{label}: :{other}: does not go with :elements: (a decision about "
+                    "elements names no threat and no service); write two not-applicables",
+                    other,
+                )
+    elif "categories" in given:
+        reader.say(
+            f"{label}: :categories: goes with :elements: (the elements no threat of those "
+            "categories applies to)",
+            "categories",
+        )
+    elif "threats" not in given:
+        reader.say(f"{label} needs :threats: (or :elements: and :categories:)")
+    elif _is_blank(given["threats"]):
+        reader.say(f"{label}: :threats: is empty", "threats")
 
 
 def _allowed_values(option: Option, vocabulary: Vocabulary) -> str:

@@ -113,12 +113,16 @@ class GapEntry(NamedTuple):
     suppressed: bool
     #: Whether the gap failed the build; ``None`` when the file does not say.
     fails: bool | None
+    #: An ``unanalysed`` gap's category (``""``: none).
+    category: str = ""
 
     @property
     def key(self) -> tuple[str, tuple[str, ...]]:
         """What identifies the gap from one build to the next: its kind and IDs
-        (not its place, so a moved item is the same gap)."""
-        return self.kind, tuple(sorted(self.ids))
+        (not its place, so a moved item is the same gap), and its category
+        after them when it has one (an element lacks several categories)."""
+        ids = tuple(sorted(self.ids))
+        return self.kind, (*ids, self.category) if self.category else ids
 
 
 @dataclass(frozen=True)
@@ -303,6 +307,7 @@ def _gaps(check: _Checker, raw: Any) -> tuple[GapEntry, ...]:
                 lineno=check.integer(gap.get("lineno", 0), f"{where}.lineno"),
                 suppressed=check.boolean(gap.get("suppressed", False), f"{where}.suppressed"),
                 fails=None if fails is None else check.boolean(fails, f"{where}.fails"),
+                category=check.text(gap.get("category", ""), f"{where}.category"),
             )
         )
     return tuple(gaps)

@@ -94,6 +94,9 @@ def to_data(
         if isinstance(item, Threat):
             exposure = report.exposure.get(item.id)
             entry["exposure"] = None if exposure is None else exposure.value
+        if item.kind is Kind.DATA_FLOW and not item.location.external:
+            # computed, never declared: the boundaries it crosses
+            entry["crosses"] = list(report.elements.crosses.get(item.id, ()))
         items[item.kind.plural].append(entry)
     for entries in items.values():
         entries.sort(key=lambda e: (e["id"], e["file"], e["lineno"]))
@@ -114,8 +117,10 @@ def to_data(
         }
         for g in report.gaps
     ]
-    if failing is not None:
-        for entry, gap in zip(gaps, report.gaps, strict=True):
+    for entry, gap in zip(gaps, report.gaps, strict=True):
+        if gap.category:  # an unanalysed gap: the category the element lacks
+            entry["category"] = gap.category
+        if failing is not None:
             entry["fails"] = gap in failing
     data: dict[str, Any] = {
         "schema": SCHEMA_VERSION,

@@ -8,6 +8,9 @@ from typing import NamedTuple
 from ..analysis import Coverage, Report, assumption_is_stale
 from ..model import (
     Assumption,
+    DataFlow,
+    DataStore,
+    ExternalEntity,
     Item,
     Kind,
     Mitigation,
@@ -17,6 +20,7 @@ from ..model import (
     Status,
     Threat,
     ThreatActor,
+    TrustBoundary,
     natural_key,
     severity_word,
 )
@@ -141,6 +145,12 @@ def item_view(report: Report, item: Item) -> ItemView:
         links.append(BackLinks("Own threats", threat_links(report, own)))
         in_scope = _pair_rows(report, report.service_coverage(item.id), Kind.THREAT)
         links.append(BackLinks("Product threats in scope", in_scope))
+        fields += _inside_field(report, item.id)
+        links += _node_links(report, item.id, threats=False)
+        stores = report.elements.stores_of.get(item.id, ())
+        links.append(BackLinks("Data stores", _element_rows(report, stores)))
+    elif isinstance(item, DataStore | ExternalEntity | DataFlow | TrustBoundary):
+        fields, links = _element_view(report, item)
     elif isinstance(item, Threat):
         fields, links = _threat_view(report, item)
     elif isinstance(item, Mitigation):
@@ -181,13 +191,80 @@ def item_view(report: Report, item: Item) -> ItemView:
     else:
         assert isinstance(item, NotApplicable)
         fields = _refs_field("Threats", report, Kind.THREAT, item.threats)
-        fields.append(_owner_field(report, item.service, "whole product"))
+        if item.elements:  # a decision about elements (see Completeness)
+            fields.append(Field("Elements", Links(_element_links(report, item.elements))))
+            fields.append(Field("Categories", Categories(item.categories)))
+        else:
+            fields.append(_owner_field(report, item.service, "whole product"))
         fields += _text_fields(Owner=item.owner)
     if item.tags:
         fields.append(Field("Tags", Tags(item.tags)))
     if isinstance(item, Threat | Mitigation):
         links.append(_rests_on(report, item.id))
     return ItemView(item.kind.value, item.id, tuple(fields), tuple(links))
+
+
+def _element_link(report: Report, ident: str) -> Link:
+    """A link to an element or boundary, whatever its kind."""
+    item = report.index.get(ident)
+    return link_of(report, item.kind if item is not None else Kind.SERVICE, ident)
+
+
+def _element_links(report: Report, ids: Sequence[str]) -> tuple[Link, ...]:
+    return tuple(_element_link(report, i) for i in ids)
+
+
+def _element_rows(report: Report, ids: Sequence[str]) -> tuple[BackLink, ...]:
+    return tuple(BackLink(_element_link(report, i)) for i in ids)
+
+
+def _inside_field(report: Report, ident: str) -> list[Field]:
+    """The trust boundary directly containing an element or boundary."""
+    container = report.elements.container_of.get(ident)
+    return [Field("Inside", _element_link(report, container))] if container else []
+
+
+def _node_links(report: Report, ident: str, *, threats: bool = True) -> list[BackLinks]:
+    """The threats about a node of the diagram and its flows in and out."""
+    graph = report.elements
+    links = []
+    if threats:
+        links.append(BackLinks("Threats", threat_links(report, graph.about.get(ident, ()))))
+    links.append(BackLinks("Data flows in", _element_rows(report, graph.flows_in.get(ident, ()))))
+    links.append(BackLinks("Data flows out", _element_rows(report, graph.flows_out.get(ident, ()))))
+    return links
+
+
+def _element_view(
+    report: Report, item: DataStore | ExternalEntity | DataFlow | TrustBoundary
+) -> tuple[list[Field], list[BackLinks]]:
+    """A data store, external entity, data flow or trust boundary: its fields,
+    and what it touches, crosses or contains."""
+    graph = report.elements
+    if isinstance(item, DataStore):
+        fields = [_owner_field(report, item.service, "no service"), *_text_fields(Data=item.data)]
+        return fields + _inside_field(report, item.id), _node_links(report, item.id)
+    if isinstance(item, ExternalEntity):
+        fields = _text_fields(Description=item.description)
+        return fields + _inside_field(report, item.id), _node_links(report, item.id)
+    if isinstance(item, DataFlow):
+        fields = [
+            Field(name, _element_link(report, end))
+            for name, end in (("From", item.from_), ("To", item.to))
+            if end
+        ]
+        fields += _text_fields(Data=item.data, Protocol=item.protocol)
+        if item.bidirectional:
+            fields.append(Field("Bidirectional", "yes"))
+        crosses = BackLinks("Crosses", _element_rows(report, graph.crosses.get(item.id, ())))
+        about = graph.about.get(item.id, ())
+        return fields, [crosses, BackLinks("Threats", threat_links(report, about))]
+    fields = []
+    if item.contains:
+        fields.append(Field("Contains", Links(_element_links(report, item.contains))))
+    fields += _inside_field(report, item.id)
+    crossed = _element_rows(report, graph.crossed_by.get(item.id, ()))
+    return fields, [BackLinks("Crossed by", crossed)]
 
 
 def _threat_view(report: Report, item: Threat) -> tuple[list[Field], list[BackLinks]]:

@@ -8,6 +8,9 @@ import pytest
 
 from sphinx_threats.model import (
     Assumption,
+    DataFlow,
+    DataStore,
+    ExternalEntity,
     GapKind,
     Kind,
     Location,
@@ -18,6 +21,7 @@ from sphinx_threats.model import (
     Service,
     Threat,
     ThreatActor,
+    TrustBoundary,
 )
 from sphinx_threats.schema.options import OPTIONS, Vocabulary
 from sphinx_threats.schema.syntax import (
@@ -54,6 +58,10 @@ VALID: dict[Kind, dict[str, str]] = {
     },
     Kind.NOT_APPLICABLE: {"id": "NA-1", "threats": "T-1"},
     Kind.ASSUMPTION: {"id": "A-1", "threats": "T-1", "review-by": "2027-01-31"},
+    Kind.DATA_STORE: {"id": "db", "service": "relay", "data": "messages"},
+    Kind.EXTERNAL_ENTITY: {"id": "client", "description": "The app"},
+    Kind.DATA_FLOW: {"id": "F-1", "from": "client", "to": "relay", "bidirectional": ""},
+    Kind.TRUST_BOUNDARY: {"id": "cloud", "contains": "relay, db"},
 }
 CLASSES = {
     Kind.THREAT_ACTOR: ThreatActor,
@@ -63,6 +71,10 @@ CLASSES = {
     Kind.RISK_ACCEPTANCE: RiskAcceptance,
     Kind.NOT_APPLICABLE: NotApplicable,
     Kind.ASSUMPTION: Assumption,
+    Kind.DATA_STORE: DataStore,
+    Kind.EXTERNAL_ENTITY: ExternalEntity,
+    Kind.DATA_FLOW: DataFlow,
+    Kind.TRUST_BOUNDARY: TrustBoundary,
 }
 REQUIRED = {
     Kind.THREAT_ACTOR: [],
@@ -74,6 +86,10 @@ REQUIRED = {
     Kind.RISK_ACCEPTANCE: ["threats", "owner", "expires"],
     Kind.NOT_APPLICABLE: ["threats"],
     Kind.ASSUMPTION: [],
+    Kind.DATA_STORE: [],
+    Kind.EXTERNAL_ENTITY: [],
+    Kind.DATA_FLOW: ["from", "to"],
+    Kind.TRUST_BOUNDARY: [],
 }
 
 
@@ -767,3 +783,53 @@ def test_myst_unclosed_block_holds_no_options() -> None:
 def test_myst_option_lines_report_a_repeat() -> None:
     found = parse_myst_options([":id: T-1", ":Id: T-2", "", "Body"])
     assert (found.used, found.options, found.repeated) == (2, {"id": "T-1"}, [("id", 1)])
+
+
+# -- elements ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"), [("", True), ("true", True), ("False", False), (True, True), (False, False)]
+)
+def test_bidirectional_is_a_flag(raw: object, value: bool) -> None:
+    item, problems = parse(Kind.DATA_FLOW, {**VALID[Kind.DATA_FLOW], "bidirectional": raw})  # type: ignore[dict-item]
+    assert problems == []
+    assert item.bidirectional is value  # type: ignore[attr-defined]
+
+
+def test_a_flag_with_a_value_is_invalid_at_its_line() -> None:
+    _, problems = parse(Kind.DATA_FLOW, {**VALID[Kind.DATA_FLOW], "bidirectional": "maybe"})
+    assert [p.message for p in problems] == [
+        "data-flow 'F-1': :bidirectional: is a flag: give it with no value (or true/false), "
+        "not 'maybe'"
+    ]
+    assert lines_of(problems) == [24]
+
+
+def test_an_element_decision_needs_categories_and_no_threats_or_service() -> None:
+    item, problems = parse(
+        Kind.NOT_APPLICABLE,
+        {"id": "NA-1", "elements": "db, F-1", "categories": "tampering"},
+    )
+    assert problems == []
+    assert item.elements == ("db", "F-1")  # type: ignore[attr-defined]
+    assert item.categories == ("tampering",)  # type: ignore[attr-defined]
+    _, problems = parse(
+        Kind.NOT_APPLICABLE,
+        {"id": "NA-1", "elements": "db", "threats": "T-1", "service": "relay"},
+    )
+    assert [(p.message, p.location.lineno) for p in problems] == [
+        ("not-applicable 'NA-1' names :elements: and needs :categories: (the ones decided)", 20),
+        (
+            "not-applicable 'NA-1': :threats: does not go with :elements: (a decision about "
+            "elements names no threat and no service); write two not-applicables",
+            23,
+        ),
+        (
+            "not-applicable 'NA-1': :service: does not go with :elements: (a decision about "
+            "elements names no threat and no service); write two not-applicables",
+            24,
+        ),
+    ]
+    _, problems = parse(Kind.NOT_APPLICABLE, {"id": "NA-1", "categories": "tampering"})
+    assert [p.location.lineno for p in problems] == [22]

@@ -1,0 +1,3 @@
+extensions = ["sphinx_threats"]
+threats_today = "2026-06-01"
+exclude_patterns = ["_build"]
