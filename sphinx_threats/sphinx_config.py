@@ -48,6 +48,7 @@ def settings_of(config: Config, env: BuildEnvironment | None = None) -> Settings
             for impact, severity in row.items()
         ),
         is_external=is_external(env) if env is not None else Settings.is_external,
+        review_fields=tuple(config.threats_review_fields),
     )
 
 
