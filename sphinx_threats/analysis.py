@@ -42,7 +42,7 @@ from operator import attrgetter
 from typing import NamedTuple, cast
 
 from ._util import paused_gc
-from .digest import DEFAULT_REVIEW_FIELDS
+from .digest import DEFAULT_REVIEW_FIELDS, digest_of
 from .model import (
     DEFAULT_SEVERITIES,
     Assumption,
@@ -62,6 +62,7 @@ from .model import (
     ThreatModel,
     sorted_gaps,
 )
+from .review import LinkReview, Lock, Reviews, own_decisions, review_links
 from .schema.options import REFERENCES, Option, OptionType
 from .schema.values import did_you_mean
 
@@ -90,6 +91,8 @@ class Settings:
     risk_matrix: tuple[tuple[str, str, str], ...] = ()
     #: ``threats_review_fields``: what a threat's digest covers.
     review_fields: tuple[str, ...] = DEFAULT_REVIEW_FIELDS
+    #: The ``threats_lock`` file, read (``None``: links are not reviewed).
+    lock: Lock | None = field(default=None, compare=False)
     #: Whether an ID unknown here is known elsewhere (intersphinx, external
     #: models); such references are not reported.
     is_external: Callable[[Kind, str], bool] = field(default=_never_external, compare=False)
@@ -824,6 +827,8 @@ class Report:
     relied_on_by: dict[str, list[str]]
     #: Assumptions underpinning each threat or mitigation.
     rests_on: dict[str, list[str]] = field(default_factory=dict)
+    #: With ``threats_lock``: the review of each (decision, threat) link.
+    reviews: dict[tuple[str, str], LinkReview] = field(default_factory=dict)
 
     # Indexes by service and by pair are built on first use: the analysis
     # itself only needs the pairs of each threat.
@@ -917,6 +922,8 @@ def _report(model: ThreatModel, settings: Settings) -> Report:
     gaps += mitigations.gaps
     gaps += status_gaps(decl, result)
     gaps += assumptions.gaps
+    reviews = _reviews(model, decl.index, settings)
+    gaps += reviews.gaps
     # another project's items are that project's to answer: no gap of theirs here
     gaps = [g for g in gaps if not g.location.external]
     return Report(
@@ -937,4 +944,15 @@ def _report(model: ThreatModel, settings: Settings) -> Report:
         threats_of_service=scope.threats_of_service,
         relied_on_by=scope.relied_on_by,
         rests_on=assumptions.rests_on,
+        reviews=reviews.links,
+    )
+
+
+def _reviews(model: ThreatModel, index: Mapping[str, Item], settings: Settings) -> Reviews:
+    """The links of this project's decisions judged against ``threats_lock``."""
+    if settings.lock is None:
+        return Reviews({}, [])
+    fields = settings.review_fields
+    return review_links(
+        settings.lock, own_decisions(model.items), index, lambda t: digest_of(t, fields)
     )

@@ -275,6 +275,14 @@ def _check_needs_status(value: Any, seen: Mapping[str, Any]) -> dict[str, str]:
     return {k.strip().lower(): v.strip().lower() for k, v in value.items()}
 
 
+def _check_lock(value: Any, seen: Mapping[str, Any]) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise Invalid(f"threats_lock must be a path string or None, not {value!r}")
+    return value.strip()
+
+
 def _check_review_fields(value: Any, seen: Mapping[str, Any]) -> list[str]:
     fields = _str_list(value, "threats_review_fields")
     unknown = [f for f in fields if f not in REVIEW_FIELDS]
@@ -426,6 +434,18 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         "mitigation status it counts as when the need ``mitigates`` a threat; an unmapped "
         "status counts as ``planned``.",
         _check_needs_status,
+    ),
+    ConfigValue(
+        "threats_lock",
+        None,
+        "",
+        "str (path) or None",
+        "A file (relative to ``conf.py``) recording, per decision and threat, the threat's "
+        "digest when the link was last reviewed; written by ``sphinx-threats review``. A "
+        "decision answering a threat changed since is ``suspect-link``; a link not in it is "
+        "shown as unreviewed. A missing file records nothing yet.",
+        _check_lock,
+        frozenset({str, type(None)}),
     ),
     ConfigValue(
         "threats_review_fields",

@@ -104,6 +104,7 @@ class GapKind(enum.StrEnum):
     INVALID = "invalid"
     ORPHAN_MITIGATION = "orphan-mitigation"
     STALE_ASSUMPTION = "stale-assumption"
+    SUSPECT_LINK = "suspect-link"
 
     @property
     def description(self) -> str:
@@ -135,6 +136,9 @@ _GAP_DESCRIPTIONS = {
     GapKind.ORPHAN_MITIGATION: "a mitigation none of whose threats exists",
     GapKind.STALE_ASSUMPTION: "an assumption's ``:review-by:`` date has passed (not in the "
     "default ``threats_fail_on``)",
+    GapKind.SUSPECT_LINK: "with ``threats_lock``: a mitigation, acceptance or not-applicable "
+    "links to a threat whose digest changed since the link was last reviewed (not in the "
+    "default ``threats_fail_on``)",
 }
 
 _GAP_LOCATIONS = {
@@ -150,6 +154,7 @@ _GAP_LOCATIONS = {
     GapKind.INVALID: "the option (or conf.py)",
     GapKind.ORPHAN_MITIGATION: "the mitigation",
     GapKind.STALE_ASSUMPTION: "the assumption",
+    GapKind.SUSPECT_LINK: "the decision",
 }
 
 #: Values of a mitigation's ``:status:``, from planned to verified.

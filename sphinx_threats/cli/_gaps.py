@@ -126,6 +126,15 @@ _RULES = (
         "Review the assumption and set a new :review-by: date.",
         "note",
     ),
+    GapRule(
+        "suspect-link",
+        "Decision answers a changed threat",
+        "A mitigation, risk acceptance or not-applicable links to a threat whose digest "
+        "changed since the link was last reviewed (threats_lock).",
+        "Check that the decision still answers the threat as it now reads, then record the "
+        "review: sphinx-threats review threats.json --lock FILE --by NAME DECISION.",
+        "warning",
+    ),
 )
 
 #: Every gap kind this version knows, in the order of :class:`GapKind` (then

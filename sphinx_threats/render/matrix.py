@@ -111,6 +111,7 @@ def _states(renderer: Renderer, states: Sequence[MitigationState]) -> nodes.Node
             renderer.xref(s.link),
             nodes.Text(" "),
             badge(s.state, "state", s.state.split()[0].rstrip(",")),
+            *([nodes.Text(" "), badge(s.review, "review")] if s.review else []),
         ]
         for s in states
     )

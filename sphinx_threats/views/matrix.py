@@ -8,7 +8,14 @@ from typing import NamedTuple
 
 from ..analysis import Report, severity_rank
 from ..model import Kind, Status, Threat, worst_status
-from .backlinks import Link, acceptance_state, exclusion_state, link_of, mitigation_state
+from .backlinks import (
+    Link,
+    acceptance_state,
+    exclusion_state,
+    link_of,
+    mitigation_state,
+    review_mark,
+)
 from .request import ReportOption, ReportRequest, selected_threats
 
 #: ``:group-by:`` values of ``threat-matrix``.
@@ -20,6 +27,9 @@ class MitigationState(NamedTuple):
 
     link: Link
     state: str
+    #: With ``threats_lock``: ``suspect`` or ``unreviewed`` for the link to
+    #: the row's threat (``""``: reviewed, or links are not reviewed).
+    review: str = ""
 
 
 #: ``threat-matrix`` columns by name, in their default order; a ``:columns:``
@@ -121,13 +131,22 @@ def matrix_view(report: Report, request: ReportRequest) -> MatrixView:
         counted = [
             c for c in report.threat_coverage(threat.id) if c.status is not Status.NOT_APPLICABLE
         ]
+        tid = threat.id
         decisions = [
-            MitigationState(link_of(report, Kind.RISK_ACCEPTANCE, a), acceptance_state(report, a))
-            for a in report.acceptances_of.get(threat.id, ())
+            MitigationState(
+                link_of(report, Kind.RISK_ACCEPTANCE, a),
+                acceptance_state(report, a),
+                review_mark(report, a, tid),
+            )
+            for a in report.acceptances_of.get(tid, ())
         ]
         decisions += [
-            MitigationState(link_of(report, Kind.NOT_APPLICABLE, n), exclusion_state(report, n))
-            for n in report.exclusions_of.get(threat.id, ())
+            MitigationState(
+                link_of(report, Kind.NOT_APPLICABLE, n),
+                exclusion_state(report, n),
+                review_mark(report, n, tid),
+            )
+            for n in report.exclusions_of.get(tid, ())
         ]
         row = MatrixRow(
             link_of(report, Kind.THREAT, threat.id),
@@ -135,8 +154,12 @@ def matrix_view(report: Report, request: ReportRequest) -> MatrixView:
             threat.severity,
             link_of(report, Kind.SERVICE, threat.service) if threat.service else None,
             tuple(
-                MitigationState(link_of(report, Kind.MITIGATION, m), mitigation_state(report, m))
-                for m in report.mitigations_of.get(threat.id, ())
+                MitigationState(
+                    link_of(report, Kind.MITIGATION, m),
+                    mitigation_state(report, m),
+                    review_mark(report, m, tid),
+                )
+                for m in report.mitigations_of.get(tid, ())
             ),
             tuple(decisions),
             report.threat_status.get(threat.id),
