@@ -20,7 +20,9 @@ Steps (see bench/README.md for what each figure means):
 6. print a table of figures, ratios and targets with PASS/FAIL.
 
 ``--profile`` adds a cProfile run of the threats flavour's full build and
-prints the share of the extension's own code; ``--analysis`` adds (and
+prints the share of the extension's own code (and of the digests and the
+review of links; ``--lock`` gives the threats flavour a ``threats_lock``
+holding every link, so that every link is judged); ``--analysis`` adds (and
 ``--analysis-only`` runs just) the timing of ``sphinx_threats.analysis.analyse``
 on generated models of 100,000 and 200,000 threats.
 
@@ -54,6 +56,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -70,6 +73,8 @@ TARGET_FULL_NEEDS = 0.55
 #: the sphinx-needs bridge on (every item also a need) over off
 TARGET_BRIDGE = 1.3
 TARGET_PROFILE_SHARE = 0.15
+#: Digests and the lock check (``--lock``): their share of a full build.
+TARGET_REVIEW_SHARE = 0.03
 TARGET_INCREMENTAL = 0.25
 TARGET_RSS_PLAIN = 1.2
 TARGET_ANALYSIS_SECONDS = 2.0
@@ -344,6 +349,77 @@ def _in_extension(filename: str, package_dir: str) -> bool:
     return filename.startswith(package_dir)
 
 
+#: The functions of the digests and the review of links (``threats_lock``):
+#: (file name, function name).
+REVIEW_FUNCTIONS = {
+    ("digest.py", "digest_of"),
+    ("digest.py", "item_digest"),
+    ("digest.py", "collapse"),
+    ("directives.py", "body_text"),
+    ("lock_file.py", "read_lock"),
+    ("review.py", "review_links"),
+    ("backlinks.py", "review_mark"),
+    ("backlinks.py", "review_notes"),
+}
+
+
+def _review_seconds(raw: dict[Any, Any]) -> float:
+    """Cumulative time of :data:`REVIEW_FUNCTIONS` called from outside them."""
+
+    def is_review(func: tuple[str, int, str]) -> bool:
+        return (Path(func[0]).name, func[2]) in REVIEW_FUNCTIONS
+
+    return sum(
+        entry[3]
+        for func, (_cc, _nc, _tt, _ct, callers) in raw.items()
+        if is_review(func)
+        for caller, entry in callers.items()
+        if not is_review(caller)
+    )
+
+
+def _pythonpath() -> list[str]:
+    path = os.environ.get("PYTHONPATH", "")
+    return [path] if path else []
+
+
+def add_lock(root: Path) -> None:
+    """Give the threats flavour a ``threats_lock`` holding every link (``--lock``):
+    build it once, record every link with ``sphinx-threats review --all``."""
+    src = root / "threats"
+    out = root / "_time" / "lock-build"
+    conf = src / "conf.py"
+    text = conf.read_text(encoding="utf-8")
+    if "threats_lock" not in text:
+        conf.write_text(text + 'threats_lock = "threats.lock"\n', encoding="utf-8")
+    build = run_command(
+        [sys.executable, "-m", "sphinx", "-b", "dummy", "-q", str(src), str(out)],
+        root / "_time" / "lock-build.log",
+    )
+    _check_ok(build, "build for the lock")
+    recorded = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sphinx_threats",
+            "review",
+            str(out / "threats.json"),
+            "--lock",
+            str(src / "threats.lock"),
+            "--by",
+            "bench",
+            "--all",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), *_pythonpath()])},
+    )
+    if recorded.returncode != 0:
+        raise SystemExit(f"sphinx-threats review failed: {recorded.stderr}")
+    print(f"  {recorded.stdout.splitlines()[0]}")
+
+
 def profile_share(root: Path, res: Results) -> None:
     """cProfile a full build of the threats flavour; share of the extension's code.
 
@@ -412,6 +488,17 @@ def profile_share(root: Path, res: Results) -> None:
         f"sphinx_threats (top-level frames) {ext_time:.2f} s = {100 * gross:.1f} %, of which "
         f"docutils parsing the items' bodies {body_parse:.2f} s; the extension's own code "
         f"{ext_time - body_parse:.2f} s = {100 * share:.1f} %"
+    )
+    review = _review_seconds(raw)
+    print(
+        f"  digests and the lock check: {review:.3f} s = {100 * review / total:.2f} % "
+        "of the profiled build"
+    )
+    res.verdict(
+        "digests and lock check share of a full build (cProfile)",
+        review / total,
+        TARGET_REVIEW_SHARE,
+        "{:.2%}",
     )
     print("  largest entry points into the extension:")
     for name, seconds in sorted(per_function.items(), key=lambda x: -x[1])[:12]:
@@ -790,6 +877,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-parallel", action="store_true")
     parser.add_argument("--jobs", type=int, default=2, help="-j for the parallel builds")
     parser.add_argument("--profile", action="store_true", help="also profile the threats build")
+    parser.add_argument(
+        "--lock", action="store_true", help="give the threats flavour a lock of every link"
+    )
     parser.add_argument("--analysis", action="store_true", help="also time the analysis alone")
     parser.add_argument(
         "--analysis-only",
@@ -837,6 +927,8 @@ def main(argv: list[str] | None = None) -> int:
         f"  {len(model.services)} services, {len(model.threats)} threats, "
         f"{len(model.mitigations)} mitigations, {len(model.acceptances)} acceptances"
     )
+    if args.lock and "threats" in flavours:
+        add_lock(root)
     if args.graphs:
         time_graphs(root, model, args.runs, res)
         print_table(res, [], args)

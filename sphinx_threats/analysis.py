@@ -46,6 +46,7 @@ from typing import NamedTuple, cast
 
 from ._util import paused_gc
 from .completeness import NO_COMPLETENESS, Completeness, completeness
+from .digest import DEFAULT_REVIEW_FIELDS, digest_of
 from .elements import ElementGraph, element_graph
 from .model import (
     DEFAULT_SEVERITIES,
@@ -67,6 +68,7 @@ from .model import (
     sorted_gaps,
     worst_status,
 )
+from .review import LinkReview, Lock, Reviews, own_decisions, review_links
 from .schema.options import REFERENCES, Option, OptionType
 from .schema.values import did_you_mean
 
@@ -99,6 +101,10 @@ class Settings:
     #: ``threats_element_categories`` as (kind, categories) pairs; empty: no
     #: completeness check.
     element_categories: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: ``threats_review_fields``: what a threat's digest covers.
+    review_fields: tuple[str, ...] = DEFAULT_REVIEW_FIELDS
+    #: The ``threats_lock`` file, read (``None``: links are not reviewed).
+    lock: Lock | None = field(default=None, compare=False)
     #: Whether an ID unknown here is known elsewhere (intersphinx, external
     #: models); such references are not reported.
     is_external: Callable[[Kind, str], bool] = field(default=_never_external, compare=False)
@@ -971,6 +977,8 @@ class Report:
     rests_on: dict[str, list[str]] = field(default_factory=dict)
     #: Elements x categories (``threats_element_categories``).
     completeness: Completeness = NO_COMPLETENESS
+    #: With ``threats_lock``: the review of each (decision, threat) link.
+    reviews: dict[tuple[str, str], LinkReview] = field(default_factory=dict)
 
     # Indexes by service and by pair are built on first use: the analysis
     # itself only needs the pairs of each threat.
@@ -1079,6 +1087,8 @@ def _report(model: ThreatModel, settings: Settings) -> Report:
     gaps += assumptions.gaps
     complete = completeness(graph, dict(settings.element_categories))
     gaps += graph.gaps + complete.gaps
+    reviews = _reviews(model, decl.index, settings)
+    gaps += reviews.gaps
     # another project's items are that project's to answer: no gap of theirs here
     gaps = [g for g in gaps if not g.location.external]
     return Report(
@@ -1101,4 +1111,15 @@ def _report(model: ThreatModel, settings: Settings) -> Report:
         rests_on=assumptions.rests_on,
         elements=graph,
         completeness=complete,
+        reviews=reviews.links,
+    )
+
+
+def _reviews(model: ThreatModel, index: Mapping[str, Item], settings: Settings) -> Reviews:
+    """The links of this project's decisions judged against ``threats_lock``."""
+    if settings.lock is None:
+        return Reviews({}, [])
+    fields = settings.review_fields
+    return review_links(
+        settings.lock, own_decisions(model.items), index, lambda t: digest_of(t, fields)
     )

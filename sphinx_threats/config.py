@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from ._util import did_you_mean
+from .digest import DEFAULT_REVIEW_FIELDS, REVIEW_FIELDS
 from .model import DEFAULT_SEVERITIES, MITIGATION_STATUSES, STRIDE_CATEGORIES, GapKind
 
 #: The default ``threats_categories``: the STRIDE IDs.
@@ -440,6 +441,30 @@ def _check_needs_status(value: Any, seen: Mapping[str, Any], dropped: Dropped) -
     return out
 
 
+def _check_lock(value: Any, seen: Mapping[str, Any], dropped: Dropped) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise Invalid(f"threats_lock must be a path string or None, not {value!r}")
+    return value.strip()
+
+
+def _check_review_fields(value: Any, seen: Mapping[str, Any], dropped: Dropped) -> list[str]:
+    known = []
+    for entry in _str_list(value, "threats_review_fields", dropped):
+        field = spelled(entry, REVIEW_FIELDS)
+        if field is None:
+            dropped.append(
+                "threats_review_fields: " + _unknown(entry, "a review field", REVIEW_FIELDS)
+            )
+        else:
+            known.append(field)
+    if dropped and not known:
+        # an empty list would make every threat's digest its kind and ID alone
+        raise _nothing_left("threats_review_fields", dropped)
+    return list(dict.fromkeys(known))
+
+
 #: The extension's configuration, in checking order (later checks may use
 #: earlier values: severities before the risk matrix).
 CONFIG_VALUES: tuple[ConfigValue, ...] = (
@@ -602,6 +627,29 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         "mitigation status it counts as when the need ``mitigates`` a threat; an unmapped "
         "status counts as ``planned``.",
         _check_needs_status,
+    ),
+    ConfigValue(
+        "threats_lock",
+        None,
+        "",
+        "str (path) or None",
+        "A file (relative to ``conf.py``) recording, per decision and threat, the threat's "
+        "digest when the link was last reviewed; written by ``sphinx-threats review``. A "
+        "decision answering a threat changed since is ``suspect-link``; a link not in it is "
+        "shown as unreviewed. A missing file records nothing yet.",
+        _check_lock,
+        frozenset({str, type(None)}),
+    ),
+    ConfigValue(
+        "threats_review_fields",
+        list(DEFAULT_REVIEW_FIELDS),
+        "",
+        "list of str",
+        "What a threat's review digest covers besides its kind and ID (the effective "
+        "severity, categories as a set, the body's text with whitespace collapsed); a "
+        "threat's ``:revision:`` replaces them. A changed digest makes the decisions "
+        "answering the threat ``suspect-link`` (see ``threats_lock``).",
+        _check_review_fields,
     ),
 )
 

@@ -11,6 +11,7 @@ Nothing imports this module but :mod:`~.extension`, which connects it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ from sphinx.util.fileutil import copy_asset_file
 from . import (
     catalog_files,
     digests,
+    lock_file,
     outcome,
     placeholders,
     publish,
@@ -117,7 +119,8 @@ def analyse_build(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """Analyse, warn, tell other extensions, and return the pages whose
     computed content changed."""
     domain = threats_domain(env)
-    report = domain.analyse(sphinx_config.settings_of(app.config, env))
+    settings = sphinx_config.settings_of(app.config, env)
+    report = domain.analyse(replace(settings, lock=lock_file.read_lock(app)))
     if app.builder.name in SKIP_BUILDERS:
         return []
     outcome.warn_gaps(app, report)

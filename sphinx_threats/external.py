@@ -70,7 +70,7 @@ def read_model(name: str, data: bytes, base_url: str, vocabulary: Vocabulary) ->
         uri = join_uri(base_url, entry.uri) if base_url and entry.uri else ""
         location = Location(entry.file, entry.lineno, "", name, uri)
         item, found = parse_item(kind, entry.title, options, location, vocabulary)
-        records.append(item)
+        records.append(replace(item, digest=entry.digest))
         problems.extend(found)
     return ExternalModel(name, tuple(records), _summary(problems))
 

@@ -165,6 +165,7 @@ class GapKind(enum.StrEnum):
     STALE_ASSUMPTION = "stale-assumption"
     UNRATED = "unrated"
     UNANALYSED = "unanalysed"
+    SUSPECT_LINK = "suspect-link"
 
     @property
     def description(self) -> str:
@@ -204,6 +205,9 @@ _GAP_DESCRIPTIONS = {
     "category its kind requires, and no ``not-applicable`` for it; ``ids`` holds the "
     "element's ID, the gap's ``category`` key the category (not in the default "
     "``threats_fail_on``)",
+    GapKind.SUSPECT_LINK: "with ``threats_lock``: a mitigation, acceptance or not-applicable "
+    "links to a threat whose digest changed since the link was last reviewed (not in the "
+    "default ``threats_fail_on``)",
 }
 
 _GAP_LOCATIONS = {
@@ -221,6 +225,7 @@ _GAP_LOCATIONS = {
     GapKind.STALE_ASSUMPTION: "the assumption",
     GapKind.UNRATED: "the threat",
     GapKind.UNANALYSED: "the element",
+    GapKind.SUSPECT_LINK: "the decision",
 }
 
 #: Values of a mitigation's ``:status:``, from planned to verified.
@@ -276,6 +281,13 @@ class Item:
     tags: tuple[str, ...] = ()
     #: Line of each option given, to locate problems with it.
     option_lines: tuple[tuple[str, int], ...] = ()
+    #: The body's text as parsed (before any builder's ``only`` filtering),
+    #: whitespace collapsed: what its digest covers (see :mod:`.digest`).
+    body: str = ""
+    #: For another project's item: the digest that project's ``threats.json``
+    #: records (its body is not in the file, so the digest is taken, not
+    #: computed); empty for this project's items.
+    digest: str = ""
 
     kind: Kind = field(default=Kind.THREAT, init=False, repr=False, compare=False)
 
@@ -329,6 +341,8 @@ class Threat(Item):
     applies_to: tuple[str, ...] = ()
     cwe: tuple[str, ...] = ()
     capec: tuple[str, ...] = ()
+    #: A free label; when set, the threat's review digest is this label alone.
+    revision: str = ""
 
     kind: Kind = field(default=Kind.THREAT, init=False, repr=False, compare=False)
 

@@ -55,6 +55,7 @@ def settings_of(config: Config, env: BuildEnvironment | None = None) -> Settings
         ),
         is_external=is_external(env) if env is not None else Settings.is_external,
         sources=frozenset(config.threats_external),
+        review_fields=tuple(config.threats_review_fields),
     )
 
 

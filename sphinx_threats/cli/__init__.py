@@ -23,7 +23,26 @@ from ._safe import clean
 
 #: The sub-command modules, in the order ``--help`` lists them: named for the
 #: sub-command (``_cmd`` where that name is a keyword or a package's).
-SUBCOMMANDS = ("report", "diff", "sarif", "import_model", "export_cmd")
+SUBCOMMANDS = ("report", "diff", "sarif", "review", "import_model", "export_cmd")
+
+
+class _SubcommandParser(argparse.ArgumentParser):
+    """A sub-command's parser: options and positionals in any order, so that
+    ``review FILE --lock LOCK --by NAME ID...`` reads the IDs after the options
+    (argparse takes a run of positionals once, and would refuse them)."""
+
+    _intermixing = False
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        if self._intermixing:  # the intermixed parse's own passes
+            return super().parse_known_args(args, namespace)
+        self._intermixing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._intermixing = False
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,7 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Work with the threats.json that a sphinx-threats build writes.",
     )
     parser.add_argument("--version", action="version", version=f"sphinx-threats {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=_SubcommandParser
+    )
     for name in SUBCOMMANDS:
         module = importlib.import_module(f"{__name__}.{name}")
         module.add_parser(subparsers)

@@ -126,6 +126,14 @@ _RULES = (
         "Add a threat of the category about the element (:applies-to:), or a not-applicable "
         "with :elements: and :categories: saying why none applies.",
     ),
+    GapRule(
+        "suspect-link",
+        "Decision answers a changed threat",
+        "A mitigation, risk acceptance or not-applicable links to a threat whose digest "
+        "changed since the link was last reviewed (threats_lock).",
+        "Check that the decision still answers the threat as it now reads, then record the "
+        "review: sphinx-threats review threats.json --lock FILE --by NAME DECISION.",
+    ),
 )
 
 #: Every gap kind this version knows, in the order of :class:`GapKind` (then

@@ -143,6 +143,7 @@ def _states(renderer: Renderer, states: Sequence[MitigationState]) -> nodes.Node
             renderer.xref(s.link),
             nodes.Text(" "),
             state_badge(s.state),
+            *([nodes.Text(" "), badge(s.review, "review")] if s.review else []),
         ]
         for s in states
     )

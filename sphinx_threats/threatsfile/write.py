@@ -12,6 +12,7 @@ from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from ..analysis import AcceptanceState, Report, assumption_is_stale
+from ..digest import digest_of
 from ..figures import overall_coverage, service_figures
 from ..model import (
     Assumption,
@@ -70,11 +71,13 @@ def to_data(
     given.
     """
     items: dict[str, list[dict[str, Any]]] = {kind.plural: [] for kind in Kind}
+    review_fields = report.settings.review_fields
     for item in report.model.items:
         entry: dict[str, Any] = {
             "id": item.id,
             "title": item.title,
             **option_values(item),
+            "digest": digest_of(item, review_fields),
             "docname": item.location.docname,
             "file": item.location.file,
             "lineno": item.location.lineno,

@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 from ..analysis import AcceptanceState, Report, expiry_notice
 from ..model import Kind, Mitigation, NotApplicable, RiskAcceptance, Status, natural_key
+from ..review import Verdict
 
 #: How an ``unmitigated`` status is shown.
 GAP_STATUS = "GAP"
@@ -95,6 +96,30 @@ def acceptance_state(report: Report, ident: str) -> str:
         return "valid"
     valid = f"valid until {acc.expires.isoformat()}"
     return f"{EXPIRING}, {valid}" if acc.expires <= expiry_notice(report.settings) else valid
+
+
+def review_mark(report: Report, decision: str, threat: str) -> str:
+    """The review of a decision's link to a threat in a word (``suspect``,
+    ``unreviewed``), ``""`` when reviewed or when links are not reviewed."""
+    review = report.reviews.get((decision, threat))
+    if review is None or review.verdict is Verdict.REVIEWED:
+        return ""
+    return review.verdict.value
+
+
+def review_notes(report: Report, decision: str, threats: Iterable[str]) -> str:
+    """The reviews of a decision's links in words (``TM-1 suspect: reviewed
+    2026-05-01 by alice``), ``""`` when links are not reviewed."""
+    notes = []
+    for threat in dict.fromkeys(threats):
+        review = report.reviews.get((decision, threat))
+        if review is None:
+            continue
+        note = f"{threat} {review.verdict.value}"
+        if review.latest is not None and review.verdict is not Verdict.UNREVIEWED:
+            note += f" (last reviewed {review.latest.date} by {review.latest.reviewer})"
+        notes.append(note)
+    return "; ".join(notes)
 
 
 def exclusion_state(report: Report, ident: str) -> str:

@@ -24,6 +24,7 @@ from ..model import (
     natural_key,
     severity_word,
 )
+from ..review import decision_links
 from .backlinks import (
     BackLink,
     Link,
@@ -32,6 +33,7 @@ from .backlinks import (
     exclusion_state,
     link_of,
     mitigation_state,
+    review_notes,
     threat_links,
 )
 
@@ -199,6 +201,8 @@ def item_view(report: Report, item: Item) -> ItemView:
         fields += _text_fields(Owner=item.owner)
     if item.tags:
         fields.append(Field("Tags", Tags(item.tags)))
+    if report.reviews:
+        fields += _text_fields(Review=review_notes(report, item.id, decision_links(item)))
     if isinstance(item, Threat | Mitigation):
         links.append(_rests_on(report, item.id))
     return ItemView(item.kind.value, item.id, tuple(fields), tuple(links))

@@ -8,7 +8,14 @@ from typing import NamedTuple
 
 from ..analysis import Report, severity_rank
 from ..model import UNRATED, Kind, Status, Threat, natural_key, severity_word, worst_status
-from .backlinks import Link, acceptance_state, exclusion_state, link_of, mitigation_state
+from .backlinks import (
+    Link,
+    acceptance_state,
+    exclusion_state,
+    link_of,
+    mitigation_state,
+    review_mark,
+)
 from .request import ReportOption, ReportRequest, selected_threats
 
 #: ``:group-by:`` values of ``threat-matrix``.
@@ -20,6 +27,9 @@ class MitigationState(NamedTuple):
 
     link: Link
     state: str
+    #: With ``threats_lock``: ``suspect`` or ``unreviewed`` for the link to
+    #: the row's threat (``""``: reviewed, or links are not reviewed).
+    review: str = ""
 
 
 #: ``threat-matrix`` columns by name, in their default order; a ``:columns:``
@@ -128,13 +138,22 @@ def matrix_view(report: Report, request: ReportRequest) -> MatrixView:
         pairs = report.threat_coverage(threat.id)
         counted = [c for c in pairs if c.status is not Status.NOT_APPLICABLE]
         exposure = report.exposure.get(threat.id)
+        tid = threat.id
         decisions = [
-            MitigationState(link_of(report, Kind.RISK_ACCEPTANCE, a), acceptance_state(report, a))
-            for a in sorted(report.acceptances_of.get(threat.id, ()), key=natural_key)
+            MitigationState(
+                link_of(report, Kind.RISK_ACCEPTANCE, a),
+                acceptance_state(report, a),
+                review_mark(report, a, tid),
+            )
+            for a in sorted(report.acceptances_of.get(tid, ()), key=natural_key)
         ]
         decisions += [
-            MitigationState(link_of(report, Kind.NOT_APPLICABLE, n), exclusion_state(report, n))
-            for n in sorted(report.exclusions_of.get(threat.id, ()), key=natural_key)
+            MitigationState(
+                link_of(report, Kind.NOT_APPLICABLE, n),
+                exclusion_state(report, n),
+                review_mark(report, n, tid),
+            )
+            for n in sorted(report.exclusions_of.get(tid, ()), key=natural_key)
         ]
         row = MatrixRow(
             link_of(report, Kind.THREAT, threat.id),
@@ -142,8 +161,12 @@ def matrix_view(report: Report, request: ReportRequest) -> MatrixView:
             threat.severity,
             link_of(report, Kind.SERVICE, threat.service) if threat.service else None,
             tuple(
-                MitigationState(link_of(report, Kind.MITIGATION, m), mitigation_state(report, m))
-                for m in sorted(report.mitigations_of.get(threat.id, ()), key=natural_key)
+                MitigationState(
+                    link_of(report, Kind.MITIGATION, m),
+                    mitigation_state(report, m),
+                    review_mark(report, m, tid),
+                )
+                for m in sorted(report.mitigations_of.get(tid, ()), key=natural_key)
             ),
             tuple(decisions),
             report.threat_status.get(threat.id),
