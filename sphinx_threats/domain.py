@@ -27,8 +27,9 @@ from sphinx.util.nodes import make_refnode
 
 from .analysis import Report, Settings, analyse, declarations
 from .catalog import Catalog, CatalogRender
-from .external import NO_PREFIXES, ExternalModel, Prefixes, own_and_external
+from .external import NO_PREFIXES, ExternalModel, Prefixes, map_references, own_and_external
 from .links import Condition, ConditionsByPage, PageLinks, anchor_written
+from .members import NO_ALIASES, Aliases, Member, federate, name_candidates
 from .model import ROLE_KINDS, GapKind, Item, Kind, Location, Problem, Reference, ThreatModel
 from .schema.options import ID_RE
 from .views.request import ReportRequest
@@ -140,6 +141,12 @@ class ThreatsDomain(Domain):
     #: What each ``name:ID`` names (derived with the model).
     _prefixes: Prefixes = NO_PREFIXES
     _external_problems: tuple[Problem, ...] = ()
+    #: The ``threats_aggregate`` members of this build (read again on every build).
+    _members: tuple[Member, ...] = ()
+    #: This project's ``threats_project_id``.
+    _project_id: str = ""
+    #: How this project's references name members' items (derived with the model).
+    _aliases: Aliases = NO_ALIASES
     _rendered: dict[str, list[Item]] | None = None
 
     # -- per-document records -------------------------------------------------
@@ -246,17 +253,39 @@ class ThreatsDomain(Domain):
         self._bridged_items = tuple(items)
         self._bridged_problems = tuple(problems)
 
-    def set_externals(self, models: Iterable[ExternalModel], problems: Iterable[Problem]) -> None:
-        """This build's ``threats_external`` sources (read before any document)."""
+    def set_externals(
+        self,
+        models: Iterable[ExternalModel],
+        problems: Iterable[Problem],
+        members: Iterable[Member] = (),
+        project_id: str = "",
+    ) -> None:
+        """This build's ``threats_external`` sources and ``threats_aggregate``
+        members (read before any document), and this project's ID."""
         self._changed()
         self._externals = tuple(models)
         self._external_problems = tuple(problems)
+        self._members = tuple(members)
+        self._project_id = project_id
+
+    def members(self) -> tuple[Member, ...]:
+        """This build's ``threats_aggregate`` members."""
+        return self._members
+
+    def externals(self) -> tuple[ExternalModel, ...]:
+        """This build's ``threats_external`` sources."""
+        return self._externals
 
     def target(self, ident: str) -> str:
         """The ID a reference names: ``name:ID`` of a ``threats_external``
-        source is that source's item (see :meth:`.Prefixes.resolve`)."""
+        source or a ``threats_aggregate`` member is that project's item (see
+        :meth:`.Prefixes.resolve` and :meth:`.Aliases.resolve`)."""
         self.model()
-        return self._prefixes.resolve(ident)
+        return self._prefixes.resolve(self._aliases.resolve(ident))
+
+    def _resolved(self, item: Item) -> Item:
+        """``item`` as the analysis sees it: its references to other projects resolved."""
+        return self._prefixes.unprefixed(map_references(item, self._aliases.resolve))
 
     def items_of(self, docname: str) -> list[Item]:
         """Items shown in ``docname``: declared there, then rendered from catalogues."""
@@ -265,7 +294,7 @@ class ThreatsDomain(Domain):
         rendered = (self._rendered or {}).get(docname)
         shown = [*items, *rendered] if rendered else items
         # shown as the analysis sees them: ``name:ID`` references resolved
-        return [self._prefixes.unprefixed(item) for item in shown]
+        return [self._resolved(item) for item in shown]
 
     def anchor_written(self, builder: Builder, docname: str, anchor: str) -> bool:
         """Whether ``builder`` writes the item anchor ``anchor`` of ``docname``
@@ -287,14 +316,20 @@ class ThreatsDomain(Domain):
                 self.catalogs(), data["renders"]
             )
             self._rendered = rendered
-            own, external, self._prefixes = own_and_external(
+            federation = federate(
                 [
                     *(item for items in data["items"].values() for item in items),
                     *catalog_items,
                     *self._bridged_items,
                 ],
+                self._members,
+                self._project_id,
+            )
+            self._aliases = aliases = federation.aliases
+            own, external, self._prefixes = own_and_external(
+                federation.items,
                 list(self._externals),
-                (r.target for refs in data["references"].values() for r in refs),
+                (aliases.resolve(r.target) for refs in data["references"].values() for r in refs),
             )
             self._model = ThreatModel.build(
                 chain(own, external),
@@ -303,9 +338,10 @@ class ThreatsDomain(Domain):
                     problems,
                     self._bridged_problems,
                     self._external_problems,
+                    federation.problems,
                 ),
                 (
-                    replace(r, target=self._prefixes.resolve(r.target))
+                    replace(r, target=self._prefixes.resolve(aliases.resolve(r.target)))
                     for refs in data["references"].values()
                     for r in refs
                 ),
@@ -315,8 +351,12 @@ class ThreatsDomain(Domain):
     def analyse(self, settings: Settings) -> Report:
         """Analyse the model now (once per build, when every page is read) and
         keep the report; the records are closed until the next build reads."""
-        self._report = analyse(self.model(), settings)
-        self._index = self._report.index
+        report = analyse(self.model(), settings)
+        if self._aliases.ambiguous:
+            # a bare ID two members declare: the unknown-ref names them
+            report = replace(report, gaps=name_candidates(report.gaps, self._aliases))
+        self._report = report
+        self._index = report.index
         return self._report
 
     def report(self) -> Report:
@@ -404,7 +444,7 @@ class ThreatsDomain(Domain):
         todocname = item.location.docname
         if not todocname and item.location.uri:
             # another project's item: its page there
-            title = f"{item.kind.label} {item.id} ({item.location.external})"
+            title = f"{item.kind.label} {item.id} ({item.location.foreign})"
             return nodes.reference(
                 "", "", contnode, internal=False, refuri=item.location.uri, reftitle=title
             )

@@ -88,15 +88,21 @@ def read_catalogs(
 def read_externals(
     app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
 ) -> list[str]:
-    """Read every ``threats_external`` source, once per build, before any document.
+    """Read every ``threats_external`` source and ``threats_aggregate`` member,
+    once per build, before any document.
 
-    No page needs reading again: what an external item changes on a page
-    (a title, a status, a link) is computed content, and the analysis asks
-    for exactly the pages whose computed content changed.
+    No page needs reading again: what another project's item changes on a
+    page (a title, a status, a link) is computed content, and the analysis
+    asks for exactly the pages whose computed content changed.
     """
-    where = sphinx_config.conf_location(app, "threats_external")
-    models, problems = sources.read_sources(app, sphinx_config.vocabulary(app.config), where)
-    threats_domain(env).set_externals(models, problems)
+    where = {
+        value: sphinx_config.conf_location(app, value)
+        for value in ("threats_external", "threats_aggregate")
+    }
+    read = sources.read_sources(app, sphinx_config.vocabulary(app.config), where)
+    threats_domain(env).set_externals(
+        read.externals, read.problems, read.members, sphinx_config.project_id(app.config)
+    )
     return []
 
 

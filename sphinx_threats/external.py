@@ -10,17 +10,20 @@ there, when that project's pages are known.
 
 What the other project computed (statuses, coverage, gaps) is not read: this
 project analyses the items again, with its own mitigations added.  Items that
-file lists as external to *it* are left out: each project exports only its own.
+file lists as another project's (``external`` or ``project``) are left out:
+each project exports only its own, so no project reads its own items back.
+:mod:`~.members` reads a member project's file through :func:`parse_entries` too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from itertools import chain
 from typing import Any, NamedTuple
 
 from . import fetch
+from .config import project_slug
 from .model import Item, Kind, Location, Problem
 from .schema.options import OPTIONS_BY_NAME, REFERENCES, Vocabulary
 from .schema.values import RawValue, parse_item
@@ -45,6 +48,10 @@ class ExternalModel(NamedTuple):
     problem: str = ""
     #: Whether the source is a ``threats.json`` at all (else it gives nothing).
     usable: bool = True
+    #: That project's ``threats_project_id`` (``""``: its file does not say).
+    project_id: str = ""
+    #: The digest of each of its items, by ID, as its file records them.
+    digests: tuple[tuple[str, str], ...] = ()
 
 
 def read_model(name: str, data: bytes, base_url: str, vocabulary: Vocabulary) -> ExternalModel:
@@ -59,6 +66,27 @@ def read_model(name: str, data: bytes, base_url: str, vocabulary: Vocabulary) ->
         model = read(data)
     except FormatError as err:
         return ExternalModel(name, (), err.about("it"), usable=False)
+    records, problems = parse_entries(model, base_url, vocabulary, external=name)
+    return ExternalModel(
+        name,
+        tuple(records),
+        _summary(problems),
+        project_id=model.project_id or project_id_of(model),
+        digests=recorded_digests(model),
+    )
+
+
+def parse_entries(
+    model: ThreatsFile,
+    base_url: str,
+    vocabulary: Vocabulary,
+    *,
+    external: str = "",
+    project: str = "",
+) -> tuple[list[Item], list[Problem]]:
+    """The records of ``model``'s own items (checked under ``vocabulary``) and
+    their problems, each located at the other project's file and line and
+    marked as the source ``external`` or the member ``project``."""
     records: list[Item] = []
     problems: list[Problem] = []
     for kind, entry in _entries(model):
@@ -68,11 +96,26 @@ def read_model(name: str, data: bytes, base_url: str, vocabulary: Vocabulary) ->
             if key in OPTIONS_BY_NAME[kind] and value not in (None, "", [])
         }
         uri = join_uri(base_url, entry.uri) if base_url and entry.uri else ""
-        location = Location(entry.file, entry.lineno, "", name, uri)
+        location = Location(entry.file, entry.lineno, "", external, uri, project)
         item, found = parse_item(kind, entry.title, options, location, vocabulary)
         records.append(item)
         problems.extend(found)
-    return ExternalModel(name, tuple(records), _summary(problems))
+    return records, problems
+
+
+def recorded_digests(model: ThreatsFile) -> tuple[tuple[str, str], ...]:
+    """The ``digest`` of each of ``model``'s own items that records one, by ID."""
+    found = {
+        entry.id: digest
+        for _, entry in _entries(model)
+        if isinstance(digest := entry.values.get("digest"), str) and digest
+    }
+    return tuple(sorted(found.items()))
+
+
+def project_id_of(model: ThreatsFile) -> str:
+    """``model``'s ``threats_project_id``, or the default its ``project`` gives."""
+    return model.project_id or project_slug(model.project)
 
 
 def _entries(model: ThreatsFile) -> Iterator[tuple[Kind, ItemEntry]]:
@@ -83,7 +126,7 @@ def _entries(model: ThreatsFile) -> Iterator[tuple[Kind, ItemEntry]]:
         if kind is None:
             continue  # a kind a newer version knows: nothing here can use it
         for entry in entries:
-            if not entry.external:  # that project's own external item: not its to export
+            if not entry.foreign:  # another project's item there: not its to export
                 yield kind, entry
 
 
@@ -167,18 +210,24 @@ class Prefixes(NamedTuple):
         """``item`` with its references resolved (see :meth:`resolve`)."""
         if not self.names:
             return item
-        changes: dict[str, Any] = {}
-        for option in REFERENCES[item.kind]:
-            value = getattr(item, option.field)
-            if isinstance(value, str):
-                new: Any = self.resolve(value)
-            elif isinstance(value, tuple):
-                new = tuple(self.resolve(v) for v in value)
-            else:
-                continue
-            if new != value:
-                changes[option.field] = new
-        return replace(item, **changes) if changes else item
+        return map_references(item, self.resolve)
+
+
+def map_references(item: Item, resolve: Callable[[str], str]) -> Item:
+    """``item`` with every ID its reference options name passed through ``resolve``
+    (the same record when nothing changes)."""
+    changes: dict[str, Any] = {}
+    for option in REFERENCES[item.kind]:
+        value = getattr(item, option.field)
+        if isinstance(value, str):
+            new: Any = resolve(value)
+        elif isinstance(value, tuple):
+            new = tuple(resolve(v) for v in value)
+        else:
+            continue
+        if new != value:
+            changes[option.field] = new
+    return replace(item, **changes) if changes else item
 
 
 def _references(item: Item) -> Iterator[str]:

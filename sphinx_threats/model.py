@@ -104,6 +104,8 @@ class GapKind(enum.StrEnum):
     INVALID = "invalid"
     ORPHAN_MITIGATION = "orphan-mitigation"
     STALE_ASSUMPTION = "stale-assumption"
+    STALE_MEMBER = "stale-member"
+    UNREACHABLE_SOURCE = "unreachable-source"
 
     @property
     def description(self) -> str:
@@ -135,6 +137,12 @@ _GAP_DESCRIPTIONS = {
     GapKind.ORPHAN_MITIGATION: "a mitigation none of whose threats exists",
     GapKind.STALE_ASSUMPTION: "an assumption's ``:review-by:`` date has passed (not in the "
     "default ``threats_fail_on``)",
+    GapKind.STALE_MEMBER: "with ``threats_aggregate``: a member was built against an older "
+    "version of this project's model; the message says how many threats changed, were added "
+    "or were removed since (not in the default ``threats_fail_on``)",
+    GapKind.UNREACHABLE_SOURCE: "an external or member source could not be read and its "
+    "cached copy was used; the message gives the copy's age (not in the default "
+    "``threats_fail_on``)",
 }
 
 _GAP_LOCATIONS = {
@@ -150,6 +158,8 @@ _GAP_LOCATIONS = {
     GapKind.INVALID: "the option (or conf.py)",
     GapKind.ORPHAN_MITIGATION: "the mitigation",
     GapKind.STALE_ASSUMPTION: "the assumption",
+    GapKind.STALE_MEMBER: "conf.py's ``threats_aggregate``",
+    GapKind.UNREACHABLE_SOURCE: "conf.py's ``threats_external`` / ``threats_aggregate``",
 }
 
 #: Values of a mitigation's ``:status:``, from planned to verified.
@@ -189,6 +199,14 @@ class Location:
     #: For an item of another project: the absolute URI of its anchor there
     #: (empty when that project's pages are not known).
     uri: str = ""
+    #: For an item of a member project (``threats_aggregate``), and a gap
+    #: located in one: that member's name; empty otherwise.
+    project: str = ""
+
+    @property
+    def foreign(self) -> str:
+        """The other project an item comes from (external or member; ``""``: ours)."""
+        return self.external or self.project
 
 
 @dataclass(frozen=True)
@@ -213,7 +231,7 @@ class Item:
         where = self.location
         for name, line in self.option_lines:
             if name == option:
-                return Location(where.file, line, where.docname)
+                return Location(where.file, line, where.docname, project=where.project)
         return where
 
 

@@ -172,12 +172,16 @@ def test_unreachable_url_uses_the_cached_copy(tmp_path: Path, product: Path) -> 
         warnings = threat_warnings(app)
         messages = _messages(app)
         data = threats_json(app)
+    # the cached copy stands in: one unreachable-source gap giving its age
     assert warnings == [
-        ("conf.py", CONF_LINE, "invalid"),
+        ("conf.py", CONF_LINE, "unreachable-source"),
         ("index.rst", 8, "service-gap"),
         ("index.rst", 17, "unmitigated"),
     ]
-    assert any("using the copy cached by an earlier build" in m for m in messages)
+    assert any(
+        "using the copy cached by an earlier build" in m and "old [threats.unreachable-source]" in m
+        for m in messages
+    )
     assert _by_id(data)["TM-1"]["external"] == "product"
 
 
@@ -191,7 +195,7 @@ def test_a_fetched_copy_is_used_when_the_server_goes_away(tmp_path: Path, produc
     with built_app("html", srcdir=src, builddir=out) as app:
         warnings = threat_warnings(app)
         index = html(app, "index")
-    assert warnings[0] == ("conf.py", CONF_LINE, "invalid")
+    assert warnings[0] == ("conf.py", CONF_LINE, "unreachable-source")
     assert [w[2] for w in warnings[1:]] == ["service-gap", "unmitigated"]
     assert "Stolen session tokens" in index
 

@@ -78,7 +78,7 @@ def test_a_broken_body_uses_the_cached_copy(tmp_path: Path, product: Path, fault
             messages = _messages(app)
             data_json = threats_json(app)
             index = html(app, "index")
-    assert warnings == [("conf.py", CONF_LINE, "invalid"), *WITH_PRODUCT]
+    assert warnings == [("conf.py", CONF_LINE, "unreachable-source"), *WITH_PRODUCT]
     assert sum("using the copy cached by an earlier build" in m for m in messages) == 1
     assert _by_id(data_json)["TM-1"]["external"] == "product"
     assert "Stolen session tokens" in index
@@ -100,7 +100,7 @@ def test_a_dripping_server_is_abandoned_and_the_cache_used(tmp_path: Path, produ
             warnings = threat_warnings(app)
             messages = _messages(app)
         assert server.seen.abandoned.wait(5)  # hung up before the body was all sent
-    assert warnings == [("conf.py", CONF_LINE, "invalid"), *WITH_PRODUCT]
+    assert warnings == [("conf.py", CONF_LINE, "unreachable-source"), *WITH_PRODUCT]
     assert sum("cannot fetch it (no answer in time)" in m for m in messages) == 1
     assert any("using the copy cached by an earlier build" in m for m in messages)
 

@@ -64,6 +64,13 @@ class ItemEntry(NamedTuple):
     external: str
     #: The whole entry: options by name, ``"status"``, ``"in-effect"``, ...
     values: Mapping[str, Any]
+    #: The ``threats_aggregate`` member it came from; ``""`` for the project's own.
+    project: str = ""
+
+    @property
+    def foreign(self) -> bool:
+        """Whether the entry is another project's item (external or a member's)."""
+        return bool(self.external or self.project)
 
     def text(self, name: str) -> str | None:
         """The value of ``name`` when it is a non-empty string."""
@@ -95,12 +102,27 @@ class GapEntry(NamedTuple):
     suppressed: bool
     #: Whether the gap failed the build; ``None`` when the file does not say.
     fails: bool | None
+    #: The member project the gap is located in (``""``: this project).
+    project: str = ""
+    #: The owner of the item the gap is located at (``""``: not known).
+    owner: str = ""
 
     @property
     def key(self) -> tuple[str, tuple[str, ...]]:
         """What identifies the gap from one build to the next: its kind and IDs
         (not its place, so a moved item is the same gap)."""
         return self.kind, tuple(sorted(self.ids))
+
+
+class SourceEntry(NamedTuple):
+    """One entry of ``"sources"``: another project's file that the build read."""
+
+    #: Its name in ``threats_external`` or ``threats_aggregate``.
+    name: str
+    #: That project's ``threats_project_id``.
+    project_id: str
+    #: The digest of every item it held, by ID, as the build read them.
+    digests: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -118,6 +140,10 @@ class ThreatsFile:
     summary: dict[str, Any]
     #: The build's ``threats_fail_on``; ``None`` when the file does not say.
     fail_on: tuple[str, ...] | None
+    #: The project's ``threats_project_id`` (``""``: the file does not say).
+    project_id: str = ""
+    #: The other projects' files the build read.
+    sources: tuple[SourceEntry, ...] = ()
     # built on first use, once per key: gap_severity looks up threats for every gap
     _by_id: dict[str, dict[str, ItemEntry]] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -139,8 +165,8 @@ class ThreatsFile:
 
     def own(self, key: str) -> dict[str, ItemEntry]:
         """The items listed under ``key`` that this project declares (not
-        another project's, marked ``"external"``)."""
-        return {i: e for i, e in self.of(key).items() if not e.external}
+        another project's, marked ``"external"`` or ``"project"``)."""
+        return {i: e for i, e in self.of(key).items() if not e.foreign}
 
     def gap_severity(self, gap: GapEntry) -> str | None:
         """The most severe severity of the threats the gap names (``None`` when
@@ -193,6 +219,7 @@ def parse(raw: Any, path: str = "") -> ThreatsFile:
     if fail_on is not None:
         fail_on = tuple(check.text(k, "fail-on") for k in check.sequence(fail_on, "fail-on"))
     project = raw.get("project")
+    project_id = raw.get("project_id")
     return ThreatsFile(
         path=path,
         project=project if isinstance(project, str) else "",
@@ -201,7 +228,25 @@ def parse(raw: Any, path: str = "") -> ThreatsFile:
         gaps=_gaps(check, raw.get("gaps", [])),
         summary=check.mapping(raw.get("summary", {}), "summary"),
         fail_on=fail_on,
+        project_id=project_id if isinstance(project_id, str) else "",
+        sources=_sources(check, raw.get("sources", [])),
     )
+
+
+def _sources(check: _Checker, raw: Any) -> tuple[SourceEntry, ...]:
+    sources = []
+    for n, source in enumerate(check.sequence(raw, "sources")):
+        where = f"sources[{n}]"
+        source = check.mapping(source, where)
+        digests = check.mapping(source.get("digests", {}), f"{where}.digests")
+        sources.append(
+            SourceEntry(
+                name=check.text(source.get("name", ""), f"{where}.name"),
+                project_id=check.text(source.get("project_id", ""), f"{where}.project_id"),
+                digests={k: check.text(v, f"{where}.digests") for k, v in digests.items()},
+            )
+        )
+    return tuple(sources)
 
 
 def _items(check: _Checker, raw: Any) -> dict[str, tuple[ItemEntry, ...]]:
@@ -212,6 +257,7 @@ def _items(check: _Checker, raw: Any) -> dict[str, tuple[ItemEntry, ...]]:
             where = f"items.{key}[{n}]"
             entry = check.mapping(entry, where)
             external = entry.get("external") or ""
+            member = entry.get("project") or ""
             listed.append(
                 ItemEntry(
                     key=key,
@@ -222,6 +268,7 @@ def _items(check: _Checker, raw: Any) -> dict[str, tuple[ItemEntry, ...]]:
                     uri=check.text(entry.get("uri") or "", f"{where}.uri"),
                     external=check.text(external, f"{where}.external"),
                     values=entry,
+                    project=check.text(member, f"{where}.project"),
                 )
             )
         items[key] = tuple(listed)
@@ -255,6 +302,8 @@ def _gaps(check: _Checker, raw: Any) -> tuple[GapEntry, ...]:
                 lineno=check.integer(gap.get("lineno", 0), f"{where}.lineno"),
                 suppressed=check.boolean(gap.get("suppressed", False), f"{where}.suppressed"),
                 fails=None if fails is None else check.boolean(fails, f"{where}.fails"),
+                project=check.text(gap.get("project") or "", f"{where}.project"),
+                owner=check.text(gap.get("owner") or "", f"{where}.owner"),
             )
         )
     return tuple(gaps)
