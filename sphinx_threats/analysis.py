@@ -50,6 +50,7 @@ from .model import (
     Item,
     Kind,
     Location,
+    MemberSummary,
     Mitigation,
     NotApplicable,
     Reference,
@@ -841,6 +842,8 @@ class Report:
     relied_on_by: dict[str, list[str]]
     #: Assumptions underpinning each threat or mitigation.
     rests_on: dict[str, list[str]] = field(default_factory=dict)
+    #: The member projects (``threats_aggregate``), as the build read them.
+    members: tuple[MemberSummary, ...] = ()
 
     # Indexes by service and by pair are built on first use: the analysis
     # itself only needs the pairs of each threat.

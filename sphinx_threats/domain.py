@@ -15,7 +15,7 @@ neither.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from itertools import chain
 from typing import TYPE_CHECKING, Any, cast
@@ -29,8 +29,18 @@ from .analysis import Report, Settings, analyse, declarations
 from .catalog import Catalog, CatalogRender
 from .external import NO_PREFIXES, ExternalModel, Prefixes, map_references, own_and_external
 from .links import Condition, ConditionsByPage, PageLinks, anchor_written
-from .members import NO_ALIASES, Aliases, Member, federate, name_candidates
-from .model import ROLE_KINDS, GapKind, Item, Kind, Location, Problem, Reference, ThreatModel
+from .members import NO_ALIASES, Aliases, Member, federate, member_summaries, name_candidates
+from .model import (
+    ROLE_KINDS,
+    GapKind,
+    Item,
+    Kind,
+    Location,
+    Problem,
+    Reference,
+    ThreatModel,
+    sorted_gaps,
+)
 from .schema.options import ID_RE
 from .views.request import ReportRequest
 
@@ -348,13 +358,28 @@ class ThreatsDomain(Domain):
             )
         return self._model
 
-    def analyse(self, settings: Settings) -> Report:
+    def analyse(
+        self,
+        settings: Settings,
+        digest: Callable[[Item], str] | None = None,
+        aggregate_at: Location | None = None,
+    ) -> Report:
         """Analyse the model now (once per build, when every page is read) and
-        keep the report; the records are closed until the next build reads."""
+        keep the report; the records are closed until the next build reads.
+
+        With members, ``digest`` gives this project's threats' current digests
+        (what a member saw of them is compared with these) and ``aggregate_at``
+        locates a ``stale-member`` gap (conf.py's ``threats_aggregate``)."""
         report = analyse(self.model(), settings)
         if self._aliases.ambiguous:
             # a bare ID two members declare: the unknown-ref names them
             report = replace(report, gaps=name_candidates(report.gaps, self._aliases))
+        if self._members and digest is not None and aggregate_at is not None:
+            current = {t.id: digest(t) for t in report.threats() if not t.location.foreign}
+            summaries, stale = member_summaries(
+                self._members, self._project_id, current, aggregate_at
+            )
+            report = replace(report, gaps=sorted_gaps([*report.gaps, *stale]), members=summaries)
         self._report = report
         self._index = report.index
         return self._report

@@ -121,7 +121,11 @@ def analyse_build(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """Analyse, warn, tell other extensions, and return the pages whose
     computed content changed."""
     domain = threats_domain(env)
-    report = domain.analyse(sphinx_config.settings_of(app.config, env))
+    report = domain.analyse(
+        sphinx_config.settings_of(app.config, env),
+        sphinx_config.digest_function(app.config),
+        sphinx_config.conf_location(app, "threats_aggregate"),
+    )
     if app.builder.name in SKIP_BUILDERS:
         return []
     outcome.warn_gaps(app, report)

@@ -23,15 +23,32 @@ compared with this project's current digests by :func:`staleness`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import NamedTuple
 
-from .external import map_references, parse_entries, project_id_of, recorded_digests
-from .model import Gap, GapKind, Item, Kind, Location, Mitigation, Problem, Service, Threat
+from .external import (
+    ExternalModel,
+    map_references,
+    parse_entries,
+    project_id_of,
+    recorded_digests,
+)
+from .model import (
+    Gap,
+    GapKind,
+    Item,
+    Kind,
+    Location,
+    MemberSummary,
+    Mitigation,
+    Problem,
+    Threat,
+)
 from .schema.options import Vocabulary
-from .threatsfile.read import FormatError, GapEntry, ThreatsFile, read
+from .threatsfile.read import FormatError, GapEntry, SourceEntry, ThreatsFile, read
 
 #: Gap kinds a member's file is taken at its word for: they need what only
 #: the member's build has (its test results, its lock file, its elements).
@@ -294,20 +311,74 @@ def staleness(member: Member, project_id: str, current: Mapping[str, str]) -> St
         for entry in member.file.entries(Kind.THREAT.plural)
         if entry.external == source.name
     } | (set(source.digests) & set(current))
-    changed = sum(1 for t in seen & set(current) if source.digests.get(t) != current[t])
+    changed = sum(1 for t in seen & set(current) if _differs(source.digests.get(t), current[t]))
     return Staleness(changed, len(set(current) - seen), len(seen - set(current)))
 
 
-def member_of(item: Item) -> str:
-    """The member an item comes from (``""``: this project's or an external one)."""
-    return item.location.project
+def _differs(seen: str | None, current: str) -> bool:
+    """Whether a digest a member saw differs from the current one (one of
+    another version, or none, says nothing: it is never counted as changed)."""
+    if not seen:
+        return False
+    version = current.rpartition(":")[0]
+    return seen.startswith(version + ":") and seen != current
 
 
-def services_of(items: Iterable[Item], name: str) -> list[str]:
-    """The IDs of ``name``'s services among ``items``."""
-    return [i.id for i in items if isinstance(i, Service) and i.location.project == name]
+def member_summaries(
+    members: Iterable[Member], project_id: str, current: Mapping[str, str], where: Location
+) -> tuple[tuple[MemberSummary, ...], list[Gap]]:
+    """What ``threat-projects`` says of each member beyond its items, and a
+    ``stale-member`` gap (at ``where``: conf.py's ``threats_aggregate``) for
+    each member built against an older version of this project's threats
+    (``current``: their digests by ID)."""
+    summaries: list[MemberSummary] = []
+    gaps: list[Gap] = []
+    for member in members:
+        seen = staleness(member, project_id, current)
+        recorded = [g for g in member.file.gaps if not g.project]
+        failing = sum(1 for g in recorded if member.file.build_failing(g))
+        summary = MemberSummary(
+            member.name,
+            member.title or member.name,
+            member.base_url,
+            _when(member.modified),
+            "" if member.cached_age is None else describe_age(member.cached_age),
+            seen is not None,
+            *(seen or (0, 0, 0)),
+            failing,
+            len(recorded) - failing,
+        )
+        summaries.append(summary)
+        if seen is not None and seen.stale:
+            message = (
+                f"member {member.name!r} was built against an older version of this "
+                f"project's threats ({seen.describe()} since): rebuild it against the "
+                "current threats.json"
+            )
+            gaps.append(Gap(GapKind.STALE_MEMBER, message, (member.name,), where))
+    return tuple(summaries), gaps
 
 
-def digests_of(member: Member) -> tuple[tuple[str, str], ...]:
-    """The digests ``member``'s file records for its own items."""
-    return recorded_digests(member.file)
+def _when(modified: float | None) -> str:
+    if modified is None:
+        return ""
+    return dt.datetime.fromtimestamp(modified, dt.UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def describe_age(seconds: float) -> str:
+    """``3 days``, ``5 hours``, ``12 minutes``: a cached copy's age, roughly."""
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = int(seconds // size)
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return "less than a minute"
+
+
+def source_entries(
+    externals: Iterable[ExternalModel], members: Iterable[Member]
+) -> list[SourceEntry]:
+    """What ``threats.json`` records of every other project's file the build
+    read (``"sources"``): its name, its project ID and its items' digests."""
+    out = [SourceEntry(m.name, m.project_id, dict(m.digests)) for m in externals]
+    out += [SourceEntry(m.name, m.project_id, dict(recorded_digests(m.file))) for m in members]
+    return out

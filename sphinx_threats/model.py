@@ -426,6 +426,36 @@ def _item_order(item: Item) -> tuple[str, int, str, str, str]:
     )
 
 
+class MemberSummary(NamedTuple):
+    """What ``threat-projects`` says of one member project (``threats_aggregate``)
+    beyond what the analysis computes from its items."""
+
+    #: Its name in ``threats_aggregate``.
+    name: str
+    #: Its docs' title (its ``project``).
+    title: str
+    #: Its docs' root URL (``""``: not known).
+    url: str
+    #: When its file was last modified, ``YYYY-MM-DD HH:MM`` UTC (``""``: unknown).
+    built: str
+    #: The age of the cached copy that stood in for it (``""``: read fresh).
+    cached: str
+    #: Whether it was built against this project's model at all.
+    against: bool
+    #: This project's threats changed, added and removed since it was built.
+    changed: int = 0
+    added: int = 0
+    removed: int = 0
+    #: Its gaps as its own file records them: failing its own build, and others.
+    failing: int = 0
+    others: int = 0
+
+    @property
+    def stale(self) -> bool:
+        """Whether it was built against an older version of this project's model."""
+        return bool(self.changed or self.added or self.removed)
+
+
 class Gap(NamedTuple):
     """One problem to report."""
 

@@ -36,7 +36,7 @@ from .fetch import (
     keep,
     public_url,
 )
-from .members import Member, read_member
+from .members import Member, describe_age, read_member
 from .model import GapKind, Location, Problem
 from .schema.options import Vocabulary
 
@@ -158,16 +158,9 @@ def _take(
         say(GapKind.INVALID, "; ".join(filter(None, (result.note, f"{problem}; not used"))))
         return
     if result.note:
-        age = "" if result.cached_age is None else f", which is {_age(result.cached_age)} old"
+        age = (
+            "" if result.cached_age is None else f", which is {describe_age(result.cached_age)} old"
+        )
         say(GapKind.UNREACHABLE_SOURCE, result.note + age)
     if problem:
         say(GapKind.INVALID, problem)
-
-
-def _age(seconds: float) -> str:
-    """``3 days``, ``5 hours``, ``12 minutes``: a cached copy's age, roughly."""
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            count = int(seconds // size)
-            return f"{count} {unit}{'s' if count != 1 else ''}"
-    return "less than a minute"

@@ -18,6 +18,7 @@ from docutils import nodes
 from ..analysis import Report
 from ..views import coverage, matrix
 from ..views.gaps import gaps_view
+from ..views.projects import projects_view
 from ..views.request import ReportOption, ReportRequest
 from ..views.risk_map import risk_map_view
 from ..views.summary import summary_view
@@ -25,6 +26,7 @@ from .coverage import draw_coverage
 from .elements import NO_SEARCH, element
 from .gaps import draw_gaps
 from .matrix import draw_matrix
+from .projects import draw_projects
 from .renderer import Renderer
 from .risk_map import draw_risk_map
 from .summary import draw_summary
@@ -101,6 +103,7 @@ REPORTS: dict[str, ReportEntry] = _by_name(
     _spec("threat-gaps", {}, gaps_view, draw_gaps),
     _spec("threat-summary", {}, summary_view, draw_summary),
     _spec("threat-risk-map", {}, risk_map_view, draw_risk_map),
+    _spec("threat-projects", {}, projects_view, draw_projects),
 )
 
 

@@ -159,7 +159,18 @@ class ThreatsFile:
         found = self._by_id.get(key)
         if found is None:
             found = self._by_id[key] = {}
+            project_ids = {source.name: source.project_id for source in self.sources}
+            foreign = []
             for entry in self.entries(key):
+                if entry.foreign:
+                    # another project's item, as this file's references name it
+                    name = entry.external or entry.project
+                    foreign.append((f"{project_ids.get(name, name)}:{entry.id}", entry))
+                else:
+                    found.setdefault(entry.id, entry)
+            for written, entry in foreign:
+                found.setdefault(written, entry)
+            for _, entry in foreign:  # a file that wrote references unresolved
                 found.setdefault(entry.id, entry)
         return found
 
