@@ -42,6 +42,7 @@ from operator import attrgetter
 from typing import NamedTuple, cast
 
 from ._util import paused_gc
+from .digest import DEFAULT_REVIEW_FIELDS
 from .model import (
     DEFAULT_SEVERITIES,
     Assumption,
@@ -88,6 +89,8 @@ class Settings:
     #: ``threats_risk_matrix`` as (likelihood, impact, severity) triples; a
     #: tuple, not a dict, so the settings stay hashable.
     risk_matrix: tuple[tuple[str, str, str], ...] = ()
+    #: ``threats_review_fields``: what a threat's digest covers.
+    review_fields: tuple[str, ...] = DEFAULT_REVIEW_FIELDS
     #: Whether an ID unknown here is known elsewhere (intersphinx, external
     #: models); such references are not reported.
     is_external: Callable[[Kind, str], bool] = field(default=_never_external, compare=False)

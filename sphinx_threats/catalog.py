@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import yaml
 
+from .digest import collapse
 from .model import GapKind, Item, Kind, Location, Problem
 from .safeload import MAX_YAML_BYTES, REFUSED_TAG, Refused, compose_yaml
 from .schema.options import Vocabulary
@@ -232,7 +234,9 @@ def _entry(
         unreadable=unreadable,
     )
     problems.found.extend(found)
-    return CatalogEntry(item, body, body_line)
+    # the body as written: a catalogue is read without a parser, so its text
+    # is what the digest covers (markup and all)
+    return CatalogEntry(replace(item, body=collapse(body)), body, body_line)
 
 
 def _value(node: yaml.Node, problems: _Problems, what: str) -> RawValue:

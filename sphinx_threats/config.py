@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
+from .digest import DEFAULT_REVIEW_FIELDS, REVIEW_FIELDS
 from .model import DEFAULT_SEVERITIES, MITIGATION_STATUSES, STRIDE_CATEGORIES, GapKind
 
 #: The default ``threats_categories``: the STRIDE IDs.
@@ -335,6 +336,17 @@ def _check_needs_status(value: Any, seen: Mapping[str, Any]) -> dict[str, str]:
     return {k.strip().lower(): v.strip().lower() for k, v in value.items()}
 
 
+def _check_review_fields(value: Any, seen: Mapping[str, Any]) -> list[str]:
+    fields = _str_list(value, "threats_review_fields")
+    unknown = [f for f in fields if f not in REVIEW_FIELDS]
+    if unknown:
+        raise Invalid(
+            f"threats_review_fields names unknown fields {unknown!r} "
+            f"(allowed: {', '.join(REVIEW_FIELDS)})"
+        )
+    return sorted(set(fields), key=fields.index)
+
+
 #: The extension's configuration, in checking order (later checks may use
 #: earlier values: severities before the risk matrix).
 CONFIG_VALUES: tuple[ConfigValue, ...] = (
@@ -506,6 +518,17 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         "mitigation status it counts as when the need ``mitigates`` a threat; an unmapped "
         "status counts as ``planned``.",
         _check_needs_status,
+    ),
+    ConfigValue(
+        "threats_review_fields",
+        list(DEFAULT_REVIEW_FIELDS),
+        "",
+        "list of str",
+        "What a threat's review digest covers besides its kind and ID (the effective "
+        "severity, categories as a set, the body's text with whitespace collapsed); a "
+        "threat's ``:revision:`` replaces them. A changed digest makes the decisions "
+        "answering the threat ``suspect-link`` (see ``threats_lock``).",
+        _check_review_fields,
     ),
 )
 

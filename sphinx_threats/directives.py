@@ -13,6 +13,7 @@ never an item.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 from docutils import nodes
@@ -21,6 +22,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from .catalog import CatalogRender
 from .catalog_files import catalog_file
+from .digest import collapse
 from .domain import threats_domain
 from .locations import source_location as located
 from .model import GapKind, Item, Kind, Location, Problem
@@ -200,10 +202,12 @@ class ItemDirective(OwnOptionsDirective):
         if self.kind is Kind.SERVICE:
             # threats and mitigations later on this page belong to this service
             self.env.temp_data["threats:service"] = item.id
-        domain = threats_domain(self.env)
-        domain.note_item(self.env.docname, item, problems)
-
-        return [item_block(self, item, parsed.body, parsed.body_offset)]
+        block = item_block(self, item, parsed.body, parsed.body_offset)
+        # the body as parsed, before any builder drops an ``only`` branch:
+        # what the item's digest covers, the same in both syntaxes
+        item = replace(item, body=collapse(body_text(block)))
+        threats_domain(self.env).note_item(self.env.docname, item, problems)
+        return [block]
 
 
 class ItemBlock(NamedTuple):
@@ -249,6 +253,14 @@ def item_block(
         block += container
     block += threats_item_computed("", part="links", **placeholder)
     return block
+
+
+def body_text(block: nodes.Element) -> str:
+    """The text of an item block's body (``""`` when it has none)."""
+    for child in block.children:
+        if isinstance(child, nodes.container) and "threats-body" in child["classes"]:
+            return child.astext()
+    return ""
 
 
 def take_anchor(document: nodes.document, block: nodes.Element, ident: str) -> None:

@@ -15,7 +15,7 @@ neither.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from itertools import chain
 from typing import TYPE_CHECKING, Any, cast
@@ -27,6 +27,7 @@ from sphinx.util.nodes import make_refnode
 
 from .analysis import Report, Settings, analyse, declarations
 from .catalog import Catalog, CatalogRender
+from .digest import item_digest
 from .external import NO_PREFIXES, ExternalModel, Prefixes, map_references, own_and_external
 from .links import Condition, ConditionsByPage, PageLinks, anchor_written
 from .members import NO_ALIASES, Aliases, Member, federate, member_summaries, name_candidates
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
 #: The shape of the pickled domain data: bump it when that changes, and
 #: Sphinx reads every page again (it is the domain's ``data_version`` and the
 #: extension's ``env_version``).
-ENV_VERSION = 5
+ENV_VERSION = 6
 
 #: Domain data keys holding per-document lists.
 PER_DOC = ("items", "problems", "references", "reports", "renders", "conditions")
@@ -358,24 +359,22 @@ class ThreatsDomain(Domain):
             )
         return self._model
 
-    def analyse(
-        self,
-        settings: Settings,
-        digest: Callable[[Item], str] | None = None,
-        aggregate_at: Location | None = None,
-    ) -> Report:
+    def analyse(self, settings: Settings, aggregate_at: Location | None = None) -> Report:
         """Analyse the model now (once per build, when every page is read) and
         keep the report; the records are closed until the next build reads.
 
-        With members, ``digest`` gives this project's threats' current digests
-        (what a member saw of them is compared with these) and ``aggregate_at``
-        locates a ``stale-member`` gap (conf.py's ``threats_aggregate``)."""
+        With members, what each saw of this project's threats is compared
+        with their current digests: a ``stale-member`` gap is located at
+        ``aggregate_at`` (conf.py's ``threats_aggregate``)."""
         report = analyse(self.model(), settings)
         if self._aliases.ambiguous:
             # a bare ID two members declare: the unknown-ref names them
             report = replace(report, gaps=name_candidates(report.gaps, self._aliases))
-        if self._members and digest is not None and aggregate_at is not None:
-            current = {t.id: digest(t) for t in report.threats() if not t.location.foreign}
+        if self._members and aggregate_at is not None:
+            fields = settings.review_fields
+            current = {
+                t.id: item_digest(t, fields) for t in report.threats() if not t.location.foreign
+            }
             summaries, stale = member_summaries(
                 self._members, self._project_id, current, aggregate_at
             )

@@ -123,7 +123,6 @@ def analyse_build(app: Sphinx, env: BuildEnvironment) -> list[str]:
     domain = threats_domain(env)
     report = domain.analyse(
         sphinx_config.settings_of(app.config, env),
-        sphinx_config.digest_function(app.config),
         sphinx_config.conf_location(app, "threats_aggregate"),
     )
     if app.builder.name in SKIP_BUILDERS:

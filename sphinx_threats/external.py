@@ -71,7 +71,7 @@ def read_model(name: str, data: bytes, base_url: str, vocabulary: Vocabulary) ->
         name,
         tuple(records),
         _summary(problems),
-        project_id=model.project_id or project_id_of(model),
+        project_id=project_id_of(model, name),
         digests=recorded_digests(model),
     )
 
@@ -98,24 +98,23 @@ def parse_entries(
         uri = join_uri(base_url, entry.uri) if base_url and entry.uri else ""
         location = Location(entry.file, entry.lineno, "", external, uri, project)
         item, found = parse_item(kind, entry.title, options, location, vocabulary)
-        records.append(item)
+        records.append(replace(item, digest=entry.digest))
         problems.extend(found)
     return records, problems
 
 
 def recorded_digests(model: ThreatsFile) -> tuple[tuple[str, str], ...]:
     """The ``digest`` of each of ``model``'s own items that records one, by ID."""
-    found = {
-        entry.id: digest
-        for _, entry in _entries(model)
-        if isinstance(digest := entry.values.get("digest"), str) and digest
-    }
+    found = {entry.id: entry.digest for _, entry in _entries(model) if entry.digest}
     return tuple(sorted(found.items()))
 
 
-def project_id_of(model: ThreatsFile) -> str:
-    """``model``'s ``threats_project_id``, or the default its ``project`` gives."""
-    return model.project_id or project_slug(model.project)
+def project_id_of(model: ThreatsFile, name: str) -> str:
+    """``model``'s ``threats_project_id``, or the default its ``project`` gives,
+    or (a file that names no project) ``name``, its source's."""
+    if model.project_id:
+        return model.project_id
+    return project_slug(model.project) if model.project.strip() else name
 
 
 def _entries(model: ThreatsFile) -> Iterator[tuple[Kind, ItemEntry]]:

@@ -97,7 +97,7 @@ def read_member(
     located += _recorded_gaps(name, model.gaps)
     return Member(
         name,
-        project_id_of(model),
+        project_id_of(model, name),
         model.project,
         base_url,
         tuple(items),

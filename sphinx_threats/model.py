@@ -223,6 +223,13 @@ class Item:
     tags: tuple[str, ...] = ()
     #: Line of each option given, to locate problems with it.
     option_lines: tuple[tuple[str, int], ...] = ()
+    #: The body's text as parsed (before any builder's ``only`` filtering),
+    #: whitespace collapsed: what its digest covers (see :mod:`.digest`).
+    body: str = ""
+    #: For another project's item: the digest that project's ``threats.json``
+    #: records (its body is not in the file, so the digest is taken, not
+    #: computed); empty for this project's items.
+    digest: str = ""
 
     kind: Kind = field(default=Kind.THREAT, init=False, repr=False, compare=False)
 
@@ -276,6 +283,8 @@ class Threat(Item):
     applies_to: tuple[str, ...] = ()
     cwe: tuple[str, ...] = ()
     capec: tuple[str, ...] = ()
+    #: A free label; when set, the threat's review digest is this label alone.
+    revision: str = ""
 
     kind: Kind = field(default=Kind.THREAT, init=False, repr=False, compare=False)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import weakref
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +18,7 @@ from . import config as config_module
 from .analysis import Settings
 from .config import category_labels
 from .intersphinx import is_external
-from .model import Gap, GapKind, Item, Location
+from .model import Gap, GapKind, Location
 from .schema.options import Vocabulary
 
 if TYPE_CHECKING:
@@ -49,6 +48,7 @@ def settings_of(config: Config, env: BuildEnvironment | None = None) -> Settings
             for impact, severity in row.items()
         ),
         is_external=is_external(env) if env is not None else Settings.is_external,
+        review_fields=tuple(config.threats_review_fields),
     )
 
 
@@ -57,23 +57,6 @@ def project_id(config: Config) -> str:
     return config_module.project_id(
         {"threats_project_id": config.threats_project_id, "project": config.project}
     )
-
-
-def digest_function(config: Config) -> Callable[[Item], str]:
-    """The digest of an item of this project (see SPEC, Review)."""
-    # TODO(fed): review's item_digest once merged
-    import hashlib
-    import json
-
-    from .schema.options import option_values
-
-    def digest(item: Item) -> str:
-        text = json.dumps(
-            [item.kind.value, item.id, option_values(item)], sort_keys=True, default=str
-        )
-        return "sha256:1:" + hashlib.sha256(text.encode()).hexdigest()
-
-    return digest
 
 
 def vocabulary(config: Any) -> Vocabulary:

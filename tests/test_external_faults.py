@@ -192,7 +192,9 @@ def test_a_prefix_names_its_sources_item(tmp_path: Path, root: str, page: str) -
     # the mitigation answers the second's X-1, not the first's
     items = _by_id(data)
     assert items["M-1"]["mitigates"] == ["second:X-1"]
-    assert items["second:X-1"]["title"] == "Forged second receipts"
+    # listed under its own ID, keyed by its source
+    (theirs,) = [t for t in data["items"]["threats"] if t.get("external") == "second"]
+    assert (theirs["id"], theirs["title"]) == ("X-1", "Forged second receipts")
     # the second has no X-9: unknown, said so (not the first's, nor silently)
     assert warnings == [(page, 12, "unknown-ref")]
     assert any("second:X-9" in m for m in messages)

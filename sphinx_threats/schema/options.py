@@ -143,6 +143,12 @@ OPTIONS: dict[Kind, tuple[Option, ...]] = {
         ),
         Option("cwe", T.NUMBERS, "CWE numbers, linked to the public catalogue."),
         Option("capec", T.NUMBERS, "CAPEC numbers, linked to the public catalogue."),
+        Option(
+            "revision",
+            T.TEXT,
+            "A free label; when set, the review digest is this label alone (bump it to "
+            "re-open every review of the threat).",
+        ),
     ),
     Kind.MITIGATION: (
         *_COMMON,

@@ -62,6 +62,9 @@ class ItemEntry(NamedTuple):
     uri: str
     #: The ``threats_external`` source it came from; ``""`` for the project's own.
     external: str
+    #: The item's review digest (see :mod:`~sphinx_threats.digest`); ``""``
+    #: when the file records none.
+    digest: str
     #: The whole entry: options by name, ``"status"``, ``"in-effect"``, ...
     values: Mapping[str, Any]
     #: The ``threats_aggregate`` member it came from; ``""`` for the project's own.
@@ -278,6 +281,7 @@ def _items(check: _Checker, raw: Any) -> dict[str, tuple[ItemEntry, ...]]:
                     lineno=check.integer(entry.get("lineno", 0), f"{where}.lineno"),
                     uri=check.text(entry.get("uri") or "", f"{where}.uri"),
                     external=check.text(external, f"{where}.external"),
+                    digest=check.text(entry.get("digest") or "", f"{where}.digest"),
                     values=entry,
                     project=check.text(member, f"{where}.project"),
                 )

@@ -12,6 +12,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any
 
 from ..analysis import AcceptanceState, Report, assumption_is_stale
+from ..digest import digest_of
 from ..figures import overall_coverage, service_figures
 from ..model import (
     Assumption,
@@ -102,6 +103,7 @@ def to_data(
     """
     written = written_ids(report, sources)
     items: dict[str, list[dict[str, Any]]] = {kind.plural: [] for kind in Kind}
+    review_fields = report.settings.review_fields
     for item in report.model.items:
         foreign = item.location.foreign
         entry: dict[str, Any] = {
@@ -109,6 +111,7 @@ def to_data(
             "id": item.id.removeprefix(f"{foreign}:") if foreign else item.id,
             "title": item.title,
             **_written_options(item, written),
+            "digest": digest_of(item, review_fields),
             "docname": item.location.docname,
             "file": item.location.file,
             "lineno": item.location.lineno,
