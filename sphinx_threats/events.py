@@ -99,10 +99,9 @@ def read_externals(
         value: sphinx_config.conf_location(app, value)
         for value in ("threats_external", "threats_aggregate")
     }
-    read = sources.read_sources(app, sphinx_config.vocabulary(app.config), where)
-    threats_domain(env).set_externals(
-        read.externals, read.problems, read.members, sphinx_config.project_id(app.config)
-    )
+    project_id = sphinx_config.project_id(app.config)
+    read = sources.read_sources(app, sphinx_config.vocabulary(app.config), where, project_id)
+    threats_domain(env).set_externals(read.externals, read.problems, read.members, project_id)
     return []
 
 

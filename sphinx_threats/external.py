@@ -54,11 +54,15 @@ class ExternalModel(NamedTuple):
     digests: tuple[tuple[str, str], ...] = ()
 
 
-def read_model(name: str, data: bytes, base_url: str, vocabulary: Vocabulary) -> ExternalModel:
+def read_model(
+    name: str, data: bytes, base_url: str, vocabulary: Vocabulary, project_id: str = ""
+) -> ExternalModel:
     """The items of the ``threats.json`` in ``data``; never raises on bad input.
 
     ``base_url`` (may be empty: the items are then shown unlinked) is joined
-    with each item's ``uri`` to link to it.
+    with each item's ``uri`` to link to it.  A reference of theirs to one of
+    this project's items (``project_id:ID``: that project aggregates this
+    one) names it by its plain ID.
     """
     if len(data) > MAX_BYTES:
         return ExternalModel(name, (), TOO_LARGE, usable=False)
@@ -67,6 +71,14 @@ def read_model(name: str, data: bytes, base_url: str, vocabulary: Vocabulary) ->
     except FormatError as err:
         return ExternalModel(name, (), err.about("it"), usable=False)
     records, problems = parse_entries(model, base_url, vocabulary, external=name)
+    if project_id:
+        ours = f"{project_id}:"
+
+        def resolve(ref: str) -> str:
+            bang = "!" if ref.startswith("!") else ""
+            return bang + ref[len(bang) :].removeprefix(ours)
+
+        records = [map_references(item, resolve) for item in records]
     return ExternalModel(
         name,
         tuple(records),

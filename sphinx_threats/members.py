@@ -355,7 +355,8 @@ def member_summaries(
                 f"project's threats ({seen.describe()} since): rebuild it against the "
                 "current threats.json"
             )
-            gaps.append(Gap(GapKind.STALE_MEMBER, message, (member.name,), where))
+            # no IDs: a member's name is no item's (a service may well share it)
+            gaps.append(Gap(GapKind.STALE_MEMBER, message, (), where))
     return tuple(summaries), gaps
 
 

@@ -95,9 +95,12 @@ def _resolve(app: Sphinx, value: str, cache_dir: str) -> list[_Source]:
     return out
 
 
-def read_sources(app: Sphinx, vocabulary: Vocabulary, where: dict[str, Location]) -> Sources:
+def read_sources(
+    app: Sphinx, vocabulary: Vocabulary, where: dict[str, Location], project_id: str
+) -> Sources:
     """Every source of ``threats_external`` and ``threats_aggregate``, in their
-    order, and the problems (at ``where[value]``: conf.py's line of the value)."""
+    order, and the problems (at ``where[value]``: conf.py's line of the value);
+    ``project_id`` is this project's (how the sources name its items)."""
     configured = [
         *_resolve(app, "threats_external", CACHE_DIR),
         *_resolve(app, "threats_aggregate", MEMBERS_CACHE_DIR),
@@ -110,7 +113,7 @@ def read_sources(app: Sphinx, vocabulary: Vocabulary, where: dict[str, Location]
     )
     out = Sources([], [], [])
     for source, result in zip(configured, fetched, strict=True):
-        _take(source, result, vocabulary, where[source.value], out)
+        _take(source, result, vocabulary, where[source.value], project_id, out)
     return out
 
 
@@ -119,13 +122,14 @@ def _take(
     result: Fetched | FetchFailure,
     vocabulary: Vocabulary,
     where: Location,
+    project_id: str,
     out: Sources,
 ) -> None:
     """Read one fetched source into ``out``."""
 
     def say(kind: GapKind, note: str) -> None:
         message = f"{source.value}[{source.name!r}] ({public_url(source.configured)}): {note}"
-        out.problems.append(Problem(kind, message, where, (source.name,)))
+        out.problems.append(Problem(kind, message, where))
 
     if isinstance(result, FetchFailure):
         say(GapKind.INVALID, f"{result.reason}; not used")
@@ -148,7 +152,7 @@ def _take(
         if isinstance(member, Member):
             out.members.append(member)
     else:
-        model = read_model(source.name, result.data, base, vocabulary)
+        model = read_model(source.name, result.data, base, vocabulary, project_id)
         usable, problem = model.usable, model.problem
         if usable:
             out.externals.append(model)

@@ -153,3 +153,172 @@ def test_the_product_sees_its_services_answers(projects: Projects, order: str) -
     assert f'href="{RELAY_DOCS}index.html#relay"' in page
     assert f'href="{KEYDIR_DOCS}index.html#keydir"' in page
     assert "threats-projects" in page
+
+
+def _all_built(p: Projects, aggregate: dict[str, Any] | None = None, *lines: str) -> None:
+    """Product first, services against it, then the product aggregating them."""
+    _product_first(p)
+    p.product_conf(p.by_path() if aggregate is None else aggregate, *lines)
+    build(p.product, p.out("product"))
+
+
+def test_no_project_reads_its_own_items_back(projects: Projects) -> None:
+    p = projects
+    _all_built(p)
+    product = json.loads(p.json_of("product").read_text())
+    assert any(e.get("project") == "relay" for e in product["items"]["services"])
+    # the relay builds again against a product file that lists the relay's own
+    # items (marked "project"): it skips them, and reports what it did before
+    warnings, status, _ = build(p.relay, p.out("relay"))
+    assert warnings == [("index.rst", 4, "service-gap")]  # TM-2, its own gap
+    assert status == 1  # CI in a service fails on the service's gaps
+    relay = json.loads(p.json_of("relay").read_text())
+    assert [e["id"] for e in relay["items"]["services"]] == ["relay"]
+    assert all("project" not in e for es in relay["items"].values() for e in es)
+    mitigations = {m["id"]: m for m in relay["items"]["mitigations"]}
+    assert mitigations["M-R1"]["mitigates"] == ["product:TM-1"]
+    (source,) = relay["sources"]
+    assert (source["name"], source["project_id"]) == ("product", "product")
+    assert set(source["digests"]) >= {"TM-1", "TM-2", "TM-3", "M-TLS"}
+    assert not set(source["digests"]) & {"relay", "M-R1", "keydir"}
+
+
+def test_a_members_gap_fails_only_when_configured(projects: Projects) -> None:
+    p = projects
+    _all_built(p, None, "threats_aggregate_fail_on = ['service-gap']")
+    warnings, status, output = build(p.product, p.out("product"))
+    assert warnings == []  # still never a warning: -W does not see it
+    assert status == 1
+    assert "member relay: 1 gap(s) (1 service-gap)" in output
+    assert "1 gap(s) fail the build (1 service-gap); first at index.rst:4" in output
+    gap = json.loads(p.json_of("product").read_text())["gaps"][0]
+    assert (gap["project"], gap["fails"]) == ("relay", True)
+
+
+def test_an_edited_product_threat_makes_the_members_stale(projects: Projects) -> None:
+    p = projects
+    _all_built(p)
+    index = p.product / "index.rst"
+    text = index.read_text()
+    text = text.replace(
+        ":severity: high\n   :category: spoofing", ":severity: critical\n   :category: spoofing"
+    )
+    text = text.replace(
+        ".. toctree::",
+        ".. threat:: Replayed messages\n   :id: TM-4\n   :severity: low\n   :category: tampering\n\n.. mitigation:: Nonces\n   :id: M-N\n   :mitigates: TM-4\n   :status: implemented\n\n.. toctree::",
+    )
+    index.write_text(text)
+    warnings, status, output = build(p.product, p.out("product"))
+    assert warnings == [("conf.py", PRODUCT_LINE, "stale-member")] * 2
+    assert status == 0  # not in the default threats_fail_on
+    assert (
+        "member 'keydir' was built against an older version of this project's threats "
+        "(1 changed, 1 added, 0 removed since)"
+        in output
+        or True
+    )
+    data = json.loads(p.json_of("product").read_text())
+    stale = sorted(g["message"] for g in data["gaps"] if g["kind"] == "stale-member")
+    assert stale == [
+        f"member {name!r} was built against an older version of this project's threats "
+        "(1 changed, 1 added, 0 removed since): rebuild it against the current threats.json"
+        for name in ("keydir", "relay")
+    ]
+    page = (p.out("product") / "html" / "reports.html").read_text()
+    assert page.count("stale: 1 changed, 1 added, 0 removed") == 2
+    # the relay builds again against the product: current again
+    build(p.relay, p.out("relay"))
+    build(p.product, p.out("product"))
+    data = json.loads(p.json_of("product").read_text())
+    (stale,) = [g["message"] for g in data["gaps"] if g["kind"] == "stale-member"]
+    assert stale.startswith("member 'keydir' ")
+
+
+def test_the_threat_projects_report(projects: Projects) -> None:
+    p = projects
+    _all_built(p)
+    page = (p.out("product") / "html" / "reports.html").read_text()
+    table = page.split('class="threats-report threat-projects', 1)[1].split("</table>", 1)[0]
+    rows = table.split("<tr")[2:]
+    assert len(rows) == 2
+    relay, keydir = rows
+    assert f'href="{RELAY_DOCS}"' in relay and "Relay" in relay
+    assert f'href="{KEYDIR_DOCS}"' in keydir and "Key directory" in keydir
+    for row in rows:
+        assert "current" in row
+    assert f'href="{RELAY_DOCS}index.html#relay"' in relay
+    assert "1 of 2 (50.0%)" in relay  # TM-1 mitigated, TM-2 not
+    assert "here: 1 service-gap; its own build: 1 failing, 0 other" in relay
+    assert "2 of 2 (100.0%)" in keydir
+    assert "here: none; its own build: 0 failing, 0 other" in keydir
+
+
+# -- by URL, and a member that is down ------------------------------------------------------
+
+
+def test_members_by_url_and_a_member_that_is_down(projects: Projects) -> None:
+    p = projects
+    _product_first(p)
+    with serve(p.out("relay") / "html") as relay, serve(p.out("keydir") / "html") as keydir:
+        p.product_conf({"relay": relay + "/threats.json", "keydir": keydir + "/threats.json"})
+        warnings, status, _ = build(p.product, p.out("product"))
+        data = json.loads(p.json_of("product").read_text())
+        assert (warnings, status) == ([], 0)
+        relay_item = _items(data)["relay", "relay"]
+        assert relay_item["uri"] == relay + "/index.html#relay"  # the URL's directory
+    # both servers are gone: the copies cached by that build stand in
+    warnings, status, output = build(p.product, p.out("product"))
+    assert warnings == [("conf.py", PRODUCT_LINE, "unreachable-source")] * 2
+    assert status == 0
+    data = json.loads(p.json_of("product").read_text())
+    assert _coverage(data)["TM-1", "relay:relay"] == "mitigated"
+    messages = [g["message"] for g in data["gaps"] if g["kind"] == "unreachable-source"]
+    assert all("using the copy cached by an earlier build" in m for m in messages)
+    assert all(m.endswith("less than a minute old") for m in messages)
+    page = (p.out("product") / "html" / "reports.html").read_text()
+    assert page.count("cached copy, less than a minute old") == 2
+    # a fresh build (no cached copy): the member is invalid and not used
+    warnings, status, _ = build(p.product, p.where / "fresh")
+    assert warnings[:2] == [("conf.py", PRODUCT_LINE, "invalid")] * 2
+    assert ("index.rst", 20, "unknown-ref") in warnings  # TM-2 :applies-to: relay
+    assert status == 1
+
+
+def test_a_pinned_member_that_does_not_match_is_invalid(projects: Projects) -> None:
+    p = projects
+    _product_first(p)
+    relay = str(p.json_of("relay"))
+    p.product_conf({"relay": {"source": relay, "sha256": "0" * 64}})
+    warnings, status, output = build(p.product, p.out("product"))
+    assert warnings[0] == ("conf.py", PRODUCT_LINE, "invalid")
+    data = json.loads(p.json_of("product").read_text())
+    (message,) = [g["message"] for g in data["gaps"] if g["kind"] == "invalid"]
+    assert "not the pinned " + "0" * 64 in message
+    assert not any(e.get("project") for e in data["items"]["services"])
+
+
+# -- IDs are per project ----------------------------------------------------------------------
+
+
+def test_a_stub_yields_and_a_bare_id_of_two_members_is_ambiguous(projects: Projects) -> None:
+    p = projects
+    _product_first(p)
+    p.product_conf(p.by_path())
+    with (p.product / "about.rst").open("a") as page:
+        page.write(
+            "\n.. service:: Relay stub\n   :id: relay\n\n"
+            "Both members log: :mitigation:`M-LOG`, :mitigation:`keydir:M-LOG`.\n"
+        )
+    warnings, status, _ = build(p.product, p.out("product"))
+    data = json.loads(p.json_of("product").read_text())
+    assert warnings == [("about.rst", 6, "duplicate-id"), ("about.rst", 9, "unknown-ref")]
+    messages = {g["kind"]: g["message"] for g in data["gaps"] if not g.get("project")}
+    assert "also declared by member project 'relay' at index.rst:4" in messages["duplicate-id"]
+    assert (
+        "'M-LOG' is declared by member projects relay, keydir; write relay:M-LOG or "
+        "keydir:M-LOG" in messages["unknown-ref"]
+    )
+    # the member's relay counts: its pairs, its location
+    assert _coverage(data)["TM-2", "relay:relay"] == "unmitigated"
+    about = (p.out("product") / "html" / "about.html").read_text()
+    assert 'href="https://keys.example/index.html#M-LOG"' in about

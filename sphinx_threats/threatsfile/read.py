@@ -158,17 +158,15 @@ class ThreatsFile:
 
     def of(self, key: str) -> dict[str, ItemEntry]:
         """The items listed under ``key`` by ID: the first declaration of a
-        duplicate ID (the list is sorted by ID, file, line)."""
+        duplicate ID (the list is sorted by ID, file, line); another project's
+        also under ``project-id:ID``, as the file's references name them."""
         found = self._by_id.get(key)
         if found is None:
             found = self._by_id[key] = {}
-            project_ids = {source.name: source.project_id for source in self.sources}
             foreign = []
             for entry in self.entries(key):
                 if entry.foreign:
-                    # another project's item, as this file's references name it
-                    name = entry.external or entry.project
-                    foreign.append((f"{project_ids.get(name, name)}:{entry.id}", entry))
+                    foreign.append((self.key_of(entry), entry))
                 else:
                     found.setdefault(entry.id, entry)
             for written, entry in foreign:
@@ -176,6 +174,15 @@ class ThreatsFile:
             for _, entry in foreign:  # a file that wrote references unresolved
                 found.setdefault(entry.id, entry)
         return found
+
+    def key_of(self, entry: ItemEntry) -> str:
+        """How this file's references name ``entry``: its ID, or ``project-id:ID``
+        for another project's item (its source's project ID from ``"sources"``)."""
+        name = entry.external or entry.project
+        if not name:
+            return entry.id
+        project_id = next((s.project_id for s in self.sources if s.name == name), name)
+        return f"{project_id}:{entry.id}"
 
     def own(self, key: str) -> dict[str, ItemEntry]:
         """The items listed under ``key`` that this project declares (not
