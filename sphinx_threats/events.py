@@ -96,7 +96,7 @@ def read_externals(
     asks for exactly the pages whose computed content changed.
     """
     where = {
-        value: sphinx_config.conf_location(app, value)
+        value: sphinx_config.conf_location(app, value, relative=True)
         for value in ("threats_external", "threats_aggregate")
     }
     project_id = sphinx_config.project_id(app.config)
@@ -122,7 +122,7 @@ def analyse_build(app: Sphinx, env: BuildEnvironment) -> list[str]:
     domain = threats_domain(env)
     report = domain.analyse(
         sphinx_config.settings_of(app.config, env),
-        sphinx_config.conf_location(app, "threats_aggregate"),
+        sphinx_config.conf_location(app, "threats_aggregate", relative=True),
     )
     if app.builder.name in SKIP_BUILDERS:
         return []

@@ -136,7 +136,12 @@ def line_in_conf(conf_py: Path, name: str) -> int:
     return 1
 
 
-def conf_location(app: Sphinx, name: str) -> Location:
-    """Where conf.py sets ``name``: the location of a problem with its value."""
+def conf_location(app: Sphinx, name: str, *, relative: bool = False) -> Location:
+    """Where conf.py sets ``name``: the location of a problem with its value;
+    ``relative``: as ``threats.json`` records it (relative to the source
+    directory, ``conf.py`` when it is there)."""
     conf = conf_py(app)
-    return Location(str(conf), line_in_conf(conf, name))
+    line = line_in_conf(conf, name)
+    if relative and conf.is_relative_to(app.srcdir):
+        return Location(conf.relative_to(app.srcdir).as_posix(), line)
+    return Location(str(conf), line)
