@@ -184,7 +184,7 @@ def federate(own: Sequence[Item], members: Sequence[Member], project_id: str) ->
             continue
         items.append(map_references(item, aliases.resolve))
     for member in members:
-        items += _member_items(member, ids, project_id)
+        items += _member_items(member, ids, project_id, own_kinds)
         problems += member.problems
     return Federation(items, problems, aliases)
 
@@ -219,12 +219,18 @@ def _stub(item: Item, theirs: Item) -> Problem:
 
 
 def _member_items(
-    member: Member, ids: Mapping[str, Mapping[str, str]], project_id: str
+    member: Member,
+    ids: Mapping[str, Mapping[str, str]],
+    project_id: str,
+    own: Mapping[str, Kind],
 ) -> list[Item]:
     """``member``'s items under the IDs they count under, their references
     resolved within the member first, its ``*`` meaning its own services."""
     local = ids[member.name]
-    resolve = _member_resolver(local, ids, project_id)
+    # a source the member could not read when it was built (it was built
+    # first): its references to it are written as the member named it
+    read = {s.project_id for s in member.file.sources} | {s.name for s in member.file.sources}
+    resolve = _member_resolver(local, ids, project_id, lambda p, i: p not in read and i in own)
     services = sorted(local[i.id] for i in member.items if i.kind is Kind.SERVICE)
     out: list[Item] = []
     for item in member.items:
@@ -238,10 +244,15 @@ def _member_items(
 
 
 def _member_resolver(
-    local: Mapping[str, str], ids: Mapping[str, Mapping[str, str]], project_id: str
+    local: Mapping[str, str],
+    ids: Mapping[str, Mapping[str, str]],
+    project_id: str,
+    unread: Callable[[str, str], bool],
 ) -> Callable[[str], str]:
     """How a member's reference resolves: its own item, ``project-id:ID`` of
-    this project or another member, else as written (another project's)."""
+    this project or another member, ``name:ID`` of a source it did not read
+    (``unread``) that names one of this project's IDs, else as written
+    (another project's)."""
 
     def resolve(ref: str) -> str:
         bang = "!" if ref.startswith("!") else ""
@@ -255,6 +266,8 @@ def _member_resolver(
             return bang + rest
         if prefix in ids:
             return bang + ids[prefix].get(rest, core)
+        if unread(prefix, rest):
+            return bang + rest
         return ref
 
     return resolve
