@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from typing import NamedTuple
 
 from ..analysis import Report
@@ -26,30 +27,29 @@ class ProjectRow(NamedTuple):
 
 def projects_view(report: Report, request: ReportRequest) -> tuple[ProjectRow, ...]:
     """Every member project, in ``threats_aggregate`` order (``threat-projects``)."""
+    services: dict[str, list[str]] = defaultdict(list)
+    for s in report.services:
+        item = report.index.get(s)
+        if item is not None and item.location.project:
+            services[item.location.project].append(s)
+    gaps: dict[str, Counter[str]] = defaultdict(Counter)
+    for gap in report.gaps:
+        if gap.location.project:
+            gaps[gap.location.project][gap.kind.value] += 1
     rows = []
     for member in report.members:
-        services = [s for s in report.services if _project(report, s) == member.name]
         answers = [
             pair
-            for s in services
+            for s in services[member.name]
             for pair in report.service_coverage(s)
             if pair.status is not Status.NOT_APPLICABLE
         ]
-        counts: dict[str, int] = {}
-        for gap in report.gaps:
-            if gap.location.project == member.name:
-                counts[gap.kind.value] = counts.get(gap.kind.value, 0) + 1
         rows.append(
             ProjectRow(
                 member,
-                tuple(link_of(report, Kind.SERVICE, s) for s in services),
+                tuple(link_of(report, Kind.SERVICE, s) for s in services[member.name]),
                 coverage_percentages(report, answers),
-                tuple(sorted(counts.items())),
+                tuple(sorted(gaps[member.name].items())),
             )
         )
     return tuple(rows)
-
-
-def _project(report: Report, service: str) -> str:
-    item = report.index.get(service)
-    return item.location.project if item is not None else ""
