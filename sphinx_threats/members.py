@@ -194,8 +194,6 @@ def _counted_id(
 ) -> str:
     """The ID a member's item counts under here: its own, unless another holds it."""
     ident = item.id
-    if ident.startswith("@"):
-        return ident  # no ID of its own: its placeholder is its place
     if len(declared_by[ident]) > 1:
         return f"{name}:{ident}"
     here = own_kinds.get(ident)
