@@ -29,7 +29,7 @@ import time
 import urllib.parse
 import urllib.request
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from http.client import HTTPException
 from pathlib import Path
@@ -163,16 +163,21 @@ def fetch_all(
     timeout: float,
     limit: int,
     settings: RequestSettings = DEFAULT_SETTINGS,
-) -> list[Fetched | FetchFailure]:
-    """:func:`fetch` of every request, in parallel, in the order of ``requests``.
+) -> Iterator[Fetched | FetchFailure]:
+    """:func:`fetch` of every request, in parallel, yielded in the order of
+    ``requests``: each as soon as it (and every one before it) is done, so
+    that the caller reads one while the next ones are still being fetched.
 
     Each gets ``timeout`` seconds in all, so the whole lasts about that long at
     most, however many there are (up to :data:`MAX_WORKERS` at once)."""
     if len(requests) <= 1:
-        return [_fetch_one(r, timeout, limit, settings) for r in requests]
+        yield from (_fetch_one(r, timeout, limit, settings) for r in requests)
+        return
     workers = min(MAX_WORKERS, len(requests))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="threats-fetch") as pool:
-        return list(pool.map(lambda r: _fetch_one(r, timeout, limit, settings), requests))
+        futures = [pool.submit(_fetch_one, r, timeout, limit, settings) for r in requests]
+        for future in futures:
+            yield future.result()
 
 
 def _fetch_one(
