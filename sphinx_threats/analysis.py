@@ -56,6 +56,7 @@ from .model import (
     Item,
     Kind,
     Location,
+    MemberSummary,
     Mitigation,
     NotApplicable,
     Reference,
@@ -793,6 +794,20 @@ def _overall(
     return _best(mitigations, None)
 
 
+def _deciding(
+    accepted: Sequence[RiskAcceptance], excluded: Sequence[NotApplicable], project: str
+) -> tuple[Sequence[RiskAcceptance], Sequence[NotApplicable]]:
+    """The decisions that decide for ``project``'s services (``""``: this
+    project's): a member project's decision without ``:service:`` decides only
+    for that member's services and threats (see :mod:`~.members`)."""
+    if not any(d.location.project for d in chain(accepted, excluded)):
+        return accepted, excluded
+    return (
+        [a for a in accepted if a.service is not None or a.location.project in ("", project)],
+        [n for n in excluded if n.service is not None or n.location.project in ("", project)],
+    )
+
+
 def exclusions(decl: Declarations) -> dict[str, list[NotApplicable]]:
     """The not-applicables naming each threat, in model order."""
     excluded_of: dict[str, list[NotApplicable]] = defaultdict(list)
@@ -816,6 +831,7 @@ def statuses(
     weak_pairs: list[Coverage] = []
     mitigated = Status.MITIGATED
     ranked_of, valid_of, scope_of_threat = mitigations.ranked_of, acceptances.valid_of, scope.scope
+    project_of = {s: svc.location.project for s, svc in decl.services.items()}
     for t, threat in decl.threats.items():
         mits = ranked_of.get(t, ())
         accepted = valid_of.get(t, ())
@@ -834,10 +850,15 @@ def statuses(
                     # almost always reaches every service in scope)
                     weak_pairs += [p for p in pairs if p.status is not mitigated]
             continue
-        threat_status[t], threat_by[t] = _overall(threat, mits, accepted, excluded)
+        threat_status[t], threat_by[t] = _overall(
+            threat, mits, *_deciding(accepted, excluded, threat.location.project)
+        )
         if services:
             if accepted or excluded:
-                pairs = [_pair(t, s, mits, accepted, excluded) for s in services]
+                pairs = [
+                    _pair(t, s, mits, *_deciding(accepted, excluded, project_of.get(s, "")))
+                    for s in services
+                ]
             else:  # what the mitigations achieve, pair by pair
                 new = _new_coverage
                 pairs = [new((t, s, *_best(mits, s))) for s in services]
@@ -979,6 +1000,8 @@ class Report:
     completeness: Completeness = NO_COMPLETENESS
     #: With ``threats_lock``: the review of each (decision, threat) link.
     reviews: dict[tuple[str, str], LinkReview] = field(default_factory=dict)
+    #: The member projects (``threats_aggregate``), as the build read them.
+    members: tuple[MemberSummary, ...] = ()
 
     # Indexes by service and by pair are built on first use: the analysis
     # itself only needs the pairs of each threat.

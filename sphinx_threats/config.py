@@ -179,21 +179,30 @@ def _check_categories(
     return categories
 
 
-def _check_fail_on(value: Any, seen: Mapping[str, Any], dropped: Dropped) -> list[str]:
-    if value == "":
-        return []  # ``threats_fail_on = ""``, like ``-D threats_fail_on=``: none
-    kinds = [k.value for k in GapKind]
-    known = []
-    for entry in _str_list(value, "threats_fail_on", dropped):
-        kind = spelled(entry, kinds)
-        if kind is None:
-            dropped.append("threats_fail_on: " + _unknown(entry, "a gap kind", kinds))
-        else:
-            known.append(kind)
-    if dropped and not known:
-        # an empty list fails on nothing: a typo must not switch the check off
-        raise _nothing_left("threats_fail_on", dropped)
-    return list(dict.fromkeys(known))
+def _gap_kinds(name: str) -> Check:
+    """A list of gap kinds (matched case-insensitively): an unknown entry is
+    dropped with "did you mean"."""
+
+    def check(value: Any, seen: Mapping[str, Any], dropped: Dropped) -> list[str]:
+        if value == "":
+            return []  # ``threats_fail_on = ""``, like ``-D threats_fail_on=``: none
+        kinds = [k.value for k in GapKind]
+        known = []
+        for entry in _str_list(value, name, dropped):
+            kind = spelled(entry, kinds)
+            if kind is None:
+                dropped.append(f"{name}: " + _unknown(entry, "a gap kind", kinds))
+            else:
+                known.append(kind)
+        if dropped and not known:
+            # an empty list fails on nothing: a typo must not switch the check off
+            raise _nothing_left(name, dropped)
+        return list(dict.fromkeys(known))
+
+    return check
+
+
+_check_fail_on = _gap_kinds("threats_fail_on")
 
 
 def _check_min_severity(value: Any, seen: Mapping[str, Any], dropped: Dropped) -> str | None:
@@ -309,35 +318,97 @@ def _check_catalogs(value: Any, seen: Mapping[str, Any], dropped: Dropped) -> li
 EXTERNAL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*\Z")
 
 
-def _check_external(value: Any, seen: Mapping[str, Any], dropped: Dropped) -> dict[str, list[str]]:
-    """``{name: source}`` -> ``{name: [base_url, source]}`` (``base_url`` may be empty)."""
-    if not isinstance(value, dict):
-        raise Invalid(f"threats_external must be a dict {{name: source}}, not {value!r}")
-    out: dict[str, list[str]] = {}
-    for name, source in value.items():
-        if not isinstance(name, str) or not EXTERNAL_NAME.match(name):
-            dropped.append(
-                f"threats_external: the name {name!r} must be a letter, then letters, digits, "
-                "'-' or '_' (it prefixes IDs, as in 'product:TM-1')"
-            )
-            continue
-        if isinstance(source, str) and source.strip():
-            out[name] = ["", source.strip()]
-        elif (
-            isinstance(source, list | tuple)
-            and len(source) == 2
-            and all(isinstance(part, str) for part in source)
-            and source[1].strip()
+class Source(NamedTuple):
+    """One source of ``threats_external`` or ``threats_aggregate``, checked."""
+
+    #: Where that project's pages are (``""``: a URL's directory, or unlinked).
+    base_url: str
+    #: A path (relative to conf.py) or an http(s) URL of its ``threats.json``.
+    source: str
+    #: The pinned SHA-256 of the file (64 hex digits, lower case; ``""``: not pinned).
+    sha256: str = ""
+
+
+_SHA256 = re.compile(r"[0-9a-f]{64}\Z")
+#: ``user:token@`` in a URL, left out of what a message shows.
+_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s'\"]+@")
+
+
+def _source(name: str, key: Any, source: Any) -> list[str]:
+    """One source, as the plain list ``[base_url, source, sha256]`` (it pickles);
+    :class:`Invalid` when it is none of the shapes."""
+    if isinstance(source, str) and source.strip():
+        return ["", source.strip(), ""]
+    if (
+        isinstance(source, list | tuple)
+        and len(source) == 2
+        and all(isinstance(part, str) for part in source)
+        and source[1].strip()
+    ):
+        return [source[0].strip(), source[1].strip(), ""]
+    if isinstance(source, dict) and set(source) <= {"source", "base_url", "sha256"}:
+        path, base, pin = source.get("source"), source.get("base_url", ""), source.get("sha256", "")
+        pin = pin.strip().lower().removeprefix("sha256:") if isinstance(pin, str) else pin
+        if (
+            isinstance(path, str)
+            and path.strip()
+            and isinstance(base, str)
+            and isinstance(pin, str)
+            and (not pin or _SHA256.match(pin))
         ):
-            out[name] = [source[0].strip(), source[1].strip()]
-        else:
-            dropped.append(
-                f"threats_external[{name!r}] must be a path or URL of a threats.json, or a "
-                f"pair (base_url, path_or_url), not {source!r}"
-            )
-    if dropped and not out:
-        raise _nothing_left("threats_external", dropped)
-    return out
+            return [base.strip(), path.strip(), pin]
+    shown = _USERINFO.sub(r"\1", repr(source))  # a warning is published: no credentials
+    raise Invalid(
+        f"{name}[{key!r}] must be a path or URL of a threats.json, a pair "
+        "(base_url, path_or_url), or a dict {'source': ..., 'base_url': ..., 'sha256': "
+        f"64 hex digits}}, not {shown}"
+    )
+
+
+def _check_sources(name: str) -> Check:
+    """``{name: source}`` -> ``{name: [base_url, source, sha256]}``."""
+
+    def check(value: Any, seen: Mapping[str, Any], dropped: Dropped) -> dict[str, list[str]]:
+        if not isinstance(value, dict):
+            raise Invalid(f"{name} must be a dict {{name: source}}, not {value!r}")
+        out: dict[str, list[str]] = {}
+        for key, source in value.items():
+            if not isinstance(key, str) or not EXTERNAL_NAME.match(key):
+                dropped.append(
+                    f"{name}: the name {key!r} must be a letter, then letters, digits, "
+                    "'-' or '_' (it prefixes IDs, as in 'product:TM-1')"
+                )
+                continue
+            try:
+                out[key] = _source(name, key, source)
+            except Invalid as err:  # only this source is left out
+                dropped.append(str(err))
+        if dropped and not out:
+            raise _nothing_left(name, dropped)
+        return out
+
+    return check
+
+
+#: What a ``threats_project_id`` may be: it prefixes IDs in ``threats.json``.
+PROJECT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*\Z")
+
+
+def project_slug(project: str) -> str:
+    """The default ``threats_project_id`` of a project named ``project``: lower
+    case, every run of characters other than letters and digits a ``-``."""
+    return re.sub(r"[^a-z0-9]+", "-", project.lower()).strip("-") or "project"
+
+
+def _check_project_id(value: Any, seen: Mapping[str, Any], dropped: Dropped) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and PROJECT_ID.match(value.strip()):
+        return value.strip()
+    raise Invalid(
+        "threats_project_id must be a letter or digit, then letters, digits, '-', '_' or "
+        f"'.' (it prefixes IDs in threats.json, as in 'product:TM-1'), not {value!r}"
+    )
 
 
 def _check_timeout(value: Any, seen: Mapping[str, Any], dropped: Dropped) -> float:
@@ -565,22 +636,53 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         "threats_external",
         {},
         "",
-        "dict name -> path, URL or (base_url, path_or_url)",
+        "dict name -> path, URL, (base_url, path_or_url) or dict",
         "Other projects' ``threats.json`` whose items this project references (``ID`` or "
-        "``name:ID``) and answers: a path relative to ``conf.py``, an http(s) URL, or a pair "
-        "``(base_url, path_or_url)`` as in ``intersphinx_mapping``; links go to "
-        "``base_url`` (for a URL alone, its directory) plus each item's ``uri``.",
-        _check_external,
+        "``name:ID``) and answers: a path relative to ``conf.py``, an http(s) URL, a pair "
+        "``(base_url, path_or_url)`` as in ``intersphinx_mapping``, or ``{'source': ..., "
+        "'base_url': ..., 'sha256': ...}`` (a pinned file: a digest mismatch is ``invalid``, "
+        "and no cached copy stands in); links go to ``base_url`` (for a URL alone, its "
+        "directory) plus each item's ``uri``.",
+        _check_sources("threats_external"),
     ),
     ConfigValue(
         "threats_external_timeout",
         10,
         "",
         "number (seconds)",
-        "How long a fetch of an external model by URL may take in all (connection, "
-        "redirects and body together); when it cannot be fetched, the copy cached by the "
-        "last build is used, with a warning.",
+        "How long a fetch of an external or member model by URL may take in all "
+        "(connection, redirects and body together); when it cannot be fetched, the copy "
+        "cached by the last build is used, with an ``unreachable-source`` gap.",
         _check_timeout,
+    ),
+    ConfigValue(
+        "threats_aggregate",
+        {},
+        "",
+        "dict name -> path, URL, (base_url, path_or_url) or dict",
+        "Member projects whose answers this project collects (source shapes as for "
+        "``threats_external``): their own items join this project's analysis as if declared "
+        "here, located at the member's file and line and linked to its pages.",
+        _check_sources("threats_aggregate"),
+    ),
+    ConfigValue(
+        "threats_aggregate_fail_on",
+        [],
+        "",
+        "list of gap kinds",
+        "Gap kinds that fail this build when located in a member project (a member's gaps "
+        "are listed and logged at info level, never as warnings).",
+        _gap_kinds("threats_aggregate_fail_on"),
+    ),
+    ConfigValue(
+        "threats_project_id",
+        None,
+        "",
+        "str or None",
+        "This project's stable name in every ``threats.json`` it writes, used by other "
+        "projects to resolve references to its items (``project-id:ID``); default: "
+        "``project``, lower-cased, runs of other characters than letters and digits as ``-``.",
+        _check_project_id,
     ),
     ConfigValue(
         "threats_export",
@@ -686,6 +788,12 @@ def validate_named(
         else:
             problems.extend((spec.name, f"{why} (this entry is left out)") for why in dropped)
     return checked, problems
+
+
+def project_id(values: Mapping[str, Any]) -> str:
+    """The effective ``threats_project_id`` of a (checked) configuration."""
+    configured = values["threats_project_id"]
+    return configured if configured else project_slug(str(values["project"] or ""))
 
 
 def category_labels(categories: list[str] | dict[str, str]) -> dict[str, str]:

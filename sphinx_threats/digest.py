@@ -51,7 +51,7 @@ def digest_of(item: Item, review_fields: tuple[str, ...] = DEFAULT_REVIEW_FIELDS
     """The digest of ``item`` here: computed for this project's items, as its
     ``threats.json`` recorded it for another project's (``""`` when that file
     recorded none)."""
-    if item.location.external:
+    if item.location.foreign:
         return item.digest
     return item_digest(item, review_fields)
 

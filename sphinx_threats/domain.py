@@ -27,9 +27,21 @@ from sphinx.util.nodes import make_refnode
 
 from .analysis import Report, Settings, analyse, declarations
 from .catalog import Catalog, CatalogRender
-from .external import NO_PREFIXES, ExternalModel, Prefixes, own_and_external
+from .digest import item_digest
+from .external import NO_PREFIXES, ExternalModel, Prefixes, map_references, own_and_external
 from .links import Condition, ConditionsByPage, PageLinks, anchor_written
-from .model import ROLE_KINDS, GapKind, Item, Kind, Location, Problem, Reference, ThreatModel
+from .members import NO_ALIASES, Aliases, Member, federate, member_summaries, name_candidates
+from .model import (
+    ROLE_KINDS,
+    GapKind,
+    Item,
+    Kind,
+    Location,
+    Problem,
+    Reference,
+    ThreatModel,
+    sorted_gaps,
+)
 from .schema.options import ID_RE
 from .views.request import ReportRequest
 
@@ -142,6 +154,12 @@ class ThreatsDomain(Domain):
     _external_problems: tuple[Problem, ...] = ()
     #: The problems of conf.py's values (checked again on every build).
     _config_problems: tuple[Problem, ...] = ()
+    #: The ``threats_aggregate`` members of this build (read again on every build).
+    _members: tuple[Member, ...] = ()
+    #: This project's ``threats_project_id``.
+    _project_id: str = ""
+    #: How this project's references name members' items (derived with the model).
+    _aliases: Aliases = NO_ALIASES
     _rendered: dict[str, list[Item]] | None = None
 
     # -- per-document records -------------------------------------------------
@@ -248,11 +266,28 @@ class ThreatsDomain(Domain):
         self._bridged_items = tuple(items)
         self._bridged_problems = tuple(problems)
 
-    def set_externals(self, models: Iterable[ExternalModel], problems: Iterable[Problem]) -> None:
-        """This build's ``threats_external`` sources (read before any document)."""
+    def set_externals(
+        self,
+        models: Iterable[ExternalModel],
+        problems: Iterable[Problem],
+        members: Iterable[Member] = (),
+        project_id: str = "",
+    ) -> None:
+        """This build's ``threats_external`` sources and ``threats_aggregate``
+        members (read before any document), and this project's ID."""
         self._changed()
         self._externals = tuple(models)
         self._external_problems = tuple(problems)
+        self._members = tuple(members)
+        self._project_id = project_id
+
+    def members(self) -> tuple[Member, ...]:
+        """This build's ``threats_aggregate`` members."""
+        return self._members
+
+    def externals(self) -> tuple[ExternalModel, ...]:
+        """This build's ``threats_external`` sources."""
+        return self._externals
 
     def set_config_problems(self, problems: Iterable[Problem]) -> None:
         """This build's problems with conf.py's values: gaps like any other."""
@@ -261,9 +296,14 @@ class ThreatsDomain(Domain):
 
     def target(self, ident: str) -> str:
         """The ID a reference names: ``name:ID`` of a ``threats_external``
-        source is that source's item (see :meth:`.Prefixes.resolve`)."""
+        source or a ``threats_aggregate`` member is that project's item (see
+        :meth:`.Prefixes.resolve` and :meth:`.Aliases.resolve`)."""
         self.model()
-        return self._prefixes.resolve(ident)
+        return self._prefixes.resolve(self._aliases.resolve(ident))
+
+    def _resolved(self, item: Item) -> Item:
+        """``item`` as the analysis sees it: its references to other projects resolved."""
+        return self._prefixes.unprefixed(map_references(item, self._aliases.resolve))
 
     def items_of(self, docname: str) -> list[Item]:
         """Items shown in ``docname``: declared there, then rendered from catalogues."""
@@ -272,7 +312,7 @@ class ThreatsDomain(Domain):
         rendered = (self._rendered or {}).get(docname)
         shown = [*items, *rendered] if rendered else items
         # shown as the analysis sees them: ``name:ID`` references resolved
-        return [self._prefixes.unprefixed(item) for item in shown]
+        return [self._resolved(item) for item in shown]
 
     def anchor_written(self, builder: Builder, docname: str, anchor: str) -> bool:
         """Whether ``builder`` writes the item anchor ``anchor`` of ``docname``
@@ -294,14 +334,20 @@ class ThreatsDomain(Domain):
                 self.catalogs(), data["renders"]
             )
             self._rendered = rendered
-            own, external, self._prefixes = own_and_external(
+            federation = federate(
                 [
                     *(item for items in data["items"].values() for item in items),
                     *catalog_items,
                     *self._bridged_items,
                 ],
+                self._members,
+                self._project_id,
+            )
+            self._aliases = aliases = federation.aliases
+            own, external, self._prefixes = own_and_external(
+                federation.items,
                 list(self._externals),
-                (r.target for refs in data["references"].values() for r in refs),
+                (aliases.resolve(r.target) for refs in data["references"].values() for r in refs),
             )
             self._model = ThreatModel.build(
                 chain(own, external),
@@ -311,20 +357,38 @@ class ThreatsDomain(Domain):
                     self._bridged_problems,
                     self._external_problems,
                     self._config_problems,
+                    federation.problems,
                 ),
                 (
-                    replace(r, target=self._prefixes.resolve(r.target))
+                    replace(r, target=self._prefixes.resolve(aliases.resolve(r.target)))
                     for refs in data["references"].values()
                     for r in refs
                 ),
             )
         return self._model
 
-    def analyse(self, settings: Settings) -> Report:
+    def analyse(self, settings: Settings, aggregate_at: Location | None = None) -> Report:
         """Analyse the model now (once per build, when every page is read) and
-        keep the report; the records are closed until the next build reads."""
-        self._report = analyse(self.model(), settings)
-        self._index = self._report.index
+        keep the report; the records are closed until the next build reads.
+
+        With members, what each saw of this project's threats is compared
+        with their current digests: a ``stale-member`` gap is located at
+        ``aggregate_at`` (conf.py's ``threats_aggregate``)."""
+        report = analyse(self.model(), settings)
+        if self._aliases.ambiguous:
+            # a bare ID two members declare: the unknown-ref names them
+            report = replace(report, gaps=name_candidates(report.gaps, self._aliases))
+        if self._members and aggregate_at is not None:
+            fields = settings.review_fields
+            current = {
+                t.id: item_digest(t, fields) for t in report.threats() if not t.location.foreign
+            }
+            summaries, stale = member_summaries(
+                self._members, self._project_id, current, aggregate_at
+            )
+            report = replace(report, gaps=sorted_gaps([*report.gaps, *stale]), members=summaries)
+        self._report = report
+        self._index = report.index
         return self._report
 
     def report(self) -> Report:
@@ -412,7 +476,7 @@ class ThreatsDomain(Domain):
         todocname = item.location.docname
         if not todocname and item.location.uri:
             # another project's item: its page there
-            title = f"{item.kind.label} {item.id} ({item.location.external})"
+            title = f"{item.kind.label} {item.id} ({item.location.foreign})"
             return nodes.reference(
                 "", "", contnode, internal=False, refuri=item.location.uri, reftitle=title
             )

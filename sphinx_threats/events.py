@@ -92,15 +92,20 @@ def read_catalogs(
 def read_externals(
     app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
 ) -> list[str]:
-    """Read every ``threats_external`` source, once per build, before any document.
+    """Read every ``threats_external`` source and ``threats_aggregate`` member,
+    once per build, before any document.
 
-    No page needs reading again: what an external item changes on a page
-    (a title, a status, a link) is computed content, and the analysis asks
-    for exactly the pages whose computed content changed.
+    No page needs reading again: what another project's item changes on a
+    page (a title, a status, a link) is computed content, and the analysis
+    asks for exactly the pages whose computed content changed.
     """
-    where = sphinx_config.conf_location(app, "threats_external")
-    models, problems = sources.read_sources(app, sphinx_config.vocabulary(app.config), where)
-    threats_domain(env).set_externals(models, problems)
+    where = {
+        value: sphinx_config.conf_location(app, value)
+        for value in ("threats_external", "threats_aggregate")
+    }
+    project_id = sphinx_config.project_id(app.config)
+    read = sources.read_sources(app, sphinx_config.vocabulary(app.config), where, project_id)
+    threats_domain(env).set_externals(read.externals, read.problems, read.members, project_id)
     return []
 
 
@@ -120,7 +125,10 @@ def analyse_build(app: Sphinx, env: BuildEnvironment) -> list[str]:
     computed content changed."""
     domain = threats_domain(env)
     settings = sphinx_config.settings_of(app.config, env)
-    report = domain.analyse(replace(settings, lock=lock_file.read_lock(app)))
+    report = domain.analyse(
+        replace(settings, lock=lock_file.read_lock(app)),
+        sphinx_config.conf_location(app, "threats_aggregate"),
+    )
     if app.builder.name in SKIP_BUILDERS:
         return []
     outcome.warn_gaps(app, report)

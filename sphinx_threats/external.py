@@ -10,17 +10,20 @@ there, when that project's pages are known.
 
 What the other project computed (statuses, coverage, gaps) is not read: this
 project analyses the items again, with its own mitigations added.  Items that
-file lists as external to *it* are left out: each project exports only its own.
+file lists as another project's (``external`` or ``project``) are left out:
+each project exports only its own, so no project reads its own items back.
+:mod:`~.members` reads a member project's file through :func:`parse_entries` too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from itertools import chain
 from typing import Any, NamedTuple
 
 from . import fetch
+from .config import project_slug
 from .model import Item, Kind, Location, Problem
 from .schema.options import OPTIONS_BY_NAME, REFERENCES, Vocabulary
 from .schema.values import RawValue, parse_item
@@ -45,13 +48,21 @@ class ExternalModel(NamedTuple):
     problem: str = ""
     #: Whether the source is a ``threats.json`` at all (else it gives nothing).
     usable: bool = True
+    #: That project's ``threats_project_id`` (``""``: its file does not say).
+    project_id: str = ""
+    #: The digest of each of its items, by ID, as its file records them.
+    digests: tuple[tuple[str, str], ...] = ()
 
 
-def read_model(name: str, data: bytes, base_url: str, vocabulary: Vocabulary) -> ExternalModel:
+def read_model(
+    name: str, data: bytes, base_url: str, vocabulary: Vocabulary, project_id: str = ""
+) -> ExternalModel:
     """The items of the ``threats.json`` in ``data``; never raises on bad input.
 
     ``base_url`` (may be empty: the items are then shown unlinked) is joined
-    with each item's ``uri`` to link to it.
+    with each item's ``uri`` to link to it.  A reference of theirs to one of
+    this project's items (``project_id:ID``: that project aggregates this
+    one) names it by its plain ID.
     """
     if len(data) > MAX_BYTES:
         return ExternalModel(name, (), TOO_LARGE, usable=False)
@@ -59,6 +70,35 @@ def read_model(name: str, data: bytes, base_url: str, vocabulary: Vocabulary) ->
         model = read(data)
     except FormatError as err:
         return ExternalModel(name, (), err.about("it"), usable=False)
+    records, problems = parse_entries(model, base_url, vocabulary, external=name)
+    if project_id:
+        ours = f"{project_id}:"
+
+        def resolve(ref: str) -> str:
+            bang = "!" if ref.startswith("!") else ""
+            return bang + ref[len(bang) :].removeprefix(ours)
+
+        records = [map_references(item, resolve) for item in records]
+    return ExternalModel(
+        name,
+        tuple(records),
+        _summary(problems),
+        project_id=project_id_of(model, name),
+        digests=recorded_digests(model),
+    )
+
+
+def parse_entries(
+    model: ThreatsFile,
+    base_url: str,
+    vocabulary: Vocabulary,
+    *,
+    external: str = "",
+    project: str = "",
+) -> tuple[list[Item], list[Problem]]:
+    """The records of ``model``'s own items (checked under ``vocabulary``) and
+    their problems, each located at the other project's file and line and
+    marked as the source ``external`` or the member ``project``."""
     records: list[Item] = []
     problems: list[Problem] = []
     for kind, entry in _entries(model):
@@ -68,11 +108,25 @@ def read_model(name: str, data: bytes, base_url: str, vocabulary: Vocabulary) ->
             if key in OPTIONS_BY_NAME[kind] and value not in (None, "", [])
         }
         uri = join_uri(base_url, entry.uri) if base_url and entry.uri else ""
-        location = Location(entry.file, entry.lineno, "", name, uri)
+        location = Location(entry.file, entry.lineno, "", external, uri, project)
         item, found = parse_item(kind, entry.title, options, location, vocabulary)
         records.append(replace(item, digest=entry.digest))
         problems.extend(found)
-    return ExternalModel(name, tuple(records), _summary(problems))
+    return records, problems
+
+
+def recorded_digests(model: ThreatsFile) -> tuple[tuple[str, str], ...]:
+    """The ``digest`` of each of ``model``'s own items that records one, by ID."""
+    found = {entry.id: entry.digest for _, entry in _entries(model) if entry.digest}
+    return tuple(sorted(found.items()))
+
+
+def project_id_of(model: ThreatsFile, name: str) -> str:
+    """``model``'s ``threats_project_id``, or the default its ``project`` gives,
+    or (a file that names no project) ``name``, its source's."""
+    if model.project_id:
+        return model.project_id
+    return project_slug(model.project) if model.project.strip() else name
 
 
 def _entries(model: ThreatsFile) -> Iterator[tuple[Kind, ItemEntry]]:
@@ -83,7 +137,7 @@ def _entries(model: ThreatsFile) -> Iterator[tuple[Kind, ItemEntry]]:
         if kind is None:
             continue  # a kind a newer version knows: nothing here can use it
         for entry in entries:
-            if not entry.external:  # that project's own external item: not its to export
+            if not entry.foreign:  # another project's item there: not its to export
                 yield kind, entry
 
 
@@ -167,18 +221,24 @@ class Prefixes(NamedTuple):
         """``item`` with its references resolved (see :meth:`resolve`)."""
         if not self.names:
             return item
-        changes: dict[str, Any] = {}
-        for option in REFERENCES[item.kind]:
-            value = getattr(item, option.field)
-            if isinstance(value, str):
-                new: Any = self.resolve(value)
-            elif isinstance(value, tuple):
-                new = tuple(self.resolve(v) for v in value)
-            else:
-                continue
-            if new != value:
-                changes[option.field] = new
-        return replace(item, **changes) if changes else item
+        return map_references(item, self.resolve)
+
+
+def map_references(item: Item, resolve: Callable[[str], str]) -> Item:
+    """``item`` with every ID its reference options name passed through ``resolve``
+    (the same record when nothing changes)."""
+    changes: dict[str, Any] = {}
+    for option in REFERENCES[item.kind]:
+        value = getattr(item, option.field)
+        if isinstance(value, str):
+            new: Any = resolve(value)
+        elif isinstance(value, tuple):
+            new = tuple(resolve(v) for v in value)
+        else:
+            continue
+        if new != value:
+            changes[option.field] = new
+    return replace(item, **changes) if changes else item
 
 
 def _references(item: Item) -> Iterator[str]:

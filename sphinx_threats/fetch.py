@@ -22,13 +22,15 @@ URL's credentials (``user:token@``) are used to fetch and never shown.
 
 from __future__ import annotations
 
+import email.utils
 import os
 import stat
 import time
 import urllib.parse
 import urllib.request
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from http.client import HTTPException
 from pathlib import Path
 from typing import NamedTuple
@@ -67,6 +69,11 @@ class Fetched(NamedTuple):
     note: str = ""
     #: Where to keep the bytes once they prove usable (fresh from a URL).
     keep: Path | None = None
+    #: When the source was last modified (seconds since the epoch: a file's
+    #: modification time, a URL's ``Last-Modified``); ``None``: not known.
+    modified: float | None = None
+    #: When a cached copy stood in: its age in seconds; ``None`` otherwise.
+    cached_age: float | None = None
 
 
 class FetchFailure(NamedTuple):
@@ -121,17 +128,64 @@ def fetch(
     if not is_url(source):
         return read_file(Path(source), limit)
     try:
-        data = _download(source, time.monotonic() + timeout, limit, settings)
+        data, modified = _download(source, time.monotonic() + timeout, limit, settings)
     except _Failed as err:
         why = str(err)
     else:
-        return Fetched(data, keep=cache)
+        return Fetched(data, keep=cache, modified=modified)
     if cache is None:
         return FetchFailure(why)
     cached = read_file(cache, limit)
     if isinstance(cached, FetchFailure):
         return FetchFailure(f"{why}, and no copy is cached")
-    return cached._replace(note=f"{why}; using the copy cached by an earlier build ({cache})")
+    age = max(0.0, time.time() - cached.modified) if cached.modified is not None else None
+    return cached._replace(
+        note=f"{why}; using the copy cached by an earlier build ({cache})", cached_age=age
+    )
+
+
+class Request(NamedTuple):
+    """One source to fetch (see :func:`fetch`)."""
+
+    source: str
+    #: Where its copy is kept (``None``: no cache, as for a path or a pinned file).
+    cache: Path | None = None
+
+
+#: The most fetches :func:`fetch_all` runs at once: they wait on the network,
+#: not the processor, so more threads than cores pay off.
+MAX_WORKERS = 16
+
+
+def fetch_all(
+    requests: Sequence[Request],
+    *,
+    timeout: float,
+    limit: int,
+    settings: RequestSettings = DEFAULT_SETTINGS,
+) -> Iterator[Fetched | FetchFailure]:
+    """:func:`fetch` of every request, in parallel, yielded in the order of
+    ``requests``: each as soon as it (and every one before it) is done, so
+    that the caller reads one while the next ones are still being fetched.
+
+    Each gets ``timeout`` seconds in all, so the whole lasts about that long at
+    most, however many there are (up to :data:`MAX_WORKERS` at once)."""
+    if len(requests) <= 1:
+        yield from (_fetch_one(r, timeout, limit, settings) for r in requests)
+        return
+    workers = min(MAX_WORKERS, len(requests))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="threats-fetch") as pool:
+        futures = [pool.submit(_fetch_one, r, timeout, limit, settings) for r in requests]
+        for future in futures:
+            yield future.result()
+
+
+def _fetch_one(
+    request: Request, timeout: float, limit: int, settings: RequestSettings
+) -> Fetched | FetchFailure:
+    return fetch(
+        request.source, timeout=timeout, limit=limit, cache=request.cache, settings=settings
+    )
 
 
 def read_file(path: Path, limit: int) -> Fetched | FetchFailure:
@@ -149,7 +203,8 @@ def read_file(path: Path, limit: int) -> Fetched | FetchFailure:
     except OSError as err:
         return FetchFailure(f"cannot read {path} ({err.strerror or err})")
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
             return FetchFailure(f"{path} is not a regular file")
         data = _read_at_most(fd, limit + 1)
     except OSError as err:
@@ -158,7 +213,7 @@ def read_file(path: Path, limit: int) -> Fetched | FetchFailure:
         os.close(fd)
     if len(data) > limit:
         return FetchFailure(TOO_LARGE.format(limit=limit))
-    return Fetched(data)
+    return Fetched(data, modified=status.st_mtime)
 
 
 def _read_at_most(fd: int, size: int) -> bytes:
@@ -186,8 +241,11 @@ def keep(cache: Path, data: bytes) -> None:
 # -- the network ---------------------------------------------------------------
 
 
-def _download(url: str, deadline: float, limit: int, settings: RequestSettings) -> bytes:
-    """The body of ``url``, following redirects, by ``deadline``.
+def _download(
+    url: str, deadline: float, limit: int, settings: RequestSettings
+) -> tuple[bytes, float | None]:
+    """The body of ``url``, following redirects, by ``deadline``, and when it
+    was last modified (its ``Last-Modified``, if any).
 
     :raises _Failed: whatever went wrong, said without the URL's credentials.
     """
@@ -201,7 +259,9 @@ def _download(url: str, deadline: float, limit: int, settings: RequestSettings) 
         raise _Failed(f"cannot fetch it ({type(err).__name__})") from err
 
 
-def _follow(url: str, deadline: float, limit: int, settings: RequestSettings) -> bytes:
+def _follow(
+    url: str, deadline: float, limit: int, settings: RequestSettings
+) -> tuple[bytes, float | None]:
     headers = {"Accept-Encoding": "gzip, identity"}
     if settings.user_agent:
         headers["User-Agent"] = settings.user_agent
@@ -230,11 +290,22 @@ def _follow(url: str, deadline: float, limit: int, settings: RequestSettings) ->
                     continue
                 if not 200 <= response.status < 300:
                     raise _Failed(f"cannot fetch it (HTTP {response.status})")
-                return _body(response, deadline, limit)
+                return _body(response, deadline, limit), _last_modified(response)
             finally:
                 # closed, not released: a body abandoned mid-way is not reused
                 response.close()
     raise _Failed("cannot fetch it (too many redirects)")
+
+
+def _last_modified(response: urllib3.BaseHTTPResponse) -> float | None:
+    """The response's ``Last-Modified`` in seconds since the epoch (``None``: none)."""
+    header = response.headers.get("Last-Modified")
+    if not header:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(header).timestamp()
+    except (TypeError, ValueError, IndexError):
+        return None
 
 
 def _credentials(url: str) -> tuple[str, tuple[str, str], str]:

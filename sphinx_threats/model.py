@@ -166,6 +166,8 @@ class GapKind(enum.StrEnum):
     UNRATED = "unrated"
     UNANALYSED = "unanalysed"
     SUSPECT_LINK = "suspect-link"
+    STALE_MEMBER = "stale-member"
+    UNREACHABLE_SOURCE = "unreachable-source"
 
     @property
     def description(self) -> str:
@@ -208,6 +210,12 @@ _GAP_DESCRIPTIONS = {
     GapKind.SUSPECT_LINK: "with ``threats_lock``: a mitigation, acceptance or not-applicable "
     "links to a threat whose digest changed since the link was last reviewed (not in the "
     "default ``threats_fail_on``)",
+    GapKind.STALE_MEMBER: "with ``threats_aggregate``: a member was built against an older "
+    "version of this project's model; the message says how many threats changed, were added "
+    "or were removed since (not in the default ``threats_fail_on``)",
+    GapKind.UNREACHABLE_SOURCE: "an external or member source could not be read and its "
+    "cached copy was used; the message gives the copy's age (not in the default "
+    "``threats_fail_on``)",
 }
 
 _GAP_LOCATIONS = {
@@ -226,6 +234,8 @@ _GAP_LOCATIONS = {
     GapKind.UNRATED: "the threat",
     GapKind.UNANALYSED: "the element",
     GapKind.SUSPECT_LINK: "the decision",
+    GapKind.STALE_MEMBER: "conf.py's ``threats_aggregate``",
+    GapKind.UNREACHABLE_SOURCE: "conf.py's ``threats_external`` / ``threats_aggregate``",
 }
 
 #: Values of a mitigation's ``:status:``, from planned to verified.
@@ -265,6 +275,14 @@ class Location:
     #: For an item of another project: the absolute URI of its anchor there
     #: (empty when that project's pages are not known).
     uri: str = ""
+    #: For an item of a member project (``threats_aggregate``), and a gap
+    #: located in one: that member's name; empty otherwise.
+    project: str = ""
+
+    @property
+    def foreign(self) -> str:
+        """The other project an item comes from (external or member; ``""``: ours)."""
+        return self.external or self.project
 
 
 @dataclass(frozen=True)
@@ -296,7 +314,7 @@ class Item:
         where = self.location
         for name, line in self.option_lines:
             if name == option:
-                return Location(where.file, line, where.docname)
+                return Location(where.file, line, where.docname, project=where.project)
         return where
 
 
@@ -553,6 +571,36 @@ def _item_order(item: Item) -> tuple[str, int, str, str, str]:
         item.kind.value,
         item.id,
     )
+
+
+class MemberSummary(NamedTuple):
+    """What ``threat-projects`` says of one member project (``threats_aggregate``)
+    beyond what the analysis computes from its items."""
+
+    #: Its name in ``threats_aggregate``.
+    name: str
+    #: Its docs' title (its ``project``).
+    title: str
+    #: Its docs' root URL (``""``: not known).
+    url: str
+    #: When its file was last modified, ``YYYY-MM-DD HH:MM`` UTC (``""``: unknown).
+    built: str
+    #: The age of the cached copy that stood in for it (``""``: read fresh).
+    cached: str
+    #: Whether it was built against this project's model at all.
+    against: bool
+    #: This project's threats changed, added and removed since it was built.
+    changed: int = 0
+    added: int = 0
+    removed: int = 0
+    #: Its gaps as its own file records them: failing its own build, and others.
+    failing: int = 0
+    others: int = 0
+
+    @property
+    def stale(self) -> bool:
+        """Whether it was built against an older version of this project's model."""
+        return bool(self.changed or self.added or self.removed)
 
 
 class Gap(NamedTuple):

@@ -18,8 +18,9 @@ from sphinx.util.logging import is_suppressed_warning
 from ._util import paused_gc
 from .exporters.badge import BADGE_FILE, coverage_badge
 from .locations import warning_location
+from .members import source_entries
 from .model import GapKind, Item
-from .sphinx_config import conf_location, vocabulary
+from .sphinx_config import conf_location, project_id, vocabulary
 from .threatsfile.write import to_data, to_json
 
 if TYPE_CHECKING:
@@ -102,6 +103,8 @@ def _export(
         fail_on=app.config.threats_fail_on,
         failing=set(failing),
         vocabulary=vocabulary(app.config),
+        project_id=project_id(app.config),
+        sources=source_entries(domain.externals(), domain.members()),
     )
     try:
         write_if_changed(path, to_json(data))

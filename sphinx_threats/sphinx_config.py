@@ -59,6 +59,13 @@ def settings_of(config: Config, env: BuildEnvironment | None = None) -> Settings
     )
 
 
+def project_id(config: Config) -> str:
+    """This project's ``threats_project_id`` (its default from ``project``)."""
+    return config_module.project_id(
+        {"threats_project_id": config.threats_project_id, "project": config.project}
+    )
+
+
 def vocabulary(config: Any) -> Vocabulary:
     """The allowed option values, from the configuration."""
     return Vocabulary(

@@ -99,19 +99,23 @@ def test_service_answers_the_product_threats(
         (page, threat_line, "unmitigated"),
     ]
     coverage = {(c["threat"], c["service"]): (c["status"], c["by"]) for c in data["coverage"]}
+    # the product's items written resolved, as product:ID (its project ID)
     assert coverage == {
-        ("TM-1", "relay"): ("mitigated", ["M-R1"]),  # covered by our own mitigation
-        ("TM-2", "relay"): ("unmitigated", []),
-        ("TM-4", "relay"): ("accepted", ["RA-1"]),  # the product's acceptance counts
-        ("TM-5", "relay"): ("not-applicable", ["NA-1"]),  # and its not-applicable
+        ("product:TM-1", "relay"): ("mitigated", ["M-R1"]),  # covered by our own mitigation
+        ("product:TM-2", "relay"): ("unmitigated", []),
+        ("product:TM-4", "relay"): ("accepted", ["product:RA-1"]),  # the product's counts
+        ("product:TM-5", "relay"): ("not-applicable", ["product:NA-1"]),  # and its n/a
     }
+    assert data["sources"][0]["name"] == "product"
+    assert data["sources"][0]["project_id"] == "product"
+    assert data["sources"][0]["digests"]["TM-1"].startswith("sha256:1:")
     items = _by_id(data)
     assert items["TM-1"]["external"] == "product"
     assert items["TM-1"]["uri"] == BASE + "index.html#TM-1"
     assert items["M-WEB-1"]["uri"] == BASE + "services/web.html#M-WEB-1"
     assert "external" not in items["relay"] and items["relay"]["file"] == page
-    assert items["M-R1"]["mitigates"] == ["TM-1"]  # product:TM-1 names the product's TM-1
-    assert items["R-1"]["actors"] == ["outsider"]  # an actor of the product's
+    assert items["M-R1"]["mitigates"] == ["product:TM-1"]  # the product's TM-1, resolved
+    assert items["R-1"]["actors"] == ["product:outsider"]  # an actor of the product's
     # links to the product pages, with the product's titles
     assert f'href="{BASE}index.html#TM-1"' in index
     assert f'href="{BASE}index.html#TM-2"' in index
@@ -173,12 +177,16 @@ def test_unreachable_url_uses_the_cached_copy(tmp_path: Path, product: Path) -> 
         warnings = threat_warnings(app)
         messages = _messages(app)
         data = threats_json(app)
+    # the cached copy stands in: one unreachable-source gap giving its age
     assert warnings == [
-        ("conf.py", CONF_LINE, "invalid"),
+        ("conf.py", CONF_LINE, "unreachable-source"),
         ("index.rst", 8, "service-gap"),
         ("index.rst", 17, "unmitigated"),
     ]
-    assert any("using the copy cached by an earlier build" in m for m in messages)
+    assert any(
+        "using the copy cached by an earlier build" in m and "old [threats.unreachable-source]" in m
+        for m in messages
+    )
     assert _by_id(data)["TM-1"]["external"] == "product"
 
 
@@ -192,7 +200,7 @@ def test_a_fetched_copy_is_used_when_the_server_goes_away(tmp_path: Path, produc
     with built_app("html", srcdir=src, builddir=out) as app:
         warnings = threat_warnings(app)
         index = html(app, "index")
-    assert warnings[0] == ("conf.py", CONF_LINE, "invalid")
+    assert warnings[0] == ("conf.py", CONF_LINE, "unreachable-source")
     assert [w[2] for w in warnings[1:]] == ["service-gap", "unmitigated"]
     assert "Stolen session tokens" in index
 
@@ -247,7 +255,7 @@ def test_items_outside_this_projects_configuration_still_load(tmp_path: Path) ->
         data = threats_json(app)
     assert ("conf.py", CONF_LINE, "invalid") in warnings
     assert any("'urgent'" in m and "used as far as they can be" in m for m in messages)
-    assert ("TM-1", "relay") in {(c["threat"], c["service"]) for c in data["coverage"]}
+    assert ("product:TM-1", "relay") in {(c["threat"], c["service"]) for c in data["coverage"]}
 
 
 def test_bad_threats_external_value_is_one_warning(tmp_path: Path) -> None:
@@ -317,7 +325,7 @@ def test_parallel_build_equals_serial(tmp_path: Path, product: Path) -> None:
     assert outputs[0] == outputs[1]
     data = json.loads(outputs[0]["threats.json"])
     coverage = {(c["threat"], c["service"]): c["status"] for c in data["coverage"]}
-    assert coverage[("TM-2", "relay")] == "planned"
+    assert coverage[("product:TM-2", "relay")] == "planned"
 
 
 # -- intersphinx -------------------------------------------------------------------------

@@ -78,7 +78,7 @@ def test_a_broken_body_uses_the_cached_copy(tmp_path: Path, product: Path, fault
             messages = _messages(app)
             data_json = threats_json(app)
             index = html(app, "index")
-    assert warnings == [("conf.py", CONF_LINE, "invalid"), *WITH_PRODUCT]
+    assert warnings == [("conf.py", CONF_LINE, "unreachable-source"), *WITH_PRODUCT]
     assert sum("using the copy cached by an earlier build" in m for m in messages) == 1
     assert _by_id(data_json)["TM-1"]["external"] == "product"
     assert "Stolen session tokens" in index
@@ -100,7 +100,7 @@ def test_a_dripping_server_is_abandoned_and_the_cache_used(tmp_path: Path, produ
             warnings = threat_warnings(app)
             messages = _messages(app)
         assert server.seen.abandoned.wait(5)  # hung up before the body was all sent
-    assert warnings == [("conf.py", CONF_LINE, "invalid"), *WITH_PRODUCT]
+    assert warnings == [("conf.py", CONF_LINE, "unreachable-source"), *WITH_PRODUCT]
     assert sum("cannot fetch it (no answer in time)" in m for m in messages) == 1
     assert any("using the copy cached by an earlier build" in m for m in messages)
 
@@ -192,7 +192,9 @@ def test_a_prefix_names_its_sources_item(tmp_path: Path, root: str, page: str) -
     # the mitigation answers the second's X-1, not the first's
     items = _by_id(data)
     assert items["M-1"]["mitigates"] == ["second:X-1"]
-    assert items["second:X-1"]["title"] == "Forged second receipts"
+    # listed under its own ID, keyed by its source
+    (theirs,) = [t for t in data["items"]["threats"] if t.get("external") == "second"]
+    assert (theirs["id"], theirs["title"]) == ("X-1", "Forged second receipts")
     # the second has no X-9: unknown, said so (not the first's, nor silently)
     assert warnings == [(page, 12, "unknown-ref")]
     assert any("second:X-9" in m for m in messages)

@@ -39,3 +39,9 @@ threats_element_categories = "stride-per-element"
 #     sphinx-build -b dummy -D threats_fail_on=unmitigated,service-gap . _build/check
 #     sphinx-build -b html -D threats_fail_on= . _build/html    # fail on nothing
 threats_fail_on = []
+
+# The media service is documented in a project of its own (../messenger-media),
+# as a service team would in its own repository: this build collects its
+# answers to the product threats, and the reports page shows it in
+# threat-projects. Build it first (its threats.json is read from there).
+threats_aggregate = {"media": "../messenger-media/_build/html/threats.json"}

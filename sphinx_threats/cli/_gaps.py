@@ -134,6 +134,20 @@ _RULES = (
         "Check that the decision still answers the threat as it now reads, then record the "
         "review: sphinx-threats review threats.json --lock FILE --by NAME DECISION.",
     ),
+    GapRule(
+        "stale-member",
+        "Member built against an older model",
+        "A member project (threats_aggregate) was built against an older version of this "
+        "project's model: some of its threats changed, were added or were removed since.",
+        "Rebuild the member against this project's current threats.json.",
+    ),
+    GapRule(
+        "unreachable-source",
+        "Source read from its cached copy",
+        "An external or member source could not be read; the copy cached by an earlier "
+        "build was used.",
+        "Check the source's URL and the server; the cached copy stands in meanwhile.",
+    ),
 )
 
 #: Every gap kind this version knows, in the order of :class:`GapKind` (then

@@ -18,11 +18,15 @@ NAME = "report"
 
 FORMATS = ("text", "json", "markdown", "github")
 
+#: What ``--group-by`` groups the gaps by.
+GROUPS = ("kind", "owner", "service", "project")
+
 EXAMPLES = """\
   sphinx-threats report _build/html/threats.json
   sphinx-threats report threats.json --format markdown > comment.md
   sphinx-threats report threats.json --format github --base-dir docs
   sphinx-threats report threats.json --fail-on unmitigated,service-gap
+  sphinx-threats report threats.json --group-by owner
 
 exit status: 0 when no gap counts, 1 when one does (by default the gaps that
 failed the build, as threats.json records them), 2 on a usage error.
@@ -55,6 +59,13 @@ def add_parser(subparsers: Any) -> None:
         help="exit 1 when an unsuppressed gap of these kinds (commas; 'all'; '' for "
         "none) is present (default: the gaps that failed the build)",
     )
+    parser.add_argument(
+        "--group-by",
+        choices=GROUPS,
+        default="kind",
+        help="group the gaps by kind (default), by the owner of the item each is located "
+        "at, by service, or by project (this one's, then each member's)",
+    )
     _common.add_base_dir_option(parser)
     _common.add_color_option(parser)
     parser.set_defaults(run=run)
@@ -79,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
         fail_on=args.fail_on,
         base_dir=args.base_dir,
         color=args.color,
+        group_by=args.group_by,
     )
 
 
@@ -89,30 +101,68 @@ def report(
     fail_on: str | None = None,
     base_dir: str = "",
     color: str = "auto",
+    group_by: str = "kind",
 ) -> int:
     """Print the report of the ``threats.json`` at ``path``; 1 when a counted
     gap is present."""
     data = _common.load(path)
     counts = failing_rule(data, fail_on)
     base = _common.base_dir(base_dir)
-    gaps = ordered_gaps(data)
+    group = grouping(data, group_by)
+    gaps = ordered_gaps(data, group)
     failing = [g for g in gaps if counts(g)]
     if output_format == "json":
-        text = as_json(data, gaps, counts, base)
+        text = as_json(data, gaps, counts, base, group)
     elif output_format == "markdown":
-        text = as_markdown(data, gaps, counts, base)
+        text = as_markdown(data, gaps, counts, base, group)
     elif output_format == "github":
         text = as_github(data, gaps, counts, base)
     else:
-        text = as_text(data, gaps, counts, base, Style(use_colour(color)), width())
+        text = as_text(data, gaps, counts, base, Style(use_colour(color)), width(), group)
     _common.write_text(text, None)
     return 1 if failing else 0
 
 
-def ordered_gaps(data: ThreatsFile) -> list[GapEntry]:
-    """Gaps grouped by kind (in the reference's order), then by file and line."""
+#: Gives the group of a gap (``--group-by``).
+Grouping = Callable[[GapEntry], str]
+
+
+def grouping(data: ThreatsFile, group_by: str = "kind") -> Grouping:
+    """The group of each gap under ``--group-by``: its kind, the owner of the
+    item it is located at, its service, or the member project it is located in."""
+    if group_by == "owner":
+        return lambda gap: gap.owner or "(no owner)"
+    if group_by == "project":
+        return lambda gap: gap.project or "(this project)"
+    if group_by == "service":
+        services = data.of("services")
+        threats = data.of("threats")
+
+        def service(gap: GapEntry) -> str:
+            named = [i for i in gap.ids if i in services]
+            owning = [threats[i].text("service") for i in gap.ids if i in threats]
+            found = named or [s for s in owning if s]
+            return found[-1] if found else "(product level)"
+
+        return service
+    return lambda gap: gap.kind
+
+
+def ordered_gaps(data: ThreatsFile, group: Grouping | None = None) -> list[GapEntry]:
+    """Gaps grouped (by kind, in the reference's order, unless ``group`` says
+    otherwise), then by kind, file and line."""
     order = {kind: n for n, kind in enumerate(kinds_in_order({g.kind for g in data.gaps}))}
-    return sorted(data.gaps, key=lambda g: (order[g.kind], g.file, g.lineno))
+    if group is None:
+        return sorted(data.gaps, key=lambda g: (order[g.kind], g.file, g.lineno))
+    key = group
+
+    def rank(gap: GapEntry) -> tuple[int, str, int, str, int]:
+        name = key(gap)
+        return (name.startswith("("), name, order[gap.kind], gap.file, gap.lineno)
+
+    if all(key(g) == g.kind for g in data.gaps):
+        return sorted(data.gaps, key=lambda g: (order[g.kind], g.file, g.lineno))
+    return sorted(data.gaps, key=rank)
 
 
 def by_status(data: ThreatsFile) -> list[tuple[str, int]]:
@@ -202,8 +252,11 @@ def as_text(
     base: str,
     style: Style,
     columns: int,
+    group: Grouping | None = None,
 ) -> str:
-    """The report for a terminal: ``columns`` wide."""
+    """The report for a terminal: ``columns`` wide, the gaps under a heading
+    per group (per kind by default)."""
+    group = group or (lambda gap: gap.kind)
     title = f"Threat model: {clean(data.project)}" if data.project else "Threat model"
     lines = [style(title, "bold") + f" ({clean(data.path)})", ""]
     lines.append(style(f"Threats: {threat_count(data)}", "bold"))
@@ -231,17 +284,19 @@ def as_text(
                 lines.append(f"  {service:<{id_width}}  {numbers}")
 
     lines += ["", style(_gaps_heading(gaps, counts), "bold")]
-    kind = None
+    heading = None
     for gap in gaps:
-        if gap.kind != kind:
-            kind = gap.kind
-            count = sum(1 for g in gaps if g.kind == kind)
-            lines.append(f"  {style(clean(kind), 'cyan')}: {count}")
+        name = group(gap)
+        if name != heading:
+            heading = name
+            count = sum(1 for g in gaps if group(g) == name)
+            lines.append(f"  {style(clean(name), 'cyan')}: {count}")
         severity = data.gap_severity(gap)
         state = _gap_state(gap, counts)
         painted = style(state, "red", "bold") if state == "FAILS" else style(state, "dim")
         head = (
             "    "
+            + ("" if name == gap.kind else f"{clean(gap.kind)}  ")
             + clean(_common.gap_where(gap, base))
             + (f"  {clean(severity)}" if severity else "")
             + f"  {painted}"
@@ -267,7 +322,11 @@ def _bar(percent: Any, style: Style) -> str:
 
 
 def as_markdown(
-    data: ThreatsFile, gaps: list[GapEntry], counts: Callable[[GapEntry], bool], base: str
+    data: ThreatsFile,
+    gaps: list[GapEntry],
+    counts: Callable[[GapEntry], bool],
+    base: str,
+    group: Grouping | None = None,
 ) -> str:
     """The report as GitHub-flavoured Markdown (a pull-request comment)."""
     title = f"Threat model: {markdown_escape(data.project)}" if data.project else "Threat model"
@@ -295,11 +354,16 @@ def as_markdown(
             )
     lines += ["", f"### {_gaps_heading(gaps, counts)}"]
     if gaps:
-        lines += ["", "| Kind | Where | Severity | State | Message |", "|:--|:--|:--|:--|:--|"]
+        grouped = group is not None and any(group(g) != g.kind for g in gaps)
+        head = "| Group | Kind | Where | Severity | State | Message |"
+        lines += ["", head if grouped else head.removeprefix("| Group ")]
+        lines.append("|:--" * (6 if grouped else 5) + "|")
         for gap in gaps:
             state = _gap_state(gap, counts)
+            first = f"| {markdown_escape(group(gap))} " if grouped and group else ""
             lines.append(
-                f"| {markdown_escape(gap.kind)} | {markdown_code(_common.gap_where(gap, base))} | "
+                f"{first}| {markdown_escape(gap.kind)} | "
+                f"{markdown_code(_common.gap_where(gap, base))} | "
                 f"{markdown_escape(data.gap_severity(gap) or '')} | "
                 f"{'**fails**' if state == 'FAILS' else state} | {markdown_escape(gap.message)} |"
             )
@@ -307,7 +371,11 @@ def as_markdown(
 
 
 def as_json(
-    data: ThreatsFile, gaps: list[GapEntry], counts: Callable[[GapEntry], bool], base: str
+    data: ThreatsFile,
+    gaps: list[GapEntry],
+    counts: Callable[[GapEntry], bool],
+    base: str,
+    group: Grouping | None = None,
 ) -> str:
     """The report as JSON, for scripts."""
     out = {
@@ -328,6 +396,9 @@ def as_json(
                 "level": level(g, counts),
                 "suppressed": g.suppressed,
                 "failing": counts(g),
+                "owner": g.owner,
+                "project": g.project,
+                "group": group(g) if group else g.kind,
             }
             for g in gaps
         ],

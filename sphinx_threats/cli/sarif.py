@@ -123,7 +123,10 @@ def to_sarif(data: ThreatsFile, base: str, help_uri_base: str = HELP_URI_BASE) -
     kinds = kinds_in_order(set(RULES) | {g.kind for g in data.gaps})
     index = {kind: n for n, kind in enumerate(kinds)}
     results = []
-    for gap, fingerprint in zip(data.gaps, fingerprints(data.gaps), strict=True):
+    # a member's gap is located in the member's repository, not this one's:
+    # only one that failed this build (threats_aggregate_fail_on) is a result here
+    gaps = tuple(g for g in data.gaps if not g.project or data.build_failing(g))
+    for gap, fingerprint in zip(gaps, fingerprints(gaps), strict=True):
         location: dict[str, Any] = {
             "artifactLocation": {
                 "uri": quote(_common.join_base(base, gap.file) or "conf.py"),

@@ -65,7 +65,9 @@ def export(data: ThreatsFile) -> dict[str, Any]:
     number, so Threat Composer keeps both); a link names an ID's first
     declaration, as the build's analysis does, so it is written once.
     """
-    kinds = {key: [dict(e.values) for e in data.entries(key)] for key in KINDS}
+    # another project's items (external or a member's) under the IDs this
+    # file's references name them by, so that links find them
+    kinds = {key: [{**e.values, "id": data.key_of(e)} for e in data.entries(key)] for key in KINDS}
     actors = {e["id"]: str(e.get("title", "")) for e in kinds["threat-actors"]}
     threat_numbers = _numbers(kinds["threats"], tc.THREAT_PREFIX)
     # acceptances and mitigations share Threat Composer's mitigation numbers

@@ -84,7 +84,17 @@ def draw_coverage_grid(renderer: Renderer, view: CoverageGrid) -> list[nodes.Nod
             )
         headers: list[str | nodes.Node] = ["Threat"]
         headers += [
-            element(nodes.paragraph, renderer.xref(services[i]), classes=["threats-grid-service"])
+            element(
+                nodes.paragraph,
+                renderer.xref(services[i]),
+                # a member project's service says whose it is
+                *(
+                    [nodes.Text(" "), renderer.project(services[i].project)]
+                    if services[i].project
+                    else []
+                ),
+                classes=["threats-grid-service"],
+            )
             for i in part
         ]
         body = [

@@ -19,6 +19,7 @@ from ..analysis import Report
 from ..views import coverage, graph, matrix
 from ..views.completeness import completeness_view
 from ..views.gaps import gaps_view
+from ..views.projects import projects_view
 from ..views.request import ReportOption, ReportRequest
 from ..views.risk_map import risk_map_view
 from ..views.summary import summary_view
@@ -28,6 +29,7 @@ from .elements import NO_SEARCH, element
 from .gaps import draw_gaps
 from .graph import draw_graph
 from .matrix import draw_matrix
+from .projects import draw_projects
 from .renderer import Renderer
 from .risk_map import draw_risk_map
 from .summary import draw_summary
@@ -106,6 +108,7 @@ REPORTS: dict[str, ReportEntry] = _by_name(
     _spec("threat-risk-map", {}, risk_map_view, draw_risk_map),
     _spec("threat-graph", graph.OPTIONS, graph.graph_view, draw_graph),
     _spec("threat-completeness", {}, completeness_view, draw_completeness),
+    _spec("threat-projects", {}, projects_view, draw_projects),
 )
 
 

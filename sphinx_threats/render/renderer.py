@@ -62,10 +62,18 @@ class Renderer:
         return ref
 
     def titled(self, link: Link) -> list[nodes.Node]:
-        """The link to an item followed by its title."""
+        """The link to an item followed by its title (and, for a member
+        project's item, that project)."""
+        out: list[nodes.Node] = [self.xref(link)]
         if link.title and link.title != link.id:
-            return [self.xref(link), _new_text(_Text, " " + link.title)]
-        return [self.xref(link)]
+            out.append(_new_text(_Text, " " + link.title))
+        if link.project:
+            out += [nodes.Text(" "), self.project(link.project)]
+        return out
+
+    def project(self, name: str) -> nodes.inline:
+        """The badge marking a member project's item."""
+        return badge(name, "project", name)
 
     def titled_inline(self, link: Link) -> nodes.Node:
         """An item's link and title as one inline (to join in a list)."""

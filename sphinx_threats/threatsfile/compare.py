@@ -107,15 +107,23 @@ def _name(entry: ItemEntry) -> str:
     return f"{entry.id} ({title})" if title and title != entry.id else entry.id
 
 
+def _ours(data: ThreatsFile, gap: GapEntry) -> bool:
+    """Whether ``gap`` is this project's: a member's gap (``"project"``) is the
+    member's to answer, unless it failed this build (``threats_aggregate_fail_on``)."""
+    return not gap.project or data.build_failing(gap)
+
+
 def _gaps(old: ThreatsFile, new: ThreatsFile) -> Iterator[Change]:
     """New and resolved gaps: matched by kind and IDs; among gaps with the
     same kind and IDs, equal messages pair first."""
     before: dict[tuple[str, tuple[str, ...]], list[GapEntry]] = defaultdict(list)
     for gap in old.gaps:
-        before[gap.key].append(gap)
+        if _ours(old, gap):
+            before[gap.key].append(gap)
     after: dict[tuple[str, tuple[str, ...]], list[GapEntry]] = defaultdict(list)
     for gap in new.gaps:
-        after[gap.key].append(gap)
+        if _ours(new, gap):
+            after[gap.key].append(gap)
     for key in sorted(set(before) | set(after)):
         olds, news = list(before[key]), list(after[key])
         for gap in list(news):

@@ -85,6 +85,13 @@ class ItemEntry(NamedTuple):
     digest: str
     #: The whole entry: options by name, ``"status"``, ``"in-effect"``, ...
     values: Mapping[str, Any]
+    #: The ``threats_aggregate`` member it came from; ``""`` for the project's own.
+    project: str = ""
+
+    @property
+    def foreign(self) -> bool:
+        """Whether the entry is another project's item (external or a member's)."""
+        return bool(self.external or self.project)
 
     def text(self, name: str) -> str | None:
         """The value of ``name`` when it is a non-empty string."""
@@ -118,6 +125,10 @@ class GapEntry(NamedTuple):
     fails: bool | None
     #: An ``unanalysed`` gap's category (``""``: none).
     category: str = ""
+    #: The member project the gap is located in (``""``: this project).
+    project: str = ""
+    #: The owner of the item the gap is located at (``""``: not known).
+    owner: str = ""
 
     @property
     def key(self) -> tuple[str, tuple[str, ...]]:
@@ -126,6 +137,17 @@ class GapEntry(NamedTuple):
         after them when it has one (an element lacks several categories)."""
         ids = tuple(sorted(self.ids))
         return self.kind, (*ids, self.category) if self.category else ids
+
+
+class SourceEntry(NamedTuple):
+    """One entry of ``"sources"``: another project's file that the build read."""
+
+    #: Its name in ``threats_external`` or ``threats_aggregate``.
+    name: str
+    #: That project's ``threats_project_id``.
+    project_id: str
+    #: The digest of every item it held, by ID, as the build read them.
+    digests: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -146,6 +168,10 @@ class ThreatsFile:
     #: The vocabulary in force in the build (:data:`DEFAULT_VOCABULARY` for a
     #: file that does not record it): what ranks its severities.
     vocabulary: Vocabulary = DEFAULT_VOCABULARY
+    #: The project's ``threats_project_id`` (``""``: the file does not say).
+    project_id: str = ""
+    #: The other projects' files the build read.
+    sources: tuple[SourceEntry, ...] = ()
     # built on first use, once per key: gap_severity looks up threats for every gap
     _by_id: dict[str, dict[str, ItemEntry]] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -157,18 +183,36 @@ class ThreatsFile:
 
     def of(self, key: str) -> dict[str, ItemEntry]:
         """The items listed under ``key`` by ID: the first declaration of a
-        duplicate ID (the list is sorted by ID, file, line)."""
+        duplicate ID (the list is sorted by ID, file, line); another project's
+        also under ``project-id:ID``, as the file's references name them."""
         found = self._by_id.get(key)
         if found is None:
             found = self._by_id[key] = {}
+            foreign = []
             for entry in self.entries(key):
+                if entry.foreign:
+                    foreign.append((self.key_of(entry), entry))
+                else:
+                    found.setdefault(entry.id, entry)
+            for written, entry in foreign:
+                found.setdefault(written, entry)
+            for _, entry in foreign:  # a file that wrote references unresolved
                 found.setdefault(entry.id, entry)
         return found
 
+    def key_of(self, entry: ItemEntry) -> str:
+        """How this file's references name ``entry``: its ID, or ``project-id:ID``
+        for another project's item (its source's project ID from ``"sources"``)."""
+        name = entry.external or entry.project
+        if not name:
+            return entry.id
+        project_id = next((s.project_id for s in self.sources if s.name == name), name)
+        return f"{project_id}:{entry.id}"
+
     def own(self, key: str) -> dict[str, ItemEntry]:
         """The items listed under ``key`` that this project declares (not
-        another project's, marked ``"external"``)."""
-        return {i: e for i, e in self.of(key).items() if not e.external}
+        another project's, marked ``"external"`` or ``"project"``)."""
+        return {i: e for i, e in self.of(key).items() if not e.foreign}
 
     def gap_severity(self, gap: GapEntry) -> str | None:
         """The most severe severity of the threats the gap names (``None`` when
@@ -233,6 +277,7 @@ def parse(raw: Any, path: str = "") -> ThreatsFile:
     if fail_on is not None:
         fail_on = tuple(check.text(k, "fail-on") for k in check.sequence(fail_on, "fail-on"))
     project = raw.get("project")
+    project_id = raw.get("project_id")
     return ThreatsFile(
         path=path,
         project=project if isinstance(project, str) else "",
@@ -242,6 +287,8 @@ def parse(raw: Any, path: str = "") -> ThreatsFile:
         summary=check.mapping(raw.get("summary", {}), "summary"),
         fail_on=fail_on,
         vocabulary=_vocabulary(raw.get("vocabulary")),
+        project_id=project_id if isinstance(project_id, str) else "",
+        sources=_sources(check, raw.get("sources", [])),
     )
 
 
@@ -258,6 +305,22 @@ def _vocabulary(raw: dict[str, list[str]] | None) -> Vocabulary:
     )
 
 
+def _sources(check: _Checker, raw: Any) -> tuple[SourceEntry, ...]:
+    sources = []
+    for n, source in enumerate(check.sequence(raw, "sources")):
+        where = f"sources[{n}]"
+        source = check.mapping(source, where)
+        digests = check.mapping(source.get("digests", {}), f"{where}.digests")
+        sources.append(
+            SourceEntry(
+                name=check.text(source.get("name", ""), f"{where}.name"),
+                project_id=check.text(source.get("project_id", ""), f"{where}.project_id"),
+                digests={k: check.text(v, f"{where}.digests") for k, v in digests.items()},
+            )
+        )
+    return tuple(sources)
+
+
 def _items(check: _Checker, raw: Any) -> dict[str, tuple[ItemEntry, ...]]:
     items: dict[str, tuple[ItemEntry, ...]] = {}
     for key, entries in check.mapping(raw, "items").items():
@@ -267,6 +330,7 @@ def _items(check: _Checker, raw: Any) -> dict[str, tuple[ItemEntry, ...]]:
             where = f"{listed_at}[{n}]"
             entry = check.mapping(entry, where)
             external = entry.get("external") or ""
+            member = entry.get("project") or ""
             listed.append(
                 ItemEntry(
                     key=key,
@@ -278,6 +342,7 @@ def _items(check: _Checker, raw: Any) -> dict[str, tuple[ItemEntry, ...]]:
                     external=check.text(external, f"{where}.external"),
                     digest=check.text(entry.get("digest") or "", f"{where}.digest"),
                     values=entry,
+                    project=check.text(member, f"{where}.project"),
                 )
             )
         items[key] = tuple(listed)
@@ -312,6 +377,8 @@ def _gaps(check: _Checker, raw: Any) -> tuple[GapEntry, ...]:
                 suppressed=check.boolean(gap.get("suppressed", False), f"{where}.suppressed"),
                 fails=None if fails is None else check.boolean(fails, f"{where}.fails"),
                 category=check.text(gap.get("category", ""), f"{where}.category"),
+                project=check.text(gap.get("project") or "", f"{where}.project"),
+                owner=check.text(gap.get("owner") or "", f"{where}.owner"),
             )
         )
     return tuple(gaps)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any
 
 from ..analysis import AcceptanceState, Report, assumption_is_stale
@@ -27,8 +27,10 @@ from ..model import (
     severity_word,
     worst_status,
 )
-from ..schema.options import Vocabulary, option_values
+from ..owners import gap_owner
+from ..schema.options import REFERENCES, Vocabulary, option_values
 from . import SCHEMA_VERSION
+from .read import SourceEntry
 
 
 def item_status(report: Report, item: Item) -> str | None:
@@ -48,6 +50,38 @@ def item_status(report: Report, item: Item) -> str | None:
     return None
 
 
+def written_ids(report: Report, sources: Iterable[SourceEntry]) -> Callable[[str], str]:
+    """How ``threats.json`` writes an ID the analysis uses: resolved, as
+    ``project-id:ID`` for another project's item (``sources`` name each
+    source's ``project_id``), so that any reader can match it."""
+    project_ids = {source.name: source.project_id for source in sources}
+    table: dict[str, str] = {}
+    for ident, item in report.index.items():
+        name = item.location.foreign
+        if name:
+            own = ident.removeprefix(f"{name}:")
+            table[ident] = f"{project_ids.get(name, name)}:{own}"
+
+    def written(ident: str) -> str:
+        if ident.startswith("!"):
+            return "!" + table.get(ident[1:], ident[1:])
+        return table.get(ident, ident)
+
+    return written
+
+
+def _written_options(item: Item, written: Callable[[str], str]) -> dict[str, object]:
+    """``item``'s options as plain data, its references written resolved."""
+    values = option_values(item)
+    for option in REFERENCES[item.kind]:
+        value = values.get(option.name)
+        if isinstance(value, str):
+            values[option.name] = written(value)
+        elif isinstance(value, list):
+            values[option.name] = [written(v) for v in value]
+    return values
+
+
 def to_data(
     report: Report,
     project: str,
@@ -57,6 +91,8 @@ def to_data(
     fail_on: Iterable[str] | None = None,
     failing: Collection[Gap] | None = None,
     vocabulary: Vocabulary | None = None,
+    project_id: str = "",
+    sources: Sequence[SourceEntry] = (),
 ) -> dict[str, Any]:
     """The content of ``threats.json``.
 
@@ -68,25 +104,33 @@ def to_data(
     so that ``sphinx-threats`` can fail exactly where the build did;
     ``vocabulary`` (the allowed values in force) as ``"vocabulary"``, so that
     it ranks custom severities as the build did.  Each is left out when not
-    given.
+    given.  ``sources`` are the other projects' files the build read
+    (``"sources"``); every reference to one of their items is written
+    ``project-id:ID``.
     """
+    written = written_ids(report, sources)
     items: dict[str, list[dict[str, Any]]] = {kind.plural: [] for kind in Kind}
     review_fields = report.settings.review_fields
     for item in report.model.items:
+        foreign = item.location.foreign
         entry: dict[str, Any] = {
-            "id": item.id,
+            # another project's item is listed under its own ID, keyed by its project
+            "id": item.id.removeprefix(f"{foreign}:") if foreign else item.id,
             "title": item.title,
-            **option_values(item),
+            **_written_options(item, written),
             "digest": digest_of(item, review_fields),
             "docname": item.location.docname,
             "file": item.location.file,
             "lineno": item.location.lineno,
-            "uri": item.location.uri if item.location.external else uri(item),
+            "uri": item.location.uri if foreign else uri(item),
         }
         if item.location.external:
             # another project's (threats_external): not exported as ours, and
             # a project reading this file leaves it out
             entry["external"] = item.location.external
+        if item.location.project:
+            # a member's (threats_aggregate): the same, and the reports say whose
+            entry["project"] = item.location.project
         if isinstance(item, Mitigation):
             # the declared :status: stays; the computed part is what it achieves
             entry["in-effect"] = item.in_effect
@@ -105,33 +149,31 @@ def to_data(
         entries.sort(key=lambda e: (e["id"], e["file"], e["lineno"]))
 
     coverage = [
-        {"threat": c.threat, "service": c.service, "status": c.status.value, "by": list(c.by)}
+        {
+            "threat": written(c.threat),
+            "service": written(c.service),
+            "status": c.status.value,
+            "by": [written(i) for i in c.by],
+        }
         for c in sorted(report.coverage.values(), key=lambda c: (c.threat, c.service))
     ]
-    gaps = [
-        {
-            "kind": g.kind.value,
-            "message": g.message,
-            "ids": list(g.ids),
-            "docname": g.location.docname,
-            "file": g.location.file,
-            "lineno": g.location.lineno,
-            "suppressed": suppressed(g),
-        }
-        for g in report.gaps
-    ]
-    for entry, gap in zip(gaps, report.gaps, strict=True):
-        if gap.category:  # an unanalysed gap: the category the element lacks
-            entry["category"] = gap.category
-        if failing is not None:
+    coverage.sort(key=lambda c: (c["threat"], c["service"]))
+    gaps = [_gap_entry(report, g, written, suppressed(g)) for g in report.gaps]
+    if failing is not None:
+        for entry, gap in zip(gaps, report.gaps, strict=True):
             entry["fails"] = gap in failing
     data: dict[str, Any] = {
         "schema": SCHEMA_VERSION,
         "project": project,
+        "project_id": project_id,
         "items": items,
         "coverage": coverage,
         "gaps": gaps,
         "summary": summary(report),
+        "sources": [
+            {"name": s.name, "project_id": s.project_id, "digests": dict(sorted(s.digests.items()))}
+            for s in sorted(sources, key=lambda s: s.name)
+        ],
     }
     if fail_on is not None:
         data["fail-on"] = sorted(set(fail_on))
@@ -150,6 +192,28 @@ def vocabulary_data(vocabulary: Vocabulary) -> dict[str, list[str]]:
         "likelihoods": list(vocabulary.likelihoods),
         "impacts": list(vocabulary.impacts),
     }
+
+
+def _gap_entry(
+    report: Report, gap: Gap, written: Callable[[str], str], suppressed: bool
+) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "kind": gap.kind.value,
+        "message": gap.message,
+        "ids": [written(i) for i in gap.ids],
+        "docname": gap.location.docname,
+        "file": gap.location.file,
+        "lineno": gap.location.lineno,
+        "suppressed": suppressed,
+    }
+    if gap.category:  # an unanalysed gap: the category the element lacks
+        entry["category"] = gap.category
+    owner = gap_owner(report, gap)
+    if owner:
+        entry["owner"] = owner
+    if gap.location.project:
+        entry["project"] = gap.location.project  # located in a member: the member's
+    return entry
 
 
 def summary(report: Report) -> dict[str, Any]:

@@ -28,6 +28,8 @@ class Link(NamedTuple):
     docname: str = ""
     #: An absolute URI (an item of another project), used when ``docname`` is empty.
     uri: str = ""
+    #: The member project (``threats_aggregate``) that declares it (``""``: none).
+    project: str = ""
 
 
 class BackLink(NamedTuple):
@@ -46,7 +48,7 @@ def link_of(report: Report, kind: Kind, ident: str) -> Link:
     if item is None:
         return Link(kind.value, ident, None)
     where = item.location
-    return Link(kind.value, ident, item.title, where.docname, where.uri)
+    return Link(kind.value, ident, item.title, where.docname, where.uri, where.project)
 
 
 def threat_links(

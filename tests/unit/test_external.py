@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from sphinx_threats.config import validate_named
 from sphinx_threats.external import own_and_external, read_model
 from sphinx_threats.model import Location, Mitigation, Service, Threat
@@ -121,18 +123,36 @@ def test_prefixes_and_shadowing() -> None:
     assert prefixes.resolve("product:") == "product:"
 
 
-def test_config_forms() -> None:
+@pytest.mark.parametrize("value", ["threats_external", "threats_aggregate"])
+def test_config_forms(value: str) -> None:
+    pin = "AB" * 32
     checked, problems = validate_named(
-        {"threats_external": {"a": "x.json", "b": ("https://b/", "https://b/t.json")}}
+        {
+            value: {
+                "a": "x.json",
+                "b": ("https://b/", "https://b/t.json"),
+                "c": {"source": "c.json", "base_url": "https://c/", "sha256": pin},
+                "d": {"source": "d.json"},
+            }
+        }
     )
     assert problems == []
-    assert checked["threats_external"] == {
-        "a": ["", "x.json"],
-        "b": ["https://b/", "https://b/t.json"],
+    assert checked[value] == {
+        "a": ["", "x.json", ""],
+        "b": ["https://b/", "https://b/t.json", ""],
+        "c": ["https://c/", "c.json", pin.lower()],
+        "d": ["", "d.json", ""],
     }
-    for bad in ({"a:b": "x"}, {"a": ""}, {"a": ("only",)}, ["x"]):
-        _, problems = validate_named({"threats_external": bad})
-        assert [name for name, _ in problems] == ["threats_external"]
+    for bad in (
+        {"a:b": "x"},
+        {"a": ""},
+        {"a": ("only",)},
+        ["x"],
+        {"a": {"source": "x", "sha256": "short"}},
+        {"a": {"source": "x", "pin": "x"}},
+    ):
+        _, problems = validate_named({value: bad})
+        assert [name for name, _ in problems] == [value]
     _, problems = validate_named({"threats_external_timeout": 0})
     assert [name for name, _ in problems] == ["threats_external_timeout"]
 

@@ -9,6 +9,7 @@ to the URL's own origin.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import os
 import socket
 from pathlib import Path
@@ -28,11 +29,17 @@ def _fetch(url: str, cache: Path | None = None, timeout: float = 5) -> Fetched |
 
 
 def test_a_body_and_a_gzipped_body() -> None:
-    routes = {"/plain": faults.body(DATA), "/packed": faults.gzipped(DATA)}
+    stamp = "Wed, 02 Dec 2026 10:00:00 GMT"
+    routes = {
+        "/plain": faults.body(DATA, **{"Last-Modified": stamp}),
+        "/packed": faults.gzipped(DATA),
+    }
     with faults.fault_server(routes) as server:
         plain = _fetch(server.base + "/plain", Path("/nonexistent/c.json"))
         packed = _fetch(server.base + "/packed")
-    assert plain == Fetched(DATA, keep=Path("/nonexistent/c.json"))
+    # when it was last modified, as the server says (the build of a member)
+    modified = dt.datetime(2026, 12, 2, 10, tzinfo=dt.UTC).timestamp()
+    assert plain == Fetched(DATA, keep=Path("/nonexistent/c.json"), modified=modified)
     assert packed == Fetched(DATA)
 
 
@@ -136,7 +143,7 @@ def test_only_regular_files_are_read(tmp_path: Path) -> None:
     assert read_file(zero, LIMIT) == FetchFailure(f"{zero} is not a regular file")
     assert read_file(fifo, LIMIT) == FetchFailure(f"{fifo} is not a regular file")
     assert read_file(tmp_path, LIMIT) == FetchFailure(f"{tmp_path} is not a regular file")
-    assert read_file(good, LIMIT) == Fetched(DATA)
+    assert read_file(good, LIMIT) == Fetched(DATA, modified=good.stat().st_mtime)
     assert read_file(big, LIMIT) == FetchFailure(f"it is larger than the limit of {LIMIT} bytes")
     assert read_file(tmp_path / "none", LIMIT) == FetchFailure(f"no such file {tmp_path / 'none'}")
     # a cache is a file too: a device there is no copy
