@@ -323,7 +323,11 @@ class ThreatsDomain(Domain):
     def analyse(self, settings: Settings) -> Report:
         """Analyse the model now (once per build, when every page is read) and
         keep the report; the records are closed until the next build reads."""
-        self._report = analyse(self.model(), settings)
+        # a ``name:ID`` into a source that could not be read is not reported
+        # (the source's own warning is the cause): the configured sources less
+        # those this build read
+        unread = settings.sources - {m.name for m in self._externals if m.usable}
+        self._report = analyse(self.model(), replace(settings, sources=unread))
         self._index = self._report.index
         return self._report
 
