@@ -1603,3 +1603,87 @@ def test_same_model_whatever_the_builder(builds_dir: Path, builder: str) -> None
     assert warnings == html_warnings
     expected = sum(declared(ROOT / p.name) for p in ROOT.iterdir() if p.suffix in (".rst", ".md"))
     assert sum(len(v) for v in data["items"].values()) == expected
+
+
+# -- known bugs found by the fuzz test (issue 25's surfaces), each in a build of its own ---
+
+SURROGATE_ESCAPE = (
+    "BUG: a \\uD800-\\uDFFF escape in YAML (a catalogue, a MyST options block) is read "
+    "as a lone surrogate and ends the build when threats.json is written (Extension "
+    "error, exit 2): safeload's YAML reader lacks load_json's lone-surrogate refusal"
+)
+UNREADABLE_ID = (
+    "BUG: an id: whose value YAML refuses in a MyST options block (an alias, deep "
+    "nesting) ends the build with TypeError 'got multiple values for keyword argument "
+    "id': schema.values.parse_item puts every unreadable option, id too, in the values "
+    "it passes beside id="
+)
+TITLE_PIPE = (
+    "BUG (markdown-it): a MyST directive line whose title holds a '|', with the '---' of "
+    "an options block under it, is read as a table: the item is lost without a word"
+)
+
+
+def small_build(tmp_path: Path, files: dict[str, str]) -> tuple[list[Any], dict[str, Any]]:
+    """threats.* warnings and threats.json of a small MyST project."""
+    srcdir = tmp_path / "src"
+    srcdir.mkdir()
+    (srcdir / "conf.py").write_text(
+        'extensions = ["myst_parser", "sphinx_threats"]\nthreats_fail_on = []\n'
+        'exclude_patterns = ["_build"]\nthreats_catalogs = ["cat.yaml"]\n',
+        encoding="utf-8",
+    )
+    for name, text in files.items():
+        (srcdir / name).write_text(text, encoding="utf-8")
+    with built_app("html", srcdir=srcdir, builddir=tmp_path / "_build") as app:
+        data = json.loads(Path(app.outdir, "threats.json").read_text(encoding="utf-8"))
+        return threat_warnings(app), data
+
+
+CLEAN_CATALOG = "threat-actors:\n  - id: A-CAT-CLEAN\n    title: Clean\n"
+CLEAN_ACTOR = "```{threat-actor} Clean\n:id: A-CLEAN\n```\n"
+
+
+def located_ids(data: dict[str, Any]) -> list[tuple[str, int, str]]:
+    return sorted((e["file"], e["lineno"], e["id"]) for es in data["items"].values() for e in es)
+
+
+@pytest.mark.xfail(strict=True, reason=SURROGATE_ESCAPE)
+@pytest.mark.parametrize("where", ["myst", "catalog"])
+def test_yaml_surrogate_escape(tmp_path: Path, where: str) -> None:
+    """One invalid warning at the value's line; every item still counts."""
+    value = 'description: "\\ud83d\\ude42 and \\udc00"'
+    if where == "myst":
+        page = f"# S\n\n```{{threat-actor}} Escaped\n---\nid: A-ESC\n{value}\n---\n```\n\n"
+        files = {"index.md": page + CLEAN_ACTOR, "cat.yaml": CLEAN_CATALOG}
+        at = ("index.md", 6)
+    else:
+        catalog = CLEAN_CATALOG + f"  - id: A-ESC\n    title: Escaped\n    {value}\n"
+        files = {"index.md": "# S\n\n" + CLEAN_ACTOR, "cat.yaml": catalog}
+        at = ("cat.yaml", 6)
+    warnings, data = small_build(tmp_path, files)
+    assert warnings == [(*at, "invalid")]
+    assert {"A-ESC", "A-CLEAN", "A-CAT-CLEAN"} == {i for _, _, i in located_ids(data)}
+
+
+@pytest.mark.xfail(strict=True, reason=UNREADABLE_ID)
+@pytest.mark.parametrize("value", ["[&a A-1, *a]", "[" * 100 + "A-1" + "]" * 100])
+def test_myst_unreadable_id(tmp_path: Path, value: str) -> None:
+    """The refused ID is one invalid warning; the item counts (by its placeholder ID)."""
+    page = f"# U\n\n```{{threat-actor}} Hostile ID\n---\nid: {value}\n---\n```\n\n{CLEAN_ACTOR}"
+    warnings, data = small_build(tmp_path, {"index.md": page, "cat.yaml": CLEAN_CATALOG})
+    assert ("index.md", 5, "invalid") in warnings
+    assert [w for w in warnings if w[1] != 5] == []
+    assert located_ids(data) == [
+        ("cat.yaml", 2, "A-CAT-CLEAN"),
+        ("index.md", 3, "@index.md:3"),
+        ("index.md", 8, "A-CLEAN"),
+    ]
+
+
+@pytest.mark.xfail(strict=True, reason=TITLE_PIPE)
+def test_myst_title_with_a_pipe(tmp_path: Path) -> None:
+    """A title with a '|' over an options block still declares its item."""
+    page = f"# P\n\n```{{threat-actor}} Read or write |\n---\nid: A-PIPE\n---\n```\n\n{CLEAN_ACTOR}"
+    _, data = small_build(tmp_path, {"index.md": page, "cat.yaml": CLEAN_CATALOG})
+    assert ("index.md", 3, "A-PIPE") in located_ids(data)
