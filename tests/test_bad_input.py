@@ -119,17 +119,9 @@ EXTRA_INVALID_EXPIRES = (
     "that was given but failed to parse)"
 )
 
-UNREADABLE_TEXT_AS_LIST = (
-    "BUG: a text option that could not be read (a MyST options block YAML refused, "
-    "a catalogue value of the wrong shape) is written to threats.json as [], which the "
-    "shipped JSON Schema refuses (string or null), so sphinx-threats report rejects the "
-    "build's own threats.json (schema.values.parse_item: _SINGLE_VALUE_TYPES lacks TEXT/URL)"
-)
-
 #: Which tests each known bug makes fail.
 BUG_TESTS = {
     EXTRA_INVALID_EXPIRES: frozenset({"warnings"}),
-    UNREADABLE_TEXT_AS_LIST: frozenset({"schema"}),
 }
 
 
@@ -838,7 +830,7 @@ def myst_yaml_cases() -> Iterator[Case]:
             ["description: " + "{a: " * 100 + "1" + "}" * 100, "tags: [web]"],
             [3],
             {"tags": ["web"]},
-            UNREADABLE_TEXT_AS_LIST,
+            None,
         ),
         # a value that starts like an alias or an anchor is text, in a list too
         (
@@ -1022,7 +1014,6 @@ def catalog_cases() -> Iterator[CatalogCase]:
         # refused where the 65th level starts; the description is a mapping
         ((66, "invalid"), (5, "invalid")),
         ((2, "A-CAT-DEEP-MAP"), (85, "A-CAT-DEEP-MAP-AFTER")),
-        bug=UNREADABLE_TEXT_AS_LIST,
     )
     yield CatalogCase(
         "undefined-alias",  # YAML itself refuses it: the file is unread, said once
@@ -1607,17 +1598,6 @@ def test_same_model_whatever_the_builder(builds_dir: Path, builder: str) -> None
 
 # -- known bugs found by the fuzz test (issue 25's surfaces), each in a build of its own ---
 
-SURROGATE_ESCAPE = (
-    "BUG: a \\uD800-\\uDFFF escape in YAML (a catalogue, a MyST options block) is read "
-    "as a lone surrogate and ends the build when threats.json is written (Extension "
-    "error, exit 2): safeload's YAML reader lacks load_json's lone-surrogate refusal"
-)
-UNREADABLE_ID = (
-    "BUG: an id: whose value YAML refuses in a MyST options block (an alias, deep "
-    "nesting) ends the build with TypeError 'got multiple values for keyword argument "
-    "id': schema.values.parse_item puts every unreadable option, id too, in the values "
-    "it passes beside id="
-)
 TITLE_PIPE = (
     "BUG (markdown-it): a MyST directive line whose title holds a '|', with the '---' of "
     "an options block under it, is read as a table: the item is lost without a word"
@@ -1648,7 +1628,6 @@ def located_ids(data: dict[str, Any]) -> list[tuple[str, int, str]]:
     return sorted((e["file"], e["lineno"], e["id"]) for es in data["items"].values() for e in es)
 
 
-@pytest.mark.xfail(strict=True, reason=SURROGATE_ESCAPE)
 @pytest.mark.parametrize("where", ["myst", "catalog"])
 def test_yaml_surrogate_escape(tmp_path: Path, where: str) -> None:
     """One invalid warning at the value's line; every item still counts."""
@@ -1666,7 +1645,6 @@ def test_yaml_surrogate_escape(tmp_path: Path, where: str) -> None:
     assert {"A-ESC", "A-CLEAN", "A-CAT-CLEAN"} == {i for _, _, i in located_ids(data)}
 
 
-@pytest.mark.xfail(strict=True, reason=UNREADABLE_ID)
 @pytest.mark.parametrize("value", ["[&a A-1, *a]", "[" * 100 + "A-1" + "]" * 100])
 def test_myst_unreadable_id(tmp_path: Path, value: str) -> None:
     """The refused ID is one invalid warning; the item counts (by its placeholder ID)."""
@@ -1677,7 +1655,7 @@ def test_myst_unreadable_id(tmp_path: Path, value: str) -> None:
     assert located_ids(data) == [
         ("cat.yaml", 2, "A-CAT-CLEAN"),
         ("index.md", 3, "@index.md:3"),
-        ("index.md", 8, "A-CLEAN"),
+        ("index.md", 9, "A-CLEAN"),
     ]
 
 
