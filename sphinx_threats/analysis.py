@@ -109,10 +109,10 @@ class Settings:
     #: Whether an ID unknown here is known elsewhere (intersphinx, external
     #: models); such references are not reported.
     is_external: Callable[[Kind, str], bool] = field(default=_never_external, compare=False)
-    #: The names of the ``threats_external`` sources.  A reference to a source
-    #: that was read is written as its bare ID before the analysis, so a
-    #: ``name:ID`` still naming one of these is into a source that could not be
-    #: read: its own warning is the cause, and the reference is not reported.
+    #: The names of the ``threats_external`` sources (the domain keeps those
+    #: this build could not read): a ``name:ID`` into one of them is not
+    #: reported (the source's own warning is the cause).  A ``name:ID`` into a
+    #: source that was read but holds no such item is an ``unknown-ref``.
     sources: frozenset[str] = frozenset()
 
 

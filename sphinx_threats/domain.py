@@ -374,7 +374,11 @@ class ThreatsDomain(Domain):
         With members, what each saw of this project's threats is compared
         with their current digests: a ``stale-member`` gap is located at
         ``aggregate_at`` (conf.py's ``threats_aggregate``)."""
-        report = analyse(self.model(), settings)
+        # a ``name:ID`` into a source that could not be read is not reported
+        # (the source's own warning is the cause): the configured sources less
+        # those this build read
+        unread = settings.sources - {m.name for m in self._externals if m.usable}
+        report = analyse(self.model(), replace(settings, sources=unread))
         if self._aliases.ambiguous:
             # a bare ID two members declare: the unknown-ref names them
             report = replace(report, gaps=name_candidates(report.gaps, self._aliases))

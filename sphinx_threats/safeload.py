@@ -117,6 +117,16 @@ class _BoundedLoader(yaml.SafeLoader):
         if collection and self._depth >= MAX_DEPTH:
             self._skip_collection()
             return self._refuse(f"is nested deeper than {MAX_DEPTH} levels", event)
+        if isinstance(event, yaml.ScalarEvent) and _SURROGATE.search(event.value):
+            try:  # YAML decodes a pair of escapes (\\ud83d\\ude42) one by one: pair them
+                event.value = event.value.encode("utf-16", "surrogatepass").decode("utf-16")
+            except UnicodeDecodeError:  # a lone one is no text: no page or file holds it
+                self.get_event()  # type: ignore[no-untyped-call]
+                return self._refuse(
+                    "holds a lone surrogate (an unpaired \\uD800-\\uDFFF escape), which is "
+                    "not text",
+                    event,
+                )
         self._depth += collection
         before = self._expanded
         # fresh nodes are bounded by the text's size: only aliases can overspend
@@ -179,6 +189,11 @@ class _BoundedLoader(yaml.SafeLoader):
             f"expands beyond {self._budget} units through the alias *{anchor} "
             "(the size a file without aliases may have); it and every later alias are not read"
         )
+
+
+#: A surrogate code point: YAML's ``\\uD83D`` escapes decode to them one by one
+#: (PyYAML does not pair them), and no UTF-8 writer accepts one.
+_SURROGATE = re.compile("[\\ud800-\\udfff]")
 
 
 _BoundedLoader.add_constructor(REFUSED_TAG, lambda loader, node: None)

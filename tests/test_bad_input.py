@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import html as html_lib
 import json
+import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
@@ -142,8 +144,10 @@ class Case:
     reports: tuple[str, ...] = ()
     #: A known bug: the case is expected to fail (strictly) until it is fixed...
     bug: str | None = None
-    #: ...in these tests (``warnings``, ``counts``, ``renders``).
+    #: ...in these tests (``warnings``, ``counts``, ``renders``, ``schema``).
     bug_in: frozenset[str] = frozenset({"warnings", "counts", "renders"})
+    #: The page's syntax: ``rst``, or ``myst`` (the cases on the MyST page).
+    syntax: str = "rst"
 
     def __repr__(self) -> str:
         # short: failure reports would print the 100,000-character values
@@ -792,6 +796,77 @@ def report_cases() -> Iterator[Case]:
     )
 
 
+#: Six levels of ten aliases each ("billion laughs"): 10^6 items from 570 bytes.
+LAUGHS = (
+    "[&l0 ["
+    + ", ".join(["lol"] * 10)
+    + "], "
+    + ", ".join(f"&l{n} [" + ", ".join([f"*l{n - 1}"] * 10) + "]" for n in range(1, 7))
+    + "]"
+)
+
+
+def myst_block(kind: str, title: str, block: list[str]) -> tuple[str, ...]:
+    """The lines of one MyST directive with a ``---`` YAML options block."""
+    return (f"```{{{kind}}} {title}", "---", *block, "---", "```")
+
+
+def myst_yaml_cases() -> Iterator[Case]:
+    """MyST options blocks are YAML: aliases are refused there (never expanded), nesting
+    is bounded; the refused option alone is lost, at its line (issue 25, items 5, 6, 8).
+
+    Offset 2 is the block's first option (the ``:id:``), 3 the hostile one; the line
+    after it shows that the rest of the block is still read.
+    """
+    after = "description: read after it"
+    for name, block, warn, fields, bug in (
+        ("alias-in-flow", ["tags: [&t web, *t]", after], [3], {"tags": []}, None),
+        ("recursive-alias", ["tags: [web, &r [api, *r]]", after], [3], {"tags": []}, None),
+        ("billion-laughs", [f"tags: {LAUGHS}", after], [3], {"tags": []}, None),
+        ("undefined-alias", ["tags: [web, *nope]", after], [3], {"tags": []}, None),
+        ("deep-list", ["tags: " + "[" * 3000 + "]" * 3000, after], [3], {"tags": []}, None),
+        (
+            "deep-mapping",
+            ["description: " + "{a: " * 100 + "1" + "}" * 100, "tags: [web]"],
+            [3],
+            {"tags": ["web"]},
+            None,
+        ),
+        # a value that starts like an alias or an anchor is text, in a list too
+        (
+            "alias-value-is-text",
+            ["tags: *everyone", "description: &d anchored text"],
+            [],
+            {"tags": ["*everyone"], "description": "&d anchored text"},
+            None,
+        ),
+        (
+            "alias-entries-are-text",
+            ["tags:", "  - &t web", "  - *t"],
+            [],
+            {"tags": ["&t web", "*t"]},
+            None,
+        ),
+    ):
+        ident = f"A-MYST-{name.upper()}"
+        expect: dict[str, Any] = {"id": ident, "title": f"Case {name}"}
+        expect.update(fields)
+        if warn and "description" not in fields and block[-1] == after:
+            expect["description"] = "read after it"
+        lines = myst_block("threat-actor", f"Case {name}", [f"id: {ident}", *block])
+        yield Case(
+            name,
+            "threat-actor",
+            lines,
+            tuple((offset, "invalid") for offset in warn),
+            expect,
+            (f"Case {name}",),
+            bug=bug,
+            bug_in=BUG_TESTS.get(bug, frozenset()) if bug else frozenset(),
+            syntax="myst",
+        )
+
+
 def all_cases() -> list[Case]:
     """The whole catalogue."""
     cases: list[Case] = []
@@ -801,6 +876,7 @@ def all_cases() -> list[Case]:
     cases += specific_cases()
     cases += role_cases()
     cases += report_cases()
+    cases += myst_yaml_cases()
     return cases
 
 
@@ -809,7 +885,224 @@ CASES = all_cases()
 
 def page_of(case: Case) -> str:
     """The generated page a case goes to (known bugs go to their own page)."""
+    if case.syntax == "myst":
+        return "cases-myst"
     return "cases-known-bugs" if case.bug else f"cases-{case.kind}"
+
+
+def page_file(case: Case) -> str:
+    """The generated page's file name."""
+    return f"{page_of(case)}.{'md' if case.syntax == 'myst' else 'rst'}"
+
+
+# -- hostile files: catalogues, special files, external models (issue 25) --------------
+
+
+@dataclass(frozen=True, repr=False)
+class CatalogCase:
+    """One hostile YAML catalogue (a file of ``threats_catalogs``) and its exact outcome."""
+
+    name: str
+    lines: tuple[str, ...]
+    #: ``(line, subtype)`` of every threats.* warning at the file.
+    warnings: tuple[tuple[int, str], ...]
+    #: ``(line, id)`` of every entry threats.json lists from the file.
+    items: tuple[tuple[int, str], ...]
+    #: Expected fields of the entry at a line.
+    fields: dict[int, dict[str, Any]] = field(default_factory=dict)
+    #: A known bug of the ``schema`` test (strictly expected to fail until fixed).
+    bug: str | None = None
+
+    def __repr__(self) -> str:
+        return f"<CatalogCase {self.name}>"
+
+    @property
+    def file(self) -> str:
+        """The catalogue's path relative to the source directory (and conf.py)."""
+        return f"hostile-catalogs/{self.name}.yaml"
+
+
+def actor_entry(ident: str, *more: str) -> list[str]:
+    """The lines of one ``threat-actors`` catalogue entry."""
+    return [f"  - id: {ident}", f"    title: Entry {ident}", *(f"    {line}" for line in more)]
+
+
+def catalog_cases() -> Iterator[CatalogCase]:
+    """Aliases and nesting in catalogues: budgeted, bounded, located (items 7, 8, 9).
+
+    Each file has clean entries around the hostile one: they still count.
+    """
+    head = ["threat-actors:"]
+    yield CatalogCase(
+        "alias-entry",  # 9: the entry written as ``- *e`` is at its own line
+        (
+            *head,
+            "  - &e",
+            "    id: A-CAT-ANCHOR",
+            "    title: Anchored",
+            "  - *e",
+            *actor_entry("A-CAT-ANCHOR-AFTER"),
+        ),
+        ((5, "duplicate-id"),),
+        ((2, "A-CAT-ANCHOR"), (5, "A-CAT-ANCHOR"), (6, "A-CAT-ANCHOR-AFTER")),
+    )
+    yield CatalogCase(
+        "recursive-alias",
+        (
+            *head,
+            *actor_entry("A-CAT-REC-BEFORE"),
+            *actor_entry("A-CAT-REC", "tags: &r [web, *r]"),
+            *actor_entry("A-CAT-REC-AFTER"),
+        ),
+        ((6, "invalid"),),
+        ((2, "A-CAT-REC-BEFORE"), (4, "A-CAT-REC"), (7, "A-CAT-REC-AFTER")),
+        {4: {"tags": ["web"]}},
+    )
+    yield CatalogCase(
+        "aliases-within-budget",  # clean: an alias that stays small is read
+        (
+            *head,
+            *actor_entry("A-CAT-SHARED-1", "tags: &t [web, api]", "description: &d shared"),
+            *actor_entry("A-CAT-SHARED-2", "tags: *t", "description: *d"),
+        ),
+        (),
+        ((2, "A-CAT-SHARED-1"), (6, "A-CAT-SHARED-2")),
+        {6: {"tags": ["web", "api"], "description": "shared"}},
+    )
+    lol = "[" + ", ".join(["lol"] * 10) + "]"
+    laughs = ["    tags:", f"      - - &l0 {lol}"]
+    laughs += [f"        - &l{n} [" + ", ".join([f"*l{n - 1}"] * 10) + "]" for n in range(1, 9)]
+    yield CatalogCase(
+        "billion-laughs",  # 7: 10^9 lols; read until the budget, refused from there on
+        (
+            *head,
+            *actor_entry("A-CAT-LAUGHS-BEFORE"),
+            "  - id: A-CAT-LAUGHS",
+            "    title: Laughs",
+            *laughs,
+            *actor_entry("A-CAT-LAUGHS-AFTER"),
+        ),
+        # the first alias over the budget (&l6's), and a list as a tag
+        ((13, "invalid"), (7, "invalid")),
+        ((2, "A-CAT-LAUGHS-BEFORE"), (4, "A-CAT-LAUGHS"), (16, "A-CAT-LAUGHS-AFTER")),
+        {4: {"tags": []}},
+    )
+    yield CatalogCase(
+        "deep-flow",  # 8: three thousand levels on one line
+        (
+            *head,
+            *actor_entry("A-CAT-DEEP-BEFORE"),
+            *actor_entry("A-CAT-DEEP", "tags: " + "[" * 3000 + "]" * 3000),
+            *actor_entry("A-CAT-DEEP-AFTER"),
+        ),
+        # past the depth, and a list as a tag
+        ((6, "invalid"), (6, "invalid")),
+        ((2, "A-CAT-DEEP-BEFORE"), (4, "A-CAT-DEEP"), (7, "A-CAT-DEEP-AFTER")),
+        {4: {"tags": []}},
+    )
+    deep = ["    description:"] + ["  " * level + "a:" for level in range(3, 83)]
+    yield CatalogCase(
+        "deep-block",  # 8: eighty levels of block mappings, one a line
+        (
+            *head,
+            "  - id: A-CAT-DEEP-MAP",
+            "    title: Deep mapping",
+            *deep[:-1],
+            deep[-1] + " 1",
+            *actor_entry("A-CAT-DEEP-MAP-AFTER"),
+        ),
+        # refused where the 65th level starts; the description is a mapping
+        ((66, "invalid"), (5, "invalid")),
+        ((2, "A-CAT-DEEP-MAP"), (85, "A-CAT-DEEP-MAP-AFTER")),
+    )
+    yield CatalogCase(
+        "undefined-alias",  # YAML itself refuses it: the file is unread, said once
+        (*head, *actor_entry("A-CAT-UNDEFINED", "tags: [web, *nope]")),
+        ((4, "invalid"),),
+        (),
+    )
+
+
+CATALOG_CASES = list(catalog_cases())
+
+#: A well-formed external model (``threats_external``) with one actor.
+CLEAN_EXTERNAL = {
+    "schema": 1,
+    "items": {
+        "threat-actors": [
+            {"id": "A-EXT-CLEAN", "title": "External actor", "file": "ext.rst", "lineno": 3}
+        ]
+    },
+}
+
+
+def _deep_external(path: Path) -> None:
+    entry = {**CLEAN_EXTERNAL["items"]["threat-actors"][0], "id": "A-EXT-DEEP", "tags": "@"}
+    model = json.dumps({**CLEAN_EXTERNAL, "items": {"threat-actors": [entry]}})
+    path.write_text(model.replace('"@"', "[" * 3000 + "]" * 3000), encoding="utf-8")
+
+
+#: How each special file is made.
+SPECIAL: dict[str, Callable[[Path], None]] = {
+    "dev-zero": lambda path: path.symlink_to("/dev/zero"),  # size 0 by stat, endless
+    "fifo": os.mkfifo,  # no writer: reading it would wait for ever
+    "directory": lambda path: path.mkdir(),
+}
+
+
+@dataclass(frozen=True)
+class SourceCase:
+    """A hostile file named in conf.py, and the one warning it must give there."""
+
+    name: str
+    #: ``threats_catalogs`` or ``threats_external``.
+    setting: str
+    make: Callable[[Path], None]
+    #: What the warning says (after the path, for an external model).
+    says: str
+
+    @property
+    def path(self) -> str:
+        """Its path relative to conf.py."""
+        suffix = ".yaml" if self.setting == "threats_catalogs" else ".json"
+        return f"hostile-special/{self.name}{suffix}"
+
+
+SOURCE_CASES = [
+    *(
+        SourceCase(name, "threats_catalogs", make, "which matches no file")
+        for name, make in SPECIAL.items()
+    ),
+    *(
+        SourceCase(name, "threats_external", make, "is not a regular file; not used")
+        for name, make in SPECIAL.items()
+    ),
+    SourceCase("deep", "threats_external", _deep_external, "it is nested deeper than 64 levels"),
+]
+
+
+def write_hostile(srcdir: Path) -> None:
+    """The hostile catalogues and special files, and conf.py naming them."""
+    for folder in ("hostile-catalogs", "hostile-special"):
+        (srcdir / folder).mkdir()
+    for case in CATALOG_CASES:
+        (srcdir / case.file).write_text("\n".join(case.lines) + "\n", encoding="utf-8")
+    for source in SOURCE_CASES:
+        source.make(srcdir / source.path)
+    clean = srcdir / "hostile-special" / "clean.json"
+    clean.write_text(json.dumps(CLEAN_EXTERNAL), encoding="utf-8")
+    catalogs = ["hostile-catalogs/*.yaml"]
+    catalogs += [s.path for s in SOURCE_CASES if s.setting == "threats_catalogs"]
+    external = {"clean": "hostile-special/clean.json"}
+    external |= {s.name: s.path for s in SOURCE_CASES if s.setting == "threats_external"}
+    with (srcdir / "conf.py").open("a", encoding="utf-8") as conf:
+        conf.write(f"\nthreats_catalogs = {catalogs!r}\nthreats_external = {external!r}\n")
+
+
+def conf_line(srcdir: Path, setting: str) -> int:
+    """The line of conf.py that sets ``setting``."""
+    lines = (srcdir / "conf.py").read_text(encoding="utf-8").splitlines()
+    return next(n for n, line in enumerate(lines, 1) if line.startswith(f"{setting} ="))
 
 
 @dataclass
@@ -850,15 +1143,17 @@ def write_cases(srcdir: Path) -> dict[str, Placed]:
     pages: dict[str, list[str]] = {}
     placed: dict[str, Placed] = {}
     for case in CASES:
-        page = page_of(case)
-        lines = pages.setdefault(page, [page, "=" * len(page), ""])
+        page = page_file(case)
+        title = page.rpartition(".")[0]
+        head = [f"# {title}"] if case.syntax == "myst" else [title, "=" * len(title)]
+        lines = pages.setdefault(page, [*head, ""])
         lines += [f"bad-input-case-{case.kind}/{case.name}", ""]
         key = f"{case.kind}/{case.name}"
         assert key not in placed, key
-        placed[key] = Placed(case, f"{page}.rst", len(lines) + 1)
+        placed[key] = Placed(case, page, len(lines) + 1)
         lines += [*case.lines, ""]
     for page, lines in pages.items():
-        (srcdir / f"{page}.rst").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        (srcdir / page).write_text("\n".join(lines) + "\n", encoding="utf-8")
     return placed
 
 
@@ -869,6 +1164,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     srcdir = base / "src"
     shutil.copytree(ROOT, srcdir)
     placed = write_cases(srcdir)
+    write_hostile(srcdir)
     with built_app(
         "html",
         srcdir=srcdir,
@@ -896,7 +1192,7 @@ def entries_at(data: dict[str, Any], file: str, lineno: int) -> list[dict[str, A
 
 def chunk(built: Built, placed: Placed) -> str:
     """The part of the HTML page between this case's marker paragraph and the next one."""
-    docname = placed.file[: -len(".rst")]
+    docname = placed.file.rpartition(".")[0]
     if not any(key.startswith(f"{docname}/") for key in built.chunks):
         parts = re.split(r"<p>bad-input-case-([a-z-]+/[a-z0-9-]+)</p>", built.page(docname))
         for key, part in zip(parts[1::2], parts[2::2], strict=True):
@@ -981,6 +1277,122 @@ def test_report_and_role_renders(built: Built, case: Case) -> None:
     assert found == list(case.reports)
     for text in case.shows:
         assert text in part
+
+
+# -- hostile files ----------------------------------------------------------------------
+
+SCHEMA_FILE = Path(__file__).parent.parent / "sphinx_threats" / "threats.schema.json"
+
+
+def schema_problems(built: Built, kind: str, entry: dict[str, Any]) -> list[str]:
+    """What the shipped JSON Schema (which ``sphinx-threats report`` checks) says
+    of a threats.json holding this one entry."""
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    items = {key: [] for key in built.data["items"]} | {kind: [entry]}
+    document = {**built.data, "items": items}
+    return [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(document)]
+
+
+@pytest.mark.parametrize(
+    "case", [param(c, "schema") for c in CASES if c.fields is not None and c.syntax == "myst"]
+)
+def test_myst_item_matches_the_schema(built: Built, case: Case) -> None:
+    """What an options block could not read leaves a threats.json the command reads."""
+    placed = built.placed[f"{case.kind}/{case.name}"]
+    (entry,) = entries_at(built.data, placed.file, placed.start)
+    assert schema_problems(built, PLURAL[case.kind], entry) == []
+
+
+def catalog_param(case: CatalogCase, test: str) -> Any:
+    marks = []
+    if case.bug and test == "schema":
+        marks = [pytest.mark.xfail(strict=True, reason=case.bug)]
+    return pytest.param(case, id=case.name, marks=marks)
+
+
+@pytest.mark.parametrize("case", [catalog_param(c, "warnings") for c in CATALOG_CASES])
+def test_catalog_warnings(built: Built, case: CatalogCase) -> None:
+    """Exactly the expected threats.* warnings at the catalogue's lines, nothing else."""
+    got = sorted((line, sub) for file, line, sub in built.warnings if file == case.file)
+    assert got == sorted(case.warnings)
+    assert not [w for w in built.other_warnings if case.file in w]
+
+
+@pytest.mark.parametrize("case", [catalog_param(c, "counts") for c in CATALOG_CASES])
+def test_catalog_items(built: Built, case: CatalogCase) -> None:
+    """Every entry around the hostile one is in threats.json once, at its own line."""
+    entries = [e for es in built.data["items"].values() for e in es if e["file"] == case.file]
+    assert sorted((e["lineno"], e["id"]) for e in entries) == sorted(case.items)
+    for line, fields in case.fields.items():
+        (entry,) = entries_at(built.data, case.file, line)
+        for key, value in fields.items():
+            assert entry.get(key) == value, key
+
+
+@pytest.mark.parametrize("case", [catalog_param(c, "schema") for c in CATALOG_CASES if c.items])
+def test_catalog_items_match_the_schema(built: Built, case: CatalogCase) -> None:
+    """What a limit refused leaves a threats.json the command reads."""
+    problems = [
+        problem
+        for kind, entries in built.data["items"].items()
+        for entry in entries
+        if entry["file"] == case.file
+        for problem in schema_problems(built, kind, entry)
+    ]
+    assert problems == []
+
+
+def test_catalog_messages(built: Built) -> None:
+    """The refusals say which limit, at the alias or the level that crossed it."""
+    log = re.sub(r"\x1b\[[0-9;]*m", "", built.app.warning.getvalue())
+
+    def said(file: str, line: int) -> list[str]:
+        return [m for m in log.splitlines() if f"/{file}:{line}: WARNING" in m]
+
+    (rec,) = said("hostile-catalogs/recursive-alias.yaml", 6)
+    assert "the alias *r inside its own anchor &r" in rec
+    (budget,) = said("hostile-catalogs/billion-laughs.yaml", 13)
+    assert "expands beyond 5242880 units through the alias *l5" in budget
+    assert any("nested deeper than 64 levels" in m for m in said(CATALOG_CASES[4].file, 6))
+    (deep,) = said("hostile-catalogs/deep-block.yaml", 66)
+    assert "nested deeper than 64 levels" in deep
+    (undefined,) = said("hostile-catalogs/undefined-alias.yaml", 4)
+    assert "found undefined alias 'nope'" in undefined
+    assert (
+        "reuses the ID of the threat-actor at hostile-catalogs/alias-entry.yaml:2"
+        in (said("hostile-catalogs/alias-entry.yaml", 5)[0])
+    )
+
+
+@pytest.mark.parametrize("case", SOURCE_CASES, ids=lambda c: f"{c.setting}/{c.name}")
+def test_special_or_deep_source(built: Built, case: SourceCase) -> None:
+    """A special file or a too-deep model: one warning at conf.py's line, never read."""
+    line = conf_line(built.srcdir, case.setting)
+    log = re.sub(r"\x1b\[[0-9;]*m", "", built.app.warning.getvalue()).splitlines()
+    named = (
+        repr(case.path)
+        if case.setting == "threats_catalogs"
+        else f"threats_external[{case.name!r}] ({case.path}): "
+    )
+    about = [m for m in log if named in m]
+    assert len(about) == 1, about
+    assert f"/conf.py:{line}: WARNING: " in about[0]
+    assert case.says in about[0] and about[0].endswith("[threats.invalid]")
+
+
+def test_sources_beside_the_hostile_ones_count(built: Built) -> None:
+    """One warning per hostile source at conf.py, nothing else there; the clean
+    external model and the clean catalogue entries are all in threats.json."""
+    at_conf = [w for w in built.warnings if w[0] == "conf.py"]
+    assert sorted(at_conf) == sorted(
+        ("conf.py", conf_line(built.srcdir, s.setting), "invalid") for s in SOURCE_CASES
+    )
+    actors = {e["id"]: e for e in built.data["items"]["threat-actors"]}
+    assert actors["A-EXT-CLEAN"]["external"] == "clean"
+    assert "A-EXT-DEEP" not in actors
+    listed = {(e["file"], e["lineno"]) for e in built.data["items"]["threat-actors"]}
+    assert {(c.file, line) for c in CATALOG_CASES for line, _ in c.items} <= listed
 
 
 # -- the hand-written pages of the root ------------------------------------------------
@@ -1118,7 +1530,7 @@ def declared(path: Path) -> int:
 
 def source_pages() -> list[str]:
     pages = sorted(p.name for p in ROOT.iterdir() if p.suffix in (".rst", ".md"))
-    return pages + sorted({f"{page_of(c)}.rst" for c in CASES})
+    return pages + sorted({page_file(c) for c in CASES})
 
 
 @pytest.mark.parametrize("name", source_pages())
@@ -1182,3 +1594,74 @@ def test_same_model_whatever_the_builder(builds_dir: Path, builder: str) -> None
     assert warnings == html_warnings
     expected = sum(declared(ROOT / p.name) for p in ROOT.iterdir() if p.suffix in (".rst", ".md"))
     assert sum(len(v) for v in data["items"].values()) == expected
+
+
+# -- known bugs found by the fuzz test (issue 25's surfaces), each in a build of its own ---
+
+TITLE_PIPE = (
+    "BUG (markdown-it): a MyST directive line whose title holds a '|', with the '---' of "
+    "an options block under it, is read as a table: the item is lost without a word"
+)
+
+
+def small_build(tmp_path: Path, files: dict[str, str]) -> tuple[list[Any], dict[str, Any]]:
+    """threats.* warnings and threats.json of a small MyST project."""
+    srcdir = tmp_path / "src"
+    srcdir.mkdir()
+    (srcdir / "conf.py").write_text(
+        'extensions = ["myst_parser", "sphinx_threats"]\nthreats_fail_on = []\n'
+        'exclude_patterns = ["_build"]\nthreats_catalogs = ["cat.yaml"]\n',
+        encoding="utf-8",
+    )
+    for name, text in files.items():
+        (srcdir / name).write_text(text, encoding="utf-8")
+    with built_app("html", srcdir=srcdir, builddir=tmp_path / "_build") as app:
+        data = json.loads(Path(app.outdir, "threats.json").read_text(encoding="utf-8"))
+        return threat_warnings(app), data
+
+
+CLEAN_CATALOG = "threat-actors:\n  - id: A-CAT-CLEAN\n    title: Clean\n"
+CLEAN_ACTOR = "```{threat-actor} Clean\n:id: A-CLEAN\n```\n"
+
+
+def located_ids(data: dict[str, Any]) -> list[tuple[str, int, str]]:
+    return sorted((e["file"], e["lineno"], e["id"]) for es in data["items"].values() for e in es)
+
+
+@pytest.mark.parametrize("where", ["myst", "catalog"])
+def test_yaml_surrogate_escape(tmp_path: Path, where: str) -> None:
+    """One invalid warning at the value's line; every item still counts."""
+    value = 'description: "\\ud83d\\ude42 and \\udc00"'
+    if where == "myst":
+        page = f"# S\n\n```{{threat-actor}} Escaped\n---\nid: A-ESC\n{value}\n---\n```\n\n"
+        files = {"index.md": page + CLEAN_ACTOR, "cat.yaml": CLEAN_CATALOG}
+        at = ("index.md", 6)
+    else:
+        catalog = CLEAN_CATALOG + f"  - id: A-ESC\n    title: Escaped\n    {value}\n"
+        files = {"index.md": "# S\n\n" + CLEAN_ACTOR, "cat.yaml": catalog}
+        at = ("cat.yaml", 6)
+    warnings, data = small_build(tmp_path, files)
+    assert warnings == [(*at, "invalid")]
+    assert {"A-ESC", "A-CLEAN", "A-CAT-CLEAN"} == {i for _, _, i in located_ids(data)}
+
+
+@pytest.mark.parametrize("value", ["[&a A-1, *a]", "[" * 100 + "A-1" + "]" * 100])
+def test_myst_unreadable_id(tmp_path: Path, value: str) -> None:
+    """The refused ID is one invalid warning; the item counts (by its placeholder ID)."""
+    page = f"# U\n\n```{{threat-actor}} Hostile ID\n---\nid: {value}\n---\n```\n\n{CLEAN_ACTOR}"
+    warnings, data = small_build(tmp_path, {"index.md": page, "cat.yaml": CLEAN_CATALOG})
+    assert ("index.md", 5, "invalid") in warnings
+    assert [w for w in warnings if w[1] != 5] == []
+    assert located_ids(data) == [
+        ("cat.yaml", 2, "A-CAT-CLEAN"),
+        ("index.md", 3, "@index.md:3"),
+        ("index.md", 9, "A-CLEAN"),
+    ]
+
+
+@pytest.mark.xfail(strict=True, reason=TITLE_PIPE)
+def test_myst_title_with_a_pipe(tmp_path: Path) -> None:
+    """A title with a '|' over an options block still declares its item."""
+    page = f"# P\n\n```{{threat-actor}} Read or write |\n---\nid: A-PIPE\n---\n```\n\n{CLEAN_ACTOR}"
+    _, data = small_build(tmp_path, {"index.md": page, "cat.yaml": CLEAN_CATALOG})
+    assert ("index.md", 3, "A-PIPE") in located_ids(data)

@@ -69,7 +69,8 @@ def test_a_broken_body_uses_the_cached_copy(tmp_path: Path, product: Path, fault
             messages = _messages(app)
         assert [w for w in warnings if w[0] == "conf.py"] == [("conf.py", CONF_LINE, "invalid")]
         assert sum("cannot fetch it" in m and "no copy is cached" in m for m in messages) == 1
-        assert ("index.rst", 14, "orphan-mitigation") in warnings
+        # M-R1's product:TM-1 names the source that was not read: its warning is the cause
+        assert not [w for w in warnings if w[:2] == ("index.rst", 14)]
         # an earlier build's copy: used, with one warning
         out = tmp_path / "out"
         _with_cache(out, product)
@@ -126,7 +127,8 @@ def test_a_special_file_is_refused_unread(tmp_path: Path, special: str) -> None:
     assert sum(f"{path} is not a regular file; not used" in m for m in messages) == 1
     # the build went on: our own items are there, the product's are unknown
     assert "Relay queue flooding" in index
-    assert ("index.rst", 14, "orphan-mitigation") in warnings
+    # M-R1's product:TM-1 names the source that was not read: its warning is the cause
+    assert not [w for w in warnings if w[:2] == ("index.rst", 14)]
 
 
 # -- 13: credentials are used, never published ------------------------------------------------

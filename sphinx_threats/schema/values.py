@@ -11,7 +11,9 @@ usable, so nothing is ever dropped.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import re
 from collections.abc import Collection, Mapping
 from typing import Any
@@ -34,6 +36,19 @@ _FLAG_VALUES.update({"false": False, "no": False, "off": False})
 
 #: Types whose blank value is a problem of its own.
 _SINGLE_VALUE_TYPES = frozenset({OptionType.REF, OptionType.DATE, OptionType.CHOICE})
+
+
+@functools.cache
+def _field_defaults(kind: Kind) -> dict[str, Any]:
+    """The record's default of each field of ``kind`` (what an option left
+    unread stands for: ``None``, ``""``, ``()``, ``False``)."""
+    found: dict[str, Any] = {}
+    for f in dataclasses.fields(ITEM_CLASSES[kind]):
+        if f.default is not dataclasses.MISSING:
+            found[f.name] = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            found[f.name] = f.default_factory()
+    return found
 
 
 def placeholder_id(location: Location) -> str:
@@ -93,10 +108,12 @@ def parse_item(
     values = coerce_options(
         reader, {k: v for k, v in options.items() if k not in unreadable}, vocabulary
     )
+    defaults = _field_defaults(kind)
     for name in unreadable:
         option = OPTIONS_BY_NAME[kind].get(name)
-        if option is not None:
-            values[option.field] = None if option.type in _SINGLE_VALUE_TYPES else ()
+        # an unreadable value takes its field's default (the ID: the placeholder)
+        if option is not None and option.type is not OptionType.ID:
+            values[option.field] = defaults.get(option.field)
     given = {**dict.fromkeys(unreadable), **options}
     check_item(reader, values, given, vocabulary, has_body=has_body, unreadable=unreadable)
     if kind in PAGE_SERVICE_KINDS and "service" not in options and default_service:
