@@ -378,7 +378,10 @@ class ThreatsDomain(Domain):
         # (the source's own warning is the cause): the configured sources less
         # those this build read
         unread = settings.sources - {m.name for m in self._externals if m.usable}
-        report = analyse(self.model(), replace(settings, sources=unread))
+        settings = replace(settings, sources=unread)
+        if settings.lock is not None:
+            settings = replace(settings, lock=settings.lock.renamed(self._resolved_threats()))
+        report = analyse(self.model(), settings)
         if self._aliases.ambiguous:
             # a bare ID two members declare: the unknown-ref names them
             report = replace(report, gaps=name_candidates(report.gaps, self._aliases))
@@ -394,6 +397,20 @@ class ThreatsDomain(Domain):
         self._report = report
         self._index = report.index
         return self._report
+
+    def _resolved_threats(self) -> dict[str, str]:
+        """Another project's threats by their resolved ID (``project-id:ID``, as
+        ``threats.json`` and the lock file write them): the ID the analysis
+        gives each."""
+        project_ids = {m.name: m.project_id for m in self._externals}
+        project_ids |= {m.name: m.project_id for m in self._members}
+        found: dict[str, str] = {}
+        for item in self.model().items:
+            name = item.location.foreign
+            if name and item.kind is Kind.THREAT:
+                own = item.id.removeprefix(f"{name}:")
+                found[f"{project_ids.get(name) or name}:{own}"] = item.id
+        return found
 
     def report(self) -> Report:
         """The report of this build's analysis.

@@ -59,6 +59,15 @@ class Lock:
         default_factory=dict, init=False, repr=False, compare=False
     )
 
+    def renamed(self, threats: Mapping[str, str]) -> Lock:
+        """The same lines with their threat IDs as ``threats`` maps them: the
+        file names another project's threat resolved (``project-id:ID``), the
+        analysis by the ID this build gives it."""
+        lines = tuple(
+            line._replace(threat=threats.get(line.threat, line.threat)) for line in self.lines
+        )
+        return Lock(self.file, lines, self.problems)
+
     def of(self, decision: str, threat: str) -> list[LockLine]:
         """The lines of one link (in file order)."""
         if not self._by_link and self.lines:

@@ -383,7 +383,7 @@ def test_an_upstream_threat_edited_makes_the_service_decisions_suspect(tmp_path:
     built = _build(service)
     assert built.suspects() == [("index.rst", 7, "suspect-link")]
     gap = next(g for g in built.data["gaps"] if g["kind"] == "suspect-link")
-    assert gap["ids"] == ["S-M1", "TM-1"]
+    assert gap["ids"] == ["S-M1", "review:TM-1"]  # resolved: the product's project ID
     # the product's own decisions are the product's to review, never recorded here
     lock = (service / "threats.lock").read_text(encoding="utf-8")
     assert sorted(line.split()[0] for line in lock.splitlines()) == ["S-M1", "S-RA1"]
