@@ -27,6 +27,7 @@ from sphinx.util.nodes import make_refnode
 
 from .analysis import Report, Settings, analyse, declarations
 from .catalog import Catalog, CatalogRender
+from .evidence import TestResults
 from .external import NO_PREFIXES, ExternalModel, Prefixes, own_and_external
 from .links import Condition, ConditionsByPage, PageLinks, anchor_written
 from .model import ROLE_KINDS, GapKind, Item, Kind, Location, Problem, Reference, ThreatModel
@@ -142,6 +143,10 @@ class ThreatsDomain(Domain):
     _external_problems: tuple[Problem, ...] = ()
     #: The problems of conf.py's values (checked again on every build).
     _config_problems: tuple[Problem, ...] = ()
+    #: The ``threats_evidence`` test results of this build (``None``: nothing
+    #: judged) and the problems reading them (read again on every build).
+    _evidence: TestResults | None = None
+    _evidence_problems: tuple[Problem, ...] = ()
     _rendered: dict[str, list[Item]] | None = None
 
     # -- per-document records -------------------------------------------------
@@ -259,6 +264,12 @@ class ThreatsDomain(Domain):
         self._changed()
         self._config_problems = tuple(problems)
 
+    def set_evidence(self, results: TestResults | None, problems: Iterable[Problem]) -> None:
+        """This build's test results (read before any document)."""
+        self._changed()
+        self._evidence = results
+        self._evidence_problems = tuple(problems)
+
     def target(self, ident: str) -> str:
         """The ID a reference names: ``name:ID`` of a ``threats_external``
         source is that source's item (see :meth:`.Prefixes.resolve`)."""
@@ -311,6 +322,7 @@ class ThreatsDomain(Domain):
                     self._bridged_problems,
                     self._external_problems,
                     self._config_problems,
+                    self._evidence_problems,
                 ),
                 (
                     replace(r, target=self._prefixes.resolve(r.target))
@@ -323,7 +335,7 @@ class ThreatsDomain(Domain):
     def analyse(self, settings: Settings) -> Report:
         """Analyse the model now (once per build, when every page is read) and
         keep the report; the records are closed until the next build reads."""
-        self._report = analyse(self.model(), settings)
+        self._report = analyse(self.model(), settings, self._evidence)
         self._index = self._report.index
         return self._report
 

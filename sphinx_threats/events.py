@@ -19,6 +19,7 @@ from sphinx.util.fileutil import copy_asset_file
 from . import (
     catalog_files,
     digests,
+    evidence_files,
     outcome,
     placeholders,
     publish,
@@ -99,6 +100,15 @@ def read_externals(
     where = sphinx_config.conf_location(app, "threats_external")
     models, problems = sources.read_sources(app, sphinx_config.vocabulary(app.config), where)
     threats_domain(env).set_externals(models, problems)
+    return []
+
+
+def read_evidence(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """Read the ``threats_evidence`` test results, once per build, before any
+    document; no page needs reading again (see :mod:`~.evidence_files`)."""
+    evidence_files.read_evidence(app, threats_domain(env))
     return []
 
 

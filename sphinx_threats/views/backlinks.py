@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 from ..analysis import AcceptanceState, Report, expiry_notice
+from ..evidence import ABSENT, Result, Verdict, counts_as
 from ..model import Kind, Mitigation, NotApplicable, RiskAcceptance, Status, natural_key
 
 #: How an ``unmitigated`` status is shown.
@@ -72,8 +73,31 @@ def mitigation_state(report: Report, ident: str) -> str:
     mit = report.get(ident, Kind.MITIGATION)
     if not isinstance(mit, Mitigation):
         return "unknown"
-    state = mit.status or "planned"
+    state = mitigation_status(report, mit)
     return state if mit.is_full else f"{state}, partial"
+
+
+def _tests(count: int) -> str:
+    return f"{count} test{'' if count == 1 else 's'}"
+
+
+def mitigation_status(report: Report, mit: Mitigation) -> str:
+    """A mitigation's status with what its tests say (``threats_evidence``):
+    ``verified ✓ 3 tests``; ``implemented ✗ failing 1 of 3 tests`` (a
+    verified one whose evidence fails counts as implemented); ``implemented
+    · missing 1 of 3 tests``.  Words and marks, never colour alone."""
+    evidence = report.evidence.get(mit.id)
+    status = counts_as(mit, evidence)
+    if evidence is None:
+        return status
+    total = len(evidence.tests)
+    if evidence.verdict is Verdict.PASSED:
+        return f"{status} ✓ {_tests(total)}"
+    if evidence.verdict is Verdict.FAILING:
+        failing = evidence.count(Result.FAILED, Result.ERROR)
+        return f"{status} ✗ failing {failing} of {_tests(total)}"
+    missing = evidence.count(Result.SKIPPED, ABSENT)
+    return f"{status} · missing {missing} of {_tests(total)}"
 
 
 #: The first word of the state of a valid acceptance that expires within
