@@ -47,7 +47,7 @@ from typing import NamedTuple, cast
 from ._util import paused_gc
 from .completeness import NO_COMPLETENESS, Completeness, completeness
 from .elements import ElementGraph, element_graph
-from .evidence import Evidence, TestResults, judge
+from .evidence import Evidence, EvidenceResults, judge
 from .model import (
     DEFAULT_SEVERITIES,
     Assumption,
@@ -1051,7 +1051,9 @@ def severity_rank(severity: str | None, severities: Sequence[str]) -> int:
     return severities.index(severity)
 
 
-def analyse(model: ThreatModel, settings: Settings, results: TestResults | None = None) -> Report:
+def analyse(
+    model: ThreatModel, settings: Settings, results: EvidenceResults | None = None
+) -> Report:
     """Compute scope, coverage, statuses and gaps of ``model``; ``results``
     (``threats_evidence``) judge the mitigations' tests."""
     # a record per pair in scope, and no reference cycles among them; the
@@ -1062,7 +1064,7 @@ def analyse(model: ThreatModel, settings: Settings, results: TestResults | None 
         return _report(model, settings, results)
 
 
-def _report(model: ThreatModel, settings: Settings, results: TestResults | None) -> Report:
+def _report(model: ThreatModel, settings: Settings, results: EvidenceResults | None) -> Report:
     """The named steps in order, and the report they make."""
     decl = declarations(model.items)
     graph = element_graph(decl)

@@ -27,7 +27,7 @@ from sphinx.util.nodes import make_refnode
 
 from .analysis import Report, Settings, analyse, declarations
 from .catalog import Catalog, CatalogRender
-from .evidence import TestResults
+from .evidence import EvidenceResults
 from .external import NO_PREFIXES, ExternalModel, Prefixes, own_and_external
 from .links import Condition, ConditionsByPage, PageLinks, anchor_written
 from .model import ROLE_KINDS, GapKind, Item, Kind, Location, Problem, Reference, ThreatModel
@@ -145,7 +145,7 @@ class ThreatsDomain(Domain):
     _config_problems: tuple[Problem, ...] = ()
     #: The ``threats_evidence`` test results of this build (``None``: nothing
     #: judged) and the problems reading them (read again on every build).
-    _evidence: TestResults | None = None
+    _evidence: EvidenceResults | None = None
     _evidence_problems: tuple[Problem, ...] = ()
     _rendered: dict[str, list[Item]] | None = None
 
@@ -264,7 +264,7 @@ class ThreatsDomain(Domain):
         self._changed()
         self._config_problems = tuple(problems)
 
-    def set_evidence(self, results: TestResults | None, problems: Iterable[Problem]) -> None:
+    def set_evidence(self, results: EvidenceResults | None, problems: Iterable[Problem]) -> None:
         """This build's test results (read before any document)."""
         self._changed()
         self._evidence = results

@@ -73,7 +73,7 @@ _RESULTS = tuple(Result)
 ABSENT = "absent"
 
 
-class TestCase(NamedTuple):
+class CaseResult(NamedTuple):
     """One test, as the evidence files report it (merged across them)."""
 
     #: The ``classname`` attribute (``tests.test_x.TestY``).
@@ -104,7 +104,7 @@ class EvidenceFile(NamedTuple):
     file: str
     #: A digest of its bytes (``""`` when it could not be read).
     digest: str
-    cases: tuple[TestCase, ...]
+    cases: tuple[CaseResult, ...]
     problems: tuple[Problem, ...]
 
 
@@ -151,7 +151,7 @@ def _line_of(err: DefusedXmlException) -> int:
 _SPLIT = re.compile(r"[,\s]+")
 
 
-def _case(node: Any) -> TestCase:
+def _case(node: Any) -> CaseResult:
     result = Result.PASSED
     mitigates: list[str] = []
     for child in node:
@@ -166,7 +166,7 @@ def _case(node: Any) -> TestCase:
             for prop in child.iter("property"):
                 if prop.get("name") == MITIGATES_PROPERTY:
                     mitigates += [m for m in _SPLIT.split(prop.get("value") or "") if m]
-    return TestCase(
+    return CaseResult(
         node.get("classname") or "",
         node.get("name") or "",
         node.get("file") or "",
@@ -193,19 +193,19 @@ def _module(path: str) -> str:
 
 
 @dataclass(frozen=True)
-class TestResults:
+class EvidenceResults:
     """Every test of the evidence files, merged; and how entries find them."""
 
-    #: Each test once (by :attr:`TestCase.identity`), with its worst result.
-    cases: tuple[TestCase, ...] = ()
+    #: Each test once (by :attr:`CaseResult.identity`), with its worst result.
+    cases: tuple[CaseResult, ...] = ()
     #: Tests by the node ID their ``file`` attribute gives, without ``[param]``.
-    _by_node: dict[str, list[TestCase]] = field(default_factory=dict, repr=False)
+    _by_node: dict[str, list[CaseResult]] = field(default_factory=dict, repr=False)
     #: Tests by (``classname``, name without ``[param]``).
-    _by_class: dict[tuple[str, str], list[TestCase]] = field(default_factory=dict, repr=False)
+    _by_class: dict[tuple[str, str], list[CaseResult]] = field(default_factory=dict, repr=False)
     #: Tests by ``classname.name`` (and without ``[param]``).
-    _by_dotted: dict[str, list[TestCase]] = field(default_factory=dict, repr=False)
+    _by_dotted: dict[str, list[CaseResult]] = field(default_factory=dict, repr=False)
 
-    def find(self, test: str) -> list[TestCase]:
+    def find(self, test: str) -> list[CaseResult]:
         """The tests ``test`` (a ``test:`` entry, without the prefix) names."""
         if "::" in test or test.endswith(".py"):
             path, _, rest = test.partition("::")
@@ -223,10 +223,10 @@ class TestResults:
         return found
 
 
-def merge(files: Iterable[EvidenceFile]) -> TestResults:
+def merge(files: Iterable[EvidenceFile]) -> EvidenceResults:
     """The tests of ``files``: each once, with its worst result across them,
     and the mitigations its ``mitigates`` property names in any of them."""
-    merged: dict[tuple[str, str], TestCase] = {}
+    merged: dict[tuple[str, str], CaseResult] = {}
     for evidence in files:
         for case in evidence.cases:
             seen = merged.get(case.identity)
@@ -238,9 +238,9 @@ def merge(files: Iterable[EvidenceFile]) -> TestResults:
                 file=seen.file or case.file,
                 mitigates=tuple(dict.fromkeys((*seen.mitigates, *case.mitigates))),
             )
-    by_node: dict[str, list[TestCase]] = defaultdict(list)
-    by_class: dict[tuple[str, str], list[TestCase]] = defaultdict(list)
-    by_dotted: dict[str, list[TestCase]] = defaultdict(list)
+    by_node: dict[str, list[CaseResult]] = defaultdict(list)
+    by_class: dict[tuple[str, str], list[CaseResult]] = defaultdict(list)
+    by_dotted: dict[str, list[CaseResult]] = defaultdict(list)
     for case in merged.values():
         base = _base(case.name)
         if case.file:
@@ -253,7 +253,7 @@ def merge(files: Iterable[EvidenceFile]) -> TestResults:
         by_dotted[f"{case.classname}.{base}"].append(case)
         if base != case.name:
             by_dotted[case.dotted].append(case)
-    return TestResults(tuple(merged.values()), dict(by_node), dict(by_class), dict(by_dotted))
+    return EvidenceResults(tuple(merged.values()), dict(by_node), dict(by_class), dict(by_dotted))
 
 
 # -- judging mitigations -----------------------------------------------------------------
@@ -270,7 +270,7 @@ class Verdict(enum.StrEnum):
     MISSING = "missing"
 
 
-class TestEvidence(NamedTuple):
+class JudgedTest(NamedTuple):
     """One judged test of a mitigation."""
 
     #: The test as ``:verified-by:`` names it (``test:`` left out), or, for a
@@ -284,7 +284,7 @@ class TestEvidence(NamedTuple):
 class Evidence(NamedTuple):
     """What the evidence says of one mitigation."""
 
-    tests: tuple[TestEvidence, ...]
+    tests: tuple[JudgedTest, ...]
     verdict: Verdict
 
     def count(self, *results: str) -> int:
@@ -296,7 +296,7 @@ _FAILING = (Result.FAILED.value, Result.ERROR.value)
 _MISSING = (Result.SKIPPED.value, ABSENT)
 
 
-def test_entries(verified_by: str) -> list[str]:
+def named_tests(verified_by: str) -> list[str]:
     """The tests a ``:verified-by:`` value names (one entry per line)."""
     return [
         line.strip()[len(TEST_PREFIX) :].strip()
@@ -312,13 +312,13 @@ class Judged(NamedTuple):
     gaps: list[Gap]
 
 
-def _worst(cases: Sequence[TestCase]) -> str:
+def _worst(cases: Sequence[CaseResult]) -> str:
     return max((c.result for c in cases), key=_rank).value
 
 
 def judge(
     mitigations: Iterable[Mitigation],
-    results: TestResults | None,
+    results: EvidenceResults | None,
     severity_of: Callable[[Mitigation], str | None],
 ) -> Judged:
     """Judge every mitigation's tests against ``results`` (``None``: no
@@ -329,27 +329,27 @@ def judge(
     """
     if results is None:
         return Judged({}, [])
-    by_mitigation: dict[str, list[TestCase]] = defaultdict(list)
+    by_mitigation: dict[str, list[CaseResult]] = defaultdict(list)
     for case in results.cases:
         for ident in case.mitigates:
             by_mitigation[ident].append(case)
     evidence: dict[str, Evidence] = {}
     gaps: list[Gap] = []
     for mit in mitigations:
-        tests: list[TestEvidence] = []
+        tests: list[JudgedTest] = []
         counted: set[tuple[str, str]] = set()
         where = mit.location_of("verified-by")
-        for entry in test_entries(mit.verified_by):
+        for entry in named_tests(mit.verified_by):
             found = results.find(entry)
             if len({(c.classname, _base(c.name)) for c in found}) > 1:
                 gaps.append(_ambiguous(mit, entry, found, where))
                 continue
             counted.update(c.identity for c in found)
-            tests.append(TestEvidence(entry, _worst(found) if found else ABSENT))
+            tests.append(JudgedTest(entry, _worst(found) if found else ABSENT))
         for case in by_mitigation.get(mit.id, ()):
             if case.identity not in counted:
                 counted.add(case.identity)
-                tests.append(TestEvidence(case.dotted, case.result.value))
+                tests.append(JudgedTest(case.dotted, case.result.value))
         if not tests:
             continue
         verdict = _verdict(tests)
@@ -359,7 +359,7 @@ def judge(
     return Judged(evidence, gaps)
 
 
-def _verdict(tests: Sequence[TestEvidence]) -> Verdict:
+def _verdict(tests: Sequence[JudgedTest]) -> Verdict:
     if any(t.result in _FAILING for t in tests):
         return Verdict.FAILING
     if any(t.result in _MISSING for t in tests):
@@ -367,12 +367,12 @@ def _verdict(tests: Sequence[TestEvidence]) -> Verdict:
     return Verdict.PASSED
 
 
-def _listed(tests: Iterable[TestEvidence]) -> str:
+def _listed(tests: Iterable[JudgedTest]) -> str:
     return ", ".join(f"{t.test!r} ({t.result})" for t in tests)
 
 
 def _evidence_gaps(
-    mit: Mitigation, tests: Sequence[TestEvidence], where: Location, severity: str | None
+    mit: Mitigation, tests: Sequence[JudgedTest], where: Location, severity: str | None
 ) -> list[Gap]:
     """``failing-evidence`` for the tests that failed or errored, and
     ``missing-evidence`` for those absent or skipped (two causes, two gaps)."""
@@ -396,8 +396,8 @@ def _evidence_gaps(
     return gaps
 
 
-def _ambiguous(mit: Mitigation, entry: str, found: Sequence[TestCase], where: Location) -> Gap:
-    names = sorted({f"{c.classname}.{_base(c.name)}" for c in found})
+def _ambiguous(mit: Mitigation, entry: str, found: Sequence[CaseResult], where: Location) -> Gap:
+    names = sorted({f"classname {c.classname!r} name {_base(c.name)!r}" for c in found})
     message = (
         f"mitigation {mit.id!r} (:verified-by:) names {TEST_PREFIX}{entry}, which matches "
         f"several tests ({', '.join(names)}); write its full pytest node ID "

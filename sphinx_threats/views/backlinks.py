@@ -83,21 +83,22 @@ def _tests(count: int) -> str:
 
 def mitigation_status(report: Report, mit: Mitigation) -> str:
     """A mitigation's status with what its tests say (``threats_evidence``):
-    ``verified ✓ 3 tests``; ``implemented ✗ failing 1 of 3 tests`` (a
-    verified one whose evidence fails counts as implemented); ``implemented
-    · missing 1 of 3 tests``.  Words and marks, never colour alone."""
+    ``verified, 3 tests passed``; ``implemented, 1 of 3 tests failing`` (a
+    verified one whose evidence fails counts as implemented); ``implemented,
+    1 of 3 tests missing``.  Words, never a colour or a sign alone (and no
+    sign a LaTeX engine lacks)."""
     evidence = report.evidence.get(mit.id)
     status = counts_as(mit, evidence)
     if evidence is None:
         return status
     total = len(evidence.tests)
     if evidence.verdict is Verdict.PASSED:
-        return f"{status} ✓ {_tests(total)}"
+        return f"{status}, {_tests(total)} passed"
     if evidence.verdict is Verdict.FAILING:
         failing = evidence.count(Result.FAILED, Result.ERROR)
-        return f"{status} ✗ failing {failing} of {_tests(total)}"
+        return f"{status}, {failing} of {_tests(total)} failing"
     missing = evidence.count(Result.SKIPPED, ABSENT)
-    return f"{status} · missing {missing} of {_tests(total)}"
+    return f"{status}, {missing} of {_tests(total)} missing"
 
 
 #: The first word of the state of a valid acceptance that expires within
