@@ -13,6 +13,7 @@ outside.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -24,6 +25,7 @@ from xml.etree import ElementTree
 
 import pytest
 
+from sphinx_threats.cli import main as cli_main
 from sphinx_threats.evidence import CaseResult, EvidenceFile, Result, merge
 
 from .conftest import ROOTS
@@ -167,7 +169,9 @@ def _mitigation_block(page: str, ident: str) -> str:
 
 
 @pytest.mark.parametrize("syntax", ["rst", "myst"])
-def test_test_results_judge_verified_mitigations(tmp_path: Path, junit: Path, syntax: str) -> None:
+def test_test_results_judge_verified_mitigations(
+    tmp_path: Path, junit: Path, syntax: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     src = _project(syntax, tmp_path, junit)
     page = f"product.{'rst' if syntax == 'rst' else 'md'}"
     with built_app("html", srcdir=src) as app:
@@ -175,6 +179,7 @@ def test_test_results_judge_verified_mitigations(tmp_path: Path, junit: Path, sy
         data = threats_json(app)
         product, matrix = html(app, "product"), html(app, "matrix")
         status = app.statuscode
+        exported = Path(app.outdir, "threats.json")
     line = VERIFIED_BY_LINE[syntax]
     assert sorted(warnings) == sorted(
         [
@@ -221,6 +226,22 @@ def test_test_results_judge_verified_mitigations(tmp_path: Path, junit: Path, sy
     assert "implemented, 1 of 1 test missing" in matrix
     # what the test run wrote beyond results is not shown
     assert "the control regressed" not in product + matrix
+
+    # the command names the new kinds, and fails where the build did
+    assert cli_main(["report", str(exported)]) == 1
+    report = capsys.readouterr().out
+    assert "failing-evidence: 3" in report and "missing-evidence: 2" in report
+    sarif = tmp_path / "out.sarif"
+    assert cli_main(["sarif", str(exported), "-o", str(sarif)]) == 0
+    rules = {
+        r["id"]: r for r in json.loads(sarif.read_text())["runs"][0]["tool"]["driver"]["rules"]
+    }
+    assert rules["threats.failing-evidence"]["shortDescription"]["text"] == (
+        "Verified mitigation whose test fails"
+    )
+    assert rules["threats.missing-evidence"]["shortDescription"]["text"] == (
+        "Verified mitigation whose test did not run"
+    )
 
 
 def test_without_threats_evidence_test_entries_are_shown_as_written(
