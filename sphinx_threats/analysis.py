@@ -1089,7 +1089,12 @@ def _report(model: ThreatModel, settings: Settings, results: EvidenceResults | N
     # same rank for every status, so evidence adds gaps and changes none
     threats = decl.threats
     judged = judge(
-        cast("list[Mitigation]", decl.items(Kind.MITIGATION)),
+        # another project's mitigations are judged by its own test runs
+        (
+            m
+            for m in cast("list[Mitigation]", decl.items(Kind.MITIGATION))
+            if not m.location.external
+        ),
         results,
         lambda mit: _most_severe(threats, mit.mitigates, settings),
     )

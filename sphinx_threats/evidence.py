@@ -215,11 +215,12 @@ class EvidenceResults:
             found = self._by_node.get(node)
             if found is None:
                 found = self._by_class.get((".".join((_module(path), *parts)), _base(name)), [])
+            if "[" in name:  # one parametrisation
+                found = [case for case in found if case.name == name]
         else:
-            name = test.rpartition(".")[2]
-            found = self._by_dotted.get(_base(test) if "[" not in name else test, [])
-        if "[" in name:  # one parametrisation
-            found = [case for case in found if case.name == name]
+            found = self._by_dotted.get(test, [])
+            if "[" in test:
+                found = [case for case in found if case.dotted == test]
         return found
 
 

@@ -89,8 +89,8 @@ def _evidence_warnings(app: Any) -> list[tuple[str, int, str]]:
 
 #: The line of each mitigation's ``:verified-by:`` in each root.
 VERIFIED_BY_LINE = {
-    "rst": {"M-FAIL": 20, "M-ERR": 26, "M-SKIP": 32, "M-ABSENT": 38, "M-FLAKY": 51, "M-AMB": 75},
-    "myst": {"M-FAIL": 24, "M-ERR": 31, "M-SKIP": 38, "M-ABSENT": 45, "M-FLAKY": 60, "M-AMB": 88},
+    "rst": {"M-FAIL": 20, "M-ERR": 26, "M-SKIP": 32, "M-ABSENT": 38, "M-FLAKY": 52, "M-AMB": 76},
+    "myst": {"M-FAIL": 24, "M-ERR": 31, "M-SKIP": 38, "M-ABSENT": 45, "M-FLAKY": 61, "M-AMB": 89},
 }
 
 
@@ -135,6 +135,7 @@ EXPECTED_EVIDENCE: dict[str, dict[str, Any] | None] = {
         "tests": _tests(
             ("checks_evidence.py::TestTls::test_version", "passed"),
             ("checks_evidence.py::TestTls::test_version[1.3]", "passed"),
+            ("checks_evidence.TestTls.test_version[1.2]", "passed"),
         ),
     },
     # passed in the first run, failed in the second: the worst result wins
@@ -206,6 +207,7 @@ def test_test_results_judge_verified_mitigations(
 
     passing = _mitigation_block(product, "M-PASS")
     assert "verified, 2 tests passed" in passing
+    assert "verified, 3 tests passed" in _mitigation_block(product, "M-PARAM")
     assert "test:checks_evidence.py::test_passes" in passing
     assert "test:checks_evidence.test_tagged" in passing
     assert 'threats-evidence-passed">passed<' in passing
