@@ -132,10 +132,10 @@ EXPECTED_EVIDENCE: dict[str, dict[str, Any] | None] = {
     "M-PARAM": {
         "result": "passed",
         "counts-as": "verified",
-        "tests": _tests(
+        "tests": _tests(  # sorted by test
+            ("checks_evidence.TestTls.test_version[1.2]", "passed"),
             ("checks_evidence.py::TestTls::test_version", "passed"),
             ("checks_evidence.py::TestTls::test_version[1.3]", "passed"),
-            ("checks_evidence.TestTls.test_version[1.2]", "passed"),
         ),
     },
     # passed in the first run, failed in the second: the worst result wins
