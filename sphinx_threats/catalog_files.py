@@ -4,14 +4,13 @@ one changes.  Reading a catalogue itself is :mod:`~.catalog` (no Sphinx)."""
 
 from __future__ import annotations
 
-import glob
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .catalog import Catalog, read_catalog
 from .model import GapKind, Problem
-from .sphinx_config import conf_location, vocabulary
+from .sphinx_config import conf_location, config_paths, vocabulary
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -28,19 +27,7 @@ def catalog_file(path: str, srcdir: str) -> str:
 def catalog_paths(app: Sphinx) -> tuple[list[Path], list[str]]:
     """The files ``threats_catalogs`` names (globs expanded, sorted, once each),
     and the patterns that match no file."""
-    confdir = Path(app.confdir)
-    found: dict[Path, None] = {}
-    unmatched: list[str] = []
-    for pattern in app.config.threats_catalogs:
-        if glob.has_magic(pattern):
-            matches = sorted(Path(p) for p in glob.glob(str(confdir / pattern), recursive=True))
-        else:
-            matches = [confdir / pattern]
-        matches = [m for m in matches if m.is_file()]
-        if not matches:
-            unmatched.append(pattern)
-        found.update((m.resolve(), None) for m in matches)
-    return list(found), unmatched
+    return config_paths(app, "threats_catalogs")
 
 
 def read_catalogs(app: Sphinx, env: BuildEnvironment, domain: ThreatsDomain) -> list[str]:

@@ -24,6 +24,7 @@ DEFAULT_FAIL_ON = [
     GapKind.SERVICE_GAP.value,
     GapKind.OVERDUE_MITIGATION.value,
     GapKind.EXPIRED_ACCEPTANCE.value,
+    GapKind.FAILING_EVIDENCE.value,
     GapKind.UNKNOWN_REF.value,
     GapKind.DUPLICATE_ID.value,
     GapKind.INVALID.value,
@@ -308,10 +309,15 @@ def _check_today(value: Any, seen: Mapping[str, Any], dropped: Dropped) -> str |
     raise Invalid(f"threats_today must be an ISO date 'YYYY-MM-DD' or None, not {value!r}")
 
 
-def _check_catalogs(value: Any, seen: Mapping[str, Any], dropped: Dropped) -> list[str]:
-    if isinstance(value, str):
-        value = [value]
-    return _str_list(value, "threats_catalogs", dropped)
+def _paths(name: str) -> Check:
+    """A list of paths or glob patterns (one string is a list of one)."""
+
+    def check(value: Any, seen: Mapping[str, Any], dropped: Dropped) -> list[str]:
+        if isinstance(value, str):
+            value = [value]
+        return _str_list(value, name, dropped)
+
+    return check
 
 
 #: What names an external model (it prefixes IDs: ``product:TM-1``).
@@ -630,7 +636,20 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         "list of str (paths or glob patterns)",
         "YAML catalogues declaring items in bulk: paths or glob patterns relative to "
         "``conf.py``. A changed catalogue rebuilds what shows its items.",
-        _check_catalogs,
+        _paths("threats_catalogs"),
+    ),
+    ConfigValue(
+        "threats_evidence",
+        [],
+        "",
+        "list of str (paths or glob patterns)",
+        "JUnit XML files (paths or glob patterns relative to ``conf.py``) written by the "
+        "test run before the docs build, whose results judge ``verified`` mitigations "
+        "(see Evidence): a failed or errored ``test:`` of ``:verified-by:`` is "
+        "``failing-evidence``, an absent or skipped one ``missing-evidence``. A pattern "
+        "that matches no file is ``invalid``; a changed file rewrites the pages that show "
+        "its results.",
+        _paths("threats_evidence"),
     ),
     ConfigValue(
         "threats_external",

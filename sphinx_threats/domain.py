@@ -28,6 +28,7 @@ from sphinx.util.nodes import make_refnode
 from .analysis import Report, Settings, analyse, declarations
 from .catalog import Catalog, CatalogRender
 from .digest import item_digest
+from .evidence import EvidenceResults
 from .external import NO_PREFIXES, ExternalModel, Prefixes, map_references, own_and_external
 from .links import Condition, ConditionsByPage, PageLinks, anchor_written
 from .members import NO_ALIASES, Aliases, Member, federate, member_summaries, name_candidates
@@ -160,6 +161,10 @@ class ThreatsDomain(Domain):
     _project_id: str = ""
     #: How this project's references name members' items (derived with the model).
     _aliases: Aliases = NO_ALIASES
+    #: The ``threats_evidence`` test results of this build (``None``: nothing
+    #: judged) and the problems reading them (read again on every build).
+    _evidence: EvidenceResults | None = None
+    _evidence_problems: tuple[Problem, ...] = ()
     _rendered: dict[str, list[Item]] | None = None
 
     # -- per-document records -------------------------------------------------
@@ -294,6 +299,12 @@ class ThreatsDomain(Domain):
         self._changed()
         self._config_problems = tuple(problems)
 
+    def set_evidence(self, results: EvidenceResults | None, problems: Iterable[Problem]) -> None:
+        """This build's test results (read before any document)."""
+        self._changed()
+        self._evidence = results
+        self._evidence_problems = tuple(problems)
+
     def target(self, ident: str) -> str:
         """The ID a reference names: ``name:ID`` of a ``threats_external``
         source or a ``threats_aggregate`` member is that project's item (see
@@ -358,6 +369,7 @@ class ThreatsDomain(Domain):
                     self._external_problems,
                     self._config_problems,
                     federation.problems,
+                    self._evidence_problems,
                 ),
                 (
                     replace(r, target=self._prefixes.resolve(aliases.resolve(r.target)))
@@ -381,7 +393,7 @@ class ThreatsDomain(Domain):
         settings = replace(settings, sources=unread)
         if settings.lock is not None:
             settings = replace(settings, lock=settings.lock.renamed(self._resolved_threats()))
-        report = analyse(self.model(), settings)
+        report = analyse(self.model(), settings, self._evidence)
         if self._aliases.ambiguous:
             # a bare ID two members declare: the unknown-ref names them
             report = replace(report, gaps=name_candidates(report.gaps, self._aliases))

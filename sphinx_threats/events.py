@@ -20,6 +20,7 @@ from sphinx.util.fileutil import copy_asset_file
 from . import (
     catalog_files,
     digests,
+    evidence_files,
     lock_file,
     outcome,
     placeholders,
@@ -106,6 +107,15 @@ def read_externals(
     project_id = sphinx_config.project_id(app.config)
     read = sources.read_sources(app, sphinx_config.vocabulary(app.config), where, project_id)
     threats_domain(env).set_externals(read.externals, read.problems, read.members, project_id)
+    return []
+
+
+def read_evidence(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """Read the ``threats_evidence`` test results, once per build, before any
+    document; no page needs reading again (see :mod:`~.evidence_files`)."""
+    evidence_files.read_evidence(app, threats_domain(env))
     return []
 
 

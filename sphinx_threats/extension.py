@@ -62,6 +62,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-get-outdated", events.open_records)
     app.connect("env-get-outdated", events.read_catalogs)
     app.connect("env-get-outdated", events.read_externals)
+    app.connect("env-get-outdated", events.read_evidence)
     app.connect("builder-inited", events.check_short_names)
     app.connect("builder-inited", events.add_css)
     app.connect("builder-inited", events.keep_export_out_of_epub)

@@ -165,6 +165,8 @@ class GapKind(enum.StrEnum):
     STALE_ASSUMPTION = "stale-assumption"
     UNRATED = "unrated"
     UNANALYSED = "unanalysed"
+    FAILING_EVIDENCE = "failing-evidence"
+    MISSING_EVIDENCE = "missing-evidence"
     SUSPECT_LINK = "suspect-link"
     STALE_MEMBER = "stale-member"
     UNREACHABLE_SOURCE = "unreachable-source"
@@ -207,6 +209,11 @@ _GAP_DESCRIPTIONS = {
     "category its kind requires, and no ``not-applicable`` for it; ``ids`` holds the "
     "element's ID, the gap's ``category`` key the category (not in the default "
     "``threats_fail_on``)",
+    GapKind.FAILING_EVIDENCE: "a ``verified`` mitigation names a ``test:`` in "
+    "``:verified-by:`` that failed or errored; the mitigation then counts as ``implemented``",
+    GapKind.MISSING_EVIDENCE: "a ``verified`` mitigation names a ``test:`` that is absent "
+    "from every evidence file or was skipped; the mitigation then counts as ``implemented`` "
+    "(not in the default ``threats_fail_on``)",
     GapKind.SUSPECT_LINK: "with ``threats_lock``: a mitigation, acceptance or not-applicable "
     "links to a threat whose digest changed since the link was last reviewed (not in the "
     "default ``threats_fail_on``)",
@@ -233,6 +240,8 @@ _GAP_LOCATIONS = {
     GapKind.STALE_ASSUMPTION: "the assumption",
     GapKind.UNRATED: "the threat",
     GapKind.UNANALYSED: "the element",
+    GapKind.FAILING_EVIDENCE: "the mitigation's ``:verified-by:``",
+    GapKind.MISSING_EVIDENCE: "the mitigation's ``:verified-by:``",
     GapKind.SUSPECT_LINK: "the decision",
     GapKind.STALE_MEMBER: "conf.py's ``threats_aggregate``",
     GapKind.UNREACHABLE_SOURCE: "conf.py's ``threats_external`` / ``threats_aggregate``",

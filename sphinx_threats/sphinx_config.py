@@ -9,6 +9,7 @@ The values themselves (names, defaults, types, checks) are declared once, in
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import os
 import re
 import weakref
@@ -157,3 +158,22 @@ def line_in_conf(conf_py: Path, name: str) -> int:
 def conf_location(app: Sphinx, name: str) -> Location:
     """Where conf.py sets ``name``: the location of a problem with its value."""
     return Location(conf_file(app), line_in_conf(conf_py(app), name))
+
+
+def config_paths(app: Sphinx, name: str) -> tuple[list[Path], list[str]]:
+    """The files the config value ``name`` (paths or glob patterns relative
+    to conf.py) names: globs expanded, sorted, once each; and the patterns
+    that match no file."""
+    confdir = Path(app.confdir)
+    found: dict[Path, None] = {}
+    unmatched: list[str] = []
+    for pattern in getattr(app.config, name):
+        if glob.has_magic(pattern):
+            matches = sorted(Path(p) for p in glob.glob(str(confdir / pattern), recursive=True))
+        else:
+            matches = [confdir / pattern]
+        matches = [m for m in matches if m.is_file()]
+        if not matches:
+            unmatched.append(pattern)
+        found.update((m.resolve(), None) for m in matches)
+    return list(found), unmatched

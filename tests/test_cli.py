@@ -110,6 +110,7 @@ def test_threats_json_records_what_failed_the_build(shop: SimpleNamespace) -> No
             "service-gap",
             "overdue-mitigation",
             "expired-acceptance",
+            "failing-evidence",
             "unknown-ref",
             "duplicate-id",
             "invalid",

@@ -127,6 +127,22 @@ _RULES = (
         "with :elements: and :categories: saying why none applies.",
     ),
     GapRule(
+        "failing-evidence",
+        "Verified mitigation whose test fails",
+        "A verified mitigation names a test: in :verified-by: that failed or errored in the "
+        "evidence files (threats_evidence); it counts as implemented.",
+        "Fix the control or its test so that the test passes, or set :status: to implemented "
+        "until it does.",
+    ),
+    GapRule(
+        "missing-evidence",
+        "Verified mitigation whose test did not run",
+        "A verified mitigation names a test: that is absent from every evidence file or was "
+        "skipped; it counts as implemented.",
+        "Run the test with --junitxml before the docs build and list its file in "
+        "threats_evidence, or correct the test's name in :verified-by:.",
+    ),
+    GapRule(
         "suspect-link",
         "Decision answers a changed threat",
         "A mitigation, risk acceptance or not-applicable links to a threat whose digest "

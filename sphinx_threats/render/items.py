@@ -15,7 +15,7 @@ from ..views.items import (
     ScopeTerms,
     StatusValue,
     Tags,
-    Url,
+    VerifiedBy,
 )
 from .elements import (
     NO_SEARCH,
@@ -64,14 +64,23 @@ def _field_value(renderer: Renderer, value: FieldValue) -> list[nodes.Node]:
             return joined(
                 element(nodes.reference, f"{label}-{n}", refuri=url.format(n)) for n in numbers
             )
-        case Url(text):
-            return [text_or_link(text)]
+        case VerifiedBy(entries):
+            rows = [_verified_row(text, result) for text, result in entries]
+            return rows[0] if len(rows) == 1 else [bullets(rows)]
         case Links(links):
             return joined(
                 (renderer.titled_inline(link) for link in links),
                 "; " if any(link.title for link in links) else ", ",
             )
     raise TypeError(f"not a field value: {value!r}")
+
+
+def _verified_row(text: str, result: str | None) -> list[nodes.Node]:
+    """One ``:verified-by:`` entry (a link only for an http(s) URL) and, when
+    a test result judged it, the result in words."""
+    if result is None:
+        return [text_or_link(text)]
+    return [literal(text, "threats-test"), nodes.Text(" "), badge(result, "evidence")]
 
 
 def item_links(renderer: Renderer, view: ItemView) -> list[nodes.Node]:

@@ -37,8 +37,9 @@ class OptionType(enum.StrEnum):
     ID = "id"
     #: Free text.
     TEXT = "text"
-    #: Text, linked when it is an http(s) URL.
-    URL = "url"
+    #: Entries, one per line (in MyST also a YAML list); an entry that is an
+    #: http(s) URL is a link.
+    LINES = "lines"
     #: One ID.
     REF = "ref"
     #: A list of IDs.
@@ -202,7 +203,13 @@ OPTIONS: dict[Kind, tuple[Option, ...]] = {
             "applies-to", T.SCOPE, "Services this control covers besides its own.", Kind.SERVICE
         ),
         Option("owner", T.TEXT, "Owning team or person."),
-        Option("verified-by", T.URL, "A test, ticket or audit (text or an http(s) URL)."),
+        Option(
+            "verified-by",
+            T.LINES,
+            "What verifies it, one entry per line: an http(s) URL, ``test:`` and a test ID "
+            "judged against ``threats_evidence`` (a pytest node ID or ``classname.name``), "
+            "or text such as a ticket or an audit.",
+        ),
     ),
     Kind.RISK_ACCEPTANCE: (
         *_COMMON,
@@ -324,6 +331,11 @@ class Vocabulary:
 
 
 #: Each kind's options by name.
+#: Options whose entries go one per line (a YAML list is read so too).
+LINE_OPTIONS = frozenset(
+    option.name for options in OPTIONS.values() for option in options if option.type is T.LINES
+)
+
 OPTIONS_BY_NAME: dict[Kind, dict[str, Option]] = {
     kind: {o.name: o for o in options} for kind, options in OPTIONS.items()
 }

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from ..safeload import Refused, load_yaml
+from .options import LINE_OPTIONS
 
 _SPLIT_IDS = re.compile(r"[,\s]+")
 
@@ -210,7 +211,12 @@ def parse_yaml_options(text: str) -> YamlOptions:
         return YamlOptions({}, positions, error, 0)
     options = {}
     for key, value in data.items():
-        options.setdefault(str(key).strip().lower(), _yaml_text(value))
+        name = str(key).strip().lower()
+        if name in LINE_OPTIONS and isinstance(value, list):
+            # one entry per line: an entry may hold commas (a ticket's title)
+            options.setdefault(name, "\n".join(_yaml_text(v) for v in value))
+        else:
+            options.setdefault(name, _yaml_text(value))
     return YamlOptions(options, positions)
 
 

@@ -176,8 +176,11 @@ def coerce_value(reader: _Reader, option: Option, raw: RawValue, vocabulary: Voc
             reader.say(f"{reader.label}: :{name}: is empty", name)
         return None
     match kind:
-        case OptionType.TEXT | OptionType.URL:
+        case OptionType.TEXT:
             return _text(reader, option, raw)
+        case OptionType.LINES:
+            lines = raw if isinstance(raw, list | tuple) else str(raw or "").splitlines()
+            return "\n".join(text for v in lines if (text := str(v).strip()))
         case OptionType.REF:
             written = _entries(raw, split_ids)
             refs = _no_scope_terms(reader, option, written)

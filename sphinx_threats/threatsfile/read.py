@@ -64,6 +64,18 @@ class FormatError(ValueError):
         return f"{subject} {self}"
 
 
+class EvidenceEntry(NamedTuple):
+    """A mitigation's ``"evidence"``: what the build's test results said."""
+
+    #: ``passed``, ``failing`` or ``missing``.
+    result: str
+    #: The status the mitigation counted as (``implemented`` for a verified
+    #: one whose evidence fails or is missing).
+    counts_as: str
+    #: (test, result) for each judged test.
+    tests: tuple[tuple[str, str], ...]
+
+
 class ItemEntry(NamedTuple):
     """One entry of ``"items"``: the place of an item and its values as written."""
 
@@ -102,6 +114,23 @@ class ItemEntry(NamedTuple):
         """The strings of the list value of ``name`` (empty when it is none)."""
         value = self.values.get(name)
         return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+    @property
+    def evidence(self) -> EvidenceEntry | None:
+        """A mitigation's ``"evidence"`` (``None``: nothing judged its tests)."""
+        value = self.values.get("evidence")
+        if not isinstance(value, dict):
+            return None
+        tests = value.get("tests")
+        return EvidenceEntry(
+            str(value.get("result", "")),
+            str(value.get("counts-as", "")),
+            tuple(
+                (str(t.get("test", "")), str(t.get("result", "")))
+                for t in (tests if isinstance(tests, list) else ())
+                if isinstance(t, dict)
+            ),
+        )
 
     @property
     def effect(self) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..analysis import AcceptanceState, Report, assumption_is_stale
 from ..digest import digest_of
+from ..evidence import Evidence, counts_as
 from ..figures import overall_coverage, service_figures
 from ..model import (
     Assumption,
@@ -136,6 +137,9 @@ def to_data(
             entry["in-effect"] = item.in_effect
             if item.need_type:  # a need counted as a mitigation (sphinx-needs bridge)
                 entry["need-type"] = item.need_type
+            evidence = report.evidence.get(item.id)
+            if evidence is not None and report.index.get(item.id) is item:
+                entry["evidence"] = evidence_data(item, evidence)
         else:
             entry["status"] = item_status(report, item)
         if isinstance(item, Threat):
@@ -180,6 +184,19 @@ def to_data(
     if vocabulary is not None:
         data["vocabulary"] = vocabulary_data(vocabulary)
     return data
+
+
+def evidence_data(mit: Mitigation, evidence: Evidence) -> dict[str, Any]:
+    """What the test results say of ``mit``: the verdict, the status it
+    counts as, and each judged test with its result (sorted by test)."""
+    return {
+        "result": evidence.verdict.value,
+        "counts-as": counts_as(mit, evidence),
+        "tests": [
+            {"test": t.test, "result": t.result}
+            for t in sorted(evidence.tests, key=lambda t: t.test)
+        ],
+    }
 
 
 def vocabulary_data(vocabulary: Vocabulary) -> dict[str, list[str]]:

@@ -9,6 +9,8 @@ from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 from ..analysis import AcceptanceState, Report, expiry_notice
+from ..evidence import ABSENT, Result, counts_as
+from ..evidence import Verdict as TestVerdict
 from ..model import Kind, Mitigation, NotApplicable, RiskAcceptance, Status, natural_key
 from ..review import Verdict
 
@@ -75,8 +77,32 @@ def mitigation_state(report: Report, ident: str) -> str:
     mit = report.get(ident, Kind.MITIGATION)
     if not isinstance(mit, Mitigation):
         return "unknown"
-    state = mit.status or "planned"
+    state = mitigation_status(report, mit)
     return state if mit.is_full else f"{state}, partial"
+
+
+def _tests(count: int) -> str:
+    return f"{count} test{'' if count == 1 else 's'}"
+
+
+def mitigation_status(report: Report, mit: Mitigation) -> str:
+    """A mitigation's status with what its tests say (``threats_evidence``):
+    ``verified, 3 tests passed``; ``implemented, 1 of 3 tests failing`` (a
+    verified one whose evidence fails counts as implemented); ``implemented,
+    1 of 3 tests missing``.  Words, never a colour or a sign alone (and no
+    sign a LaTeX engine lacks)."""
+    evidence = report.evidence.get(mit.id)
+    status = counts_as(mit, evidence)
+    if evidence is None:
+        return status
+    total = len(evidence.tests)
+    if evidence.verdict is TestVerdict.PASSED:
+        return f"{status}, {_tests(total)} passed"
+    if evidence.verdict is TestVerdict.FAILING:
+        failing = evidence.count(Result.FAILED, Result.ERROR)
+        return f"{status}, {failing} of {_tests(total)} failing"
+    missing = evidence.count(Result.SKIPPED, ABSENT)
+    return f"{status}, {missing} of {_tests(total)} missing"
 
 
 #: The first word of the state of a valid acceptance that expires within

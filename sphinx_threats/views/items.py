@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from ..analysis import Coverage, Report, assumption_is_stale
+from ..evidence import TEST_PREFIX
 from ..model import (
     Assumption,
     DataFlow,
@@ -33,6 +34,7 @@ from .backlinks import (
     exclusion_state,
     link_of,
     mitigation_state,
+    mitigation_status,
     review_notes,
     threat_links,
 )
@@ -84,15 +86,18 @@ class Links(NamedTuple):
     links: tuple[Link, ...]
 
 
-class Url(NamedTuple):
-    """Text that is a link when it is an http(s) URL."""
+class VerifiedBy(NamedTuple):
+    """``:verified-by:`` entries, each shown as written (linked when an http(s)
+    URL) with its test result when judged; then the tests that name the
+    mitigation in their ``mitigates`` property."""
 
-    text: str
+    #: (entry, result): the result is ``None`` for an entry nothing judges.
+    entries: tuple[tuple[str, str | None], ...]
 
 
 #: What a field can show.
 FieldValue = (
-    str | Link | Links | StatusValue | Badge | Categories | Tags | ScopeTerms | Numbers | Url
+    str | Link | Links | StatusValue | Badge | Categories | Tags | ScopeTerms | Numbers | VerifiedBy
 )
 
 
@@ -157,7 +162,7 @@ def item_view(report: Report, item: Item) -> ItemView:
         fields, links = _threat_view(report, item)
     elif isinstance(item, Mitigation):
         fields = [
-            Field("Status", Badge("mitigation", item.status or "planned")),
+            Field("Status", Badge("mitigation", mitigation_status(report, item))),
             Field("Effect", item.effect),
             *_text_fields(Due=item.due.isoformat() if item.due else ""),
             # the threats it mitigates are listed below, with titles and statuses
@@ -165,8 +170,7 @@ def item_view(report: Report, item: Item) -> ItemView:
             *_scope_field(item.applies_to),
             *_text_fields(Owner=item.owner),
         ]
-        if item.verified_by:
-            fields.append(Field("Verified by", Url(item.verified_by)))
+        fields += _verified_by(report, item)
         links.append(BackLinks("Threats", threat_links(report, dict.fromkeys(item.mitigates))))
         relied = sorted(report.relied_on_by.get(item.id, ()), key=natural_key)
         links.append(
@@ -206,6 +210,19 @@ def item_view(report: Report, item: Item) -> ItemView:
     if isinstance(item, Threat | Mitigation):
         links.append(_rests_on(report, item.id))
     return ItemView(item.kind.value, item.id, tuple(fields), tuple(links))
+
+
+def _verified_by(report: Report, mit: Mitigation) -> list[Field]:
+    """The ``Verified by`` field: each entry, and each judged test with its result."""
+    evidence = report.evidence.get(mit.id)
+    results = {t.test: t.result for t in evidence.tests} if evidence else {}
+    entries: list[tuple[str, str | None]] = []
+    for line in mit.verified_by.splitlines():
+        test = line.removeprefix(TEST_PREFIX).strip() if line.startswith(TEST_PREFIX) else None
+        entries.append((line, results.pop(test, None) if test is not None else None))
+    # the tests naming it in their ``mitigates`` property, after what it names
+    entries += [(f"{TEST_PREFIX}{test}", result) for test, result in results.items()]
+    return [Field("Verified by", VerifiedBy(tuple(entries)))] if entries else []
 
 
 def _element_link(report: Report, ident: str) -> Link:

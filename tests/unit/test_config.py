@@ -24,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
         "service-gap",
         "overdue-mitigation",
         "expired-acceptance",
+        "failing-evidence",
         "unknown-ref",
         "duplicate-id",
         "invalid",
@@ -45,6 +46,7 @@ DEFAULTS: dict[str, Any] = {
     "threats_expiry_notice_days": 30,
     "threats_today": None,
     "threats_export": True,
+    "threats_evidence": [],
 }
 
 MATRIX = {
