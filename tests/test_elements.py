@@ -230,7 +230,10 @@ def test_upstream_elements_are_referenced_as_name_id(tmp_path: Path) -> None:
         data = threats_json(app)
         page = html(app, "index")
     [flow] = [e for e in data["items"]["data-flows"] if not e.get("external")]
-    assert flow["to"] == "client"  # resolved, as every reference to an upstream item
+    # written resolved, as every reference to another project's item: that
+    # project's threats_project_id (from its project name), then the ID
+    upstream_id = json.loads(upstream.read_text(encoding="utf-8"))["project_id"]
+    assert flow["to"] == f"{upstream_id}:client"
     block = _block(page, "F-PUSH")
     assert "Mobile client" in block  # the upstream end, by its title
     assert 'href="#T-PUSH"' in block  # the threat about the flow

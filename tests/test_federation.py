@@ -395,3 +395,29 @@ def test_report_groups_gaps_by_owner_and_project(projects: Projects) -> None:
         ("(this project)", "stale-member", "", "conf.py"),
     ]
     assert by_project.returncode == 1  # TM-9 failed the build; the relay's gap did not
+
+
+# -- the service map (issue 28 with 27) ---------------------------------------------------
+
+
+def test_the_service_map_draws_each_members_services_in_its_box(projects: Projects) -> None:
+    """``threat-graph :layout: services`` draws every member's services in a
+    labelled box per project, each linked to the member's page."""
+    from sphinx.ext.graphviz import graphviz
+
+    p = projects
+    _services_first(p)
+    p.product_conf(p.by_path())
+    with (p.product / "reports.rst").open("a", encoding="utf-8") as page:
+        page.write("\n.. threat-graph::\n   :layout: services\n")
+    with built_app("html", srcdir=p.product, builddir=p.out("product")) as app:
+        doctree = app.env.get_and_resolve_doctree("reports", app.builder)
+        [dot] = [node["code"] for node in doctree.findall(graphviz)]
+    for member, service, docs in (
+        ("relay", "relay", RELAY_DOCS),
+        ("keydir", "keydir", KEYDIR_DOCS),
+    ):
+        box = dot.split(f'subgraph "cluster_{member}" {{', 1)[1].split("  }", 1)[0]
+        assert f'label="{member}"' in box
+        assert f'"service:{service}"' in box or f"service:{member}:{service}" in box, box
+        assert docs.rstrip("/") in box  # the node links to the member's own page

@@ -48,7 +48,9 @@ class GraphNode(NamedTuple):
     colour: str
     #: Further label lines (a service's coverage, its product threats).
     details: tuple[str, ...] = ()
-    #: The ``threats_external`` source that declares it (``""``: this project).
+    #: The other project that declares it: its ``threats_external`` or
+    #: ``threats_aggregate`` name (``""``: this project); drawn in a box per
+    #: project.
     cluster: str = ""
 
 
@@ -223,8 +225,8 @@ def _state_word(status: Status | None) -> str:
 def _node(report: Report, kind: Kind, ident: str, state: str, colour: str) -> GraphNode:
     link = link_of(report, kind, ident)
     item = report.index.get(ident)
-    external = item.location.external if item is not None else ""
-    return GraphNode(key_of(kind, ident), link, state, colour, (), external)
+    project = item.location.foreign if item is not None else ""
+    return GraphNode(key_of(kind, ident), link, state, colour, (), project)
 
 
 def _threats_graph(report: Report, request: ReportRequest) -> tuple[list[str], list[GraphEdge]]:
