@@ -127,7 +127,9 @@ def grammar_statement(
     statement that differs (tag :data:`STATEMENT_TAG`) and the export writes
     this one otherwise, so both agree on what "the same statement" is.
     """
-    text = f"A {source or _SOURCE_PLACEHOLDER} {prerequisites} can {action or _ACTION_PLACEHOLDER}"
+    source = source or _SOURCE_PLACEHOLDER
+    article = "An" if source[:1].lower() in "aeiou" else "A"  # as its samples have it
+    text = f"{article} {source} {prerequisites} can {action or _ACTION_PLACEHOLDER}"
     if impact:
         text += f", which leads to {impact}"
     if goals:
