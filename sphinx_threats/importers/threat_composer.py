@@ -251,25 +251,35 @@ class ThreatComposer:
             raise SourceError("$.schema", f"schema {schema:g} is not supported (only schema 1)")
         problems: list[str] = []
         ids = IdAllocator()
-        threats = _records(root, "threats", THREAT_PREFIX, ids)
-        mitigations = _records(root, "mitigations", MITIGATION_PREFIX, ids)
-        assumptions = _records(root, "assumptions", ASSUMPTION_PREFIX, ids)
-        links = _links(root, threats, mitigations, assumptions, problems)
-
+        threats = _records(root, "threats", THREAT_PREFIX, ids, problems)
+        mitigations = _records(root, "mitigations", MITIGATION_PREFIX, ids, problems)
+        assumptions = _records(root, "assumptions", ASSUMPTION_PREFIX, ids, problems)
         actors: dict[str, ImportedItem] = {}
         threat_items: list[ImportedItem] = []
         not_applicable: list[ImportedItem] = []
-        for record in threats:
-            threat, actor, exclusion = _threat(record, ids, actors)
+        for record in list(threats):
+            try:
+                threat, actor, exclusion = _threat(record, ids, actors)
+            except SourceError as error:  # this threat only; links to it are skipped
+                problems.append(src.skipped(error, "threat"))
+                threats.remove(record)
+                continue
             threat_items.append(threat)
             if actor is not None:
                 actors[actor.id] = actor
             if exclusion is not None:
                 not_applicable.append(exclusion)
+        links = _links(root, threats, mitigations, assumptions, problems)
         mitigation_items, acceptances = _mitigations(mitigations, links, settings, problems)
         # an assumption under a will-not-action "mitigation" underpins its acceptance
         accepted = {item.id for item in acceptances}
-        assumption_items = [_assumption(r, links, accepted) for r in assumptions]
+        declared = {i.id for i in [*threat_items, *mitigation_items, *acceptances]}
+        assumption_items = []
+        for record in assumptions:
+            try:
+                assumption_items.append(_assumption(record, links, accepted, declared))
+            except SourceError as error:  # this assumption only
+                problems.append(src.skipped(error, "assumption"))
 
         sections, files = _prose(root)
         info = src.obj(root, "applicationInfo", "$")
@@ -338,40 +348,56 @@ def _links(
         mitigates={r.uuid: [] for r in mitigations},
         assumed={r.uuid: [] for r in assumptions},
     )
-    # a mitigation names threats (and assumptions)
-    for path, link in src.objects(root, "mitigationLinks", "$"):
-        mitigation = src.text(link, "mitigationId", path, required=True)
-        linked = src.text(link, "linkedId", path, required=True)
-        target_kind = kinds.get(linked)
-        if mitigation not in links.mitigates or target_kind not in ("threat", "assumption"):
-            missing = mitigation if mitigation not in links.mitigates else linked
-            problems.append(
-                f"{path}: mitigation link {mitigation} → {linked} names {missing}, which is "
-                "not in the file; the link is skipped"
-            )
-        elif target_kind == "threat":
-            links.mitigates[mitigation].append(linked)
-        else:
-            links.assumed[linked].append(("mitigation", mitigation))
-    # an assumption names threats and mitigations
-    for path, link in src.objects(root, "assumptionLinks", "$"):
-        assumption = src.text(link, "assumptionId", path, required=True)
-        linked = src.text(link, "linkedId", path, required=True)
-        link_type = src.text(link, "type", path, required=True)
-        expected = {"Threat": "threat", "Mitigation": "mitigation"}.get(link_type)
-        if expected is None:
-            raise SourceError(
-                f"{path}.type", f"expected 'Threat' or 'Mitigation', not {link_type!r}"
-            )
-        if assumption not in links.assumed or kinds.get(linked) != expected:
-            missing = assumption if assumption not in links.assumed else linked
-            problems.append(
-                f"{path}: assumption link {assumption} → {link_type.lower()} {linked} names "
-                f"{missing}, which is not in the file; the link is skipped"
-            )
-        else:
-            links.assumed[assumption].append((expected, linked))
+    for path, link in src.entries(root, "mitigationLinks", "$", problems, "link"):
+        try:
+            _mitigation_link(path, link, kinds, links, problems)
+        except SourceError as error:  # this link only
+            problems.append(src.skipped(error, "link"))
+    for path, link in src.entries(root, "assumptionLinks", "$", problems, "link"):
+        try:
+            _assumption_link(path, link, kinds, links, problems)
+        except SourceError as error:  # this link only
+            problems.append(src.skipped(error, "link"))
     return links
+
+
+def _mitigation_link(
+    path: str, link: dict[str, Any], kinds: dict[str, str], links: _Links, problems: list[str]
+) -> None:
+    """A mitigation names a threat (or an assumption)."""
+    mitigation = src.text(link, "mitigationId", path, required=True)
+    linked = src.text(link, "linkedId", path, required=True)
+    target_kind = kinds.get(linked)
+    if mitigation not in links.mitigates or target_kind not in ("threat", "assumption"):
+        missing = mitigation if mitigation not in links.mitigates else linked
+        problems.append(
+            f"{path}: mitigation link {mitigation} → {linked} names {missing}, which is "
+            "not in the file; the link is skipped"
+        )
+    elif target_kind == "threat":
+        links.mitigates[mitigation].append(linked)
+    else:
+        links.assumed[linked].append(("mitigation", mitigation))
+
+
+def _assumption_link(
+    path: str, link: dict[str, Any], kinds: dict[str, str], links: _Links, problems: list[str]
+) -> None:
+    """An assumption names a threat or a mitigation."""
+    assumption = src.text(link, "assumptionId", path, required=True)
+    linked = src.text(link, "linkedId", path, required=True)
+    link_type = src.text(link, "type", path, required=True)
+    expected = {"Threat": "threat", "Mitigation": "mitigation"}.get(link_type)
+    if expected is None:
+        raise SourceError(f"{path}.type", f"expected 'Threat' or 'Mitigation', not {link_type!r}")
+    if assumption not in links.assumed or kinds.get(linked) != expected:
+        missing = assumption if assumption not in links.assumed else linked
+        problems.append(
+            f"{path}: assumption link {assumption} → {link_type.lower()} {linked} names "
+            f"{missing}, which is not in the file; the link is skipped"
+        )
+    else:
+        links.assumed[assumption].append((expected, linked))
 
 
 def _mitigations(
@@ -386,7 +412,11 @@ def _mitigations(
             dict.fromkeys(links.by_uuid[u].id for u in links.mitigates[record.uuid]),
             key=_numeric_order,
         )
-        item = _mitigation(record, threat_ids, settings)
+        try:
+            item = _mitigation(record, threat_ids, settings)
+        except SourceError as error:  # this mitigation only
+            problems.append(src.skipped(error, "mitigation"))
+            continue
         if not threat_ids:
             problems.append(
                 f"{record.path}: mitigation {record.number} ({item.title!r}) mitigates no threat "
@@ -404,12 +434,20 @@ def _numeric_order(ident: str) -> tuple[str, int, str]:
     return (match.group(1), int(match.group(2)), ident) if match else (ident, 0, ident)
 
 
-def _records(root: dict[str, Any], key: str, prefix: str, ids: IdAllocator) -> list[_Record]:
+def _records(
+    root: dict[str, Any], key: str, prefix: str, ids: IdAllocator, problems: list[str]
+) -> list[_Record]:
+    """The entries of ``key``; one without a usable ``id`` or ``numericId`` is
+    noted and left out."""
     records = []
-    for path, entry in src.objects(root, key, "$"):
-        uuid = src.text(entry, "id", path, required=True)
-        number = src.scalar(entry, "numericId", path, required=True)
-        display = src.number(entry, "displayOrder", path)
+    for path, entry in src.entries(root, key, "$", problems, key.removesuffix("s")):
+        try:
+            uuid = src.text(entry, "id", path, required=True)
+            number = src.scalar(entry, "numericId", path, required=True)
+            display = src.number(entry, "displayOrder", path)
+        except SourceError as error:
+            problems.append(src.skipped(error, key.removesuffix("s")))
+            continue
         numeric = float(number) if re.fullmatch(r"-?\d+(\.\d+)?", number) else 0.0
         order = (display if display is not None else numeric, numeric)
         records.append(_Record(path, uuid, number, order, entry))
@@ -585,10 +623,13 @@ def _mitigation(record: _Record, threat_ids: list[str], settings: ImportSettings
     )
 
 
-def _assumption(record: _Record, links: _Links, accepted: set[str]) -> ImportedItem:
-    """An assumption with its links; a will-not-action "mitigation" it names is
-    a risk acceptance, which the assumption underpins."""
+def _assumption(
+    record: _Record, links: _Links, accepted: set[str], declared: set[str]
+) -> ImportedItem:
+    """An assumption with its links to the ``declared`` items; a will-not-action
+    "mitigation" it names is a risk acceptance, which the assumption underpins."""
     linked = [(kind, links.by_uuid[u].id) for kind, u in links.assumed[record.uuid]]
+    linked = [(kind, i) for kind, i in linked if i in declared]
     threat_ids = [i for kind, i in linked if kind == "threat"]
     mitigation_ids = [i for kind, i in linked if kind == "mitigation" and i not in accepted]
     underpins = [i for kind, i in linked if kind == "mitigation" and i in accepted]
