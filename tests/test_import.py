@@ -34,7 +34,15 @@ DUE, EXPIRES, TODAY = "2027-03-31", "2027-06-30", "2026-12-01"
 
 #: Gap kinds an imported model may show (it is a model with gaps); anything
 #: else (``invalid``, ``unknown-ref``, a docutils or MyST warning) fails.
-EXPECTED_GAPS = {"unmitigated", "service-gap", "planned-only", "partial-only"}
+EXPECTED_GAPS = {
+    "unmitigated",
+    "service-gap",
+    "planned-only",
+    "partial-only",
+    # a threat the source does not rate, a mitigation it links to no threat
+    "unrated",
+    "orphan-mitigation",
+}
 
 #: The documented status mappings, written out here so the tests check them.
 TC_MITIGATION_STATUS = {
@@ -314,9 +322,9 @@ def test_otm_model(otm: Built) -> None:
     # a data-flow threat counts for the flow's source component
     assert threats["OTM-T-sniff"]["service"] == "OTM-S-web"
     assert "privacy" in threats["OTM-T-sniff"]["category"]
-    # no likelihood and impact: the default severity, tagged for review
-    assert threats["OTM-T-repudiation"]["severity"] == "high"
-    assert "imported" in threats["OTM-T-repudiation"]["tags"]
+    # no likelihood and impact: unrated (nothing invented)
+    assert threats["OTM-T-repudiation"]["severity"] is None
+    assert "imported" not in threats["OTM-T-repudiation"]["tags"]
 
     mitigations = otm.items("mitigations")
     assert sorted(mitigations) == [
@@ -324,7 +332,10 @@ def test_otm_model(otm: Built) -> None:
         "OTM-M-output-encoding",
         "OTM-M-rate-limit",
         "OTM-M-tls",
+        "OTM-M-unused",
     ]
+    # named by no threat: an unlinked control
+    assert mitigations["OTM-M-unused"]["mitigates"] == []
     assert mitigations["OTM-M-csp"]["effect"] == "partial"  # riskReduction 60
     assert mitigations["OTM-M-output-encoding"]["effect"] == "full"
     assert mitigations["OTM-M-csp"]["status"] == "planned"  # Required
@@ -342,7 +353,7 @@ def test_otm_model(otm: Built) -> None:
 def test_otm_dangling_references_are_reported(otm: Built) -> None:
     notes = otm.import_run.stderr
     assert "'ghost'" in notes and "$.components[1].threats[2].mitigations[0]" in notes
-    assert "OTM-M-unused" in notes  # a mitigation no threat names: reported, not declared
+    assert "OTM-M-unused" in notes  # a mitigation no threat names: noted, an unlinked control
 
 
 def test_otm_json_and_yaml_give_the_same_project(tmp_path: Path) -> None:
@@ -401,23 +412,10 @@ def _broken(tmp_path: Path, data: Any, name: str = "broken.json") -> Path:
 @pytest.mark.parametrize(
     ("fmt", "change", "json_path"),
     [
-        (
-            "threat-composer",
-            lambda d: d["threats"][3].update(statement=5),
-            "$.threats[3].statement",
-        ),
-        (
-            "threat-composer",
-            lambda d: d["mitigations"][2].pop("content"),
-            "$.mitigations[2].content",
-        ),
+        # a whole section unreadable; one unreadable entry is a note
+        # (tests/test_import_fidelity.py)
         ("threat-composer", lambda d: d.update(threats={}), "$.threats"),
         ("threat-dragon", lambda d: d.pop("summary"), "$.summary"),
-        (
-            "threat-dragon",
-            lambda d: d["detail"]["diagrams"][0]["cells"][0]["data"].update(threats="x"),
-            "$.detail.diagrams[0].cells[0].data.threats",
-        ),
     ],
 )
 def test_malformed_file_names_the_json_path(
@@ -441,7 +439,9 @@ def test_otm_malformed_yaml_and_bad_values(tmp_path: Path) -> None:
     data = yaml.safe_load(OTM_YAML.read_text(encoding="utf-8"))
     data["threats"][1]["risk"]["likelihood"] = 250
     run = sphinx_threats("import", "otm", str(_broken(tmp_path, data)), "-o", str(tmp_path / "o2"))
-    assert run.returncode == 2 and "$.threats[1].risk.likelihood:" in run.stderr
+    # one unreadable threat: named, left out, the rest imported
+    assert run.returncode == 0 and "$.threats[1].risk.likelihood:" in run.stderr
+    assert "this threat is not imported" in run.stderr
 
 
 def test_tc_dangling_links_are_reported_and_skipped(tmp_path: Path) -> None:
@@ -524,7 +524,7 @@ def test_foreign_text_never_becomes_markup(tmp_path: Path, form: str) -> None:
     assert ":service: nowhere" in threat["title"]
     assert threat["service"] is None
     assert built.items("mitigations")["TC-M-1"]["title"] == "```` four ````"
-    assert "a; b" in threat["tags"]
+    assert "a, b" in threat["tags"]  # a comma kept inside its tag
 
 
 def test_help_has_examples() -> None:

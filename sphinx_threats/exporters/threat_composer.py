@@ -9,8 +9,9 @@ derived from our IDs, so exporting twice gives the same file.
 
 ``threats.json`` carries titles and options but not bodies: a threat's
 statement is rebuilt from its grammar parts (the title's action and impact,
-its actor, its ``goal:``/``asset:`` tags); prerequisites and comments, which
-lived in the body, do not come back.
+its actor, its ``goal:``/``asset:``/``prerequisites:`` tags) as Threat
+Composer's editor writes it, or taken from its ``statement:`` tag (one the
+grammar would not make); comments, which lived in the body, do not come back.
 
 Pure: no Sphinx, no docutils.
 """
@@ -235,20 +236,11 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def _statement(source: str, action: str, impact: str, goals: list[str], assets: list[str]) -> str:
-    """A statement in Threat Composer's grammar from the parts we have."""
-    article = "An" if source[:1].lower() in "aeiou" else "A"
-    text = f"{article} {source} can {action}" if source else action
-    if impact:
-        text += f", which leads to {impact}"
-    if goals:
-        joined = " and/or ".join(goals)
-        text += f", resulting in reduced {joined}" + (
-            f" of {' and '.join(assets)}" if assets else ""
-        )
-    elif assets:
-        text += f", negatively impacting {' and '.join(assets)}"
-    return text
+_GRAMMAR_TAGS = (tc.GOAL_TAG, tc.ASSET_TAG, tc.PREREQUISITES_TAG, tc.STATEMENT_TAG)
+
+
+def _tagged(tags: list[str], prefix: str) -> list[str]:
+    return [t.removeprefix(prefix) for t in tags if t.startswith(prefix)]
 
 
 def _threat(
@@ -256,16 +248,29 @@ def _threat(
 ) -> dict[str, Any]:
     title = " ".join(str(entry.get("title", "")).split())
     tags = [str(t) for t in entry.get("tags") or []]
-    goals = [t.removeprefix(tc.GOAL_TAG) for t in tags if t.startswith(tc.GOAL_TAG)]
-    assets = [t.removeprefix(tc.ASSET_TAG) for t in tags if t.startswith(tc.ASSET_TAG)]
+    goals, assets = _tagged(tags, tc.GOAL_TAG), _tagged(tags, tc.ASSET_TAG)
+    prerequisites = " ".join(_tagged(tags, tc.PREREQUISITES_TAG))
     plain = [
-        t for t in tags if not t.startswith((tc.GOAL_TAG, tc.ASSET_TAG)) and t != tc.RESOLVED_TAG
+        t
+        for t in tags
+        if not t.startswith(_GRAMMAR_TAGS) and t not in (tc.RESOLVED_TAG, tc.NO_ACTION_TAG)
     ]
-    action, _, impact = title.partition(_LEADS_TO)
     source = next((actors[a] for a in _ids(entry.get("actors")) if a in actors), "")
-    if source or impact:
-        # a title the import wrote from the grammar: "Action, which leads to impact"
-        action = _lower_first(action)
+    if tc.NO_ACTION_TAG in tags:  # imported without an action: the title is the impact
+        action = ""
+        starts = title.startswith(tc.NO_ACTION_TITLE)
+        impact = title.removeprefix(tc.NO_ACTION_TITLE) if starts else ""
+    else:
+        action, _, impact = title.partition(_LEADS_TO)
+        if source or impact:
+            # a title the import wrote from the grammar: "Action, which leads to impact"
+            action = _lower_first(action)
+    said = _tagged(tags, tc.STATEMENT_TAG)
+    statement = (
+        said[0]
+        if said
+        else tc.grammar_statement(source, prerequisites, action, impact, goals, assets)
+    )
     metadata: list[dict[str, Any]] = []
     severity = entry.get("severity")
     if severity in PRIORITY:
@@ -306,12 +311,12 @@ def _threat(
         "metadata": metadata,
         "tags": fit,
         "threatSource": _cut(source, GRAMMAR_MAX),
-        "prerequisites": "",
+        "prerequisites": _cut(prerequisites, GRAMMAR_MAX),
         "threatAction": _cut(action, GRAMMAR_MAX),
         "threatImpact": _cut(impact, GRAMMAR_MAX),
         "impactedGoal": [_cut(g, GRAMMAR_MAX) for g in goals],
         "impactedAssets": [_cut(a, GRAMMAR_MAX) for a in assets],
-        "statement": _cut(_statement(source, action, impact, goals, assets), 1400),
+        "statement": _cut(statement, 1400),
         "status": tc_status,
     }
     return out
@@ -331,6 +336,10 @@ def _mitigation(
             ("approved-by", entry.get("approved-by") or ""),
             ("service", entry.get("service") or ""),
         ]
+    elif tc.WILL_NOT_ACTION_TAG in tags:  # an unlinked control Threat Composer will not do
+        status = ACCEPTANCE_STATUS
+        fit = [t for t in fit if t != tc.WILL_NOT_ACTION_TAG]
+        rows = [("sphinx-threats id", entry["id"]), ("service", entry.get("service") or "")]
     else:
         status = MITIGATION_STATUS.get(str(entry.get("status")), "mitigationIdentified")
         rows = [

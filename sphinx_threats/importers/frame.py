@@ -3,8 +3,8 @@ every import makes the same way whatever the source.
 
 A format (:class:`SourceFormat`) maps its tool's fields onto the neutral
 model; what the import fills in where the source has nothing (the owner and
-expiry of a risk acceptance, the due date of a control not yet in effect, a
-default severity, the ``imported`` tag that lets a reviewer find all of them)
+expiry of a risk acceptance, the due date of a control not yet in effect, the
+``imported`` tag that lets a reviewer find all of them)
 is decided here, once, so the three importers cannot drift apart.
 
 Pure: no Sphinx, no docutils.
@@ -20,13 +20,10 @@ from .mapping import MappingRow
 from .model import Block, ImportedItem, ImportedModel, ImportSettings, options, tags
 
 #: The tag an item gets when the import filled in a value the source did not
-#: have (a default severity, a ``:due:`` or ``:expires:`` date, an owner), so a
-#: reviewer can find every such item with ``:tags: imported``.
+#: have (a ``:due:`` or ``:expires:`` date, an owner), so a reviewer can find
+#: every such item with ``:tags: imported``.  A severity is never filled in: a
+#: threat the source does not rate is unrated.
 IMPORTED_TAG = "imported"
-
-#: Severity of a threat whose source gives none that maps (tagged ``imported``):
-#: unknown risk is treated as serious until a reviewer says otherwise.
-DEFAULT_SEVERITY = "high"
 
 
 class SourceFormat(Protocol):

@@ -194,8 +194,8 @@ class IdAllocator:
 
 
 def tag_text(text: str) -> str:
-    """``text`` usable as one tag: one line, no comma (commas separate tags)."""
-    return " ".join(text.replace(",", ";").split())
+    """``text`` as one tag: one line, its commas kept (the writers escape them)."""
+    return " ".join(text.split())
 
 
 def tags(values: Iterable[str]) -> tuple[str, ...]:

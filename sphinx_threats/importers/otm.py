@@ -18,7 +18,6 @@ from typing import Any
 from ..model import MITIGATION_STATUSES, STRIDE_CATEGORIES, Kind
 from . import frame
 from . import reading as src
-from .frame import DEFAULT_SEVERITY, IMPORTED_TAG
 from .mapping import MappingRow, fields_block, rows_from, text_block
 from .model import (
     Block,
@@ -115,7 +114,11 @@ MAPPING_ROWS = (
         "both likelihood and impact",
         ":severity: from threats_risk_matrix (written in conf.py)",
     ),
-    MappingRow("(either missing)", f":severity: {DEFAULT_SEVERITY}", "tagged 'imported'"),
+    MappingRow(
+        "(either missing)",
+        "(no :severity:: the threat is unrated)",
+        "an unrated gap; the one given is kept",
+    ),
     MappingRow("risk values and comments, attributes", "threat body"),
     *rows_from(
         "threat instance state",
@@ -131,6 +134,11 @@ MAPPING_ROWS = (
         ":status:",
         "planned and in-progress get --due; a rejected or not-applicable link is dropped "
         "and reported",
+    ),
+    MappingRow(
+        "a mitigation no threat instance names",
+        "mitigation without :mitigates: (an unlinked control), :status: planned",
+        "an orphan-mitigation gap; --due, tagged 'imported'",
     ),
     MappingRow(
         "a mitigation on several components",
@@ -170,11 +178,18 @@ class OpenThreatModel:
             services = tuple(
                 dict.fromkeys(declared.service_ids[i.component] for i in places if i.component)
             )
-            item, derived = _threat(path, threat, declared.threat_ids[tid], services, categories)
+            try:
+                item, derived = _threat(
+                    path, threat, declared.threat_ids[tid], services, categories
+                )
+            except SourceError as error:  # this threat only
+                problems.append(src.skipped(error, "threat"))
+                continue
             uses_matrix |= derived
             items.append(item)
             decisions += _decisions(item, places, services, declared, ids, settings, problems)
-        items += _mitigations(declared, placed, settings, problems)
+        kept = {i.id for i in items if i.kind == Kind.THREAT.value}
+        items += _mitigations(declared, placed, kept, settings, problems)
         items += decisions
 
         categories_needed: tuple[tuple[str, str], ...] = ()
@@ -455,8 +470,6 @@ def _threat(
     likelihood, impact = _level(likelihood_value), _level(impact_value)
     derived = likelihood is not None and impact is not None
     tag_list = list(src.strings(threat, "tags", path))
-    if not derived:
-        tag_list.append(IMPORTED_TAG)
     category_ids = []
     for name in src.strings(threat, "categories", path, one_or_many=True):
         ours = STRIDE_NAMES.get(name.strip().lower(), slug(name))
@@ -489,7 +502,6 @@ def _threat(
         options(
             {
                 "category": tuple(dict.fromkeys(category_ids)),
-                "severity": None if derived else DEFAULT_SEVERITY,
                 "likelihood": likelihood,
                 "impact": impact,
                 "service": service,
@@ -557,13 +569,19 @@ def _decisions(
 
 
 def _mitigations(
-    declared: _Declared, placed: _Placed, settings: ImportSettings, problems: list[str]
+    declared: _Declared,
+    placed: _Placed,
+    kept: set[str],
+    settings: ImportSettings,
+    problems: list[str],
 ) -> list[ImportedItem]:
-    """The mitigations the threat instances link to; a link to a mitigation not
-    in the file is reported and skipped."""
+    """The mitigations, with the links of the ``kept`` threats' instances; a
+    link to a mitigation not in the file is reported and skipped."""
     # mitigation links: (threat, service, state, path) per mitigation
     links: dict[str, list[tuple[str, str | None, str, str]]] = defaultdict(list)
     for tid, places in placed.instances.items():
+        if declared.threat_ids[tid] not in kept:  # unreadable, noted already
+            continue
         for instance in places:
             for mpath, mid, state in instance.mitigations:
                 if mid not in declared.mitigation_ids:
@@ -574,11 +592,17 @@ def _mitigations(
                     continue
                 service = declared.service_ids[instance.component] if instance.component else None
                 links[mid].append((declared.threat_ids[tid], service, state, mpath))
-    made = (
-        _mitigation(path, mitigation, declared.mitigation_ids[mid], links[mid], settings, problems)
-        for path, mitigation, mid in declared.mitigations
-    )
-    return [item for item in made if item is not None]
+    made = []
+    for path, mitigation, mid in declared.mitigations:
+        try:
+            made.append(
+                _mitigation(
+                    path, mitigation, declared.mitigation_ids[mid], links[mid], settings, problems
+                )
+            )
+        except SourceError as error:  # this mitigation only
+            problems.append(src.skipped(error, "mitigation"))
+    return made
 
 
 def _mitigation(
@@ -588,7 +612,9 @@ def _mitigation(
     links: list[tuple[str, str | None, str, str]],
     settings: ImportSettings,
     problems: list[str],
-) -> ImportedItem | None:
+) -> ImportedItem:
+    """A mitigation with its links; one linked to no threat (or only by links
+    that are not controls) is an unlinked control."""
     name = " ".join(src.text(mitigation, "name", path, required=True).split())
     reduction = src.number(mitigation, "riskReduction", path)
     if reduction is not None and not 0 <= reduction <= 100:
@@ -624,11 +650,12 @@ def _mitigation(
         )
     if not threats:
         problems.append(
-            f"{path}: mitigation {mitigation_id} ({name!r}) mitigates no threat; not declared"
+            f"{path}: mitigation {mitigation_id} ({name!r}) mitigates no threat; it is declared "
+            "as an unlinked control"
         )
-        return None
-    # a mitigation shared by several threats takes the least advanced status
-    status = min(statuses, key=MITIGATION_STATUSES.index)
+    # a mitigation shared by several threats takes the least advanced status;
+    # one with no state at all, OTM's default (planned, --due, tagged 'imported')
+    status = min(statuses, key=MITIGATION_STATUSES.index, default=DEFAULT_MITIGATION_STATUS)
     services = list(dict.fromkeys(services))
     rows.insert(0, ("risk reduction", "" if reduction is None else f"{reduction:g} of 100"))
     rows += _attributes(mitigation, path)

@@ -148,3 +148,36 @@ def strings(parent: dict[str, Any], key: str, path: str, *, one_or_many: bool = 
             raise SourceError(f"{path}.{key}[{i}]", f"expected a string, found {_type_name(entry)}")
         out.append(entry)
     return out
+
+
+def entries(
+    parent: dict[str, Any], key: str, path: str, problems: list[str], what: str
+) -> list[tuple[str, dict[str, Any]]]:
+    """``(path, object)`` of each entry of the list at ``key`` that is an
+    object; any other entry is noted in ``problems`` (by its path) and skipped,
+    so one unreadable entry does not cost the rest."""
+    value = _get(parent, key, path, False)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise SourceError(f"{path}.{key}", f"expected a list, found {_type_name(value)}")
+    out = []
+    for i, entry in enumerate(value):
+        if isinstance(entry, dict):
+            out.append((f"{path}.{key}[{i}]", entry))
+        else:
+            problems.append(
+                skipped(
+                    SourceError(
+                        f"{path}.{key}[{i}]", f"expected an object, found {_type_name(entry)}"
+                    ),
+                    what,
+                )
+            )
+    return out
+
+
+def skipped(error: SourceError, what: str) -> str:
+    """The note of an unreadable part of the file: where, why, and that only
+    this ``what`` (a threat, a cell...) is left out."""
+    return f"{error}; this {what} is not imported (the rest is)"

@@ -19,7 +19,6 @@ from typing import Any
 from ..model import STRIDE_CATEGORIES, Kind
 from . import frame
 from . import reading as src
-from .frame import DEFAULT_SEVERITY, IMPORTED_TAG
 from .mapping import (
     MappingRow,
     capitalised,
@@ -86,6 +85,60 @@ IMAGE_SUFFIX = {
 
 #: Tag prefixes for the impacted goals and assets of a threat's statement.
 GOAL_TAG, ASSET_TAG = "goal: ", "asset: "
+#: Tag prefix of a threat's prerequisites (the statement's "with access to ...").
+PREREQUISITES_TAG = "prerequisites: "
+#: Tag of a threat whose statement names no action (its title is then
+#: "Which leads to <impact>"); the export writes the action empty again.
+NO_ACTION_TAG = "action: none"
+#: Tag prefix of a statement that is not the one Threat Composer's grammar
+#: makes of the threat's parts (edited by hand, or a custom template): kept
+#: as written, so the export gives it back.
+STATEMENT_TAG = "statement: "
+#: Title prefix of a threat without an action (after it: the impact).
+NO_ACTION_TITLE = "Which leads to "
+#: Tag of a mitigation marked "Resolved — will not action" that names no
+#: threat (there is nothing to accept): an unlinked control with this tag.
+WILL_NOT_ACTION_TAG = "status: will not action"
+
+#: What Threat Composer's statement shows for a missing source or action.
+_SOURCE_PLACEHOLDER, _ACTION_PLACEHOLDER = "threat source", "perform a threat action"
+
+
+def _joined(values: list[str], last: str) -> str:
+    """Threat Composer's list: ``a, b and c`` (``and/or`` for goals)."""
+    if len(values) < 2:
+        return "".join(values)
+    return ", ".join(values[:-1]) + f" {last} " + values[-1]
+
+
+def grammar_statement(
+    source: str,
+    prerequisites: str,
+    action: str,
+    impact: str,
+    goals: list[str],
+    assets: list[str],
+) -> str:
+    """The statement Threat Composer's grammar makes of a threat's parts.
+
+    "A [source] [prerequisites] can [action], which leads to [impact],
+    resulting in reduced [goals] of [assets]" (or "negatively impacting
+    [assets]" without goals), as its editor writes it; the import keeps a
+    statement that differs (tag :data:`STATEMENT_TAG`) and the export writes
+    this one otherwise, so both agree on what "the same statement" is.
+    """
+    source = source or _SOURCE_PLACEHOLDER
+    article = "An" if source[:1].lower() in "aeiou" else "A"  # as its samples have it
+    text = f"{article} {source} {prerequisites} can {action or _ACTION_PLACEHOLDER}"
+    if impact:
+        text += f", which leads to {impact}"
+    if goals:
+        text += f", resulting in reduced {_joined(goals, 'and/or')}"
+        if assets:
+            text += f" of {_joined(assets, 'and')}"
+    elif assets:
+        text += f", negatively impacting {_joined(assets, 'and')}"
+    return re.sub(r"\s\s+", " ", text).replace(" ,", ",")
 
 
 #: The documented mapping (the how-to renders it).
@@ -105,17 +158,29 @@ MAPPING_ROWS = (
         "threats[].threatAction, threatImpact",
         "threat title (action, which leads to impact)",
     ),
-    MappingRow("threats[].statement", "threat body (the full statement)"),
+    MappingRow(
+        "threats[].threatAction empty",
+        f"title '{NO_ACTION_TITLE}<impact>', tag '{NO_ACTION_TAG}'",
+    ),
+    MappingRow(
+        "threats[].statement",
+        "threat body (the full statement)",
+        f"one other than the grammar makes of the parts: also tag '{STATEMENT_TAG}<statement>'",
+    ),
     MappingRow(
         "threats[].threatSource",
         f"threat-actor {ACTOR_PREFIX}-<source> (deduplicated), threat :actors:",
     ),
     MappingRow("threats[].impactedGoal", f"threat tag '{GOAL_TAG}<goal>'"),
-    MappingRow("threats[].impactedAssets", f"threat tag '{ASSET_TAG}<asset>'"),
-    MappingRow("threats[].prerequisites", "threat body (in the statement)"),
+    MappingRow(
+        "threats[].impactedAssets",
+        f"threat tag '{ASSET_TAG}<asset>'",
+        "a comma in it is kept (written \\, in the tag list)",
+    ),
+    MappingRow("threats[].prerequisites", f"threat tag '{PREREQUISITES_TAG}<prerequisites>'"),
     *rows_from("STRIDE", STRIDE, ":category:"),
     *rows_from("Priority", PRIORITY, ":severity:"),
-    MappingRow("(no Priority)", f":severity: {DEFAULT_SEVERITY}", f"tagged '{IMPORTED_TAG}'"),
+    MappingRow("(no Priority)", "(no :severity:: the threat is unrated)", "an unrated gap"),
     MappingRow("threats[].status = threatIdentified", "(nothing; the status is computed)"),
     MappingRow("threats[].status = threatResolved", f"threat tag '{RESOLVED_TAG}'"),
     MappingRow(
@@ -149,6 +214,16 @@ MAPPING_ROWS = (
         "--expires and an owner filled in, tagged 'imported'",
     ),
     MappingRow("mitigationLinks (to a threat)", "mitigation :mitigates:"),
+    MappingRow(
+        "a mitigation linked to no threat",
+        "mitigation without :mitigates: (an unlinked control), every field kept",
+        "an orphan-mitigation gap",
+    ),
+    MappingRow(
+        "... marked mitigationResolvedWillNotAction",
+        f"unlinked control, :status: planned, tags '{WILL_NOT_ACTION_TAG}', 'imported'",
+        "no threat, so no risk to accept",
+    ),
     MappingRow("mitigationLinks (to an assumption)", "assumption :mitigations:"),
     MappingRow("assumptions[].numericId", f"assumption :id: {ASSUMPTION_PREFIX}-<numericId>"),
     MappingRow("assumptions[].content", "assumption title and body"),
@@ -176,25 +251,35 @@ class ThreatComposer:
             raise SourceError("$.schema", f"schema {schema:g} is not supported (only schema 1)")
         problems: list[str] = []
         ids = IdAllocator()
-        threats = _records(root, "threats", THREAT_PREFIX, ids)
-        mitigations = _records(root, "mitigations", MITIGATION_PREFIX, ids)
-        assumptions = _records(root, "assumptions", ASSUMPTION_PREFIX, ids)
-        links = _links(root, threats, mitigations, assumptions, problems)
-
+        threats = _records(root, "threats", THREAT_PREFIX, ids, problems)
+        mitigations = _records(root, "mitigations", MITIGATION_PREFIX, ids, problems)
+        assumptions = _records(root, "assumptions", ASSUMPTION_PREFIX, ids, problems)
         actors: dict[str, ImportedItem] = {}
         threat_items: list[ImportedItem] = []
         not_applicable: list[ImportedItem] = []
-        for record in threats:
-            threat, actor, exclusion = _threat(record, ids, actors)
+        for record in list(threats):
+            try:
+                threat, actor, exclusion = _threat(record, ids, actors)
+            except SourceError as error:  # this threat only; links to it are skipped
+                problems.append(src.skipped(error, "threat"))
+                threats.remove(record)
+                continue
             threat_items.append(threat)
             if actor is not None:
                 actors[actor.id] = actor
             if exclusion is not None:
                 not_applicable.append(exclusion)
+        links = _links(root, threats, mitigations, assumptions, problems)
         mitigation_items, acceptances = _mitigations(mitigations, links, settings, problems)
         # an assumption under a will-not-action "mitigation" underpins its acceptance
         accepted = {item.id for item in acceptances}
-        assumption_items = [_assumption(r, links, accepted) for r in assumptions]
+        declared = {i.id for i in [*threat_items, *mitigation_items, *acceptances]}
+        assumption_items = []
+        for record in assumptions:
+            try:
+                assumption_items.append(_assumption(record, links, accepted, declared))
+            except SourceError as error:  # this assumption only
+                problems.append(src.skipped(error, "assumption"))
 
         sections, files = _prose(root)
         info = src.obj(root, "applicationInfo", "$")
@@ -263,47 +348,63 @@ def _links(
         mitigates={r.uuid: [] for r in mitigations},
         assumed={r.uuid: [] for r in assumptions},
     )
-    # a mitigation names threats (and assumptions)
-    for path, link in src.objects(root, "mitigationLinks", "$"):
-        mitigation = src.text(link, "mitigationId", path, required=True)
-        linked = src.text(link, "linkedId", path, required=True)
-        target_kind = kinds.get(linked)
-        if mitigation not in links.mitigates or target_kind not in ("threat", "assumption"):
-            missing = mitigation if mitigation not in links.mitigates else linked
-            problems.append(
-                f"{path}: mitigation link {mitigation} → {linked} names {missing}, which is "
-                "not in the file; the link is skipped"
-            )
-        elif target_kind == "threat":
-            links.mitigates[mitigation].append(linked)
-        else:
-            links.assumed[linked].append(("mitigation", mitigation))
-    # an assumption names threats and mitigations
-    for path, link in src.objects(root, "assumptionLinks", "$"):
-        assumption = src.text(link, "assumptionId", path, required=True)
-        linked = src.text(link, "linkedId", path, required=True)
-        link_type = src.text(link, "type", path, required=True)
-        expected = {"Threat": "threat", "Mitigation": "mitigation"}.get(link_type)
-        if expected is None:
-            raise SourceError(
-                f"{path}.type", f"expected 'Threat' or 'Mitigation', not {link_type!r}"
-            )
-        if assumption not in links.assumed or kinds.get(linked) != expected:
-            missing = assumption if assumption not in links.assumed else linked
-            problems.append(
-                f"{path}: assumption link {assumption} → {link_type.lower()} {linked} names "
-                f"{missing}, which is not in the file; the link is skipped"
-            )
-        else:
-            links.assumed[assumption].append((expected, linked))
+    for path, link in src.entries(root, "mitigationLinks", "$", problems, "link"):
+        try:
+            _mitigation_link(path, link, kinds, links, problems)
+        except SourceError as error:  # this link only
+            problems.append(src.skipped(error, "link"))
+    for path, link in src.entries(root, "assumptionLinks", "$", problems, "link"):
+        try:
+            _assumption_link(path, link, kinds, links, problems)
+        except SourceError as error:  # this link only
+            problems.append(src.skipped(error, "link"))
     return links
+
+
+def _mitigation_link(
+    path: str, link: dict[str, Any], kinds: dict[str, str], links: _Links, problems: list[str]
+) -> None:
+    """A mitigation names a threat (or an assumption)."""
+    mitigation = src.text(link, "mitigationId", path, required=True)
+    linked = src.text(link, "linkedId", path, required=True)
+    target_kind = kinds.get(linked)
+    if mitigation not in links.mitigates or target_kind not in ("threat", "assumption"):
+        missing = mitigation if mitigation not in links.mitigates else linked
+        problems.append(
+            f"{path}: mitigation link {mitigation} → {linked} names {missing}, which is "
+            "not in the file; the link is skipped"
+        )
+    elif target_kind == "threat":
+        links.mitigates[mitigation].append(linked)
+    else:
+        links.assumed[linked].append(("mitigation", mitigation))
+
+
+def _assumption_link(
+    path: str, link: dict[str, Any], kinds: dict[str, str], links: _Links, problems: list[str]
+) -> None:
+    """An assumption names a threat or a mitigation."""
+    assumption = src.text(link, "assumptionId", path, required=True)
+    linked = src.text(link, "linkedId", path, required=True)
+    link_type = src.text(link, "type", path, required=True)
+    expected = {"Threat": "threat", "Mitigation": "mitigation"}.get(link_type)
+    if expected is None:
+        raise SourceError(f"{path}.type", f"expected 'Threat' or 'Mitigation', not {link_type!r}")
+    if assumption not in links.assumed or kinds.get(linked) != expected:
+        missing = assumption if assumption not in links.assumed else linked
+        problems.append(
+            f"{path}: assumption link {assumption} → {link_type.lower()} {linked} names "
+            f"{missing}, which is not in the file; the link is skipped"
+        )
+    else:
+        links.assumed[assumption].append((expected, linked))
 
 
 def _mitigations(
     mitigations: list[_Record], links: _Links, settings: ImportSettings, problems: list[str]
 ) -> tuple[list[ImportedItem], list[ImportedItem]]:
     """The mitigations, and the risk acceptances of the will-not-action ones; one
-    that mitigates no threat in the file is reported and not declared."""
+    that mitigates no threat in the file is an unlinked control (noted)."""
     mitigation_items: list[ImportedItem] = []
     acceptances: list[ImportedItem] = []
     for record in mitigations:
@@ -311,13 +412,17 @@ def _mitigations(
             dict.fromkeys(links.by_uuid[u].id for u in links.mitigates[record.uuid]),
             key=_numeric_order,
         )
-        item = _mitigation(record, threat_ids, settings)
+        try:
+            item = _mitigation(record, threat_ids, settings)
+        except SourceError as error:  # this mitigation only
+            problems.append(src.skipped(error, "mitigation"))
+            continue
         if not threat_ids:
             problems.append(
                 f"{record.path}: mitigation {record.number} ({item.title!r}) mitigates no threat "
-                f"in the file; it is not declared (ID {record.id})"
+                f"in the file; it is declared as an unlinked control ({record.id})"
             )
-        elif item.kind == Kind.RISK_ACCEPTANCE:
+        if item.kind == Kind.RISK_ACCEPTANCE:
             acceptances.append(item)
         else:
             mitigation_items.append(item)
@@ -329,12 +434,20 @@ def _numeric_order(ident: str) -> tuple[str, int, str]:
     return (match.group(1), int(match.group(2)), ident) if match else (ident, 0, ident)
 
 
-def _records(root: dict[str, Any], key: str, prefix: str, ids: IdAllocator) -> list[_Record]:
+def _records(
+    root: dict[str, Any], key: str, prefix: str, ids: IdAllocator, problems: list[str]
+) -> list[_Record]:
+    """The entries of ``key``; one without a usable ``id`` or ``numericId`` is
+    noted and left out."""
     records = []
-    for path, entry in src.objects(root, key, "$"):
-        uuid = src.text(entry, "id", path, required=True)
-        number = src.scalar(entry, "numericId", path, required=True)
-        display = src.number(entry, "displayOrder", path)
+    for path, entry in src.entries(root, key, "$", problems, key.removesuffix("s")):
+        try:
+            uuid = src.text(entry, "id", path, required=True)
+            number = src.scalar(entry, "numericId", path, required=True)
+            display = src.number(entry, "displayOrder", path)
+        except SourceError as error:
+            problems.append(src.skipped(error, key.removesuffix("s")))
+            continue
         numeric = float(number) if re.fullmatch(r"-?\d+(\.\d+)?", number) else 0.0
         order = (display if display is not None else numeric, numeric)
         records.append(_Record(path, uuid, number, order, entry))
@@ -376,15 +489,13 @@ def _threat(
     data, path = record.data, record.path
     known, extra = _metadata(record)
     action = src.text(data, "threatAction", path)
-    impact = src.text(data, "threatImpact", path)
+    impact = " ".join(src.text(data, "threatImpact", path).split())
     statement = src.text(data, "statement", path)
     threat_source = " ".join(src.text(data, "threatSource", path).split())
-    if action:
-        title = capitalised(action) + (
-            f", which leads to {' '.join(impact.split())}" if impact else ""
-        )
-    else:
-        title = short_title(statement)[0] or f"Threat {record.number}"
+    if action.strip():
+        title = capitalised(action) + (f", which leads to {impact}" if impact else "")
+    else:  # kept whole: the export reads the impact back from it
+        title = NO_ACTION_TITLE + impact if impact else f"Threat {record.number}"
 
     actor = None
     actor_ids: tuple[str, ...] = ()
@@ -405,16 +516,12 @@ def _threat(
             raise SourceError(f"{path}.metadata", f"unknown STRIDE letter {letter!r}")
         categories.append(STRIDE[letter])
     priority = known.get("Priority")
-    tag_list = list(src.strings(data, "tags", path))
-    if priority is None:
-        severity = DEFAULT_SEVERITY
-        tag_list.append(IMPORTED_TAG)
-    elif priority in PRIORITY:
+    severity = None  # no Priority: unrated, as the SPEC says (nothing invented)
+    if priority in PRIORITY:
         severity = PRIORITY[priority]
-    else:
+    elif priority is not None:
         raise SourceError(f"{path}.metadata", f"unknown Priority {priority!r} (High, Medium, Low)")
-    tag_list += [GOAL_TAG + g for g in src.strings(data, "impactedGoal", path) if g.strip()]
-    tag_list += [ASSET_TAG + a for a in src.strings(data, "impactedAssets", path) if a.strip()]
+    tag_list = [*src.strings(data, "tags", path), *_grammar_tags(record, threat_source)]
     status = src.text(data, "status", path) or "threatIdentified"
     if status not in THREAT_STATUS:
         raise SourceError(f"{path}.status", f"unknown threat status {status!r}")
@@ -448,6 +555,29 @@ def _threat(
     return threat, actor, exclusion
 
 
+def _grammar_tags(record: _Record, threat_source: str) -> list[str]:
+    """Tags of the statement's parts the title and actor do not hold: goals,
+    assets, prerequisites, a missing action, a statement the grammar would not
+    make (so that the export writes the same statement and fields)."""
+    data, path = record.data, record.path
+    goals = [" ".join(g.split()) for g in src.strings(data, "impactedGoal", path) if g.strip()]
+    assets = [" ".join(a.split()) for a in src.strings(data, "impactedAssets", path) if a.strip()]
+    action, impact, prerequisites = (
+        " ".join(src.text(data, key, path).split())
+        for key in ("threatAction", "threatImpact", "prerequisites")
+    )
+    tag_list = [GOAL_TAG + g for g in goals] + [ASSET_TAG + a for a in assets]
+    if prerequisites:
+        tag_list.append(PREREQUISITES_TAG + prerequisites)
+    if not action:
+        tag_list.append(NO_ACTION_TAG)
+    said = " ".join(src.text(data, "statement", path).split())
+    grammar = grammar_statement(threat_source, prerequisites, action, impact, goals, assets)
+    if said and said != grammar:
+        tag_list.append(STATEMENT_TAG + said)
+    return tag_list
+
+
 def _mitigation(record: _Record, threat_ids: list[str], settings: ImportSettings) -> ImportedItem:
     data, path = record.data, record.path
     known, extra = _metadata(record)
@@ -462,6 +592,10 @@ def _mitigation(record: _Record, threat_ids: list[str], settings: ImportSettings
     body: list[Block] = [*(text_block(content) if shortened else [])]
     body += [*_comments(known), *fields_block(extra)]
     ours = MITIGATION_STATUS[status]
+    if ours is None and not threat_ids:
+        # nothing to accept: an unlinked control that says it will not be done
+        ours = "planned"
+        tag_list.append(WILL_NOT_ACTION_TAG)  # and, planned, --due and "imported"
     if ours is None:
         body.insert(
             0,
@@ -489,10 +623,13 @@ def _mitigation(record: _Record, threat_ids: list[str], settings: ImportSettings
     )
 
 
-def _assumption(record: _Record, links: _Links, accepted: set[str]) -> ImportedItem:
-    """An assumption with its links; a will-not-action "mitigation" it names is
-    a risk acceptance, which the assumption underpins."""
+def _assumption(
+    record: _Record, links: _Links, accepted: set[str], declared: set[str]
+) -> ImportedItem:
+    """An assumption with its links to the ``declared`` items; a will-not-action
+    "mitigation" it names is a risk acceptance, which the assumption underpins."""
     linked = [(kind, links.by_uuid[u].id) for kind, u in links.assumed[record.uuid]]
+    linked = [(kind, i) for kind, i in linked if i in declared]
     threat_ids = [i for kind, i in linked if kind == "threat"]
     mitigation_ids = [i for kind, i in linked if kind == "mitigation" and i not in accepted]
     underpins = [i for kind, i in linked if kind == "mitigation" and i in accepted]

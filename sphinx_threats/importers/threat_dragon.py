@@ -19,7 +19,6 @@ from typing import Any
 from ..model import STRIDE_CATEGORIES, Kind
 from . import frame
 from . import reading as src
-from .frame import DEFAULT_SEVERITY
 from .mapping import MappingRow, fields_block, label, rows_from, text_block
 from .model import (
     Block,
@@ -28,6 +27,7 @@ from .model import (
     ImportedModel,
     ImportSettings,
     Section,
+    SourceError,
     Text,
     options,
     slug,
@@ -109,6 +109,14 @@ MAPPING_ROWS = (
         "product page prose",
     ),
     *rows_from("cell data.type", dict(CELL_TYPES), ""),
+    MappingRow(
+        "cell labels (strings, or objects with attrs.label.text / attrs.text.text)",
+        "the name of a cell whose data.name is empty",
+    ),
+    MappingRow(
+        "a cell, threat or list entry that cannot be read",
+        "left out and reported with its JSON path; the rest is imported",
+    ),
     MappingRow("cell id (UUID)", f"{SERVICE_PREFIX}-/{ACTOR_PREFIX}-<first 8 characters>"),
     MappingRow("cell description, flags (isALog, storesCredentials, ...)", "service body"),
     MappingRow("cell outOfScope, reasonOutOfScope", "service body"),
@@ -129,8 +137,13 @@ MAPPING_ROWS = (
     *rows_from("threat severity", dict(SEVERITY), ":severity:", "case-insensitive"),
     MappingRow(
         "threat severity = TBD or empty",
-        f":severity: {DEFAULT_SEVERITY}",
-        "tagged 'imported'",
+        "(no :severity:: the threat is unrated)",
+        "an unrated gap",
+    ),
+    MappingRow(
+        "threat severity (other)",
+        "(no :severity:), tag 'severity: <value>'",
+        "unrated: nothing is guessed",
     ),
     MappingRow(
         "threat status = Open",
@@ -174,7 +187,8 @@ class ThreatDragon:
         summary = src.obj(root, "summary", "$", required=True)
         detail = src.obj(root, "detail", "$", required=True)
         title = " ".join(src.text(summary, "title", "$.summary", required=True).split())
-        cells = _cells(detail)
+        problems: list[str] = []
+        cells = _cells(detail, problems)
         ids = IdAllocator()
         by_cell = _entities(cells, ids)
         layout = _layout(cells, by_cell)
@@ -184,12 +198,11 @@ class ThreatDragon:
             if cell.id in by_cell
         ]
 
-        context = _Context(by_cell, ids, settings, problems=layout.problems)
+        context = _Context(by_cell, ids, settings, problems=[*problems, *layout.problems])
         threat_items: list[ImportedItem] = []
         decisions: list[ImportedItem] = []
         for cell in cells:
-            for path, threat in src.objects(cell.data, "threats", cell.path + ".data"):
-                threat_item, *outcome = _threat(cell, path, threat, context)
+            for threat_item, *outcome in _threats_of(cell, context):
                 threat_items.append(threat_item)
                 decisions += outcome
         return ImportedModel(
@@ -219,6 +232,8 @@ class _Cell:
     diagram: str
     diagram_type: str
     box: tuple[float, float, float, float] | None
+    #: The JSON path of ``data`` (the cell itself in a v1 file).
+    data_path: str = ""
 
 
 @dataclass
@@ -302,10 +317,11 @@ def _category_table(categories: dict[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple((STRIDE_CATEGORIES | others).items())
 
 
-def _cells(detail: dict[str, Any]) -> list[_Cell]:
-    """Every cell of every diagram, v1 cells in the v2 shape."""
+def _cells(detail: dict[str, Any], problems: list[str]) -> list[_Cell]:
+    """Every cell of every diagram, v1 cells in the v2 shape; a cell that
+    cannot be read is noted and left out."""
     out: list[_Cell] = []
-    for dpath, diagram in src.objects(detail, "diagrams", "$.detail"):
+    for dpath, diagram in src.entries(detail, "diagrams", "$.detail", problems, "diagram"):
         title = src.text(diagram, "title", dpath) or "diagram"
         diagram_type = src.text(diagram, "diagramType", dpath) or "STRIDE"
         if "diagramJson" in diagram:  # Threat Dragon v1
@@ -313,42 +329,57 @@ def _cells(detail: dict[str, Any]) -> list[_Cell]:
             cpath = f"{dpath}.diagramJson"
         else:
             holder, cpath = diagram, dpath
-        for path, cell in src.objects(holder, "cells", cpath):
-            if "data" in cell:
-                data = src.obj(cell, "data", path)
-                dpath_ = f"{path}.data"
-            else:  # v1: the fields sit on the cell itself
-                data, dpath_ = cell, path
-            ctype = src.text(data, "type", dpath_) or src.text(cell, "type", path)
-            name = src.text(data, "name", dpath_) or _v1_name(cell, path)
-            out.append(
-                _Cell(
-                    path=path,
-                    id=src.scalar(cell, "id", path, required=True),
-                    shape=src.text(cell, "shape", path),
-                    type=ctype,
-                    name=" ".join(name.split()),
-                    data=data,
-                    source=_end(cell, "source", path),
-                    target=_end(cell, "target", path),
-                    diagram=title,
-                    diagram_type=diagram_type,
-                    box=_box(cell, path),
-                )
-            )
+        for path, cell in src.entries(holder, "cells", cpath, problems, "cell"):
+            try:
+                out.append(_cell(path, cell, title, diagram_type))
+            except SourceError as error:  # this cell (and its threats) only
+                problems.append(src.skipped(error, "cell (with its threats)"))
     return out
 
 
-def _v1_name(cell: dict[str, Any], path: str) -> str:
+def _cell(path: str, cell: dict[str, Any], title: str, diagram_type: str) -> _Cell:
+    if "data" in cell:
+        data = src.obj(cell, "data", path)
+        dpath = f"{path}.data"
+    else:  # v1: the fields sit on the cell itself
+        data, dpath = cell, path
+    ctype = src.text(data, "type", dpath) or src.text(cell, "type", path)
+    name = src.text(data, "name", dpath) or _label_name(cell, path)
+    return _Cell(
+        path=path,
+        id=src.scalar(cell, "id", path, required=True),
+        shape=src.text(cell, "shape", path),
+        type=ctype,
+        name=" ".join(name.split()),
+        data=data,
+        source=_end(cell, "source", path),
+        target=_end(cell, "target", path),
+        diagram=title,
+        diagram_type=diagram_type,
+        box=_box(cell, path),
+        data_path=dpath,
+    )
+
+
+def _label_name(cell: dict[str, Any], path: str) -> str:
+    """The name a cell shows when its data has none: its text, else its first
+    label that says something.  Threat Dragon writes labels as plain strings
+    (``"labels": ["Web app"]``) or as objects (``{"attrs": {"label": {"text":
+    ...}}}``, ``attrs.text.text`` in 1.x); both are read."""
     attrs = src.obj(cell, "attrs", path)
-    text = src.obj(attrs, "text", f"{path}.attrs")
-    name = src.text(text, "text", f"{path}.attrs.text")
-    if not name:
-        for lpath, lab in src.objects(cell, "labels", path):
-            lattrs = src.obj(lab, "attrs", lpath)
-            name = src.text(
-                src.obj(lattrs, "text", f"{lpath}.attrs"), "text", f"{lpath}.attrs.text"
-            )
+    name = src.text(src.obj(attrs, "text", f"{path}.attrs"), "text", f"{path}.attrs.text")
+    labels = cell.get("labels")
+    for i, shown in enumerate(labels if isinstance(labels, list) else []):
+        if name.strip():
+            break
+        lpath = f"{path}.labels[{i}]"
+        if isinstance(shown, str):
+            name = shown
+        elif isinstance(shown, dict):
+            lattrs = src.obj(shown, "attrs", lpath)
+            for key in ("label", "text"):
+                holder = src.obj(lattrs, key, f"{lpath}.attrs")
+                name = name or src.text(holder, "text", f"{lpath}.attrs.{key}")
     return name
 
 
@@ -439,6 +470,24 @@ def _entity(cell: _Cell, item: ImportedItem, notes: list[tuple[str, str]]) -> Im
     return ImportedItem(item.kind, item.id, item.title, (), body)
 
 
+def _threats_of(cell: _Cell, context: _Context) -> list[list[ImportedItem]]:
+    """Per threat of ``cell``: the threat and what its status makes; one that
+    cannot be read is noted and left out."""
+    problems = context.problems
+    try:
+        threats = src.entries(cell.data, "threats", cell.data_path, problems, "threat")
+    except SourceError as error:  # this cell's threats only
+        problems.append(src.skipped(error, "list of threats"))
+        return []
+    out = []
+    for path, threat in threats:
+        try:
+            out.append(_threat(cell, path, threat, context))
+        except SourceError as error:  # this threat only
+            problems.append(src.skipped(error, "threat"))
+    return out
+
+
 def _threat(
     cell: _Cell, path: str, threat: dict[str, Any], context: _Context
 ) -> list[ImportedItem]:
@@ -459,11 +508,9 @@ def _threat(
 
     severity_text = src.text(threat, "severity", path)
     severity = SEVERITY.get(severity_text.strip().lower())
-    if severity is None:
-        severity = DEFAULT_SEVERITY
-        tag_list.append(frame.IMPORTED_TAG)
-        if severity_text.strip() and severity_text.strip().upper() != "TBD":
-            tag_list.append(f"severity: {severity_text}")
+    # none that maps: unrated (the SPEC), the source's word kept as a tag
+    if severity is None and severity_text.strip() and severity_text.strip().upper() != "TBD":
+        tag_list.append(f"severity: {severity_text}")
 
     service, actors = _owner(cell, context.by_cell)
     if cell.type == "tm.Flow" and cell.id not in context.by_cell:

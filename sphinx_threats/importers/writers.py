@@ -176,7 +176,8 @@ def _value(value: OptionValue) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, tuple):
-        return ", ".join(one_line(v) for v in value)
+        # a comma inside an entry (a tag "asset: a, b") is written "\,"
+        return ", ".join(one_line(v).replace(",", "\\,") for v in value)
     return one_line(value)
 
 

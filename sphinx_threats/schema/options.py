@@ -124,7 +124,11 @@ _COMMON = (
     Option(
         "id", T.ID, "Unique ID: a letter, then letters, digits, ``-``, ``_``, ``.``.", required=True
     ),
-    Option("tags", T.TAGS, "Comma-separated tags (a tag may contain spaces)."),
+    Option(
+        "tags",
+        T.TAGS,
+        "Comma-separated tags (a tag may contain spaces, and a comma written ``\\,``).",
+    ),
 )
 
 #: Options of each item directive (besides the title argument).

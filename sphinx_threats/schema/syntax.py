@@ -30,8 +30,12 @@ def split_ids(value: str) -> list[str]:
     return tokens
 
 
+_UNESCAPED_COMMA = re.compile(r"(?<!\\),")
+
+
 def split_list(value: str) -> list[str]:
-    """Entries of a comma-separated list (entries may contain spaces) or a YAML list."""
+    """Entries of a comma-separated list (entries may contain spaces, and a
+    comma written ``\\,``) or a YAML list."""
     value = _unbracket(value)
     if value.lstrip().startswith("- "):
         # a YAML block list; MyST folds it onto one line ("- a - b c")
@@ -42,8 +46,9 @@ def split_list(value: str) -> list[str]:
         line = line.strip()
         if line.startswith("- "):
             line = line[2:]
-        for part in line.split(","):
-            part = part.strip().strip("'\"").strip()
+        # "\," is a comma inside an entry (a tag such as "asset: a\, b")
+        for part in _UNESCAPED_COMMA.split(line):
+            part = part.replace("\\,", ",").strip().strip("'\"").strip()
             if part and part != "-":
                 out.append(part)
     return out

@@ -105,7 +105,7 @@ def test_ids_are_valid_unique_and_stable() -> None:
     assert made == ["TC-T-7", "TD-S-a-b-c", "TD-S-a-b-c-2", "X-x"]
     assert all(ID_RE.match(i) for i in made)
     assert slug("External Threat  Actor!") == "external-threat-actor"
-    assert tag_text(" a,\n b ") == "a; b"
+    assert tag_text(" a,\n b ") == "a, b"  # the comma kept (written "\\," in a list)
 
 
 @pytest.mark.parametrize("name", sorted(FORMATS))
