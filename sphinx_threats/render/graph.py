@@ -110,6 +110,13 @@ def adjacency_list(renderer: Renderer, view: GraphView) -> list[nodes.Node]:
         lines = []
         for kind, word in EDGE_WORDS.items():
             edges = [e for e in outgoing.get(node.key, ()) if e.kind == kind]
+            if kind == "flow":  # a flow is an item with its own words: a line each
+                for edge in edges:
+                    parts = [nodes.Text(f"{word}: "), renderer.xref(by_key[edge.head].link)]
+                    lines.append(
+                        element(nodes.list_item, para(*parts, *_flow_text(renderer, edge)))
+                    )
+                continue
             if not edges:
                 continue
             parts: list[nodes.Node] = [nodes.Text(f"{word}: ")]
@@ -119,8 +126,6 @@ def adjacency_list(renderer: Renderer, view: GraphView) -> list[nodes.Node]:
                 parts.append(renderer.xref(by_key[edge.head].link))
                 if edge.style != "solid":
                     parts.append(nodes.Text(f" ({edge.style})"))
-                if edge.item is not None:
-                    parts += _flow_text(renderer, edge)
             lines.append(element(nodes.list_item, para(*parts)))
         if lines:
             item.append(element(nodes.bullet_list, *lines))
@@ -143,7 +148,7 @@ def _box_items(renderer: Renderer, view: GraphView) -> list[nodes.Node]:
     """A trust boundary per item: what it directly contains among the drawn."""
     out: list[nodes.Node] = []
     for box in view.clusters:
-        inside = [n.link for n in (*view.clusters, *view.nodes) if n.cluster == box.key]
+        inside = [n.link for n in (*view.nodes, *view.clusters) if n.cluster == box.key]
         parts: list[nodes.Node] = [nodes.Text(f"{box.link.kind} "), *renderer.titled(box.link)]
         if inside:
             parts.append(nodes.Text(" contains: "))
