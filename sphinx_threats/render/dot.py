@@ -141,7 +141,14 @@ def _flow_line(edge: GraphEdge, flow: GraphNode, url: str | None) -> str:
     border = PALETTE[flow.colour if flow.colour in PALETTE else ""][1]
     # what flows may be a sentence: wrapped like a title, so the label stays compact
     flow = flow._replace(details=tuple(line for d in flow.details for line in label_lines(d)))
-    attrs = [f'label="{_label(flow)}"', f'color="{border}"', f'fontcolor="{border}"']
+    # the line carries the colour; the label stays dark, legible on any background
+    attrs = [
+        f'label="{_label(flow)}"',
+        f'color="{border}"',
+        'fontcolor="#333333"',
+        "fontsize=10",
+        "penwidth=1.4",
+    ]
     if edge.both:
         attrs.append("dir=both")
     attrs += _link_attrs(flow, url)
