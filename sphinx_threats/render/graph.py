@@ -112,10 +112,8 @@ def adjacency_list(renderer: Renderer, view: GraphView) -> list[nodes.Node]:
             edges = [e for e in outgoing.get(node.key, ()) if e.kind == kind]
             if kind == "flow":  # a flow is an item with its own words: a line each
                 for edge in edges:
-                    parts = [nodes.Text(f"{word}: "), renderer.xref(by_key[edge.head].link)]
-                    lines.append(
-                        element(nodes.list_item, para(*parts, *_flow_text(renderer, edge)))
-                    )
+                    head = [nodes.Text(f"{word}: "), renderer.xref(by_key[edge.head].link)]
+                    lines.append(element(nodes.list_item, para(*head, *_flow_text(renderer, edge))))
                 continue
             if not edges:
                 continue
