@@ -320,3 +320,26 @@ def test_a_flow_added_on_one_page_updates_the_diagram_on_another(root: str, tmp_
     # the diagram page shows the new flow; the relay's neighbourhood does not
     assert "diagram" in written and "services/relay" not in written
     assert ("data-store:db", "service:storage", "F-READ") in _edges(dot["diagram"][0])
+
+
+# -- the way out: Threat Composer's data-flow description --------------------------------
+
+
+def test_threat_composer_export_describes_flows_and_boundaries(built: Any) -> None:
+    from .test_export_tc import export, validate
+
+    workspace = export(Path(built.outdir, "threats.json"), Path(built.outdir, "model.tc.json"))
+    validate(workspace)
+    lines = workspace["dataflow"]["description"].splitlines()
+    assert lines[0] == "### Data flows"
+    assert (
+        '- **Send a message** (F-SEND): **Mobile client "app" \\\\N \\<b\\>** (client) ↔ '
+        '**Relay** (relay); data: ciphertext "sealed" \\\\N \\<i\\>; protocol: HTTPS; '
+        "crosses **Cloud provider** (cloud)"
+    ) in lines
+    assert (
+        "- **Cloud provider** (cloud): contains **Relay** (relay), **Message queue** (queue), "
+        "**Storage** (storage), **Storage network** (inner)"
+    ) in lines
+    assert "- **Blob database** (db) of **Storage** (storage): encrypted blobs" in lines
+    assert "### External entities" in lines
