@@ -955,7 +955,7 @@ def write_elements(model: Model, root: Path) -> None:
     on: per service one data store and three flows (the users to the service,
     crossing the platform's trust boundary; the service to its store; the
     service to the next one), one external entity and one boundary around
-    every service and store. Not equivalent to the other flavours: timed
+    every service and store, and the product page's ``threat-dfd``. Not equivalent to the other flavours: timed
     against the threats flavour (``bench/run.py --elements``)."""
     write_threats(model, root, "elements")
     conf = root / "conf.py"
@@ -995,6 +995,9 @@ def write_elements(model: Model, root: Path) -> None:
             "\n.. external-entity:: Users\n   :id: users\n\n"
             ".. trust-boundary:: Platform\n   :id: platform\n"
             f"   :contains: {', '.join(contained)}\n"
+            # one diagram of the whole model (cut to threats_graph_max_nodes): one
+            # ``dot`` run; a diagram per service page would time Graphviz, not us
+            "\n.. threat-dfd::\n"
         )
 
 
