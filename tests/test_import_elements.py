@@ -193,3 +193,33 @@ def test_td_boundary_boxes_contain_what_is_drawn_inside_them(tmp_path: Path) -> 
     inner = dot.index('subgraph "cluster_trust-boundary:TD-B-innerbox"')
     assert outer < inner < dot.index('"service:TD-S-process1" [')
     assert dot.index('"external-entity:TD-E-actorone" [') < outer  # outside both
+
+
+@pytest.mark.parametrize("sample", ["shop.otm.json", "shop.otm.yaml"])
+def test_otm_keeps_flows_and_trust_zones(tmp_path: Path, sample: str) -> None:
+    import yaml
+
+    path = DATA / "otm" / sample
+    source = yaml.safe_load(path.read_text(encoding="utf-8"))
+    built = import_and_build(tmp_path, "otm", path, "rst")
+    assert_clean_build(built)
+    components = {c["id"]: c for c in source["components"]}
+    zones = {z["id"] for z in source["trustZones"]}
+    ends = {f[key] for f in source["dataflows"] for key in ("source", "destination")}
+    assert set(built.items("data-flows")) == {f"OTM-F-{f['id']}" for f in source["dataflows"]}
+    assert set(built.items("trust-boundaries")) == {f"OTM-B-{z}" for z in zones}
+    # a zone a flow starts or ends at: the parties in it, inside its boundary
+    assert set(built.items("external-entities")) == {f"OTM-E-{z}" for z in zones & ends}
+    for zone in zones:
+        inside = {
+            f"OTM-S-{cid}"
+            for cid, c in components.items()
+            if c.get("parent", {}).get("trustZone") == zone
+        } | ({f"OTM-E-{zone}"} if zone in ends else set())
+        assert set(built.items("trust-boundaries")[f"OTM-B-{zone}"]["contains"]) == inside
+    node = {**{c: f"OTM-S-{c}" for c in components}, **{z: f"OTM-E-{z}" for z in zones}}
+    dot = _dfd(built.project)
+    assert _dot_nodes(dot) == {node[c] for c in components} | {node[z] for z in zones & ends}
+    assert _dot_edges(dot) == {
+        (node[f["source"]], node[f["destination"]], f"OTM-F-{f['id']}") for f in source["dataflows"]
+    }
