@@ -9,6 +9,7 @@ from docutils import nodes
 from ..nodes import threats_graph
 from ..views.graph import GraphEdge, GraphNode, GraphView
 from ..views.request import FILTERS
+from .dot import LABELLED_FLOWS
 from .elements import element, para
 from .renderer import Renderer
 
@@ -82,6 +83,16 @@ def draw_graph(renderer: Renderer, view: GraphView) -> list[nodes.Node]:
         legend=LEGEND[view.layout],
     )
     out: list[nodes.Node] = [graph]
+    flows = sum(edge.item is not None for edge in view.edges)
+    if flows > LABELLED_FLOWS:
+        out.append(
+            element(
+                nodes.paragraph,
+                f"The {flows} flows are drawn without labels (more than {LABELLED_FLOWS}): "
+                "point at a flow for its name, or draw a part with :of:.",
+                classes=["threats-graph-note"],
+            )
+        )
     if view.omitted:
         shown = len(view.nodes)
         out.append(
