@@ -955,8 +955,9 @@ def write_elements(model: Model, root: Path) -> None:
     on: per service one data store and three flows (the users to the service,
     crossing the platform's trust boundary; the service to its store; the
     service to the next one), one external entity and one boundary around
-    every service and store. Not equivalent to the other flavours: timed
-    against the threats flavour (``bench/run.py --elements``)."""
+    every service and store, and the product page's ``threat-dfd`` of the
+    first service. Not equivalent to the other flavours: timed against the
+    threats flavour (``bench/run.py --elements``)."""
     write_threats(model, root, "elements")
     conf = root / "conf.py"
     conf.write_text(conf.read_text() + 'threats_element_categories = "stride-per-element"\n')
@@ -995,6 +996,9 @@ def write_elements(model: Model, root: Path) -> None:
             "\n.. external-entity:: Users\n   :id: users\n\n"
             ".. trust-boundary:: Platform\n   :id: platform\n"
             f"   :contains: {', '.join(contained)}\n"
+            # one service's diagram: our side of the DFD at one ``dot`` run (the
+            # whole model's 150 nodes and 249 flows would time Graphviz's layout)
+            f"\n.. threat-dfd::\n   :of: {services[0].id}\n"
         )
 
 

@@ -11,9 +11,10 @@ The screenshots are for reviewing by eye and are not committed.
 
     python scripts/screenshots.py --graphs [--out screenshots]
 
-shoots the ``threat-graph`` pictures instead: the relay's graph and the
-service map of the messenger example, in alabaster and furo, at 1280 and
-390 px wide (``<theme>-<width>-<page>-threat-graph-<n>.png``).
+shoots the ``threat-graph`` and ``threat-dfd`` pictures instead: the
+relay's graph, the service map and the data-flow diagram of the messenger
+example, in alabaster and furo, at 1280 and 390 px wide
+(``<theme>-<width>-<page>-<report>-<n>.png``).
 """
 
 from __future__ import annotations
@@ -64,11 +65,12 @@ def build(source: Path, theme: str, outdir: Path) -> None:
 #: (theme name, html_theme) and the widths of the graph screenshots.
 GRAPH_THEMES = [("alabaster", "alabaster"), ("furo", "furo")]
 GRAPH_WIDTHS = (1280, 390)
-GRAPH_PAGES = ("services/relay", "reports")
+GRAPH_PAGES = ("services/relay", "reports", "data-flows")
+GRAPH_REPORTS = ("threat-graph", "threat-dfd")
 
 
 def graph_shots(out: Path, height: int) -> None:
-    """Screenshot every ``threat-graph`` of :data:`GRAPH_PAGES`."""
+    """Screenshot every ``threat-graph`` and ``threat-dfd`` of :data:`GRAPH_PAGES`."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -87,12 +89,15 @@ def graph_shots(out: Path, height: int) -> None:
                                 ".every(o => o.contentDocument && o.contentDocument.rootElement)"
                             )
                         )
-                        graphs = driver.find_elements(By.CSS_SELECTOR, "div.threat-graph")
-                        for n, graph in enumerate(graphs):
-                            png = (
-                                out
-                                / f"{name}-{width}-{page.replace('/', '-')}-threat-graph-{n}.png"
+                        shots = [
+                            (report, n, graph)
+                            for report in GRAPH_REPORTS
+                            for n, graph in enumerate(
+                                driver.find_elements(By.CSS_SELECTOR, f"div.{report}")
                             )
+                        ]
+                        for report, n, graph in shots:
+                            png = out / f"{name}-{width}-{page.replace('/', '-')}-{report}-{n}.png"
                             # furo scrolls smoothly: jump, or the shot is taken mid-scroll
                             driver.execute_script(
                                 "arguments[0].scrollIntoView({behavior: 'instant'})", graph

@@ -39,7 +39,7 @@ PICTURE_FORMATS = ("html", "latex", "texinfo")
 _dot_found: weakref.WeakKeyDictionary[Builder, bool] = weakref.WeakKeyDictionary()
 
 
-def dot_found(app: Sphinx, where: nodes.Node) -> bool:
+def dot_found(app: Sphinx, where: nodes.Element) -> bool:
     """Whether ``graphviz_dot`` names a program; the first time it does not,
     one warning (at the graph ``where``) says how to install Graphviz."""
     builder = app.builder
@@ -48,11 +48,13 @@ def dot_found(app: Sphinx, where: nodes.Node) -> bool:
         program = app.config.graphviz_dot
         found = _dot_found[builder] = bool(program) and shutil.which(program) is not None
         if not found:
+            view: GraphView = where["view"]
             logger.warning(
-                "threat-graph: the Graphviz program %r (graphviz_dot) is not installed, so "
+                "%s: the Graphviz program %r (graphviz_dot) is not installed, so "
                 "graphs are shown as lists; install Graphviz (apt-get install graphviz, "
                 "brew install graphviz, or https://graphviz.org/download/) or set "
                 "graphviz_dot to its path",
+                "threat-dfd" if view.layout == "dfd" else "threat-graph",
                 program,
                 type="threats",
                 location=where,

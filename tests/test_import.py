@@ -269,11 +269,13 @@ def test_td_elements(td: Built) -> None:
     expected = {
         " ".join(c["data"]["name"].split())
         for c in _td_cells()
-        if c["data"]["type"] in ("tm.Process", "tm.Store")
+        if c["data"]["type"] == "tm.Process"
     }
     assert services == expected
-    actors = {a["title"] for a in td.items("threat-actors").values()}
-    assert actors == {c["data"]["name"] for c in _td_cells() if c["data"]["type"] == "tm.Actor"}
+    stores = {s["title"] for s in td.items("data-stores").values()}
+    assert stores == {c["data"]["name"] for c in _td_cells() if c["data"]["type"] == "tm.Store"}
+    entities = {a["title"] for a in td.items("external-entities").values()}
+    assert {c["data"]["name"] for c in _td_cells() if c["data"]["type"] == "tm.Actor"} <= entities
 
 
 def test_td_threats_owned_by_their_cell(td: Built) -> None:
@@ -284,7 +286,7 @@ def test_td_threats_owned_by_their_cell(td: Built) -> None:
         entry = threats[f"TD-T-{source['id'][:8]}"]
         assert entry["title"] == source["title"]
         assert entry["severity"] == source["severity"].lower()
-        if cell["data"]["type"] in ("tm.Process", "tm.Store"):
+        if cell["data"]["type"] == "tm.Process":
             assert entry["service"] == service_of[" ".join(cell["data"]["name"].split())]
         assert entry["category"] == [source["type"].lower().replace(" ", "-")]
 
@@ -581,7 +583,8 @@ def test_td_version_1_file(tmp_path: Path) -> None:
     built = import_and_build(tmp_path, "threat-dragon", TD_V1, "myst")
     assert_clean_build(built)
     services = {s["title"] for s in built.items("services").values()}
-    assert services == {"Profile service", "Profile store"}
+    assert services == {"Profile service"}
+    assert {s["title"] for s in built.items("data-stores").values()} == {"Profile store"}
     threats = built.items("threats")
     assert sorted(threats) == ["TD-T-11111111-0", "TD-T-11111111-1", "TD-T-22222222-0"]
     assert threats["TD-T-11111111-0"]["category"] == ["linking"]

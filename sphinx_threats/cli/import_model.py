@@ -129,6 +129,10 @@ def run(args: argparse.Namespace) -> int:
             "assumption",
             "service",
             "threat-actor",
+            "data-store",
+            "external-entity",
+            "data-flow",
+            "trust-boundary",
         )
         if model.of_kind(kind)
     )

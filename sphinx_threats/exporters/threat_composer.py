@@ -103,6 +103,7 @@ def export(data: ThreatsFile) -> dict[str, Any]:
     description = "Exported from sphinx-threats."
     if services:
         description += "\n\n### Services\n\n" + "\n".join(services)
+    dataflow = _dataflow(data)
     return {
         "schema": WORKSPACE_SCHEMA,
         "applicationInfo": {
@@ -114,6 +115,7 @@ def export(data: ThreatsFile) -> dict[str, Any]:
         "assumptions": sorted(assumptions, key=lambda a: a["numericId"]),
         "mitigationLinks": _mitigation_links(kinds, uuids),
         "assumptionLinks": _assumption_links(kinds, uuids),
+        **({"dataflow": {"description": dataflow}} if dataflow else {}),
     }
 
 
@@ -380,3 +382,85 @@ def _assumption(entry: dict[str, Any], number: int, ident: str) -> dict[str, Any
         "tags": fit,
         "content": _cut(str(entry.get("title", "")), CONTENT_MAX),
     }
+
+
+#: ``dataflow.description``'s most characters (Threat Composer's v1 schema).
+DATAFLOW_MAX = 100_000
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
+
+
+def _md(value: Any) -> str:
+    """Model text as Markdown text: one line, every markup character escaped."""
+    return _MARKDOWN.sub(r"\\\1", " ".join(str(value).split()))
+
+
+def _named(entry: dict[str, Any]) -> str:
+    return f"**{_md(entry.get('title') or entry['id'])}** ({_md(entry['id'])})"
+
+
+def _dataflow(data: ThreatsFile) -> str:
+    """The data-flow description Threat Composer can hold: the elements as
+    Markdown lists (its ``dataflow`` has text and an image, no diagram)."""
+    titles = {
+        e.values["id"]: _named(dict(e.values))
+        for key in ("services", "data-stores", "external-entities", "trust-boundaries")
+        for e in data.entries(key)
+    }
+
+    def name(ident: Any) -> str:
+        return titles.get(ident, _md(ident))
+
+    sections: list[tuple[str, list[str]]] = []
+    flows = []
+    for entry in (dict(e.values) for e in data.entries("data-flows")):
+        arrow = "↔" if entry.get("bidirectional") else "→"
+        parts = [f"{name(entry.get('from'))} {arrow} {name(entry.get('to'))}"]
+        parts += [
+            f"{label}: {_md(entry[key])}"
+            for key, label in (("data", "data"), ("protocol", "protocol"))
+            if entry.get(key)
+        ]
+        if entry.get("crosses"):
+            parts.append("crosses " + ", ".join(name(b) for b in entry["crosses"]))
+        flows.append(f"- {_named(entry)}: " + "; ".join(parts))
+    sections.append(("Data flows", flows))
+    sections.append(
+        (
+            "Trust boundaries",
+            [
+                f"- {_named(e)}"
+                + (
+                    ": contains " + ", ".join(name(c) for c in e["contains"])
+                    if e.get("contains")
+                    else ""
+                )
+                for e in (dict(x.values) for x in data.entries("trust-boundaries"))
+            ],
+        )
+    )
+    sections.append(
+        (
+            "Data stores",
+            [
+                f"- {_named(e)}"
+                + (f" of {name(e['service'])}" if e.get("service") else "")
+                + (f": {_md(e['data'])}" if e.get("data") else "")
+                for e in (dict(x.values) for x in data.entries("data-stores"))
+            ],
+        )
+    )
+    sections.append(
+        (
+            "External entities",
+            [
+                f"- {_named(e)}" + (f": {_md(e['description'])}" if e.get("description") else "")
+                for e in (dict(x.values) for x in data.entries("external-entities"))
+            ],
+        )
+    )
+    text = "\n\n".join(f"### {title}\n\n" + "\n".join(lines) for title, lines in sections if lines)
+    # cut at a line, so that no escape or list item is left half written
+    while len(text) > DATAFLOW_MAX:
+        text = text.rpartition("\n")[0]
+    return text

@@ -95,7 +95,7 @@ class ImportedItem:
         """The service whose page shows this item (``None``: the product page)."""
         if self.kind == "service":
             return self.id
-        if self.kind in ("threat", "mitigation"):
+        if self.kind in ("threat", "mitigation", "data-store"):
             service = self.option("service")
             return service if isinstance(service, str) else None
         return None

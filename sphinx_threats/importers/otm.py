@@ -1,7 +1,9 @@
 """Open Threat Model (OTM 0.2, JSON or YAML) into the neutral model.
 
-Components become services; trust zones, data flows and assets are described
-on the product page and on the pages of the services they concern.  A threat
+Components become services, data flows data flows, trust zones trust
+boundaries around their components (a zone a flow starts or ends at also
+an external entity: the parties in it); zones, flows and assets are also
+described on the product page and on the pages of the services they concern.  A threat
 is declared once: owned by the one service it is instanced on, or a product
 threat that applies to the services it is instanced on.  A mitigation is
 declared once too, with the least advanced state of its instances; a
@@ -34,6 +36,7 @@ from .model import (
 )
 
 SERVICE_PREFIX, THREAT_PREFIX, MITIGATION_PREFIX = "OTM-S", "OTM-T", "OTM-M"
+FLOW_PREFIX, ZONE_PREFIX, ENTITY_PREFIX = "OTM-F", "OTM-B", "OTM-E"
 NOT_APPLICABLE_PREFIX, ACCEPTANCE_PREFIX = "OTM-NA", "OTM-RA"
 
 #: Likelihood or impact (0 to 100) → level: the first whose lower bound it reaches.
@@ -88,8 +91,20 @@ MAPPING_ROWS = (
         "project description, owner, tags, attributes; representations; assets",
         "product page prose",
     ),
-    MappingRow("trustZones", "product page section; each service names its zone"),
-    MappingRow("dataflows", "product page section and both services' pages"),
+    MappingRow(
+        "trustZones[]",
+        f"trust boundary {ZONE_PREFIX}-<id>, :contains: its components and child zones",
+        "also a product page section; a component inside another is in the other's zone",
+    ),
+    MappingRow(
+        "a trust zone a data flow starts or ends at",
+        f"external entity {ENTITY_PREFIX}-<id> (the parties in it), inside its boundary",
+    ),
+    MappingRow(
+        "dataflows[]",
+        f"data flow {FLOW_PREFIX}-<id>: :from:, :to:, :bidirectional:, :data: its assets",
+        "also on the product page and both services' pages",
+    ),
     MappingRow("components[].id", f"service :id: {SERVICE_PREFIX}-<id>"),
     MappingRow("components[] type, description, parent, assets, attributes", "service body"),
     MappingRow("components[].tags", "service :tags:"),
@@ -190,6 +205,7 @@ class OpenThreatModel:
             decisions += _decisions(item, places, services, declared, ids, settings, problems)
         kept = {i.id for i in items if i.kind == Kind.THREAT.value}
         items += _mitigations(declared, placed, kept, settings, problems)
+        items += _elements(declared, ids)
         items += decisions
 
         categories_needed: tuple[tuple[str, str], ...] = ()
@@ -728,3 +744,104 @@ def _prose(
     if flow_rows:
         sections.append(Section("Data flows", tuple(fields_block(flow_rows))))
     return sections
+
+
+# --- the diagram's elements ---------------------------------------------------------
+
+
+def _elements(declared: _Declared, ids: IdAllocator) -> list[ImportedItem]:
+    """The data flows between components (and trust zones), and a trust
+    boundary per trust zone: the diagram the file draws.  A zone that a flow
+    starts or ends at stands for the parties in it: an external entity inside
+    its boundary.  (A flow naming something not in the file is reported by
+    :func:`_placed` and not drawn.)"""
+    zones, service_ids = declared.zones, declared.service_ids
+    ends = {
+        src.scalar(flow, key, path)
+        for path, flow in declared.flows
+        for key in ("source", "destination")
+    }
+    entity_ids = {zid: ids.new(ENTITY_PREFIX, zid) for zid in zones if zid in ends}
+    zone_ids = {zid: ids.new(ZONE_PREFIX, zid) for zid in zones}
+    node_ids = service_ids | entity_ids
+    items = [
+        ImportedItem(
+            "external-entity",
+            eid,
+            f"Parties in {src.text(zones[zid][1], 'name', zones[zid][0]) or zid}",
+            options({"description": f"whoever is in the trust zone {zid!r}"}),
+        )
+        for zid, eid in entity_ids.items()
+    ]
+    for path, flow in declared.flows:
+        source = src.scalar(flow, "source", path)
+        target = src.scalar(flow, "destination", path)
+        if source not in node_ids or target not in node_ids:
+            continue
+        fid = src.scalar(flow, "id", path, required=True)
+        carried = [_asset_name(a, declared.assets) for a in src.strings(flow, "assets", path)]
+        rows = [*_attributes(flow, path), ("tags", ", ".join(src.strings(flow, "tags", path)))]
+        both = "true" if src.flag(flow, "bidirectional", path) else None
+        items.append(
+            ImportedItem(
+                "data-flow",
+                ids.new(FLOW_PREFIX, fid),
+                src.text(flow, "name", path) or fid,
+                options(
+                    {
+                        "from": node_ids[source],
+                        "to": node_ids[target],
+                        "data": ", ".join(carried),
+                        "bidirectional": both,
+                    }
+                ),
+                (*text_block(src.text(flow, "description", path)), *fields_block(rows)),
+            )
+        )
+    items += _boundaries(declared, zone_ids, entity_ids)
+    return items
+
+
+def _boundaries(
+    declared: _Declared, zone_ids: dict[str, str], entity_ids: dict[str, str]
+) -> list[ImportedItem]:
+    """A trust boundary per trust zone, containing its components (a component
+    inside another is in the other's zone), its parties, and the zones whose
+    parent it is."""
+    parents = {cid: _parent(comp, path) for path, comp, cid in declared.components}
+
+    def zone_of(cid: str) -> str | None:
+        seen: set[str] = set()
+        while cid not in seen:
+            seen.add(cid)
+            kind, parent = parents.get(cid, ("", ""))
+            if kind != "component":
+                return parent if kind == "trustZone" else None
+            cid = parent
+        return None
+
+    contains: dict[str, list[str]] = {zid: [] for zid in zone_ids}
+    for _path, _comp, cid in declared.components:
+        where = zone_of(cid)
+        if where in contains:
+            contains[where].append(declared.service_ids[cid])
+    for zid, eid in entity_ids.items():
+        contains[zid].append(eid)
+    for zid, (path, zone) in declared.zones.items():
+        kind, parent = _parent(zone, path)
+        if kind == "trustZone" and parent in contains and parent != zid:
+            contains[parent].append(zone_ids[zid])
+    out = []
+    for zid, (path, zone) in declared.zones.items():
+        rating = src.number(src.obj(zone, "risk", path), "trustRating", f"{path}.risk")
+        rows = [("trust rating", "" if rating is None else f"{rating:g}")]
+        out.append(
+            ImportedItem(
+                "trust-boundary",
+                zone_ids[zid],
+                src.text(zone, "name", path) or zid,
+                options({"contains": tuple(contains[zid])}),
+                (*text_block(src.text(zone, "description", path)), *fields_block(rows)),
+            )
+        )
+    return out

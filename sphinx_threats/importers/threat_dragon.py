@@ -1,14 +1,15 @@
 """OWASP Threat Dragon (v2 JSON; v1 too) into the neutral model.
 
-Processes and stores become services; actors (Threat Dragon's external
-entities) become threat actors.  Threats live inside diagram cells: a
-process's or store's threats are owned by its service, a data flow's by the
-service it leaves (else the one it reaches), an actor's are product threats
-naming that actor.  Each threat's mitigation text is a mitigation whose
-status follows the threat's (Open → planned, Mitigated → implemented); N/A
-is a ``not-applicable`` with the reason, an accepted or transferred risk a
-``risk-acceptance``.  Data flows and trust boundaries are described on the
-service pages and the product page.
+The diagram's elements become ours: processes services, stores data stores,
+actors (Threat Dragon's external entities) external entities, flows data
+flows and boundaries trust boundaries (a box contains what is drawn inside
+it; a line has no inside we could compute).  Threats live inside diagram
+cells: a process's threats are owned by its service, a store's by the
+store's service, a data flow's by the service it leaves (else the one it
+reaches), and a store's, an actor's or a flow's threats apply to it.  Each
+threat's mitigation text is a mitigation whose status follows the threat's
+(Open → planned, Mitigated → implemented); N/A is a ``not-applicable`` with
+the reason, an accepted or transferred risk a ``risk-acceptance``.
 """
 
 from __future__ import annotations
@@ -34,20 +35,66 @@ from .model import (
     tags,
 )
 
-SERVICE_PREFIX, ACTOR_PREFIX = "TD-S", "TD-A"
+SERVICE_PREFIX, STORE_PREFIX, ENTITY_PREFIX = "TD-S", "TD-D", "TD-E"
+FLOW_PREFIX, BOUNDARY_PREFIX = "TD-F", "TD-B"
 THREAT_PREFIX, MITIGATION_PREFIX = "TD-T", "TD-M"
 NOT_APPLICABLE_PREFIX, ACCEPTANCE_PREFIX = "TD-NA", "TD-RA"
 
 #: Cell ``data.type`` → what it becomes.
 CELL_TYPES = {
     "tm.Process": "service",
-    "tm.Store": "service",
-    "tm.Actor": "threat-actor",
-    "tm.Flow": "data flow (described on both services' pages)",
-    "tm.Boundary": "trust boundary (described on the product page)",
-    "tm.BoundaryBox": "trust boundary (its services' pages name it)",
+    "tm.Store": "data-store",
+    "tm.Actor": "external-entity",
+    "tm.Flow": "data-flow",
+    "tm.Boundary": "trust-boundary",
+    "tm.BoundaryBox": "trust-boundary",
     "tm.Text": "product page prose",
 }
+
+#: ID prefix of each element kind.
+ELEMENT_PREFIX = {
+    "service": SERVICE_PREFIX,
+    "data-store": STORE_PREFIX,
+    "external-entity": ENTITY_PREFIX,
+    "data-flow": FLOW_PREFIX,
+    "trust-boundary": BOUNDARY_PREFIX,
+}
+
+#: How the diagram's elements map (the how-to renders it).
+ELEMENT_ROWS = (
+    MappingRow(
+        "cell id (UUID)",
+        f"{SERVICE_PREFIX}- (process), {STORE_PREFIX}- (store), {ENTITY_PREFIX}- (actor), "
+        f"{FLOW_PREFIX}- (flow), {BOUNDARY_PREFIX}- (boundary) and its first 8 characters",
+    ),
+    MappingRow(
+        "cell name; description, flags (isALog, ...), privilegeLevel, outOfScope",
+        "the item's title; its body",
+    ),
+    MappingRow(
+        "store",
+        "data store, :service: the one process its flows connect it to",
+        "none when its flows reach no process or several",
+    ),
+    MappingRow("actor description", "external entity :description:"),
+    MappingRow("flow source / target", "data flow :from: / :to:"),
+    MappingRow(
+        "flow end attached to no cell",
+        "an external entity 'Outside the diagram' for that end",
+        "tagged 'imported', and reported",
+    ),
+    MappingRow("flow protocol, isBidirectional", "data flow :protocol:, :bidirectional:"),
+    MappingRow(
+        "boundary box (tm.BoundaryBox)",
+        "trust boundary, :contains: the cells whose centre lies inside its box",
+        "a cell inside several boxes: the smallest one, so boxes nest",
+    ),
+    MappingRow(
+        "boundary line (tm.Boundary, trust-boundary-curve)",
+        "trust boundary with an empty :contains:",
+        "a line has no inside to compute: its body says so, and it is reported",
+    ),
+)
 
 #: Threat categories of each diagram type: Threat Dragon's spelling → our ID.
 CATEGORIES: dict[str, dict[str, str]] = {
@@ -117,7 +164,7 @@ MAPPING_ROWS = (
         "a cell, threat or list entry that cannot be read",
         "left out and reported with its JSON path; the rest is imported",
     ),
-    MappingRow("cell id (UUID)", f"{SERVICE_PREFIX}-/{ACTOR_PREFIX}-<first 8 characters>"),
+    *ELEMENT_ROWS,
     MappingRow("cell description, flags (isALog, storesCredentials, ...)", "service body"),
     MappingRow("cell outOfScope, reasonOutOfScope", "service body"),
     MappingRow(
@@ -132,8 +179,13 @@ MAPPING_ROWS = (
     MappingRow(
         "threat of a data flow",
         "threat owned by the flow's source service, else its target",
+        "its mitigation also :applies-to: the other end's service",
     ),
-    MappingRow("threat of an actor", "product threat with :actors: naming it"),
+    MappingRow(
+        "threat of a store, an actor or a flow",
+        ":applies-to: that data store, external entity or data flow",
+        "a store's threat is owned by the store's service, if it has one",
+    ),
     *rows_from("threat severity", dict(SEVERITY), ":severity:", "case-insensitive"),
     MappingRow(
         "threat severity = TBD or empty",
@@ -187,18 +239,17 @@ class ThreatDragon:
         summary = src.obj(root, "summary", "$", required=True)
         detail = src.obj(root, "detail", "$", required=True)
         title = " ".join(src.text(summary, "title", "$.summary", required=True).split())
-        problems: list[str] = []
-        cells = _cells(detail, problems)
+        read_problems: list[str] = []  # the cells and entries that cannot be read
+        cells = _cells(detail, read_problems)
         ids = IdAllocator()
-        by_cell = _entities(cells, ids)
-        layout = _layout(cells, by_cell)
-        items = [
-            _entity(cell, by_cell[cell.id], layout.notes[cell.id])
-            for cell in cells
-            if cell.id in by_cell
-        ]
+        elements = _elements(cells, ids)
+        by_cell = elements.by_cell
+        prose, problems = _free_text(cells)
+        items = elements.items
 
-        context = _Context(by_cell, ids, settings, problems=[*problems, *layout.problems])
+        context = _Context(
+            by_cell, ids, settings, problems=[*read_problems, *elements.problems, *problems]
+        )
         threat_items: list[ImportedItem] = []
         decisions: list[ImportedItem] = []
         for cell in cells:
@@ -209,7 +260,7 @@ class ThreatDragon:
             source_format=self.label,
             title=title or "Imported threat model",
             items=(*items, *threat_items, *decisions),
-            sections=tuple(_prose(root, summary, detail, layout.prose, layout.boundaries)),
+            sections=tuple(_prose(root, summary, detail, prose, [])),
             categories=_category_table(context.categories),
             problems=tuple(context.problems),
         )
@@ -237,19 +288,6 @@ class _Cell:
 
 
 @dataclass
-class _Layout:
-    """What the diagrams say besides their elements and threats."""
-
-    #: Per service or actor cell: the flows and boundaries its page names.
-    notes: dict[str, list[tuple[str, str]]]
-    #: Rows of the product page's trust boundaries section.
-    boundaries: list[tuple[str, str]] = field(default_factory=list)
-    #: The diagrams' free text, and cells of unknown types.
-    prose: list[Block] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-
-
-@dataclass
 class _Context:
     """What every threat of the file is read against, and what it adds."""
 
@@ -262,50 +300,19 @@ class _Context:
     problems: list[str] = field(default_factory=list)
 
 
-def _entities(cells: list[_Cell], ids: IdAllocator) -> dict[str, ImportedItem]:
-    """The service or threat actor (still without a body) of each cell that is one."""
-    by_cell: dict[str, ImportedItem] = {}
+def _free_text(cells: list[_Cell]) -> tuple[list[Block], list[str]]:
+    """The diagrams' free text, and cells of unknown types (with a note each)."""
+    prose: list[Block] = []
+    problems: list[str] = []
     for cell in cells:
-        kind = CELL_TYPES.get(cell.type)
-        if kind in ("service", "threat-actor"):
-            prefix = SERVICE_PREFIX if kind == "service" else ACTOR_PREFIX
-            by_cell[cell.id] = ImportedItem(
-                kind, ids.new(prefix, cell.id[:8]), cell.name or cell.id
-            )
-    return by_cell
-
-
-def _layout(cells: list[_Cell], by_cell: dict[str, ImportedItem]) -> _Layout:
-    """The flows, trust boundaries and text of the diagrams."""
-    layout = _Layout(notes={cid: [] for cid in by_cell})
-    for cell in cells:
-        if cell.type == "tm.Flow":
-            line = _flow_text(cell, by_cell)
-            for end in (cell.source, cell.target):
-                if end in layout.notes:
-                    layout.notes[end].append(("data flow", line))
-        elif cell.type in ("tm.Boundary", "tm.BoundaryBox"):
-            name = cell.name or "unnamed trust boundary"
-            desc = src.text(cell.data, "description", cell.path + ".data")
-            layout.boundaries.append(
-                (f"trust boundary in {cell.diagram}", f"{name} {desc}".strip())
-            )
-            if cell.box is not None:
-                for other in cells:
-                    if (
-                        other.id in layout.notes
-                        and other.box is not None
-                        and _inside(other.box, cell.box)
-                    ):
-                        layout.notes[other.id].append(("inside trust boundary", name))
-        elif cell.type == "tm.Text" and cell.name.strip():
-            layout.prose.append(Text(cell.name))
+        if cell.type == "tm.Text" and cell.name.strip():
+            prose.append(Text(cell.name))
         elif cell.type not in CELL_TYPES:
-            layout.problems.append(
+            problems.append(
                 f"{cell.path}: cell type {cell.type!r} is not known; shown on the product page"
             )
-            layout.prose += fields_block([(f"{cell.type} cell", cell.name)])
-    return layout
+            prose += fields_block([(f"{cell.type} cell", cell.name)])
+    return prose, problems
 
 
 def _category_table(categories: dict[str, str]) -> tuple[tuple[str, str], ...]:
@@ -402,17 +409,6 @@ def _box(cell: dict[str, Any], path: str) -> tuple[float, float, float, float] |
     return (x, y, x + w, y + h)
 
 
-def _inside(
-    inner: tuple[float, float, float, float], outer: tuple[float, float, float, float]
-) -> bool:
-    return (
-        outer[0] <= inner[0]
-        and outer[1] <= inner[1]
-        and inner[2] <= outer[2]
-        and inner[3] <= outer[3]
-    )
-
-
 _FLAGS = (
     "isALog",
     "storesCredentials",
@@ -430,44 +426,6 @@ _FLAGS = (
 
 def _flags(cell: _Cell) -> str:
     return ", ".join(label(f) for f in _FLAGS if src.flag(cell.data, f, cell.path + ".data"))
-
-
-def _flow_text(cell: _Cell, by_cell: dict[str, ImportedItem]) -> str:
-    def end(cid: str) -> str:
-        item = by_cell.get(cid)
-        return f"{item.title} ({item.id})" if item else "outside the diagram"
-
-    dpath = cell.path + ".data"
-    parts = [f"{cell.name or 'unnamed'}: {end(cell.source)} → {end(cell.target)}"]
-    protocol = src.text(cell.data, "protocol", dpath)
-    if protocol:
-        parts.append(f"protocol {protocol}")
-    if _flags(cell):
-        parts.append(_flags(cell))
-    if src.flag(cell.data, "outOfScope", dpath):
-        reason = src.text(cell.data, "reasonOutOfScope", dpath)
-        parts.append("out of scope" + (f" ({reason})" if reason else ""))
-    description = src.text(cell.data, "description", dpath)
-    if description:
-        parts.append(description)
-    return "; ".join(parts)
-
-
-def _entity(cell: _Cell, item: ImportedItem, notes: list[tuple[str, str]]) -> ImportedItem:
-    dpath = cell.path + ".data"
-    description = src.text(cell.data, "description", dpath)
-    rows = [
-        ("element", f"{cell.type.removeprefix('tm.').lower()} in diagram {cell.diagram}"),
-        ("properties", _flags(cell)),
-        ("privilege level", src.text(cell.data, "privilegeLevel", dpath)),
-    ]
-    if src.flag(cell.data, "outOfScope", dpath):
-        rows.append(("out of scope", src.text(cell.data, "reasonOutOfScope", dpath) or "yes"))
-    body = (*text_block(description), *fields_block([*rows, *notes]))
-    if item.kind == "threat-actor":
-        description_option = options({"description": " ".join(description.split())})
-        return ImportedItem(item.kind, item.id, item.title, description_option, body)
-    return ImportedItem(item.kind, item.id, item.title, (), body)
 
 
 def _threats_of(cell: _Cell, context: _Context) -> list[list[ImportedItem]]:
@@ -513,8 +471,6 @@ def _threat(
         tag_list.append(f"severity: {severity_text}")
 
     service, actors = _owner(cell, context.by_cell)
-    if cell.type == "tm.Flow" and cell.id not in context.by_cell:
-        tag_list.append(f"flow: {cell.name or 'unnamed'}")
 
     status_text = src.text(threat, "status", path) or "Open"
     outcome = STATUS.get(status_text.lower().replace(" ", "").replace("-", ""))
@@ -535,6 +491,7 @@ def _threat(
                 "severity": severity,
                 "service": service,
                 "actors": actors,
+                "applies-to": _about(cell, context.by_cell),
                 "tags": tags(tag_list),
             }
         ),
@@ -561,8 +518,9 @@ def _owner(cell: _Cell, by_cell: dict[str, ImportedItem]) -> tuple[str | None, t
     owner = by_cell.get(cell.id)
     if owner is not None and owner.kind == "service":
         return owner.id, ()
-    if owner is not None and owner.kind == "threat-actor":
-        return None, (owner.id,)
+    if owner is not None and owner.kind == "data-store":
+        store_service = owner.option("service")
+        return (store_service if isinstance(store_service, str) else None), ()
     if cell.type == "tm.Flow":
         for end in (cell.source, cell.target):
             item = by_cell.get(end)
@@ -615,6 +573,7 @@ def _outcome(
                 mitigates=(item.id,),
                 status=outcome,
                 service=service if isinstance(service, str) else None,
+                applies_to=_other_ends(cell, context.by_cell, service),
                 body=tuple(text_block(mitigation)) if title != mitigation else (),
             )
         ]
@@ -681,3 +640,213 @@ def _prose(
     if boundaries:
         sections.append(Section("Trust boundaries", tuple(fields_block(boundaries))))
     return sections
+
+
+# --- the diagram's elements ---------------------------------------------------------
+
+
+@dataclass
+class _Elements:
+    """The diagram's elements: the item of each cell that is one, in cell order."""
+
+    #: The service, data store, external entity, data flow or trust boundary of each cell.
+    by_cell: dict[str, ImportedItem]
+    items: list[ImportedItem]
+    problems: list[str]
+
+
+def _elements(cells: list[_Cell], ids: IdAllocator) -> _Elements:
+    """Every element of the diagrams: services, data stores, external entities
+    (with one for each loose flow end), data flows and trust boundaries, with
+    the stores' services and the boxes' contents computed from the diagram."""
+    by_cell: dict[str, ImportedItem] = {}
+    for cell in cells:
+        kind = CELL_TYPES.get(cell.type, "")
+        if kind in ELEMENT_PREFIX:
+            by_cell[cell.id] = ImportedItem(
+                kind, ids.new(ELEMENT_PREFIX[kind], cell.id[:8]), _element_title(cell, kind)
+            )
+    problems: list[str] = []
+    loose = _loose_ends(cells, by_cell, ids, problems)
+    store_service = _store_services(cells, by_cell)
+    container = _containers(cells, by_cell)
+    items: list[ImportedItem] = []
+    for cell in cells:
+        item = by_cell.get(cell.id)
+        if item is None:
+            continue
+        extra: dict[str, Any] = {}
+        if item.kind == "data-store":
+            extra["service"] = store_service.get(cell.id)
+        elif item.kind == "data-flow":
+            extra = _flow_options(cell, by_cell, loose)
+        elif item.kind == "trust-boundary":
+            inside = [by_cell[c].id for c, box in container.items() if box == cell.id]
+            extra["contains"] = tuple(inside)
+            if cell.type == "tm.Boundary":
+                problems.append(
+                    f"{cell.path}: trust boundary {item.id} is a line in Threat Dragon; "
+                    "what it separates is not computed: list what is inside it in :contains:"
+                )
+        # the threats read the finished item (a store's service owns its threats)
+        by_cell[cell.id] = _element_item(cell, item, extra)
+        items.append(by_cell[cell.id])
+    items += loose.values()
+    return _Elements(by_cell, items, problems)
+
+
+def _element_title(cell: _Cell, kind: str) -> str:
+    if cell.name:
+        return cell.name
+    return f"Unnamed {kind.replace('-', ' ')} in {cell.diagram}"
+
+
+def _loose_ends(
+    cells: list[_Cell], by_cell: dict[str, ImportedItem], ids: IdAllocator, problems: list[str]
+) -> dict[tuple[str, str], ImportedItem]:
+    """An external entity for each flow end attached to no element cell (Threat
+    Dragon lets a flow start or end anywhere): the flow keeps both its ends."""
+    out: dict[tuple[str, str], ImportedItem] = {}
+    for cell in cells:
+        if cell.type != "tm.Flow":
+            continue
+        for side, end in (("from", cell.source), ("to", cell.target)):
+            target = by_cell.get(end)
+            if target is not None and target.kind not in ("data-flow", "trust-boundary"):
+                continue
+            ident = ids.new(ENTITY_PREFIX, f"{cell.id[:8]}-{side}")
+            where = "start" if side == "from" else "end"
+            title = f"Outside the diagram ({where} of flow {cell.name or 'unnamed'})"
+            out[(cell.id, side)] = ImportedItem(
+                "external-entity",
+                ident,
+                title,
+                options({"tags": tags([frame.IMPORTED_TAG])}),
+                (Text(f"The {where} of a flow that Threat Dragon attaches to no element."),),
+            )
+            problems.append(
+                f"{cell.path}: the flow's {where} is attached to no element; "
+                f"imported as the external entity {ident}"
+            )
+    return out
+
+
+def _flow_options(
+    cell: _Cell,
+    by_cell: dict[str, ImportedItem],
+    loose: dict[tuple[str, str], ImportedItem],
+) -> dict[str, Any]:
+    dpath = cell.path + ".data"
+
+    def end(side: str, cid: str) -> str:
+        item = loose.get((cell.id, side)) or by_cell[cid]
+        return item.id
+
+    bidirectional = src.flag(cell.data, "isBidirectional", dpath)
+    return {
+        "from": end("from", cell.source),
+        "to": end("to", cell.target),
+        "protocol": " ".join(src.text(cell.data, "protocol", dpath).split()),
+        # a flag as every form reads it: ``true``
+        "bidirectional": "true" if bidirectional else None,
+    }
+
+
+def _store_services(cells: list[_Cell], by_cell: dict[str, ImportedItem]) -> dict[str, str]:
+    """The service of each store: the one process its flows connect it to."""
+    reached: dict[str, set[str]] = {}
+    for cell in cells:
+        if cell.type != "tm.Flow":
+            continue
+        ends = [by_cell.get(cell.source), by_cell.get(cell.target)]
+        for here, there in (ends, ends[::-1]):
+            if here and there and (here.kind, there.kind) == ("data-store", "service"):
+                reached.setdefault(here.id, set()).add(there.id)
+    out: dict[str, str] = {}
+    for cid, item in by_cell.items():
+        services = reached.get(item.id, set())
+        if item.kind == "data-store" and len(services) == 1:
+            out[cid] = next(iter(services))
+    return out
+
+
+def _containers(cells: list[_Cell], by_cell: dict[str, ImportedItem]) -> dict[str, str]:
+    """The direct container (a boundary box's cell id) of each element cell or
+    box whose centre lies inside a box of the same diagram: the smallest such
+    box (the earlier of equal ones), so boxes drawn inside boxes nest."""
+    boxes = [
+        (n, c) for n, c in enumerate(cells) if c.type == "tm.BoundaryBox" and c.box is not None
+    ]
+    out: dict[str, str] = {}
+    for n, cell in enumerate(cells):
+        item = by_cell.get(cell.id)
+        if item is None or item.kind == "data-flow" or cell.box is None:
+            continue
+        x0, y0, x1, y1 = cell.box
+        cx, cy, area = (x0 + x1) / 2, (y0 + y1) / 2, _area(cell.box)
+        around = [
+            (_area(b.box), m, b.id)
+            for m, b in boxes
+            if b.box is not None
+            and b.id != cell.id
+            and b.diagram == cell.diagram
+            and b.box[0] <= cx <= b.box[2]
+            and b.box[1] <= cy <= b.box[3]
+            # a box is inside a larger one (of equal ones, the earlier holds the later)
+            and (_area(b.box), m) > (area, n)
+        ]
+        if around:
+            out[cell.id] = min(around)[2]
+    return out
+
+
+def _area(box: tuple[float, float, float, float] | None) -> float:
+    return 0.0 if box is None else (box[2] - box[0]) * (box[3] - box[1])
+
+
+def _element_item(cell: _Cell, item: ImportedItem, extra: dict[str, Any]) -> ImportedItem:
+    """The element's item: its options, and a body with what has no option."""
+    dpath = cell.path + ".data"
+    description = src.text(cell.data, "description", dpath)
+    rows = [
+        ("element", f"{cell.type.removeprefix('tm.').lower()} in diagram {cell.diagram}"),
+        ("properties", _flags(cell)),
+        ("privilege level", src.text(cell.data, "privilegeLevel", dpath)),
+    ]
+    if src.flag(cell.data, "outOfScope", dpath):
+        rows.append(("out of scope", src.text(cell.data, "reasonOutOfScope", dpath) or "yes"))
+    body: list[Block] = []
+    pairs: dict[str, Any] = dict(extra)
+    if item.kind == "external-entity":
+        pairs["description"] = " ".join(description.split())
+    else:
+        body += text_block(description)
+    if cell.type == "tm.Boundary":
+        body.append(
+            Text(
+                "Drawn in Threat Dragon as a line (a trust-boundary curve): what it "
+                "separates is not computed. List what is inside it in :contains:."
+            )
+        )
+    body += fields_block(rows)
+    return ImportedItem(item.kind, item.id, item.title, options(pairs), tuple(body))
+
+
+def _about(cell: _Cell, by_cell: dict[str, ImportedItem]) -> tuple[str, ...]:
+    """What a threat of ``cell`` applies to besides its owner: the store,
+    entity or flow it was found on."""
+    item = by_cell.get(cell.id)
+    if item is not None and item.kind in ("data-store", "external-entity", "data-flow"):
+        return (item.id,)
+    return ()
+
+
+def _other_ends(cell: _Cell, by_cell: dict[str, ImportedItem], owner: object) -> tuple[str, ...]:
+    """The services at a flow's ends besides ``owner``: a mitigation of a
+    flow's threat covers the flow, so it covers them too."""
+    if cell.type != "tm.Flow":
+        return ()
+    ends = (by_cell.get(cell.source), by_cell.get(cell.target))
+    return tuple(
+        dict.fromkeys(e.id for e in ends if e is not None and e.kind == "service" and e.id != owner)
+    )

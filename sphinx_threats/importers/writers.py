@@ -72,6 +72,10 @@ KIND_HEADINGS = {
     "risk-acceptance": "Risk acceptances",
     "not-applicable": "Not applicable",
     "assumption": "Assumptions",
+    "data-store": "Data stores",
+    "external-entity": "External entities",
+    "data-flow": "Data flows",
+    "trust-boundary": "Trust boundaries",
 }
 
 
@@ -226,7 +230,10 @@ class _Pages:
             *self.directive("toctree", "", [("maxdepth", "1")], toc),
             "",
         ]
-        for title, report in INDEX_REPORTS:
+        reports = list(INDEX_REPORTS)
+        if model.of_kind("data-flow"):  # the source had a diagram: draw it
+            reports.append(("Data-flow diagram", "threat-dfd"))
+        for title, report in reports:
             lines += [*self.heading(title, 2), *self.directive(report, "", [], []), ""]
         self.page("index", model.title, lines)
 

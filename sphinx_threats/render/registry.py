@@ -16,7 +16,7 @@ from typing import Generic, Protocol, TypeVar
 from docutils import nodes
 
 from ..analysis import Report
-from ..views import coverage, graph, matrix
+from ..views import coverage, dfd, graph, matrix
 from ..views.completeness import completeness_view
 from ..views.gaps import gaps_view
 from ..views.projects import projects_view
@@ -109,6 +109,7 @@ REPORTS: dict[str, ReportEntry] = _by_name(
     _spec("threat-graph", graph.OPTIONS, graph.graph_view, draw_graph),
     _spec("threat-completeness", {}, completeness_view, draw_completeness),
     _spec("threat-projects", {}, projects_view, draw_projects),
+    _spec("threat-dfd", dfd.OPTIONS, dfd.dfd_view, draw_graph),
 )
 
 

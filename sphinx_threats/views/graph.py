@@ -48,9 +48,9 @@ class GraphNode(NamedTuple):
     colour: str
     #: Further label lines (a service's coverage, its product threats).
     details: tuple[str, ...] = ()
-    #: The other project that declares it: its ``threats_external`` or
-    #: ``threats_aggregate`` name (``""``: this project); drawn in a box per
-    #: project.
+    #: The box it is drawn in: the other project that declares it (its
+    #: ``threats_external`` or ``threats_aggregate`` name), or (``threat-dfd``)
+    #: the key of its trust boundary (``""``: none).
     cluster: str = ""
 
 
@@ -63,12 +63,17 @@ class GraphEdge(NamedTuple):
     kind: str
     #: ``solid``, ``dashed`` (a partial mitigation), ``dotted`` (one not in effect).
     style: str = "solid"
+    #: The item the edge is (a data flow in ``threat-dfd``: labelled and linked
+    #: like a node); ``None`` for a relation between items.
+    item: GraphNode | None = None
+    #: Arrowheads at both ends (a bidirectional flow).
+    both: bool = False
 
 
 class GraphView(NamedTuple):
     """What ``threat-graph`` shows."""
 
-    #: ``threats`` or ``services``.
+    #: ``threats`` or ``services`` (``threat-graph``), ``dfd`` (``threat-dfd``).
     layout: str
     #: In drawing order: by distance from ``:of:``, then kind, then ID.
     nodes: tuple[GraphNode, ...]
@@ -81,6 +86,10 @@ class GraphView(NamedTuple):
     max_nodes: int = 0
     #: ``:of:`` names no item the graph can show.
     missing: bool = False
+    #: Boxes drawn around nodes (``threat-dfd``'s trust boundaries), in
+    #: natural ID order: a node (or box) is inside the box whose key is its ``cluster``;
+    #: a ``cluster`` naming no box is a plain box of that name (a project).
+    clusters: tuple[GraphNode, ...] = ()
 
 
 def _check_id(value: str) -> str:

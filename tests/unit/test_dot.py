@@ -34,3 +34,28 @@ def test_write_dot_is_sorted_by_the_view_and_links_only_what_it_is_given() -> No
     assert 'subgraph "cluster_up" {' in dot
     assert '"threat:T-1" -> "service:s" [color="#b00020", label="GAP"' in dot
     assert dot == write_dot(view, {a.key: "p.html#T-1"})
+
+
+def _dfd(flows: int) -> GraphView:
+    node = GraphNode("service:s", Link("service", "s", "S", "p"), "no threats", "")
+    edges = tuple(
+        GraphEdge(
+            node.key,
+            node.key,
+            "flow",
+            item=GraphNode(f"data-flow:F-{n}", Link("data-flow", f"F-{n}", "F", "p"), "x", ""),
+        )
+        for n in range(flows)
+    )
+    return GraphView("dfd", (node,), edges)
+
+
+def test_a_dfd_labels_its_flows_up_to_a_limit() -> None:
+    from sphinx_threats.render.dot import LABELLED_FLOWS
+
+    labelled = write_dot(_dfd(LABELLED_FLOWS), {})
+    bare = write_dot(_dfd(LABELLED_FLOWS + 1), {})
+    assert labelled.count('[label="F-') == LABELLED_FLOWS
+    # more flows: drawn bare, for Graphviz lays labelled edges out slowly
+    assert "label=" not in "".join(line for line in bare.splitlines() if "->" in line)
+    assert bare.count("->") == LABELLED_FLOWS + 1
