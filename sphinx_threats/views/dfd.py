@@ -22,26 +22,22 @@ from typing import cast
 from ..analysis import Report
 from ..figures import service_answers
 from ..model import NODE_KINDS, DataFlow, Kind, Status, natural_key, worst_status
-from ..schema.options import ID_RE
 from .backlinks import GAP_STATUS
-from .graph import GraphEdge, GraphNode, GraphView, _distances, _node, key_of
+from .graph import (
+    MAX_DEPTH,
+    GraphEdge,
+    GraphNode,
+    GraphView,
+    check_depth,
+    distances,
+    graph_node,
+    id_check,
+    key_of,
+)
 from .request import ReportOption, ReportRequest, selected_threats
 
 #: ``:depth:`` of a ``threat-dfd`` ``:of:`` when not given, and the most it may be.
 DEFAULT_DEPTH = 1
-MAX_DEPTH = 9
-
-
-def _check_id(value: str) -> str:
-    if ID_RE.match(value) and value.isascii():
-        return ""
-    return f"{value!r} is not an ID (a service, data store, external entity or trust boundary)"
-
-
-def _check_depth(value: str) -> str:
-    if value.isdigit() and 1 <= int(value) <= MAX_DEPTH:
-        return ""
-    return f"{value!r} is not a whole number from 1 to {MAX_DEPTH}"
 
 
 #: The report's own options.
@@ -51,13 +47,13 @@ OPTIONS: dict[str, ReportOption] = {
         help="draw the neighbourhood of this service (or data store, external entity) "
         "or everything inside this trust boundary, with the flows in and out",
         takes="an ID: a service, data store, external entity or trust boundary",
-        check=_check_id,
+        check=id_check("a service, data store, external entity or trust boundary"),
     ),
     "depth": ReportOption(
         (),
         help=f"how many flows away from ``:of:`` (default {DEFAULT_DEPTH})",
         takes=f"a whole number from 1 to {MAX_DEPTH}",
-        check=_check_depth,
+        check=check_depth,
     ),
 }
 
@@ -87,7 +83,7 @@ def _counted(report: Report, ident: str, kind: Kind, wanted: Container[str]) -> 
 
 def _element(report: Report, kind: Kind, ident: str, wanted: Container[str]) -> GraphNode:
     state, colour = _counted(report, ident, kind, wanted)
-    node = _node(report, kind, ident, state, colour)
+    node = graph_node(report, kind, ident, state, colour)
     container = report.elements.container_of.get(ident)
     # inside a boundary: drawn in its cluster (an element of another project
     # keeps its project's cluster)
@@ -122,7 +118,7 @@ def dfd_view(report: Report, request: ReportRequest) -> GraphView:
                 keys.append(key_of(end.kind, end.id))
         tail, head = (key_of(end.kind, end.id) for end in ends if end is not None)
         state, colour = _counted(report, flow.id, Kind.DATA_FLOW, wanted)
-        item = _node(report, Kind.DATA_FLOW, flow.id, state, colour)
+        item = graph_node(report, Kind.DATA_FLOW, flow.id, state, colour)
         item = item._replace(details=_flow_details(flow))
         edges.append(GraphEdge(tail, head, "flow", item=item, both=flow.bidirectional))
     edges.sort(key=lambda e: (e.tail, e.head, e.item.key if e.item else ""))
@@ -132,7 +128,7 @@ def dfd_view(report: Report, request: ReportRequest) -> GraphView:
         start = _start(report, of, keys)
         missing = not start
         depth = int(request.option("depth") or DEFAULT_DEPTH)
-        distance = _distances(start, edges, depth, set())
+        distance = distances(start, edges, depth, set())
         order = {key: n for n, key in enumerate(keys)}
         keys = sorted(distance, key=lambda k: (distance[k], order[k]))
     limit = report.settings.graph_max_nodes
@@ -180,7 +176,7 @@ def _boundaries(report: Report, drawn: tuple[GraphNode, ...], whole: bool) -> tu
     for boundary in graph.elements(Kind.TRUST_BOUNDARY):
         if not whole and boundary.id not in around:
             continue
-        node = _node(report, Kind.TRUST_BOUNDARY, boundary.id, "", "")
+        node = graph_node(report, Kind.TRUST_BOUNDARY, boundary.id, "", "")
         parent = graph.container_of.get(boundary.id)
         out.append(node._replace(cluster=key_of(Kind.TRUST_BOUNDARY, parent) if parent else ""))
     return tuple(sorted(out, key=lambda n: natural_key(n.link.id)))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import weakref
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from ..analysis import Report, expand
@@ -92,14 +92,20 @@ class GraphView(NamedTuple):
     clusters: tuple[GraphNode, ...] = ()
 
 
-def _check_id(value: str) -> str:
-    ident = value.partition(":")[2] if ":" in value else value
-    if ID_RE.match(ident) and value.isascii():
-        return ""
-    return f"{value!r} is not an ID (a service, threat, threat actor or mitigation)"
+def id_check(kinds: str) -> Callable[[str], str]:
+    """The check of an ``:of:`` option naming an item of ``kinds`` (words)."""
+
+    def check(value: str) -> str:
+        ident = value.partition(":")[2] if ":" in value else value
+        if ID_RE.match(ident) and value.isascii():
+            return ""
+        return f"{value!r} is not an ID ({kinds})"
+
+    return check
 
 
-def _check_depth(value: str) -> str:
+def check_depth(value: str) -> str:
+    """The check of a ``:depth:`` option (of a graph or a diagram)."""
     if value.isdigit() and 1 <= int(value) <= MAX_DEPTH:
         return ""
     return f"{value!r} is not a whole number from 1 to {MAX_DEPTH}"
@@ -111,13 +117,13 @@ OPTIONS: dict[str, ReportOption] = {
         (),
         help="draw the neighbourhood of this item only",
         takes="an ID: a service, threat, threat actor or mitigation",
-        check=_check_id,
+        check=id_check("a service, threat, threat actor or mitigation"),
     ),
     "depth": ReportOption(
         (),
         help=f"how many edges away from ``:of:`` (default {DEFAULT_DEPTH})",
         takes=f"a whole number from 1 to {MAX_DEPTH}",
-        check=_check_depth,
+        check=check_depth,
     ),
     "layout": ReportOption(
         GRAPH_LAYOUTS,
@@ -186,7 +192,7 @@ def graph_view(report: Report, request: ReportRequest) -> GraphView:
         # one service lead to the others they cover, which are not its story
         service = f"{Kind.SERVICE.value}:"
         ends = {k for k in keys if k.startswith(service)} if layout == "threats" else set()
-        distance = _distances(start, edges, depth, ends)
+        distance = distances(start, edges, depth, ends)
         keys = sorted(distance, key=lambda k: (distance[k], order[k]))
     limit = report.settings.graph_max_nodes
     kept = set(keys[:limit])
@@ -201,7 +207,7 @@ def graph_view(report: Report, request: ReportRequest) -> GraphView:
     )
 
 
-def _distances(
+def distances(
     start: list[str], edges: Iterable[GraphEdge], depth: int, ends: set[str]
 ) -> dict[str, int]:
     """Nodes at most ``depth`` edges (either way) from ``start``, with their
@@ -231,7 +237,8 @@ def _state_word(status: Status | None) -> str:
     return GAP_STATUS if status is Status.UNMITIGATED else status.value
 
 
-def _node(report: Report, kind: Kind, ident: str, state: str, colour: str) -> GraphNode:
+def graph_node(report: Report, kind: Kind, ident: str, state: str, colour: str) -> GraphNode:
+    """The node of one item, in the box of the project that declares it."""
     link = link_of(report, kind, ident)
     item = report.index.get(ident)
     project = item.location.foreign if item is not None else ""
@@ -286,17 +293,17 @@ def _threats_node(report: Report, key: str) -> GraphNode:
     kind, _, ident = key.partition(":")
     if kind == Kind.THREAT.value:
         status = report.threat_status.get(ident)
-        return _node(report, Kind.THREAT, ident, _state_word(status), str(status))
+        return graph_node(report, Kind.THREAT, ident, _state_word(status), str(status))
     if kind == Kind.MITIGATION.value:
         mit = report.get(ident, Kind.MITIGATION)
         state = (mit.status or "planned") if isinstance(mit, Mitigation) else "unknown"
         partial = isinstance(mit, Mitigation) and not mit.is_full
-        return _node(
+        return graph_node(
             report, Kind.MITIGATION, ident, f"{state}, partial" if partial else state, state
         )
     if kind == Kind.SERVICE.value:
         return _service_node(report, ident, None)
-    return _node(report, Kind.THREAT_ACTOR, ident, "", "")
+    return graph_node(report, Kind.THREAT_ACTOR, ident, "", "")
 
 
 def _covered(report: Report, mit: Mitigation, services: set[str]) -> set[str]:
@@ -312,7 +319,7 @@ def _service_node(report: Report, ident: str, wanted: set[str] | None) -> GraphN
     """A service: coloured by its worst answer, labelled with its coverage."""
     own, in_scope = service_answers(report, ident, wanted)
     worst = worst_status(pair.status for pair in [*own, *in_scope])
-    node = _node(report, Kind.SERVICE, ident, _state_word(worst), str(worst or ""))
+    node = graph_node(report, Kind.SERVICE, ident, _state_word(worst), str(worst or ""))
     if wanted is None:
         return node
     total = service_figures(report, ident, wanted).total
@@ -343,6 +350,6 @@ def _services_graph(
                 extra.add(d)
     # a dependency the filters leave out (or declared nowhere) is still drawn, plainly
     for d in sorted(extra):
-        node = _node(report, Kind.SERVICE, d, "", "")
+        node = graph_node(report, Kind.SERVICE, d, "", "")
         nodes.append(node._replace(state="not shown" if d in report.services else "unknown"))
     return nodes, edges
