@@ -30,6 +30,10 @@ from sphinx.testing.util import SphinxTestApp
 
 from .helpers import PLURAL, built_app, threat_warnings
 
+#: Slow (one build of every bad input, about 16 s, then hundreds of checks):
+#: in CI, out of the fast lane.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).parent / "roots" / "test-bad-input"
 
 #: Over-long values: 100,000 characters each.

@@ -19,6 +19,9 @@ import pytest
 
 from .cli_helpers import build, copy_root, edit, run_cli
 
+#: Slow (real builds and the real command in every format): in CI, out of the fast lane.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:

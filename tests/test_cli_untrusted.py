@@ -31,6 +31,10 @@ from sphinx_threats.threatsfile.read import FormatError, read
 
 from .cli_helpers import build, copy_root, run_cli
 
+#: Slow (every format and wrong type through a real subprocess, two fuzz tests):
+#: in CI, out of the fast lane.
+pytestmark = pytest.mark.slow
+
 THREATS_SCHEMA = Path(__file__).parent.parent / "sphinx_threats" / "threats.schema.json"
 
 #: What a hostile title or message holds: a screen clear and a window title

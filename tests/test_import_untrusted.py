@@ -22,6 +22,9 @@ from typing import Any
 
 import pytest
 
+#: Slow (real imports built in four themes): in CI, out of the fast lane.
+pytestmark = pytest.mark.slow
+
 #: Code that leaves a trace if it ever runs: a directory made in the
 #: working directory of whatever runs it (``sphinx-build`` runs ``conf.py``
 #: in the project's directory).

@@ -24,6 +24,9 @@ from .cli_helpers import run_cli
 from .conftest import ROOTS
 from .helpers import built_app, serial_and_parallel, threat_warnings, threats_json
 
+#: Slow (real builds, git and the real command): in CI, out of the fast lane.
+pytestmark = pytest.mark.slow
+
 ROOT, MYST = "test-review", "test-review-myst"
 
 

@@ -22,6 +22,9 @@ import pytest
 from .conftest import ROOTS
 from .helpers import built_app, threat_warnings, threats_json
 
+#: Slow (hostile YAML through real builds and the real command): in CI, out of the fast lane.
+pytestmark = pytest.mark.slow
+
 #: Warnings other than the gaps every unmitigated threat has here.
 NOT_GAPS = frozenset({"invalid", "duplicate-id"})
 
