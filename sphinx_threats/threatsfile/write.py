@@ -97,9 +97,6 @@ def to_data(
 ) -> dict[str, Any]:
     """The content of ``threats.json``.
 
-    ``vocabulary`` (the configured values) is written as ``"vocabulary"``, so
-    that ``sphinx-threats`` ranks custom severities as the build did.
-
     ``fail_on`` (the build's ``threats_fail_on``) is written as ``"fail-on"``
     and ``failing`` (the gaps that failed the build) as each gap's ``"fails"``,
     so that ``sphinx-threats`` can fail exactly where the build did;
@@ -111,57 +108,10 @@ def to_data(
     """
     written = written_ids(report, sources)
     items: dict[str, list[dict[str, Any]]] = {kind.plural: [] for kind in Kind}
-    review_fields = report.settings.review_fields
     for item in report.model.items:
-        foreign = item.location.foreign
-        entry: dict[str, Any] = {
-            # another project's item is listed under its own ID, keyed by its project
-            "id": item.id.removeprefix(f"{foreign}:") if foreign else item.id,
-            "title": item.title,
-            **_written_options(item, written),
-            "digest": digest_of(item, review_fields),
-            "docname": item.location.docname,
-            "file": item.location.file,
-            "lineno": item.location.lineno,
-            "uri": item.location.uri if foreign else uri(item),
-        }
-        if item.location.external:
-            # another project's (threats_external): not exported as ours, and
-            # a project reading this file leaves it out
-            entry["external"] = item.location.external
-        if item.location.project:
-            # a member's (threats_aggregate): the same, and the reports say whose
-            entry["project"] = item.location.project
-        if isinstance(item, Mitigation):
-            # the declared :status: stays; the computed part is what it achieves
-            entry["in-effect"] = item.in_effect
-            if item.need_type:  # a need counted as a mitigation (sphinx-needs bridge)
-                entry["need-type"] = item.need_type
-            evidence = report.evidence.get(item.id)
-            if evidence is not None and report.index.get(item.id) is item:
-                entry["evidence"] = evidence_data(item, evidence)
-        else:
-            entry["status"] = item_status(report, item)
-        if isinstance(item, Threat):
-            exposure = report.exposure.get(item.id)
-            entry["exposure"] = None if exposure is None else exposure.value
-        if item.kind is Kind.DATA_FLOW and not item.location.external:
-            # computed, never declared: the boundaries it crosses
-            entry["crosses"] = list(report.elements.crosses.get(item.id, ()))
-        items[item.kind.plural].append(entry)
+        items[item.kind.plural].append(_item_entry(report, item, written, uri))
     for entries in items.values():
         entries.sort(key=lambda e: (e["id"], e["file"], e["lineno"]))
-
-    coverage = [
-        {
-            "threat": written(c.threat),
-            "service": written(c.service),
-            "status": c.status.value,
-            "by": [written(i) for i in c.by],
-        }
-        for c in sorted(report.coverage.values(), key=lambda c: (c.threat, c.service))
-    ]
-    coverage.sort(key=lambda c: (c["threat"], c["service"]))
     gaps = [_gap_entry(report, g, written, suppressed(g)) for g in report.gaps]
     if failing is not None:
         for entry, gap in zip(gaps, report.gaps, strict=True):
@@ -171,7 +121,7 @@ def to_data(
         "project": project,
         "project_id": project_id,
         "items": items,
-        "coverage": coverage,
+        "coverage": _coverage_entries(report, written),
         "gaps": gaps,
         "summary": summary(report),
         "sources": [
@@ -184,6 +134,64 @@ def to_data(
     if vocabulary is not None:
         data["vocabulary"] = vocabulary_data(vocabulary)
     return data
+
+
+def _item_entry(
+    report: Report, item: Item, written: Callable[[str], str], uri: Callable[[Item], str]
+) -> dict[str, Any]:
+    """One item's entry: its options (references written resolved), where it
+    is, its digest and what the analysis computed of it."""
+    foreign = item.location.foreign
+    entry: dict[str, Any] = {
+        # another project's item is listed under its own ID, keyed by its project
+        "id": item.id.removeprefix(f"{foreign}:") if foreign else item.id,
+        "title": item.title,
+        **_written_options(item, written),
+        "digest": digest_of(item, report.settings.review_fields),
+        "docname": item.location.docname,
+        "file": item.location.file,
+        "lineno": item.location.lineno,
+        "uri": item.location.uri if foreign else uri(item),
+    }
+    if item.location.external:
+        # another project's (threats_external): not exported as ours, and
+        # a project reading this file leaves it out
+        entry["external"] = item.location.external
+    if item.location.project:
+        # a member's (threats_aggregate): the same, and the reports say whose
+        entry["project"] = item.location.project
+    if isinstance(item, Mitigation):
+        # the declared :status: stays; the computed part is what it achieves
+        entry["in-effect"] = item.in_effect
+        if item.need_type:  # a need counted as a mitigation (sphinx-needs bridge)
+            entry["need-type"] = item.need_type
+        evidence = report.evidence.get(item.id)
+        if evidence is not None and report.index.get(item.id) is item:
+            entry["evidence"] = evidence_data(item, evidence)
+    else:
+        entry["status"] = item_status(report, item)
+    if isinstance(item, Threat):
+        exposure = report.exposure.get(item.id)
+        entry["exposure"] = None if exposure is None else exposure.value
+    if item.kind is Kind.DATA_FLOW and not item.location.external:
+        # computed, never declared: the boundaries it crosses
+        entry["crosses"] = list(report.elements.crosses.get(item.id, ()))
+    return entry
+
+
+def _coverage_entries(report: Report, written: Callable[[str], str]) -> list[dict[str, Any]]:
+    """Every (threat, service) pair's status and what decides it, sorted as written."""
+    coverage = [
+        {
+            "threat": written(c.threat),
+            "service": written(c.service),
+            "status": c.status.value,
+            "by": [written(i) for i in c.by],
+        }
+        for c in sorted(report.coverage.values(), key=lambda c: (c.threat, c.service))
+    ]
+    coverage.sort(key=lambda c: (c["threat"], c["service"]))
+    return coverage
 
 
 def evidence_data(mit: Mitigation, evidence: Evidence) -> dict[str, Any]:
