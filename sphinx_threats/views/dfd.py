@@ -24,7 +24,7 @@ from ..figures import service_answers
 from ..model import NODE_KINDS, DataFlow, Kind, Status, natural_key, worst_status
 from ..schema.options import ID_RE
 from .backlinks import GAP_STATUS
-from .graph import GraphEdge, GraphNode, GraphView, _distances, _node, key_of
+from .graph import GraphEdge, GraphNode, GraphView, _distances, _node, key_of, neighbours_of
 from .request import ReportOption, ReportRequest, selected_threats
 
 #: ``:depth:`` of a ``threat-dfd`` ``:of:`` when not given, and the most it may be.
@@ -132,7 +132,7 @@ def dfd_view(report: Report, request: ReportRequest) -> GraphView:
         start = _start(report, of, keys)
         missing = not start
         depth = int(request.option("depth") or DEFAULT_DEPTH)
-        distance = _distances(start, edges, depth, set())
+        distance = _distances(start, neighbours_of(edges), depth, set())
         order = {key: n for n, key in enumerate(keys)}
         keys = sorted(distance, key=lambda k: (distance[k], order[k]))
     limit = report.settings.graph_max_nodes
