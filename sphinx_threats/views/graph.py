@@ -215,13 +215,13 @@ def graph_view(report: Report, request: ReportRequest) -> GraphView:
     limit = report.settings.graph_max_nodes
     kept = set(keys[:limit])
     # the drawn nodes' own edges, not every edge of the model filtered
-    edges = {
+    own_edges = {
         e for key in kept for e in graph.touching.get(key, ()) if e.tail in kept and e.head in kept
     }
     return GraphView(
         layout,
         tuple(make(key) for key in keys[:limit]),
-        tuple(sorted(edges)),
+        tuple(sorted(own_edges)),
         of,
         len(keys) - len(kept),
         limit,
