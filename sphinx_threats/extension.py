@@ -51,6 +51,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     for node in PLACEHOLDERS:
         visit = (skip_placeholder, None)
         app.add_node(node, html=visit, latex=visit, text=visit, man=visit, texinfo=visit)
+    app.add_node(graphs.threats_picture, html=(graphs.visit_picture, None))
     app.add_post_transform(LatexItemTargets)
     app.add_post_transform(SingleFileItemAnchors)
 

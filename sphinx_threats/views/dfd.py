@@ -33,6 +33,7 @@ from .graph import (
     graph_node,
     id_check,
     key_of,
+    neighbours_of,
 )
 from .request import ReportOption, ReportRequest, selected_threats
 
@@ -128,7 +129,7 @@ def dfd_view(report: Report, request: ReportRequest) -> GraphView:
         start = _start(report, of, keys)
         missing = not start
         depth = int(request.option("depth") or DEFAULT_DEPTH)
-        distance = distances(start, edges, depth, set())
+        distance = distances(start, neighbours_of(edges), depth, set())
         order = {key: n for n, key in enumerate(keys)}
         keys = sorted(distance, key=lambda k: (distance[k], order[k]))
     limit = report.settings.graph_max_nodes

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import weakref
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from typing import NamedTuple
 
 from ..analysis import Report, expand
@@ -141,29 +141,57 @@ def key_of(kind: Kind, ident: str) -> str:
     return f"{kind.value}:{ident}"
 
 
-class _Skeleton(NamedTuple):
-    """The whole ``threats`` graph of some filters: node keys in drawing
-    order, and every edge (sorted, once each)."""
+class _Graph(NamedTuple):
+    """A whole graph (before ``:of:`` and the limit), indexed for cutting
+    neighbourhoods out of it."""
 
+    #: Node keys in drawing order.
     keys: tuple[str, ...]
-    edges: tuple[GraphEdge, ...]
+    #: Each key's place in ``keys``.
+    order: dict[str, int]
+    #: Each node's edges (it is their tail or head), sorted, once each.
+    touching: dict[str, tuple[GraphEdge, ...]]
+    #: Each node's neighbours (either way), sorted: what :func:`distances` walks.
+    neighbours: dict[str, tuple[str, ...]]
+    #: Where a path stops (:func:`distances`).
+    ends: frozenset[str]
 
 
-# The skeleton of the last report, per filters: every ``:of:`` graph of a
-# build shares it (a graph per service page would otherwise walk the whole
-# model once per page, twice: for the page digest and for the drawing).
-_skeletons: dict[tuple[tuple[str, tuple[str, ...]], ...], _Skeleton] = {}
+def _indexed(keys: Sequence[str], edges: Sequence[GraphEdge], ends: frozenset[str]) -> _Graph:
+    touching: dict[str, set[GraphEdge]] = {}
+    for edge in edges:
+        touching.setdefault(edge.tail, set()).add(edge)
+        touching.setdefault(edge.head, set()).add(edge)
+    return _Graph(
+        tuple(keys),
+        {key: n for n, key in enumerate(keys)},
+        {key: tuple(sorted(found)) for key, found in touching.items()},
+        neighbours_of(edges),
+        ends,
+    )
+
+
+# The whole ``threats`` graph of the last report, per filters: every ``:of:``
+# graph of a build shares it.  A graph per service page would otherwise walk
+# the whole model once per page, twice (for the page digest and for the
+# drawing), and index and sort all its edges each time: at S=100, T=20 that
+# was most of what 101 graphs added to the build.
+_skeletons: dict[tuple[tuple[str, tuple[str, ...]], ...], _Graph] = {}
 _skeletons_of: list[weakref.ref[Report]] = []
 
 
-def _skeleton(report: Report, request: ReportRequest) -> _Skeleton:
+def _skeleton(report: Report, request: ReportRequest) -> _Graph:
     if not _skeletons_of or _skeletons_of[0]() is not report:
         _skeletons.clear()
         _skeletons_of[:] = [weakref.ref(report)]
     found = _skeletons.get(request.filters)
     if found is None:
         keys, edges = _threats_graph(report, request)
-        found = _skeletons[request.filters] = _Skeleton(tuple(keys), tuple(sorted(set(edges))))
+        # in the threats layout a service ends a path: the controls covering
+        # one service lead to the others they cover, which are not its story
+        service = f"{Kind.SERVICE.value}:"
+        ends = frozenset(k for k in keys if k.startswith(service))
+        found = _skeletons[request.filters] = _indexed(keys, edges, ends)
     return found
 
 
@@ -171,35 +199,35 @@ def graph_view(report: Report, request: ReportRequest) -> GraphView:
     """The graph ``request`` asks for, cut to ``threats_graph_max_nodes``."""
     if request.option("layout") == "services":
         nodes, edges = _services_graph(report, request)
-        keys, make = [n.key for n in nodes], {n.key: n for n in nodes}.__getitem__
+        graph = _indexed([n.key for n in nodes], edges, frozenset())
+        make = {n.key: n for n in nodes}.__getitem__
         layout = "services"
     else:
-        skeleton = _skeleton(report, request)
-        keys, edges = list(skeleton.keys), list(skeleton.edges)
+        graph = _skeleton(report, request)
         layout = "threats"
 
         def make(key: str) -> GraphNode:
             return _threats_node(report, key)
 
     of = request.option("of") or ""
+    keys: Sequence[str] = graph.keys
     missing = False
     if of:
-        order = {key: n for n, key in enumerate(keys)}
-        start = [key_of(kind, of) for kind in GRAPH_KINDS if key_of(kind, of) in order]
+        start = [key_of(kind, of) for kind in GRAPH_KINDS if key_of(kind, of) in graph.order]
         missing = not start
         depth = int(request.option("depth") or DEFAULT_DEPTH)
-        # in the threats layout a service ends a path: the controls covering
-        # one service lead to the others they cover, which are not its story
-        service = f"{Kind.SERVICE.value}:"
-        ends = {k for k in keys if k.startswith(service)} if layout == "threats" else set()
-        distance = distances(start, edges, depth, ends)
-        keys = sorted(distance, key=lambda k: (distance[k], order[k]))
+        distance = distances(start, graph.neighbours, depth, graph.ends)
+        keys = sorted(distance, key=lambda k: (distance[k], graph.order[k]))
     limit = report.settings.graph_max_nodes
     kept = set(keys[:limit])
+    # the drawn nodes' own edges, not every edge of the model filtered
+    own_edges = {
+        e for key in kept for e in graph.touching.get(key, ()) if e.tail in kept and e.head in kept
+    }
     return GraphView(
         layout,
         tuple(make(key) for key in keys[:limit]),
-        tuple(e for e in sorted(set(edges)) if e.tail in kept and e.head in kept),
+        tuple(sorted(own_edges)),
         of,
         len(keys) - len(kept),
         limit,
@@ -207,16 +235,22 @@ def graph_view(report: Report, request: ReportRequest) -> GraphView:
     )
 
 
+def neighbours_of(edges: Iterable[GraphEdge]) -> dict[str, tuple[str, ...]]:
+    """Each node's neighbours along ``edges`` (either way), sorted."""
+    found: dict[str, set[str]] = {}
+    for edge in edges:
+        found.setdefault(edge.tail, set()).add(edge.head)
+        found.setdefault(edge.head, set()).add(edge.tail)
+    return {key: tuple(sorted(others)) for key, others in found.items()}
+
+
 def distances(
-    start: list[str], edges: Iterable[GraphEdge], depth: int, ends: set[str]
+    start: list[str], neighbours: Mapping[str, Sequence[str]], depth: int, ends: Set[str]
 ) -> dict[str, int]:
     """Nodes at most ``depth`` edges (either way) from ``start``, with their
-    distance; a path stops at a node of ``ends`` (other than a start), and
-    when a start is one of ``ends``, the other ``ends`` are left out."""
-    neighbours: dict[str, set[str]] = {}
-    for edge in edges:
-        neighbours.setdefault(edge.tail, set()).add(edge.head)
-        neighbours.setdefault(edge.head, set()).add(edge.tail)
+    distance (``neighbours``: :func:`neighbours_of`); a path stops at a node
+    of ``ends`` (other than a start), and when a start is one of ``ends``,
+    the other ``ends`` are left out."""
     skip_ends = any(key in ends for key in start)
     distance = dict.fromkeys(start, 0)
     queue = deque(start)
@@ -224,7 +258,7 @@ def distances(
         key = queue.popleft()
         if distance[key] == depth or (key in ends and key not in start):
             continue
-        for other in sorted(neighbours.get(key, ())):
+        for other in neighbours.get(key, ()):
             if other not in distance and not (other in ends and skip_ends):
                 distance[other] = distance[key] + 1
                 queue.append(other)
