@@ -174,12 +174,20 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    # the listen backlog, read when the server starts listening (in its
+    # constructor: setting it on the instance afterwards changed nothing).
+    # With socketserver's 5, the build's 16 parallel fetches overflowed it and
+    # the kernel dropped connections, each retried a second later: about 1 s
+    # lost per burst, a harness artefact no real web server shows
+    request_queue_size = 256
+
+
 @contextmanager
 def serve(directory: Path) -> Iterator[str]:
     """``directory`` served on 127.0.0.1 (many requests at once); the base URL."""
     handler = functools.partial(_Quiet, directory=os.fspath(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.request_queue_size = 256
+    server = _Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

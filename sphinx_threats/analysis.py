@@ -1006,6 +1006,15 @@ class Report:
     #: What the test results say of each judged mitigation (``threats_evidence``).
     evidence: dict[str, Evidence] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        # Sphinx logs the repr of every event's arguments (``threats-analysed``
+        # passes the report): the dataclass's, every record of the model,
+        # took 0.22 s and 15 MB for a product aggregating 200 members
+        return (
+            f"<Report: {len(self.index)} items, {len(self.services)} services, "
+            f"{sum(map(len, self.pairs_of_threat.values()))} pairs, {len(self.gaps)} gaps>"
+        )
+
     # Indexes by service and by pair are built on first use: the analysis
     # itself only needs the pairs of each threat.
 

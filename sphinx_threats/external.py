@@ -109,8 +109,10 @@ def parse_entries(
         }
         uri = join_uri(base_url, entry.uri) if base_url and entry.uri else ""
         location = Location(entry.file, entry.lineno, "", external, uri, project)
-        item, found = parse_item(kind, entry.title, options, location, vocabulary)
-        records.append(replace(item, digest=entry.digest))
+        item, found = parse_item(
+            kind, entry.title, options, location, vocabulary, digest=entry.digest
+        )
+        records.append(item)
         problems.extend(found)
     return records, problems
 
@@ -227,6 +229,13 @@ class Prefixes(NamedTuple):
 def map_references(item: Item, resolve: Callable[[str], str]) -> Item:
     """``item`` with every ID its reference options name passed through ``resolve``
     (the same record when nothing changes)."""
+    changes = reference_changes(item, resolve)
+    return replace(item, **changes) if changes else item
+
+
+def reference_changes(item: Item, resolve: Callable[[str], str]) -> dict[str, Any]:
+    """The fields of ``item``'s reference options that ``resolve`` changes,
+    with their new values (for :func:`dataclasses.replace`)."""
     changes: dict[str, Any] = {}
     for option in REFERENCES[item.kind]:
         value = getattr(item, option.field)
@@ -238,7 +247,7 @@ def map_references(item: Item, resolve: Callable[[str], str]) -> Item:
             continue
         if new != value:
             changes[option.field] = new
-    return replace(item, **changes) if changes else item
+    return changes
 
 
 def _references(item: Item) -> Iterator[str]:

@@ -90,6 +90,7 @@ def parse_item(
     has_body: bool = True,
     default_service: str | None = None,
     unreadable: Collection[str] = (),
+    digest: str = "",
 ) -> tuple[Item, list[Problem]]:
     """Build the record of one item from raw option values.
 
@@ -98,7 +99,9 @@ def parse_item(
     field values option by option, then the item is *checked* as a whole.
     Options named in ``unreadable`` were given but could not be read (their
     source already reported why): they count as given and nothing more is
-    said of them.  Returns the record (always) and the problems found.
+    said of them.  ``digest`` is the one another project's file records for
+    the item (see :attr:`.Item.digest`).  Returns the record (always) and the
+    problems found.
     """
     raw_id = str(options.get("id") or "").strip()
     ident = raw_id or placeholder_id(location)
@@ -123,6 +126,7 @@ def parse_item(
         title=title.strip() or ident,
         location=location,
         option_lines=tuple(sorted(reader.lines.items())),
+        digest=digest,
         **values,
     )
     return item, reader.problems

@@ -1013,3 +1013,15 @@ def test_references_into_an_unread_source_are_not_reported() -> None:
     b.mitigation("M", mitigates="T ext:T-UP other:T-UP")
     report = b.analyse(sources=frozenset({"ext"}))
     assert kinds_ids(report) == [("unknown-ref", ("other:T-UP", "M"))]
+
+
+def test_report_repr_stays_short_however_large_the_model() -> None:
+    """Sphinx logs the repr of every event's arguments, the report's for
+    ``threats-analysed``: it says how large the model is, never all of it."""
+    b = ModelBuilder()
+    for n in range(200):
+        b.service(f"s{n}")
+    b.threat("T", applies_to="*")
+    report = b.analyse()
+    gaps = len(report.gaps)
+    assert repr(report) == f"<Report: 201 items, 200 services, 200 pairs, {gaps} gaps>"
