@@ -193,22 +193,24 @@ def read_file(path: Path, limit: int) -> Fetched | FetchFailure:
 
     Anything else (a device such as ``/dev/zero``, a FIFO, a directory, also
     through a symbolic link) is refused unread: its size says nothing of
-    what reading it gives.
+    what reading it gives.  A failure does not repeat the path: the caller
+    names the source as configured (an absolute path would make the
+    published bytes differ per machine).
     """
     try:
         # O_NONBLOCK: opening a FIFO with no writer must not wait for one
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        return FetchFailure(f"no such file {path}")
+        return FetchFailure("no such file")
     except OSError as err:
-        return FetchFailure(f"cannot read {path} ({err.strerror or err})")
+        return FetchFailure(f"cannot read it ({err.strerror or err})")
     try:
         status = os.fstat(fd)
         if not stat.S_ISREG(status.st_mode):
-            return FetchFailure(f"{path} is not a regular file")
+            return FetchFailure("it is not a regular file")
         data = _read_at_most(fd, limit + 1)
     except OSError as err:
-        return FetchFailure(f"cannot read {path} ({err.strerror or err})")
+        return FetchFailure(f"cannot read it ({err.strerror or err})")
     finally:
         os.close(fd)
     if len(data) > limit:

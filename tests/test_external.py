@@ -435,3 +435,15 @@ def test_diff_ignores_what_changed_in_the_other_project(tmp_path: Path, product:
     assert result.returncode == 1, result.stdout
     assert "M-R1" in result.stdout  # the downgraded mitigation
     assert "TM-1 at relay: mitigated -> planned" in result.stdout
+
+
+def test_a_missing_source_publishes_no_path_of_this_machine(tmp_path: Path) -> None:
+    """A relative source that is missing is named as configured: the gap in
+    ``threats.json`` holds no absolute path (its bytes are the same on every
+    machine)."""
+    src = _service(tmp_path, "../product/threats.json")
+    with built_app("html", srcdir=src, builddir=tmp_path / "out") as app:
+        data = threats_json(app)
+    [gap] = [g for g in data["gaps"] if g["file"] == "conf.py"]
+    assert gap["message"].endswith("(../product/threats.json): no such file; not used")
+    assert str(tmp_path) not in json.dumps(data)

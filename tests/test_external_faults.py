@@ -124,7 +124,7 @@ def test_a_special_file_is_refused_unread(tmp_path: Path, special: str) -> None:
         messages = _messages(app)
         index = html(app, "index")
     assert [w for w in warnings if w[0] == "conf.py"] == [("conf.py", CONF_LINE, "invalid")]
-    assert sum(f"{path} is not a regular file; not used" in m for m in messages) == 1
+    assert sum("): it is not a regular file; not used" in m for m in messages) == 1
     # the build went on: our own items are there, the product's are unknown
     assert "Relay queue flooding" in index
     # M-R1's product:TM-1 names the source that was not read: its warning is the cause
