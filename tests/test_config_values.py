@@ -161,12 +161,13 @@ def test_a_fixed_value_leaves_the_report_on_the_next_build(tmp_path: Path) -> No
 
 
 def sphinx_build(src: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    """``sphinx-build -b dummy`` in a subprocess."""
+    """``sphinx-build -b dummy`` in a subprocess, its warnings uncoloured
+    (Sphinx colours them when ``CI`` is set, as in CI)."""
     return subprocess.run(
         [sys.executable, "-m", "sphinx", "-q", "-b", "dummy", *extra, str(src), str(out)],
         capture_output=True,
         text=True,
-        env=cli_env(),
+        env=cli_env(NO_COLOR="1"),
         check=False,
     )
 
