@@ -966,12 +966,12 @@ def catalog_cases() -> Iterator[CatalogCase]:
         "aliases-within-budget",  # clean: an alias that stays small is read
         (
             *head,
-            *actor_entry("A-CAT-SHARED-1", "tags: &t [web, api]", "description: &d shared"),
+            *actor_entry("A-CAT-SHARED-1", "tags: &t [web, api]", "description: &d common text"),
             *actor_entry("A-CAT-SHARED-2", "tags: *t", "description: *d"),
         ),
         (),
         ((2, "A-CAT-SHARED-1"), (6, "A-CAT-SHARED-2")),
-        {6: {"tags": ["web", "api"], "description": "shared"}},
+        {6: {"tags": ["web", "api"], "description": "common text"}},
     )
     lol = "[" + ", ".join(["lol"] * 10) + "]"
     laughs = ["    tags:", f"      - - &l0 {lol}"]
