@@ -132,19 +132,28 @@ def latex_labels(tex: str) -> tuple[list[str], list[str]]:
     return _LATEX_LABEL.findall(tex), _LATEX_REF.findall(tex)
 
 
-def serial_and_parallel(src: Path, where: Path) -> list[dict[str, bytes]]:
+def built_serial_and_parallel(src: Path, where: Path, *, seeds: bool = False) -> list[Path]:
     """``src`` built to HTML by ``sphinx-build -j 1`` and ``-j 2`` in
-    subprocesses (under ``where``): each build's pages and ``threats.json``."""
-    outputs = []
+    subprocesses (under ``where``): the two output directories.  ``seeds``:
+    each build with another ``PYTHONHASHSEED`` (its job count), so that an
+    order taken from hashing shows as a difference."""
+    outdirs = []
     for jobs in ("1", "2"):
         out = where / f"out-{jobs}"
         subprocess.run(
             [sys.executable, "-m", "sphinx", "-q", "-j", jobs, "-b", "html", str(src), str(out)],
             check=True,
             capture_output=True,
-            env={**os.environ, "PYTHONHASHSEED": "0"},
+            env={**os.environ, "PYTHONHASHSEED": jobs if seeds else "0"},
         )
-        outputs.append(
-            {p.name: p.read_bytes() for p in [*out.glob("*.html"), out / "threats.json"]}
-        )
-    return outputs
+        outdirs.append(out)
+    return outdirs
+
+
+def serial_and_parallel(src: Path, where: Path) -> list[dict[str, bytes]]:
+    """``src`` built to HTML by ``sphinx-build -j 1`` and ``-j 2`` in
+    subprocesses (under ``where``): each build's pages and ``threats.json``."""
+    return [
+        {p.name: p.read_bytes() for p in [*out.glob("*.html"), out / "threats.json"]}
+        for out in built_serial_and_parallel(src, where)
+    ]

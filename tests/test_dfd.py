@@ -17,8 +17,6 @@ import io
 import os
 import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,7 +27,7 @@ from docutils import nodes
 from sphinx.ext.graphviz import graphviz
 from sphinx.testing.util import SphinxTestApp
 
-from .helpers import all_warnings, built_app, html_anchors
+from .helpers import all_warnings, built_app, built_serial_and_parallel, html_anchors
 
 ROOTS = Path(__file__).parent / "roots"
 GOLDEN = Path(__file__).parent / "golden" / "dfd"
@@ -206,14 +204,7 @@ def test_svg_links_resolve_in_every_html_builder(builder: str, tmp_path: Path) -
 def test_serial_and_parallel_builds_write_identical_pictures(tmp_path: Path) -> None:
     src = _copy("dfd", tmp_path)
     outputs = []
-    for jobs in ("1", "2"):
-        out = tmp_path / f"out-{jobs}"
-        subprocess.run(
-            [sys.executable, "-m", "sphinx", "-q", "-j", jobs, "-b", "html", str(src), str(out)],
-            check=True,
-            capture_output=True,
-            env={**os.environ, "PYTHONHASHSEED": str(jobs)},
-        )
+    for out in built_serial_and_parallel(src, tmp_path, seeds=True):
         pictures = {p.name: p.read_bytes() for p in (out / "_images").glob("*.svg")}
         pages = {
             p.name: re.sub(r"\?v=[0-9a-f]+", "", p.read_text(encoding="utf-8"))

@@ -14,8 +14,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +23,14 @@ import pytest
 from docutils import nodes
 from sphinx.ext.graphviz import graphviz
 
-from .helpers import all_warnings, built_app, html_anchors, latex_labels, threat_warnings
+from .helpers import (
+    all_warnings,
+    built_app,
+    built_serial_and_parallel,
+    html_anchors,
+    latex_labels,
+    threat_warnings,
+)
 
 ROOTS = Path(__file__).parent / "roots"
 GOLDEN = Path(__file__).parent / "golden" / "graph"
@@ -206,16 +211,10 @@ def test_svg_links_resolve_in_every_html_builder(builder: str, tmp_path: Path) -
 @pytest.mark.slow
 def test_serial_and_parallel_builds_write_identical_pictures(tmp_path: Path) -> None:
     src = _copy("graph", tmp_path)
-    outputs = []
-    for jobs in ("1", "2"):
-        out = tmp_path / f"out-{jobs}"
-        subprocess.run(
-            [sys.executable, "-m", "sphinx", "-q", "-j", jobs, "-b", "html", str(src), str(out)],
-            check=True,
-            capture_output=True,
-            env={**os.environ, "PYTHONHASHSEED": str(jobs)},
-        )
-        outputs.append({p.name: p.read_bytes() for p in (out / "_images").glob("*.svg")})
+    outputs = [
+        {p.name: p.read_bytes() for p in (out / "_images").glob("*.svg")}
+        for out in built_serial_and_parallel(src, tmp_path, seeds=True)
+    ]
     assert len(outputs[0]) == 4
     assert outputs[0] == outputs[1]
 
