@@ -73,6 +73,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # after the placeholders are filled: they hold the graphs
     app.connect("doctree-resolved", graphs.draw_graphs, priority=600)
     app.connect("warn-missing-reference", events.silence_missing_reference)
+    app.connect("html-collect-pages", graphs.finish_pictures)
+    app.connect("build-finished", graphs.stop_pictures, priority=400)
     app.connect("build-finished", events.finish_build)
 
     return {

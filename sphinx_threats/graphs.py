@@ -7,6 +7,14 @@ adjacency list.  Here, once the page is resolved, it becomes
 the Sphinx way, and its file cache, named by a hash of the DOT text, spares ``dot``
 runs for unchanged graphs), or stays the adjacency list: in the text builder,
 and when ``dot`` is missing (one warning per build, saying how to install it).
+
+In HTML with SVG pictures (``graphviz_output_format = "svg"``), the picture's
+``dot`` starts here, in the background (``dot_runs``), and the page is
+written meanwhile with the markup ``sphinx.ext.graphviz`` would write; the
+links in the DOT text are relative to the images directory, where the SVG
+is, so the SVG is not parsed and written again afterwards as
+``sphinx.ext.graphviz`` does with its own.  Measured at S=100, T=20 with
+101 pictures (``bench/README.md``).
 """
 
 from __future__ import annotations
@@ -14,14 +22,14 @@ from __future__ import annotations
 import posixpath
 import shutil
 import weakref
+from hashlib import sha1
 from typing import TYPE_CHECKING
 
 from docutils import nodes
 from sphinx.ext.graphviz import graphviz, html_visit_graphviz
 from sphinx.util import logging
-from sphinx.util.osutil import relative_uri
 
-from ._util import paused_gc
+from .dot_runs import DotRuns, Failure
 from .nodes import threats_graph
 from .render.dot import write_dot
 from .views.graph import GraphView
@@ -65,25 +73,77 @@ def dot_found(app: Sphinx, where: nodes.Element) -> bool:
 
 
 class threats_picture(graphviz):
-    """A graph's picture: ``sphinx.ext.graphviz``'s node, drawn as it is in
-    HTML with the garbage collector paused (:func:`visit_picture`), and by
-    ``graphviz``'s own visitors elsewhere (Sphinx's translators look a
-    visitor up along the node's bases)."""
+    """A graph's picture: ``sphinx.ext.graphviz``'s node, drawn by its own
+    visitors (Sphinx's translators look a visitor up along the node's bases)
+    except in HTML with SVG pictures, where ``dot`` is started in the
+    background when the page is resolved (:func:`visit_picture`)."""
 
 
 def visit_picture(self: HTML5Translator, node: threats_picture) -> None:
-    """Draw the picture as ``sphinx.ext.graphviz`` does, with the collector paused.
-
-    ``sphinx.ext.graphviz`` parses each SVG it makes and writes it again
-    (``fix_svg_relative_paths``): a service's graph is a thousand XML
-    elements, and allocating them while the whole environment is alive set
-    off full collections, each a scan of that environment.  Measured at
-    S=100, T=20 with 101 graphs: 13 full collections instead of the 11 of
-    the build without graphs, about 1 s; paused, 11.  The elements are
-    freed by reference counting before collection resumes.
-    """
-    with paused_gc():
+    """The markup ``sphinx.ext.graphviz`` writes for an SVG picture, naming the
+    file whose ``dot`` run :func:`draw_graphs` started (or its own visitor,
+    for a PNG)."""
+    name = node.get("threats_file")
+    if not name:
         html_visit_graphviz(self, node)
+        return
+    src = posixpath.join(self.builder.imgpath, name)
+    classes = " ".join(["graphviz", *node.get("classes", [])])
+    self.body.append('<div class="graphviz">')
+    self.body.append(f'<object data="{self.attval(src)}" type="image/svg+xml" class="{classes}">\n')
+    self.body.append(f'<p class="warning">{self.encode(node["alt"])}</p>')
+    self.body.append("</object></div>\n")
+    raise nodes.SkipNode
+
+
+# Per builder (one build): the ``dot`` runs started, waited for by :func:`finish_pictures`.
+_runs: weakref.WeakKeyDictionary[Builder, DotRuns] = weakref.WeakKeyDictionary()
+
+
+def _start_svg(app: Sphinx, picture: threats_picture, where: str | None) -> None:
+    """Start ``dot`` for ``picture``'s SVG, named as ``sphinx.ext.graphviz``
+    names it (a hash of the DOT text, its options and the ``dot`` command), so
+    an unchanged picture is not drawn again."""
+    builder, config = app.builder, app.config
+    runs = _runs.get(builder)
+    if runs is None:
+        runs = _runs[builder] = DotRuns([config.graphviz_dot, *config.graphviz_dot_args])
+    code, options = picture["code"], picture["options"]
+    key = "".join((code, str(options), str(config.graphviz_dot), str(config.graphviz_dot_args)))
+    name = f"graphviz-{sha1(key.encode(), usedforsecurity=False).hexdigest()}.svg"
+    picture["threats_file"] = name
+    cwd = (builder.srcdir / options["docname"]).parent
+    runs.start(code, "svg", builder.outdir / builder.imagedir / name, cwd, where)
+
+
+def finish_pictures(app: Sphinx, *_args: object) -> list[object]:
+    """Wait for the build's ``dot`` runs (at ``html-collect-pages``: before the
+    builder packs its output, an EPUB's included)."""
+    runs = _runs.pop(app.builder, None)
+    if runs is not None:
+        _warn_undrawn(runs.finish())
+    return []
+
+
+def stop_pictures(app: Sphinx, exception: BaseException | None) -> None:
+    """At ``build-finished``: a build that stopped early leaves no ``dot``
+    running; one that did not finish the pictures (a builder without
+    ``html-collect-pages``) waits for them."""
+    runs = _runs.pop(app.builder, None)
+    if runs is None:
+        return
+    if exception is not None:
+        runs.stop()
+    else:
+        _warn_undrawn(runs.finish())
+
+
+def _warn_undrawn(failures: list[Failure]) -> None:
+    """One warning, at the graph, per picture ``dot`` did not draw."""
+    for failure in failures:
+        logger.warning(
+            "the picture was not drawn: %s", failure.why, type="threats", location=failure.where
+        )
 
 
 def draw_graphs(app: Sphinx, doctree: nodes.document, docname: str) -> None:
@@ -94,7 +154,7 @@ def draw_graphs(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     builder = app.builder
     fmt = builder.format
     picture = fmt in PICTURE_FORMATS and dot_found(app, found[0])
-    svg_paths: dict[str, str] = {}  # for _from_svg: the page's graphs link few pages
+    svg_paths: dict[str, str] = {}  # for _from_images: the page's graphs link few pages
     for node in found:
         listing = list(node.children)
         if not picture:
@@ -102,9 +162,10 @@ def draw_graphs(app: Sphinx, doctree: nodes.document, docname: str) -> None:
             continue
         view: GraphView = node["view"]
         targets: dict[str, str] = node["targets"]
-        if fmt == "html" and app.config.graphviz_output_format == "svg":
+        svg = fmt == "html" and app.config.graphviz_output_format == "svg"
+        if svg:
             urls = {
-                key: _from_svg(builder, docname, uri, svg_paths) for key, uri in targets.items()
+                key: _from_images(builder, docname, uri, svg_paths) for key, uri in targets.items()
             }
         elif fmt == "html":
             urls = targets  # a PNG's image map is part of the page: page-relative
@@ -116,6 +177,8 @@ def draw_graphs(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         picture_node["options"] = {"docname": docname}
         picture_node["alt"] = node["alt"]
         picture_node["classes"] = ["threats-graph"]
+        if svg:
+            _start_svg(app, picture_node, logging.get_node_location(node))
         legend = nodes.paragraph("", node["legend"], classes=["threats-graph-legend"])
         node.replace_self([picture_node, legend, *(listing if fmt != "html" else [])])
 
@@ -129,44 +192,22 @@ def _page_file(builder: Builder, docname: str) -> str:
     return uri + "index.html" if uri == "" or uri.endswith("/") else uri
 
 
-def _from_svg(builder: Builder, docname: str, uri: str, known: dict[str, str]) -> str:
-    """A page-relative ``uri`` as the SVG must hold it (``known``: the paths
-    worked out so far for the same page's graphs).
-
-    Links in the SVG resolve against the SVG's own place (the images
-    directory), and ``sphinx.ext.graphviz`` rewrites every relative link of a
-    new SVG as if it were relative to the page's *source* directory
-    (``fix_svg_relative_paths``), which for ``dirhtml`` is not where the page
-    is written.  So the link is first made relative to the images directory,
-    then taken back through that rewriting's inverse: it comes out right for
-    every HTML builder.
-
-    Worked out once per page linked, not per link: a service's graph at
-    S=100, T=20 links some 75 items on about 27 pages, and each path takes
-    a dozen path operations (a profiled build of 101 graphs: 0.74 s per
-    link, 0.26 s per page).
-    """
+def _from_images(builder: Builder, docname: str, uri: str, known: dict[str, str]) -> str:
+    """A page-relative ``uri`` as the SVG must hold it: relative to the
+    images directory, where the SVG is (``known``: the paths worked out so
+    far for the same page's graphs; a service's graph at S=100, T=20 links
+    some 75 items on about 27 pages)."""
     if "://" in uri or uri.startswith("/"):
         return uri
     path, _, fragment = uri.partition("#")
-    inverse = known.get(path)
-    if inverse is None:
-        inverse = known[path] = _svg_path(builder, docname, path)
-    return inverse + (f"#{fragment}" if fragment else "")
-
-
-def _svg_path(builder: Builder, docname: str, path: str) -> str:
-    """The path part of :func:`_from_svg`."""
-    page = _page_file(builder, docname)
-    target = posixpath.normpath(posixpath.join(posixpath.dirname(page), path)) if path else page
-    if target.endswith("/") or not posixpath.splitext(target)[1]:
-        target = posixpath.join(target, "index.html")  # a dirhtml directory: the file itself
-    # what the rewriting computes from: the page's source directory and image
-    # path, under a root deep enough that no ``..`` climbs out of it
-    root = "/" + "/".join(["_"] * 64)
-    source_dir = posixpath.normpath(posixpath.join(root, posixpath.dirname(docname)))
-    images = posixpath.normpath(posixpath.join(source_dir, relative_uri(page, builder.imagedir)))
-    from_images = posixpath.relpath(
-        posixpath.join(root, target), posixpath.join(root, builder.imagedir)
-    )
-    return posixpath.relpath(posixpath.normpath(posixpath.join(images, from_images)), source_dir)
+    moved = known.get(path)
+    if moved is None:
+        page = _page_file(builder, docname)
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(page), path)) if path else page
+        if target.endswith("/") or not posixpath.splitext(target)[1]:
+            target = posixpath.join(target, "index.html")  # a dirhtml directory: the file itself
+        root = "/" + "/".join(["_"] * 64)  # deep enough that no ``..`` climbs out of it
+        moved = known[path] = posixpath.relpath(
+            posixpath.join(root, target), posixpath.join(root, builder.imagedir)
+        )
+    return moved + (f"#{fragment}" if fragment else "")

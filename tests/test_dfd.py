@@ -13,6 +13,7 @@ The real ``dot`` (Debian's ``graphviz``) draws them.
 
 from __future__ import annotations
 
+import html
 import io
 import os
 import re
@@ -162,7 +163,10 @@ def _svg_links(outdir: Path) -> list[tuple[str, str]]:
     out: set[tuple[str, str]] = set()
     for svg in sorted(Path(outdir, "_images").glob("*.svg")):
         text = svg.read_text(encoding="utf-8")
-        out |= {(svg.name, h) for h in re.findall(r'<(?:\w+:)?a [^>]*href="([^"]+)"', text)}
+        out |= {
+            (svg.name, html.unescape(h))
+            for h in re.findall(r'<(?:\w+:)?a [^>]*href="([^"]+)"', text)
+        }
     return sorted(out)
 
 

@@ -11,6 +11,7 @@ reports page, the whole model and the service map.  The real ``dot``
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -108,8 +109,8 @@ def test_model_text_never_becomes_dot_syntax(built: Any) -> None:
     )
     svg = _svgs(built)
     text = "".join(svg.values())
-    assert "&quot;public&quot; \\N Wi-Fi" in text or '"public" \\N Wi-Fi' in text
-    assert "<b>" not in text
+    assert "<b>" not in text  # the title's markup is text in the SVG: escaped
+    assert '"public" \\N Wi-Fi' in html.unescape(text)
 
 
 def test_edges_say_what_they_are(built: Any) -> None:
@@ -158,7 +159,7 @@ def _svgs(app: Any) -> dict[str, str]:
 
 
 _NODE = re.compile(
-    r"<(?:\w+:)?title>([a-z-]+):([^<]+)</(?:\w+:)?title>\s*<(?:\w+:)?g[^>]*>"
+    r"<(?:\w+:)?title>([a-z]+(?:-|&#45;)?[a-z]*):([^<]+)</(?:\w+:)?title>\s*<(?:\w+:)?g[^>]*>"
     r"<(?:\w+:)?a [^>]*href=\"([^\"]+)\""
 )
 
@@ -168,7 +169,7 @@ def svg_links(outdir: Path) -> list[tuple[str, str, str]]:
     out = []
     for svg in sorted(Path(outdir, "_images").glob("*.svg")):
         for _kind, ident, href in _NODE.findall(svg.read_text(encoding="utf-8")):
-            out.append((svg.name, ident, href))
+            out.append((svg.name, html.unescape(ident), html.unescape(href)))
     return out
 
 
@@ -257,6 +258,78 @@ def test_latex_builds_the_picture_and_a_linked_list(tmp_path: Path) -> None:
         labels, refs = latex_labels(tex)
         assert "product:T-REPLAY" in refs
         assert set(refs) <= set(labels)
+
+
+# -- dot in the background ------------------------------------------------------------
+
+
+def _fake_dot(tmp_path: Path, body: str) -> str:
+    """A program standing in for ``dot`` (``graphviz_dot``) that runs ``body``."""
+    program = tmp_path / "bin" / "fake-dot"
+    program.parent.mkdir()
+    program.write_text(f"#!/bin/sh\n{body}\n", encoding="utf-8")
+    program.chmod(0o755)
+    return str(program)
+
+
+def _undrawn(app: Any) -> list[str]:
+    return [w for w in all_warnings(app) if "the picture was not drawn" in w]
+
+
+def test_a_picture_dot_fails_on_is_one_warning_at_its_graph(tmp_path: Path) -> None:
+    # dot's error output quotes the model: a terminal escape and a CI command in it
+    said = "printf 'Error: syntax \\033[31mred\\n::error::x\\n' >&2; exit 3"
+    src = _copy("graph", tmp_path)
+    with built_app(
+        "html", srcdir=src, confoverrides={"graphviz_dot": _fake_dot(tmp_path, said)}
+    ) as app:
+        warnings = _undrawn(app)
+        where = sorted(w.partition(": WARNING")[0] for w in warnings)
+        assert where == [
+            f"{src}/reports.rst:12",
+            f"{src}/reports.rst:7",
+            f"{src}/services/api.rst:13",
+            f"{src}/services/web.rst:21",
+        ]
+        assert all(
+            w.endswith(
+                "WARNING: the picture was not drawn: dot exited with status 3: "
+                "Error: syntax [31mred ::error::x [threats]"
+            )
+            for w in warnings
+        ), warnings
+        assert not any("\x1b" in w for w in warnings)
+        # nothing half-drawn is left for a later build to take as drawn
+        assert list(Path(app.outdir, "_images").iterdir()) == []
+        page = Path(app.outdir, "services", "api.html").read_text(encoding="utf-8")
+        assert '<p class="warning">Threat graph: neighbourhood of api' in page
+
+
+def test_a_dot_that_hangs_is_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sphinx_threats.dot_runs
+
+    monkeypatch.setattr(sphinx_threats.dot_runs, "SECONDS", 0.5)
+    src = _copy("graph", tmp_path)
+    program = _fake_dot(tmp_path, "exec sleep 30")
+    with built_app("html", srcdir=src, confoverrides={"graphviz_dot": program}) as app:
+        warnings = _undrawn(app)
+        assert len(warnings) == 4
+        assert all(
+            "dot took longer than 0.5 seconds and was stopped [threats]" in w for w in warnings
+        )
+        assert list(Path(app.outdir, "_images").iterdir()) == []
+
+
+def test_an_epub_holds_the_pictures(tmp_path: Path) -> None:
+    import zipfile
+
+    with built_app("epub", srcdir=_copy("graph", tmp_path)) as app:
+        book = next(Path(app.outdir).glob("*.epub"))
+        with zipfile.ZipFile(book) as packed:
+            svgs = [n for n in packed.namelist() if n.endswith(".svg")]
+            assert len(svgs) == 4, svgs
+            assert all(packed.read(n).startswith(b"<?xml") for n in svgs)
+        assert not _undrawn(app)
 
 
 # -- bad input, the size guard, incremental builds ------------------------------------
