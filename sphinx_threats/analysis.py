@@ -257,9 +257,12 @@ def reference_gaps(decl: Declarations, roles: Iterable[Reference], settings: Set
                         )
                     )
     for role in roles:
-        if not _is_known(decl, role.kind, role.target, settings):
-            where = f"the :{role.kind.value}: role"
-            gaps.append(_unknown_ref(decl, role.target, (role.kind,), role.location, where))
+        kinds = (role.kind, *role.also)
+        if not any(_is_known(decl, kind, role.target, settings) for kind in kinds):
+            where = role.where or f"the :{role.kind.value}: role"
+            gaps.append(
+                _unknown_ref(decl, role.target, kinds, role.location, where, label=role.label)
+            )
     return gaps
 
 

@@ -25,7 +25,7 @@ from .catalog_files import catalog_file
 from .digest import collapse
 from .domain import threats_domain
 from .locations import source_location as located
-from .model import GapKind, Item, Kind, Location, Problem
+from .model import GapKind, Item, Kind, Location, Problem, Reference
 from .nodes import threats_item_computed, threats_report
 from .render.registry import REPORTS
 from .schema.syntax import parse_myst_options, split_argument, split_list
@@ -366,6 +366,16 @@ class ReportDirective(OwnOptionsDirective):
             wrong = option.check(value.strip())
             if wrong:
                 self._problem(f"{self.report}: :{name}: {wrong}", lineno)
+            elif option.refers:  # the analysis checks that it names such an item
+                reference = Reference(
+                    option.refers[0],
+                    value.strip(),
+                    source_location(self, lineno),
+                    also=option.refers[1:],
+                    where=f"{self.report} :{name}:",
+                    label=option.refers_words,
+                )
+                threats_domain(self.env).note_reference(self.env.docname, reference)
             return "" if wrong else value.strip()
         allowed = option.values
         given = split_list(value) if option.many else [value.strip()]

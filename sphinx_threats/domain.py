@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 #: The shape of the pickled domain data: bump it when that changes, and
 #: Sphinx reads every page again (it is the domain's ``data_version`` and the
 #: extension's ``env_version``).
-ENV_VERSION = 6
+ENV_VERSION = 7
 
 #: Domain data keys holding per-document lists.
 PER_DOC = ("items", "problems", "references", "reports", "renders", "conditions")

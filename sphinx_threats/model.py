@@ -536,11 +536,18 @@ class Problem:
 
 @dataclass(frozen=True)
 class Reference:
-    """A role (``:threat:`ID```) naming an item, checked by the analysis."""
+    """A role (``:threat:`ID```) or a report option (``threat-graph``'s
+    ``:of:``) naming an item, checked by the analysis."""
 
     kind: Kind
     target: str
     location: Location
+    #: Other kinds the ID may name (``:of:`` names a service, a threat...).
+    also: tuple[Kind, ...] = ()
+    #: What names it, in messages (``""``: the role of ``kind``).
+    where: str = ""
+    #: The kinds it may name, in words (``""``: ``kind``'s).
+    label: str = ""
 
 
 @dataclass(frozen=True)

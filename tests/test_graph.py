@@ -12,6 +12,7 @@ reports page, the whole model and the service map.  The real ``dot``
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import shutil
@@ -348,6 +349,50 @@ def test_bad_options_warn_at_their_line_and_the_graph_still_draws(tmp_path: Path
         page = Path(app.outdir, "reports.html").read_text(encoding="utf-8")
         assert page.count('class="graphviz threats-graph"') == 3  # the bad one draws everything
         assert "No service, threat, threat actor or mitigation 'NOWHERE' to draw." in page
+
+
+#: A graph and a diagram ``:of:`` IDs that name nothing they can draw, per
+#: syntax: (page, text appended, the lines of the two ``:of:`` options).
+UNKNOWN_OF = {
+    "graph": (
+        "reports.rst",
+        "\n.. threat-graph::\n   :of: T-REPLAYY\n\n.. threat-dfd::\n   :of: T-REPLAY\n",
+        (16, 19),
+    ),
+    "graph-myst": (
+        "reports.md",
+        "\n```{threat-graph}\n:of: T-REPLAYY\n```\n\n"
+        "```{threat-dfd}\n---\nof: T-REPLAY\n---\n```\n",
+        (17, 22),
+    ),
+}
+
+
+@pytest.mark.parametrize("root", sorted(UNKNOWN_OF))
+def test_an_of_naming_nothing_is_one_unknown_ref_at_its_line(root: str, tmp_path: Path) -> None:
+    src = _copy(root, tmp_path)
+    page, text, lines = UNKNOWN_OF[root]
+    with (src / page).open("a") as file:
+        file.write(text)
+    with built_app("html", srcdir=src) as app:
+        found = [w for w in threat_warnings(app) if w[2] in ("unknown-ref", "invalid")]
+        assert found == [(page, lines[0], "unknown-ref"), (page, lines[1], "unknown-ref")]
+        warnings = [w for w in all_warnings(app) if "unknown-ref" in w]
+        assert "threat-graph :of: names an unknown service, threat, threat actor or " in warnings[0]
+        assert "has the ID 'T-REPLAYY'; did you mean 'T-REPLAY'?" in warnings[0]
+        assert (
+            "threat-dfd :of: names an unknown service, data store, external entity or "
+            "trust boundary: 'T-REPLAY' is a threat, not a service, data store" in warnings[1]
+        )
+        shown = Path(app.outdir, page.replace(".rst", ".html").replace(".md", ".html"))
+        assert "No service, threat, threat actor or mitigation 'T-REPLAYY' to draw." in (
+            shown.read_text(encoding="utf-8")
+        )
+        export = json.loads(Path(app.outdir, "threats.json").read_text(encoding="utf-8"))
+        assert [g["ids"] for g in export["gaps"] if g["kind"] == "unknown-ref"] == [
+            ["T-REPLAYY"],
+            ["T-REPLAY"],
+        ]
 
 
 def test_the_size_guard_draws_the_first_nodes_and_says_how_to_filter(tmp_path: Path) -> None:

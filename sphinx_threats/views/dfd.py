@@ -31,7 +31,7 @@ from .graph import (
     check_depth,
     distances,
     graph_node,
-    id_check,
+    id_option,
     key_of,
     neighbours_of,
 )
@@ -43,12 +43,10 @@ DEFAULT_DEPTH = 1
 
 #: The report's own options.
 OPTIONS: dict[str, ReportOption] = {
-    "of": ReportOption(
-        (),
-        help="draw the neighbourhood of this service (or data store, external entity) "
+    "of": id_option(
+        "draw the neighbourhood of this service (or data store, external entity) "
         "or everything inside this trust boundary, with the flows in and out",
-        takes="an ID: a service, data store, external entity or trust boundary",
-        check=id_check("a service, data store, external entity or trust boundary"),
+        (Kind.SERVICE, Kind.DATA_STORE, Kind.EXTERNAL_ENTITY, Kind.TRUST_BOUNDARY),
     ),
     "depth": ReportOption(
         (),

@@ -92,6 +92,22 @@ class GraphView(NamedTuple):
     clusters: tuple[GraphNode, ...] = ()
 
 
+def id_option(help: str, kinds: tuple[Kind, ...]) -> ReportOption:
+    """An ``:of:`` option naming an item of one of ``kinds``: its value is
+    checked to be an ID when read, and to name such an item (``unknown-ref``)
+    once the model is known."""
+    names = [kind.value.replace("-", " ") for kind in kinds]
+    words = ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
+    return ReportOption(
+        (),
+        help=help,
+        takes=f"an ID: a {words}",
+        check=id_check(f"a {words}"),
+        refers=kinds,
+        refers_words=words,
+    )
+
+
 def id_check(kinds: str) -> Callable[[str], str]:
     """The check of an ``:of:`` option naming an item of ``kinds`` (words)."""
 
@@ -113,11 +129,9 @@ def check_depth(value: str) -> str:
 
 #: The report's own options.
 OPTIONS: dict[str, ReportOption] = {
-    "of": ReportOption(
-        (),
-        help="draw the neighbourhood of this item only",
-        takes="an ID: a service, threat, threat actor or mitigation",
-        check=id_check("a service, threat, threat actor or mitigation"),
+    "of": id_option(
+        "draw the neighbourhood of this item only",
+        (Kind.SERVICE, Kind.THREAT, Kind.THREAT_ACTOR, Kind.MITIGATION),
     ),
     "depth": ReportOption(
         (),

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
 from ..analysis import Report, severity_rank
-from ..model import NaturalKey, Status, Threat, natural_key, severity_word
+from ..model import Kind, NaturalKey, Status, Threat, natural_key, severity_word
 from .backlinks import GAP_STATUS
 
 #: Filter options of the report directives.
@@ -47,6 +47,10 @@ class ReportOption(NamedTuple):
     #: its check, which returns what is wrong with a value (``""``: nothing).
     takes: str = ""
     check: Callable[[str], str] | None = None
+    #: For an option naming an item (``:of:``): the kinds it may name (an
+    #: ID naming none of them is ``unknown-ref``), and them in words.
+    refers: tuple[Kind, ...] = ()
+    refers_words: str = ""
 
 
 def _matches(report: Report, threat: Threat, filters: Mapping[str, Sequence[str]]) -> bool:
