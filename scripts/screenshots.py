@@ -13,7 +13,7 @@ The screenshots are for reviewing by eye and are not committed.
 
 shoots the ``threat-graph`` and ``threat-dfd`` pictures instead: the
 relay's graph, the service map and the data-flow diagram of the messenger
-example, in alabaster and furo, at 1280 and 390 px wide
+example, in alabaster, furo and sphinx-rtd-theme, at 1280 and 390 px wide
 (``<theme>-<width>-<page>-<report>-<n>.png``).
 """
 
@@ -63,7 +63,7 @@ def build(source: Path, theme: str, outdir: Path) -> None:
 
 
 #: (theme name, html_theme) and the widths of the graph screenshots.
-GRAPH_THEMES = [("alabaster", "alabaster"), ("furo", "furo")]
+GRAPH_THEMES = [("alabaster", "alabaster"), ("furo", "furo"), ("rtd", "sphinx_rtd_theme")]
 GRAPH_WIDTHS = (1280, 390)
 GRAPH_PAGES = ("services/relay", "reports", "data-flows")
 GRAPH_REPORTS = ("threat-graph", "threat-dfd")
