@@ -105,13 +105,17 @@ def test_model_text_never_becomes_dot_syntax(built: Any) -> None:
     )
     assert '\\"public\\" \\\\N' in actor
     assert (
-        'tooltip="threat-actor TA-NET: Network attacker on the \\"public\\" \\\\N Wi-Fi <b>"'
+        'tooltip="threat-actor TA-NET: Network attacker on the \\"public\\" \\\\\\\\N Wi-Fi <b>"'
         in actor
     )
     svg = _svgs(built)
     text = "".join(svg.values())
     assert "<b>" not in text  # the title's markup is text in the SVG: escaped
     assert '"public" \\N Wi-Fi' in html.unescape(text)
+    # the tooltip too: not the node's name in place of the title's \N
+    assert 'title="threat-actor TA-NET: Network attacker on the "public" \\N Wi-Fi <b>"' in (
+        html.unescape(text)
+    )
 
 
 def test_edges_say_what_they_are(built: Any) -> None:

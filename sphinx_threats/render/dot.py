@@ -108,7 +108,10 @@ def _tooltip(node: GraphNode) -> str:
 
 
 def _link_attrs(node: GraphNode, url: str | None) -> list[str]:
-    attrs = [f"tooltip={quoted(_tooltip(node))}"]
+    # Graphviz reads a tooltip's backslashes twice (its escapes, then ``\N``,
+    # ``\G``... naming the node): each is doubled again, so a title's
+    # ``\N`` is shown as written, not replaced by the node's name
+    attrs = [f"tooltip={quoted(_tooltip(node).replace(chr(92), chr(92) * 2))}"]
     if url:
         attrs += [f"URL={quoted(url)}", 'target="_top"']
     return attrs
