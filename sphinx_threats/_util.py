@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import gc
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
@@ -35,3 +36,28 @@ def did_you_mean(value: str, choices: Iterable[str]) -> str:
         lowered = {c.lower(): c for c in choices}
         close = [lowered[c] for c in difflib.get_close_matches(value.lower(), list(lowered), n=1)]
     return f"; did you mean {close[0]!r}?" if close else ""
+
+
+#: A URL query parameter whose name says it holds a secret (``?private_token=``,
+#: ``?access_token=``, ``?api_key=``, ``X-Amz-Signature``, Azure's ``sig``...).
+SECRET_PARAMETER = re.compile(
+    r"token|key|secret|passw|pwd|sig|credential|auth|session|code", re.IGNORECASE
+)
+#: What a secret is shown as.
+MASKED = "***"
+
+_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s'\"]+@")
+_QUERY_PARAMETER = re.compile(r"([?&])([^=&#\s'\"]*)=([^&#\s'\"]*)")
+
+
+def without_secrets(text: str) -> str:
+    """``text`` (a message quoting URLs) with each URL's ``user:token@`` left
+    out and each query parameter named like a secret shown as ``***``."""
+    text = _USERINFO.sub(r"\1", text)
+
+    def mask(match: re.Match[str]) -> str:
+        if SECRET_PARAMETER.search(match.group(2)):
+            return f"{match.group(1)}{match.group(2)}={MASKED}"
+        return match.group()
+
+    return _QUERY_PARAMETER.sub(mask, text)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from ._util import did_you_mean
+from ._util import did_you_mean, without_secrets
 from .digest import DEFAULT_REVIEW_FIELDS, REVIEW_FIELDS
 from .model import DEFAULT_SEVERITIES, MITIGATION_STATUSES, STRIDE_CATEGORIES, GapKind
 
@@ -336,8 +336,6 @@ class Source(NamedTuple):
 
 
 _SHA256 = re.compile(r"[0-9a-f]{64}\Z")
-#: ``user:token@`` in a URL, left out of what a message shows.
-_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s'\"]+@")
 
 
 def _source(name: str, key: Any, source: Any) -> list[str]:
@@ -363,7 +361,7 @@ def _source(name: str, key: Any, source: Any) -> list[str]:
             and (not pin or _SHA256.match(pin))
         ):
             return [base.strip(), path.strip(), pin]
-    shown = _USERINFO.sub(r"\1", repr(source))  # a warning is published: no credentials
+    shown = without_secrets(repr(source))  # a warning is published: no credentials
     raise Invalid(
         f"{name}[{key!r}] must be a path or URL of a threats.json, a pair "
         "(base_url, path_or_url), or a dict {'source': ..., 'base_url': ..., 'sha256': "

@@ -17,7 +17,8 @@ today) is read through :func:`fetch`, so every one of them has the same limits:
   symbolic link to one is refused unread), and never past the limit.
 
 What the caller publishes about a source goes through :func:`public_url`: a
-URL's credentials (``user:token@``) are used to fetch and never shown.
+URL's credentials (``user:token@``, and a query parameter named like a
+secret, ``?private_token=``) are used to fetch and never shown.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ from typing import NamedTuple
 
 import urllib3
 from urllib3.exceptions import HTTPError as Urllib3Error
+
+from ._util import MASKED, SECRET_PARAMETER
 
 #: The most redirects one fetch follows (more is a loop, or as good as one).
 MAX_REDIRECTS = 10
@@ -98,16 +101,25 @@ def is_url(source: str) -> bool:
 
 
 def public_url(url: str) -> str:
-    """``url`` without its credentials (``user:token@``): what may be shown of it.
+    """``url`` as it may be shown: without its credentials (``user:token@``),
+    and with the value of each query parameter named like a secret
+    (``?private_token=...``) replaced by ``***``.
 
     Anything not an http(s) URL is returned as it is.
     """
     if not is_url(url):
         return url
-    parts = urllib.parse.urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+    parts = _without_userinfo(urllib.parse.urlsplit(url))
+    if parts.query:
+        pairs = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+        if any(SECRET_PARAMETER.search(name) for name, _ in pairs):
+            shown = [(n, MASKED if SECRET_PARAMETER.search(n) else v) for n, v in pairs]
+            parts = parts._replace(query=urllib.parse.urlencode(shown, safe="*"))
+    return urllib.parse.urlunsplit(parts)
+
+
+def _without_userinfo(parts: urllib.parse.SplitResult) -> urllib.parse.SplitResult:
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2])
 
 
 def fetch(
@@ -313,7 +325,7 @@ def _last_modified(response: urllib3.BaseHTTPResponse) -> float | None:
 def _credentials(url: str) -> tuple[str, tuple[str, str], str]:
     """``url`` without its credentials, its origin, and the header they make."""
     parts = urllib.parse.urlsplit(url)
-    plain = public_url(url)
+    plain = urllib.parse.urlunsplit(_without_userinfo(parts))  # its query is sent as it is
     if not parts.username:
         return plain, _origin(plain), ""
     user = urllib.parse.unquote(parts.username)

@@ -143,6 +143,9 @@ def test_credentials_in_a_url_are_never_published(tmp_path: Path, product: Path)
         src = _service(tmp_path, secret + "/docs/threats.json")
         # a second source that fails: its warning names its URL
         _set(src, f"threats_external['gone'] = {secret + '/gone/threats.json'!r}")
+        # a third with a token in its query, as GitLab's raw files take one
+        query = f"/gone/raw.json?ref=main&private_token={TOKEN}"
+        _set(src, f"threats_external['raw'] = {server.base + query!r}")
         with (src / "index.rst").open("a", encoding="utf-8") as page:
             page.write("\n.. threat-gaps::\n")
         with built_app("html", srcdir=src, builddir=tmp_path / "out") as app:
@@ -152,7 +155,7 @@ def test_credentials_in_a_url_are_never_published(tmp_path: Path, product: Path)
             index = html(app, "index")
             data = threats_json(app)
     # the credentials fetched the model
-    assert all("Authorization: Basic " in r for r in server.seen.requests)
+    assert all("Authorization: Basic " in r for r in server.seen.requests if "/raw" not in r)
     # ... and the links, the uris, the warnings and the gaps page show the URL without them
     public = server.base + "/docs/"
     assert f'href="{public}index.html#TM-1"' in index
@@ -161,6 +164,10 @@ def test_credentials_in_a_url_are_never_published(tmp_path: Path, product: Path)
         f"({server.base}/gone/threats.json): cannot fetch it (HTTP 404)" in m for m in messages
     )
     assert f"{server.base}/gone/threats.json" in index  # the gaps page lists that warning
+    # the query's token was sent, and is shown masked
+    assert any(f"GET {query} " in r for r in server.seen.requests)
+    masked = f"({server.base}/gone/raw.json?ref=main&private_token=***): cannot fetch it (HTTP 404)"
+    assert sum(masked in m for m in messages) == 1
     published = [warnings, *(p.read_text("utf-8", "replace") for p in _files(outdir))]
     assert [text for text in published if USER in text or TOKEN in text] == []
 

@@ -460,3 +460,12 @@ def test_validated_config_gives_analysis_settings() -> None:
     assert settings.expiry_notice_days == 10
     assert settings.acceptance_requires_approval is True
     assert settings.severities == ("S1", "S2")
+
+
+def test_a_source_of_the_wrong_shape_is_named_without_its_secrets() -> None:
+    bad = ("https://alice:s3cret@git.example/raw?ref=main&private_token=glpat-XYZ", 3)
+    got, problems = check("threats_external", {"product": bad, "ok": "models/threats.json"})
+    assert got == {"ok": ["", "models/threats.json", ""]}
+    (problem,) = problems
+    assert "('https://git.example/raw?ref=main&private_token=***', 3)" in problem
+    assert "s3cret" not in problem and "alice" not in problem and "glpat" not in problem

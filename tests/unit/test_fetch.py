@@ -122,6 +122,20 @@ def test_credentials_go_to_the_urls_origin_only() -> None:
         ("http://token@host.example:8080/", "http://host.example:8080/"),
         ("https://host.example/a", "https://host.example/a"),
         ("models/threats.json", "models/threats.json"),
+        # a secret in the query: its value masked, the rest kept
+        (
+            "https://git.example/api/v4/raw?ref=main&private_token=glpat-XYZ",
+            "https://git.example/api/v4/raw?ref=main&private_token=***",
+        ),
+        (
+            "https://b.example/t.json?X-Amz-Credential=AK%2F1&X-Amz-Signature=ab12&x=1",
+            "https://b.example/t.json?X-Amz-Credential=***&X-Amz-Signature=***&x=1",
+        ),
+        (
+            "https://u:p@h.example/t.json?sig=s%3D&sv=2024",
+            "https://h.example/t.json?sig=***&sv=2024",
+        ),
+        ("https://h.example/t.json?api_key=", "https://h.example/t.json?api_key=***"),
     ],
 )
 def test_public_url_has_no_credentials(url: str, shown: str) -> None:
