@@ -26,6 +26,7 @@ from __future__ import annotations
 import email.utils
 import os
 import stat
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -41,6 +42,9 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 
 from ._util import MASKED, SECRET_PARAMETER
 
+#: How long after its deadline a download is still waited for (it stops
+#: itself at the deadline: this is its time to say so).
+LATE_SECONDS = 0.5
 #: The most redirects one fetch follows (more is a loop, or as good as one).
 MAX_REDIRECTS = 10
 #: How much of a body is asked for in one read.
@@ -140,7 +144,7 @@ def fetch(
     if not is_url(source):
         return read_file(Path(source), limit)
     try:
-        data, modified = _download(source, time.monotonic() + timeout, limit, settings)
+        data, modified = _download_by(source, time.monotonic() + timeout, limit, settings)
     except _Failed as err:
         why = str(err)
     else:
@@ -253,6 +257,39 @@ def keep(cache: Path, data: bytes) -> None:
 
 
 # -- the network ---------------------------------------------------------------
+
+
+def _download_by(
+    url: str, deadline: float, limit: int, settings: RequestSettings
+) -> tuple[bytes, float | None]:
+    """:func:`_download`, given up at ``deadline`` even while the host name is
+    being looked up.
+
+    Every read and connection attempt is bounded by the socket's timeout,
+    but the name lookup before them (``getaddrinfo``) takes no timeout: a
+    resolver that does not answer holds it for as long as the system's
+    resolver settings say (tens of seconds).  So the download runs in a
+    thread of its own, waited for until the deadline (and a moment for a
+    body that arrives at it); one still looking a name up then is left to
+    finish on its own, as a daemon thread that holds no build back.
+    """
+    done: list[tuple[bytes, float | None] | Exception] = []
+
+    def run() -> None:
+        try:
+            done.append(_download(url, deadline, limit, settings))
+        except Exception as err:  # raised again in the caller's thread
+            done.append(err)
+
+    worker = threading.Thread(target=run, name="threats-download", daemon=True)
+    worker.start()
+    worker.join(max(0.0, deadline - time.monotonic()) + LATE_SECONDS)
+    if not done:
+        raise _Failed("cannot fetch it (no answer in time)")
+    result = done[0]
+    if isinstance(result, Exception):
+        raise result
+    return result
 
 
 def _download(

@@ -98,6 +98,37 @@ def test_the_timeout_is_a_total_not_a_per_read_bound() -> None:
     assert failure == FetchFailure("cannot fetch it (no answer in time)")
 
 
+def test_a_name_lookup_that_hangs_is_given_up_at_the_deadline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # no network here to make a resolver hang: the lookup urllib3 makes
+    # (socket.getaddrinfo, which takes no timeout) is made to wait instead
+    import threading
+    import time
+
+    released = threading.Event()
+    real = socket.getaddrinfo
+
+    def hangs(host: str, *args: object, **kwargs: object) -> object:
+        if host == "models.example":
+            released.wait(30)
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", hangs)
+    cache = tmp_path / "models.json"
+    cache.write_bytes(DATA)
+    started = time.monotonic()
+    try:
+        got = _fetch("https://models.example/threats.json", cache, timeout=0.5)
+    finally:
+        released.set()
+    assert time.monotonic() - started < 5  # not the 30 s the lookup would take
+    assert isinstance(got, Fetched) and got.data == DATA
+    assert got.note == (
+        f"cannot fetch it (no answer in time); using the copy cached by an earlier build ({cache})"
+    )
+
+
 def test_credentials_go_to_the_urls_origin_only() -> None:
     with faults.fault_server({"/model": faults.body(DATA)}) as elsewhere:
         port = elsewhere.base.rsplit(":", 1)[1]
