@@ -20,7 +20,7 @@ def test_label_lines_shorten_and_wrap() -> None:
     assert len(lines) == TITLE_LINES
     assert all(len(line) <= LINE_CHARS for line in lines)
     assert lines[-1].endswith(" \u2026")  # cut at a word
-    assert label_lines("") == [""]
+    assert label_lines("") == ("",)
 
 
 def test_write_dot_is_sorted_by_the_view_and_links_only_what_it_is_given() -> None:
