@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import subprocess
 import tempfile
 import time
@@ -117,9 +116,11 @@ class DotRuns:
 
     def _reap(self, run: _Run) -> None:
         left = max(0.0, SECONDS - (time.monotonic() - run.started))
+        late = False
         try:
             run.process.wait(timeout=left)
         except subprocess.TimeoutExpired:
+            late = True
             run.process.kill()
             run.process.wait()
         with run.error:
@@ -129,7 +130,7 @@ class DotRuns:
             os.replace(run.partial, run.output)
             return
         run.partial.unlink(missing_ok=True)
-        if run.process.returncode == -signal.SIGKILL:
+        if late:
             why = f"dot took longer than {SECONDS:g} seconds and was stopped"
         else:
             # dot's words quote our DOT text: shown, never acted on by a terminal or CI log
