@@ -29,6 +29,7 @@ from .helpers import (
     all_warnings,
     built_app,
     built_serial_and_parallel,
+    dangling_fragments,
     html_anchors,
     latex_labels,
     threat_warnings,
@@ -263,6 +264,20 @@ def test_latex_builds_the_picture_and_a_linked_list(tmp_path: Path) -> None:
         labels, refs = latex_labels(tex)
         assert "product:T-REPLAY" in refs
         assert set(refs) <= set(labels)
+
+
+def test_png_pictures_have_image_maps_linking_each_node(tmp_path: Path) -> None:
+    # PNG output goes through sphinx.ext.graphviz itself, links page-relative
+    with built_app(
+        "html", srcdir=_copy("graph", tmp_path), confoverrides={"graphviz_output_format": "png"}
+    ) as app:
+        outdir = Path(app.outdir)
+        assert len(list((outdir / "_images").glob("graphviz-*.png"))) == 4
+        page = (outdir / "services" / "api.html").read_text(encoding="utf-8")
+        areas = re.findall(r'<area shape="rect" id="node\d+" href="([^"]+)"', page)
+        assert areas == ["#api", "../product.html#T-REPLAY", "../product.html#M-ENCRYPT"]
+        assert dangling_fragments(outdir) == []
+        assert not [w for w in all_warnings(app) if "picture was not drawn" in w]
 
 
 # -- dot in the background ------------------------------------------------------------
