@@ -13,54 +13,28 @@ The real ``dot`` (Debian's ``graphviz``) draws them.
 
 from __future__ import annotations
 
-import html
-import io
 import os
 import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
-from docutils import nodes
-from sphinx.ext.graphviz import graphviz
-from sphinx.testing.util import SphinxTestApp
 
-from .helpers import all_warnings, built_app, built_serial_and_parallel, html_anchors
+from .helpers import all_warnings, built_app, built_serial_and_parallel
+from .pictures import assert_golden_dot, copy_root, dangling_svg_links, dot_app, svg_hrefs
 
-ROOTS = Path(__file__).parent / "roots"
 GOLDEN = Path(__file__).parent / "golden" / "dfd"
-#: Rewrite the golden DOT files from the build (then review their diff).
-REGENERATE = os.environ.get("THREATS_REGENERATE_GOLDEN") == "1"
 
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")
-
-
-def _copy(root: str, tmp_path: Path) -> Path:
-    target = tmp_path / root
-    shutil.copytree(ROOTS / f"test-{root}", target)
-    return target
-
-
-def _app(src: Path, **kwargs: Any) -> SphinxTestApp:
-    """An HTML app whose ``dot`` attribute collects every graphviz node's DOT per page."""
-    app = SphinxTestApp("html", srcdir=src, status=io.StringIO(), warning=io.StringIO(), **kwargs)
-    found: dict[str, list[str]] = {}
-
-    def collect(_app: Any, doctree: nodes.document, docname: str) -> None:
-        found[docname] = [node["code"] for node in doctree.findall(graphviz)]
-
-    app.connect("doctree-resolved", collect, priority=900)
-    app.dot = found  # type: ignore[attr-defined]
-    return app
 
 
 @pytest.fixture(params=["dfd", "dfd-myst"])
 def built(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
     """Both roots built to HTML with SVG pictures; ``app.dot`` holds the DOT per page."""
-    app = _app(_copy(request.param, tmp_path))
+    app = dot_app(copy_root(request.param, tmp_path))
     try:
         app.build()
         yield app
@@ -90,13 +64,7 @@ def test_dot_text_is_the_golden_text(built: Any) -> None:
         "services/relay": 1,
         "diagram": 2,
     }
-    for page, codes in sorted(dot.items()):
-        for n, code in enumerate(codes):
-            golden = GOLDEN / f"{page.replace('/', '-')}-{n}.dot"
-            if REGENERATE:
-                golden.parent.mkdir(parents=True, exist_ok=True)
-                golden.write_text(code, encoding="utf-8")
-            assert code == golden.read_text(encoding="utf-8"), golden.name
+    assert_golden_dot(dot, GOLDEN)
 
 
 def test_the_diagram_shows_elements_flows_and_nested_boundaries(built: Any) -> None:
@@ -157,35 +125,9 @@ def test_of_a_service_or_a_boundary_draws_its_neighbourhood(built: Any) -> None:
 # -- the pictures and their links ------------------------------------------------------
 
 
-def _svg_links(outdir: Path) -> list[tuple[str, str]]:
-    """(svg file, href) of every link in every SVG of ``_images``, once each
-    (a flow's line and its label are two links to the same item)."""
-    out: set[tuple[str, str]] = set()
-    for svg in sorted(Path(outdir, "_images").glob("*.svg")):
-        text = svg.read_text(encoding="utf-8")
-        out |= {
-            (svg.name, html.unescape(h))
-            for h in re.findall(r'<(?:\w+:)?a [^>]*href="([^"]+)"', text)
-        }
-    return sorted(out)
-
-
-def _dangling(outdir: Path) -> list[str]:
-    images = Path(outdir, "_images")
-    dangling = []
-    for svg, href in _svg_links(outdir):
-        parts = urlsplit(href)
-        page = (images / unquote(parts.path)).resolve()
-        if page.is_dir():
-            page = page / "index.html"
-        if not page.is_file() or unquote(parts.fragment) not in html_anchors(page)[0]:
-            dangling.append(f"{svg}: {href}")
-    return dangling
-
-
 def test_every_element_and_boundary_links_to_its_item(built: Any) -> None:
     outdir = Path(built.outdir)
-    links = _svg_links(outdir)
+    links = svg_hrefs(outdir)
     # per picture: its nodes, its flows and its boundaries, each one link
     drawn = 0
     for codes in built.dot.values():
@@ -193,20 +135,20 @@ def test_every_element_and_boundary_links_to_its_item(built: Any) -> None:
             drawn += len(_keys(code)) + len(_edges(code)) + code.count('subgraph "cluster_')
     assert len(links) == drawn == (6 + 5 + 3) + (6 + 5 + 2) + (4 + 3 + 1)
     assert {urlsplit(href).fragment for _svg, href in links} >= {"F-SEND", "cloud", "db"}
-    assert _dangling(outdir) == []
+    assert dangling_svg_links(outdir) == []
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("builder", ["dirhtml", "singlehtml"])
 def test_svg_links_resolve_in_every_html_builder(builder: str, tmp_path: Path) -> None:
-    with built_app(builder, srcdir=_copy("dfd", tmp_path)) as app:
-        assert len(_svg_links(Path(app.outdir))) > 20
-        assert _dangling(Path(app.outdir)) == []
+    with built_app(builder, srcdir=copy_root("dfd", tmp_path)) as app:
+        assert len(svg_hrefs(Path(app.outdir))) > 20
+        assert dangling_svg_links(Path(app.outdir)) == []
 
 
 @pytest.mark.slow
 def test_serial_and_parallel_builds_write_identical_pictures(tmp_path: Path) -> None:
-    src = _copy("dfd", tmp_path)
+    src = copy_root("dfd", tmp_path)
     outputs = []
     for out in built_serial_and_parallel(src, tmp_path, seeds=True):
         pictures = {p.name: p.read_bytes() for p in (out / "_images").glob("*.svg")}
@@ -224,7 +166,7 @@ def test_serial_and_parallel_builds_write_identical_pictures(tmp_path: Path) -> 
 
 def test_without_dot_one_warning_and_the_lists(tmp_path: Path) -> None:
     with built_app(
-        "html", srcdir=_copy("dfd", tmp_path), confoverrides={"graphviz_dot": "no-such-dot"}
+        "html", srcdir=copy_root("dfd", tmp_path), confoverrides={"graphviz_dot": "no-such-dot"}
     ) as app:
         warnings = [w for w in all_warnings(app) if "Graphviz" in w]
         assert len(warnings) == 1, warnings
@@ -239,7 +181,7 @@ def test_without_dot_one_warning_and_the_lists(tmp_path: Path) -> None:
 
 
 def test_text_builder_writes_the_adjacency_list(tmp_path: Path) -> None:
-    with built_app("text", srcdir=_copy("dfd", tmp_path)) as app:
+    with built_app("text", srcdir=copy_root("dfd", tmp_path)) as app:
         text = Path(app.outdir, "diagram.txt").read_text(encoding="utf-8")
         assert (
             "  * flows to: queue by F-ENQ Enqueue [no threats]\n\n"
@@ -259,7 +201,7 @@ def test_text_builder_writes_the_adjacency_list(tmp_path: Path) -> None:
 
 
 def test_of_nothing_drawable_says_so(tmp_path: Path) -> None:
-    src = _copy("dfd", tmp_path)
+    src = copy_root("dfd", tmp_path)
     with (src / "diagram.rst").open("a") as page:
         page.write("\n.. threat-dfd::\n   :of: T-REPLAY\n\n.. threat-dfd::\n   :of: <b>\n")
     with built_app("html", srcdir=src) as app:
@@ -272,7 +214,7 @@ def test_of_nothing_drawable_says_so(tmp_path: Path) -> None:
 
 
 def test_the_size_guard_draws_the_first_nodes_and_says_how_to_filter(tmp_path: Path) -> None:
-    app = _app(_copy("dfd", tmp_path), confoverrides={"threats_graph_max_nodes": 3})
+    app = dot_app(copy_root("dfd", tmp_path), confoverrides={"threats_graph_max_nodes": 3})
     try:
         app.build()
         whole = app.dot["diagram"][0]  # type: ignore[attr-defined]
@@ -292,11 +234,11 @@ def _written(status: str) -> set[str]:
 
 @pytest.mark.parametrize("root", ["dfd", "dfd-myst"])
 def test_a_flow_added_on_one_page_updates_the_diagram_on_another(root: str, tmp_path: Path) -> None:
-    src = _copy(root, tmp_path)
+    src = copy_root(root, tmp_path)
     out = tmp_path / "out"
 
     def build() -> tuple[set[str], dict[str, list[str]]]:
-        app = _app(src, builddir=out)
+        app = dot_app(src, builddir=out)
         try:
             app.build()
             return _written(app.status.getvalue()), app.dot  # type: ignore[attr-defined]

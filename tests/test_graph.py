@@ -19,59 +19,30 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
-from docutils import nodes
-from sphinx.ext.graphviz import graphviz
 
 from .helpers import (
     all_warnings,
     built_app,
     built_serial_and_parallel,
     dangling_fragments,
-    html_anchors,
     latex_labels,
     threat_warnings,
 )
+from .pictures import assert_golden_dot, copy_root, dangling_svg_links, dot_app
 
-ROOTS = Path(__file__).parent / "roots"
 GOLDEN = Path(__file__).parent / "golden" / "graph"
-#: Rewrite the golden DOT files from the build (then review their diff).
-REGENERATE = os.environ.get("THREATS_REGENERATE_GOLDEN") == "1"
 
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")
-
-
-def _copy(root: str, tmp_path: Path) -> Path:
-    target = tmp_path / root
-    shutil.copytree(ROOTS / f"test-{root}", target)
-    return target
-
-
-def _collect_dot(app: Any) -> dict[str, list[str]]:
-    """Every graphviz node's DOT, per page, as the writer gets it."""
-    found: dict[str, list[str]] = {}
-
-    def collect(_app: Any, doctree: nodes.document, docname: str) -> None:
-        found[docname] = [node["code"] for node in doctree.findall(graphviz)]
-
-    app.connect("doctree-resolved", collect, priority=900)
-    return found
 
 
 @pytest.fixture(params=["graph", "graph-myst"])
 def built(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
     """Both roots built to HTML with SVG pictures; ``app.dot`` holds the DOT per page."""
-    src = _copy(request.param, tmp_path)
-    # built by hand (not built_app) to connect the collector before building
-    import io
-
-    from sphinx.testing.util import SphinxTestApp
-
-    app = SphinxTestApp("html", srcdir=src, status=io.StringIO(), warning=io.StringIO())
+    app = dot_app(copy_root(request.param, tmp_path))
     try:
-        app.dot = _collect_dot(app)  # type: ignore[attr-defined]
         app.build()
         yield app
     finally:
@@ -88,13 +59,7 @@ def test_dot_text_is_the_golden_text(built: Any) -> None:
         "services/api": 1,
         "reports": 2,
     }
-    for page, codes in sorted(dot.items()):
-        for n, code in enumerate(codes):
-            golden = GOLDEN / f"{page.replace('/', '-')}-{n}.dot"
-            if REGENERATE:
-                golden.parent.mkdir(parents=True, exist_ok=True)
-                golden.write_text(code, encoding="utf-8")
-            assert code == golden.read_text(encoding="utf-8"), golden.name
+    assert_golden_dot(dot, GOLDEN)
 
 
 def test_model_text_never_becomes_dot_syntax(built: Any) -> None:
@@ -179,21 +144,6 @@ def svg_links(outdir: Path) -> list[tuple[str, str, str]]:
     return out
 
 
-def dangling_svg_links(outdir: Path) -> list[str]:
-    """Links in the SVGs whose page or ``#fragment`` does not exist (they
-    resolve against the SVG's own place, ``_images/``)."""
-    images = Path(outdir, "_images")
-    dangling = []
-    for svg, _ident, href in svg_links(outdir):
-        parts = urlsplit(href)
-        page = (images / unquote(parts.path)).resolve()
-        if page.is_dir():
-            page = page / "index.html"
-        if not page.is_file() or unquote(parts.fragment) not in html_anchors(page)[0]:
-            dangling.append(f"{svg}: {href}")
-    return dangling
-
-
 def test_every_node_links_to_its_items_anchor(built: Any) -> None:
     links = svg_links(Path(built.outdir))
     nodes_drawn = sum(
@@ -210,14 +160,14 @@ def test_every_node_links_to_its_items_anchor(built: Any) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("builder", ["dirhtml", "singlehtml"])
 def test_svg_links_resolve_in_every_html_builder(builder: str, tmp_path: Path) -> None:
-    with built_app(builder, srcdir=_copy("graph", tmp_path)) as app:
+    with built_app(builder, srcdir=copy_root("graph", tmp_path)) as app:
         assert len(svg_links(Path(app.outdir))) > 10
         assert dangling_svg_links(Path(app.outdir)) == []
 
 
 @pytest.mark.slow
 def test_serial_and_parallel_builds_write_identical_pictures(tmp_path: Path) -> None:
-    src = _copy("graph", tmp_path)
+    src = copy_root("graph", tmp_path)
     outputs = [
         {p.name: p.read_bytes() for p in (out / "_images").glob("*.svg")}
         for out in built_serial_and_parallel(src, tmp_path, seeds=True)
@@ -231,7 +181,7 @@ def test_serial_and_parallel_builds_write_identical_pictures(tmp_path: Path) -> 
 
 def test_without_dot_one_warning_and_the_lists(tmp_path: Path) -> None:
     with built_app(
-        "html", srcdir=_copy("graph", tmp_path), confoverrides={"graphviz_dot": "no-such-dot"}
+        "html", srcdir=copy_root("graph", tmp_path), confoverrides={"graphviz_dot": "no-such-dot"}
     ) as app:
         warnings = [w for w in all_warnings(app) if "Graphviz" in w]
         assert len(warnings) == 1, warnings
@@ -246,7 +196,7 @@ def test_without_dot_one_warning_and_the_lists(tmp_path: Path) -> None:
 
 
 def test_text_builder_writes_the_adjacency_list(tmp_path: Path) -> None:
-    with built_app("text", srcdir=_copy("graph", tmp_path)) as app:
+    with built_app("text", srcdir=copy_root("graph", tmp_path)) as app:
         text = Path(app.outdir, "services", "api.txt").read_text(encoding="utf-8")
         assert "* threat T-REPLAY Replay of captured requests [GAP]\n\n  * GAP at: api" in text
         assert (
@@ -257,7 +207,7 @@ def test_text_builder_writes_the_adjacency_list(tmp_path: Path) -> None:
 
 
 def test_latex_builds_the_picture_and_a_linked_list(tmp_path: Path) -> None:
-    with built_app("latex", srcdir=_copy("graph", tmp_path)) as app:
+    with built_app("latex", srcdir=copy_root("graph", tmp_path)) as app:
         tex = Path(app.outdir, "graph.tex").read_text(encoding="utf-8")
         assert tex.count(r"\sphinxincludegraphics[]{graphviz-") == 4
         assert len(list(Path(app.outdir).glob("graphviz-*.pdf"))) == 4
@@ -269,7 +219,7 @@ def test_latex_builds_the_picture_and_a_linked_list(tmp_path: Path) -> None:
 def test_png_pictures_have_image_maps_linking_each_node(tmp_path: Path) -> None:
     # PNG output goes through sphinx.ext.graphviz itself, links page-relative
     with built_app(
-        "html", srcdir=_copy("graph", tmp_path), confoverrides={"graphviz_output_format": "png"}
+        "html", srcdir=copy_root("graph", tmp_path), confoverrides={"graphviz_output_format": "png"}
     ) as app:
         outdir = Path(app.outdir)
         assert len(list((outdir / "_images").glob("graphviz-*.png"))) == 4
@@ -299,7 +249,7 @@ def _undrawn(app: Any) -> list[str]:
 def test_a_picture_dot_fails_on_is_one_warning_at_its_graph(tmp_path: Path) -> None:
     # dot's error output quotes the model: a terminal escape and a CI command in it
     said = "printf 'Error: syntax \\033[31mred\\n::error::x\\n' >&2; exit 3"
-    src = _copy("graph", tmp_path)
+    src = copy_root("graph", tmp_path)
     with built_app(
         "html", srcdir=src, confoverrides={"graphviz_dot": _fake_dot(tmp_path, said)}
     ) as app:
@@ -329,7 +279,7 @@ def test_a_dot_that_hangs_is_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyP
     import sphinx_threats.dot_runs
 
     monkeypatch.setattr(sphinx_threats.dot_runs, "SECONDS", 0.5)
-    src = _copy("graph", tmp_path)
+    src = copy_root("graph", tmp_path)
     program = _fake_dot(tmp_path, "exec sleep 30")
     with built_app("html", srcdir=src, confoverrides={"graphviz_dot": program}) as app:
         warnings = _undrawn(app)
@@ -343,7 +293,7 @@ def test_a_dot_that_hangs_is_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_an_epub_holds_the_pictures(tmp_path: Path) -> None:
     import zipfile
 
-    with built_app("epub", srcdir=_copy("graph", tmp_path)) as app:
+    with built_app("epub", srcdir=copy_root("graph", tmp_path)) as app:
         book = next(Path(app.outdir).glob("*.epub"))
         with zipfile.ZipFile(book) as packed:
             svgs = [n for n in packed.namelist() if n.endswith(".svg")]
@@ -356,7 +306,7 @@ def test_an_epub_holds_the_pictures(tmp_path: Path) -> None:
 
 
 def test_bad_options_warn_at_their_line_and_the_graph_still_draws(tmp_path: Path) -> None:
-    src = _copy("graph", tmp_path)
+    src = copy_root("graph", tmp_path)
     with (src / "reports.rst").open("a") as page:
         page.write(
             "\n.. threat-graph::\n   :depth: many\n   :of: <script>\n\n"
@@ -389,7 +339,7 @@ UNKNOWN_OF = {
 
 @pytest.mark.parametrize("root", sorted(UNKNOWN_OF))
 def test_an_of_naming_nothing_is_one_unknown_ref_at_its_line(root: str, tmp_path: Path) -> None:
-    src = _copy(root, tmp_path)
+    src = copy_root(root, tmp_path)
     page, text, lines = UNKNOWN_OF[root]
     with (src / page).open("a") as file:
         file.write(text)
@@ -415,22 +365,10 @@ def test_an_of_naming_nothing_is_one_unknown_ref_at_its_line(root: str, tmp_path
 
 
 def test_the_size_guard_draws_the_first_nodes_and_says_how_to_filter(tmp_path: Path) -> None:
-    src = _copy("graph", tmp_path)
-    import io
-
-    from sphinx.testing.util import SphinxTestApp
-
-    app = SphinxTestApp(
-        "html",
-        srcdir=src,
-        status=io.StringIO(),
-        warning=io.StringIO(),
-        confoverrides={"threats_graph_max_nodes": 3},
-    )
+    app = dot_app(copy_root("graph", tmp_path), confoverrides={"threats_graph_max_nodes": 3})
     try:
-        dot = _collect_dot(app)
         app.build()
-        whole = dot["reports"][0]
+        whole = app.dot["reports"][0]  # type: ignore[attr-defined]
         keys = re.findall(r'^  "([^"]+)" \[', whole, flags=re.M)
         # actors first, then threats by severity: the first three
         assert keys == ["threat-actor:TA-INSIDER", "threat-actor:TA-NET", "threat:T-BREACH"]
@@ -447,16 +385,11 @@ def _written(status: str) -> set[str]:
 
 
 def test_a_change_rewrites_only_the_graphs_that_show_it(tmp_path: Path) -> None:
-    src = _copy("graph", tmp_path)
+    src = copy_root("graph", tmp_path)
     out = tmp_path / "out"
-    import io
-
-    from sphinx.testing.util import SphinxTestApp
 
     def build() -> set[str]:
-        app = SphinxTestApp(
-            "html", srcdir=src, builddir=out, status=io.StringIO(), warning=io.StringIO()
-        )
+        app = dot_app(src, builddir=out)
         try:
             app.build()
             return _written(app.status.getvalue())
